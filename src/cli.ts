@@ -1,0 +1,47 @@
+#!/usr/bin/env node
+/**
+ * The `trading` command. Each subcommand lives in its own module and is loaded only when
+ * asked for, so `trading gateway` never loads the supervisor or the benchmarks.
+ */
+import { describeError } from './core/errors.js';
+
+type CommandMain = (argv: string[]) => Promise<number>;
+
+interface CommandEntry {
+  summary: string;
+  load: () => Promise<CommandMain>;
+}
+
+const COMMANDS: Record<string, CommandEntry> = {
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length), 4);
+  const lines = Object.entries(COMMANDS).map(([name, entry]) => `  ${name.padEnd(width)}  ${entry.summary}`);
+  return ['usage: trading <command> [options]', '', 'commands:', ...lines, '', 'trading <command> --help for its options'].join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage() + '\n');
+    return name === undefined ? 2 : 0;
+  }
+  const entry = COMMANDS[name];
+  if (entry === undefined) {
+    process.stderr.write(`trading: unknown command '${name}'\n\n${usage()}\n`);
+    return 2;
+  }
+  const run = await entry.load();
+  return run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`trading: ${describeError(err)}\n`);
+    process.exitCode = 1;
+  },
+);

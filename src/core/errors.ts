@@ -1,0 +1,75 @@
+/**
+ * Typed errors with stable codes. The same codes travel on the wire as reject reasons,
+ * so a client can act on `E_RISK_MAX_QTY` without parsing prose. The README lists them.
+ *
+ * Control paths throw these; hot paths return status codes and never throw.
+ */
+export const ErrorCode = {
+  // configuration and process control
+  CONFIG_INVALID: 'E_CONFIG_INVALID',
+  PORT_IN_USE: 'E_PORT_IN_USE',
+  TRADE_LOG_UNWRITABLE: 'E_TRADE_LOG_UNWRITABLE',
+  // framing and codecs
+  FRAME_TOO_LARGE: 'E_FRAME_TOO_LARGE',
+  FRAME_EMPTY: 'E_FRAME_EMPTY',
+  FRAME_TRUNCATED: 'E_FRAME_TRUNCATED',
+  PAYLOAD_UNKNOWN_KIND: 'E_PAYLOAD_UNKNOWN_KIND',
+  PAYLOAD_MALFORMED: 'E_PAYLOAD_MALFORMED',
+  MESSAGE_UNKNOWN_TYPE: 'E_MESSAGE_UNKNOWN_TYPE',
+  MESSAGE_INVALID: 'E_MESSAGE_INVALID',
+  PROTOCOL_VERSION: 'E_PROTOCOL_VERSION',
+  // network
+  PEER_TIMEOUT: 'E_PEER_TIMEOUT',
+  SLOW_CONSUMER: 'E_SLOW_CONSUMER',
+  NOT_CONNECTED: 'E_NOT_CONNECTED',
+  // shared memory
+  SHM_EXISTS: 'E_SHM_EXISTS',
+  SHM_NOT_FOUND: 'E_SHM_NOT_FOUND',
+  SHM_ACCESS: 'E_SHM_ACCESS',
+  SHM_INVALID: 'E_SHM_INVALID',
+  SHM_LAYOUT_MISMATCH: 'E_SHM_LAYOUT_MISMATCH',
+  SHM_SYSTEM: 'E_SHM_SYSTEM',
+  // orders and risk
+  ORDER_INVALID: 'E_ORDER_INVALID',
+  ORDER_DUPLICATE_ID: 'E_ORDER_DUPLICATE_ID',
+  ORDER_UNKNOWN: 'E_ORDER_UNKNOWN',
+  RISK_UNKNOWN_SYMBOL: 'E_RISK_UNKNOWN_SYMBOL',
+  RISK_BAD_QUANTITY: 'E_RISK_BAD_QUANTITY',
+  RISK_BAD_PRICE: 'E_RISK_BAD_PRICE',
+  RISK_BAD_SIDE: 'E_RISK_BAD_SIDE',
+  RISK_MAX_QTY: 'E_RISK_MAX_QTY',
+  RISK_MAX_POSITION: 'E_RISK_MAX_POSITION',
+  RISK_MAX_NOTIONAL: 'E_RISK_MAX_NOTIONAL',
+  RISK_PRICE_COLLAR: 'E_RISK_PRICE_COLLAR',
+  RISK_RATE_LIMIT: 'E_RISK_RATE_LIMIT',
+  RISK_STALE_BOOK: 'E_RISK_STALE_BOOK',
+  RISK_NO_LIQUIDITY: 'E_RISK_NO_LIQUIDITY',
+  // trade log
+  TRADE_LOG_CORRUPT: 'E_TRADE_LOG_CORRUPT',
+} as const;
+
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export class TradingError extends Error {
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'TradingError';
+    this.code = code;
+  }
+}
+
+export function isTradingError(err: unknown): err is TradingError {
+  return err instanceof TradingError;
+}
+
+/** A one-line description of any thrown value, for logs and CLI errors (no stack). */
+export function describeError(err: unknown): string {
+  if (err instanceof TradingError) return `${err.code}: ${err.message}`;
+  if (err instanceof Error) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code !== undefined ? `${code}: ${err.message}` : err.message;
+  }
+  return String(err);
+}

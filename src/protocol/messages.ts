@@ -1,0 +1,200 @@
+/**
+ * The messages of the system, as decoded in memory. Both codecs (the seed's JSON and our
+ * binary) decode into and encode from these shapes, so the rest of the system never knows
+ * which one a peer speaks.
+ *
+ * Type numbers 1-8 are the seed's and keep their meaning; 9+ are ours. Prices are integer
+ * price units (core/fixed-point); JSON shows them as decimals under the seed's field names.
+ */
+import type { L2Book } from '../core/book.js';
+
+export const MessageType = {
+  MARKET_DATA: 1,
+  NEWS_SENTIMENT: 2,
+  TRADING_SIGNAL: 3,
+  ORDER: 4,
+  TRADE_EXECUTION: 5,
+  ORDERBOOK_UPDATE: 6,
+  HEARTBEAT: 7,
+  SHUTDOWN: 8,
+  HELLO: 9,
+  CANCEL: 10,
+  ERROR: 11,
+} as const;
+export type MessageType = (typeof MessageType)[keyof typeof MessageType];
+
+export const Side = { BUY: 1, SELL: 2 } as const;
+export type Side = (typeof Side)[keyof typeof Side];
+export const SIDE_NAMES: Record<Side, 'BUY' | 'SELL'> = { 1: 'BUY', 2: 'SELL' };
+
+export const OrderType = { LIMIT: 1, MARKET: 2 } as const;
+export type OrderType = (typeof OrderType)[keyof typeof OrderType];
+export const ORDER_TYPE_NAMES: Record<OrderType, 'LIMIT' | 'MARKET'> = { 1: 'LIMIT', 2: 'MARKET' };
+
+export const TimeInForce = { IOC: 1, DAY: 2 } as const;
+export type TimeInForce = (typeof TimeInForce)[keyof typeof TimeInForce];
+export const TIME_IN_FORCE_NAMES: Record<TimeInForce, 'IOC' | 'DAY'> = { 1: 'IOC', 2: 'DAY' };
+
+export const ExecutionStatus = {
+  NEW: 1,
+  PARTIALLY_FILLED: 2,
+  FILLED: 3,
+  CANCELED: 4,
+  REJECTED: 5,
+} as const;
+export type ExecutionStatus = (typeof ExecutionStatus)[keyof typeof ExecutionStatus];
+export const EXECUTION_STATUS_NAMES: Record<ExecutionStatus, string> = {
+  1: 'NEW',
+  2: 'PARTIALLY_FILLED',
+  3: 'FILLED',
+  4: 'CANCELED',
+  5: 'REJECTED',
+};
+
+export const Sentiment = { NEGATIVE: -1, NEUTRAL: 0, POSITIVE: 1 } as const;
+export type Sentiment = (typeof Sentiment)[keyof typeof Sentiment];
+export const SENTIMENT_NAMES: Record<Sentiment, 'negative' | 'neutral' | 'positive'> = {
+  [-1]: 'negative',
+  0: 'neutral',
+  1: 'positive',
+};
+
+/** MARKET_DATA (1): one symbol's L2 book, last trade and cumulative volume. */
+export interface MarketData extends L2Book {
+  type: typeof MessageType.MARKET_DATA;
+  symbol: string;
+}
+
+/** NEWS_SENTIMENT (2). */
+export interface NewsSentiment {
+  type: typeof MessageType.NEWS_SENTIMENT;
+  symbol: string;
+  /** Epoch seconds. */
+  timestamp: number;
+  sentiment: Sentiment;
+  /** -1..1 */
+  score: number;
+  headline: string;
+  sequence: number;
+  sentNs: number;
+}
+
+/** ORDER (4). An order without `order_type` in JSON is a LIMIT with time in force IOC. */
+export interface Order {
+  type: typeof MessageType.ORDER;
+  orderId: string;
+  symbol: string;
+  side: Side;
+  orderType: OrderType;
+  timeInForce: TimeInForce;
+  /** Limit price in price units; 0 for MARKET. */
+  price: number;
+  quantity: number;
+  /** Epoch seconds at the sender. */
+  timestamp: number;
+  /** Gateway stamp of the tick that caused this order (monotonic ns), 0 if none. */
+  tickSentNs: number;
+  /** Monotonic ns at which the order was sent, 0 if unknown. */
+  orderSentNs: number;
+  /** Free-form strategy context (JSON only; binary drops it). */
+  signalData?: Record<string, unknown>;
+}
+
+/** CANCEL (10): cancel the resting remainder of an order. */
+export interface Cancel {
+  type: typeof MessageType.CANCEL;
+  orderId: string;
+  symbol: string;
+  timestamp: number;
+}
+
+/** TRADE_EXECUTION (5): an execution report. One per state change of an order. */
+export interface ExecutionReport {
+  type: typeof MessageType.TRADE_EXECUTION;
+  executionId: string;
+  orderId: string;
+  symbol: string;
+  side: Side;
+  orderType: OrderType;
+  timeInForce: TimeInForce;
+  status: ExecutionStatus;
+  /** Quantity of this fill (the seed's `quantity`); 0 for non-fill reports. */
+  lastQuantity: number;
+  /** Price of this fill in price units (the seed's `execution_price`); 0 if no fill. */
+  lastPrice: number;
+  /** The order's limit price in price units (the seed's `order_price`); 0 for MARKET. */
+  orderPrice: number;
+  orderQuantity: number;
+  filledQuantity: number;
+  leavesQuantity: number;
+  /** Average fill price in price units (may be fractional), 0 if nothing filled. */
+  averagePrice: number;
+  /** Epoch seconds. */
+  timestamp: number;
+  /** Stable error code when REJECTED (e.g. E_RISK_MAX_QTY), '' otherwise. */
+  rejectCode: string;
+  /** Human-readable reason when REJECTED or CANCELED, '' otherwise. */
+  reason: string;
+  /** Echoed from the order. */
+  tickSentNs: number;
+  orderSentNs: number;
+}
+
+/** HEARTBEAT (7): liveness in both directions. */
+export interface Heartbeat {
+  type: typeof MessageType.HEARTBEAT;
+  timestamp: number;
+  sentNs: number;
+}
+
+/** SHUTDOWN (8): the sender is going away on purpose. */
+export interface Shutdown {
+  type: typeof MessageType.SHUTDOWN;
+  reason: string;
+}
+
+/**
+ * HELLO (9): first message of our own clients. A binary HELLO switches the receiver's
+ * outbound side of this connection to binary.
+ */
+export interface Hello {
+  type: typeof MessageType.HELLO;
+  protocolVersion: number;
+  /** Who is speaking, e.g. "orderbook", "strategy". */
+  clientName: string;
+  /** true: send me binary from now on. */
+  binary: boolean;
+}
+
+/** ERROR (11): the receiver refused something we sent; the connection may stay open. */
+export interface ErrorMessage {
+  type: typeof MessageType.ERROR;
+  code: string;
+  message: string;
+}
+
+/**
+ * TRADING_SIGNAL (3) and ORDERBOOK_UPDATE (6) exist in the seed's numbering but carry no
+ * fixed schema there; they decode as an opaque JSON object and are never sent in binary.
+ */
+export interface OpaqueMessage {
+  type: typeof MessageType.TRADING_SIGNAL | typeof MessageType.ORDERBOOK_UPDATE;
+  data: Record<string, unknown>;
+}
+
+export type Message =
+  | MarketData
+  | NewsSentiment
+  | Order
+  | Cancel
+  | ExecutionReport
+  | Heartbeat
+  | Shutdown
+  | Hello
+  | ErrorMessage
+  | OpaqueMessage;
+
+export const PROTOCOL_VERSION = 1;
+/** Symbols are 1-8 characters of A-Z, 0-9, '.', '-' and '_'. */
+export const SYMBOL_PATTERN = /^[A-Z0-9._-]{1,8}$/;
+export const MAX_ORDER_ID_LENGTH = 64;
