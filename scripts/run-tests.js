@@ -1,8 +1,10 @@
-// Runs every compiled test file (dist/test/**/*.test.js) with node's test runner.
+// Runs every compiled test file (<dist>/test/**/*.test.js) with node's test runner.
 // Node 20's runner takes no globs, so the files are listed here.
+//   node scripts/run-tests.js [--dist DIR] [FILTER]
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 
 function findTests(dir) {
   const found = [];
@@ -14,12 +16,13 @@ function findTests(dir) {
   return found;
 }
 
-const filter = process.argv[2];
-const files = findTests('dist/test')
+const { values, positionals } = parseArgs({ options: { dist: { type: 'string', default: 'dist' } }, allowPositionals: true });
+const filter = positionals[0];
+const files = findTests(join(values.dist, 'test'))
   .filter((file) => filter === undefined || file.includes(filter))
   .sort();
 if (files.length === 0) {
-  console.error('no test files found under dist/test (did the build run?)');
+  console.error(`no test files found under ${values.dist}/test${filter ? ` matching ${filter}` : ''} (did the build run?)`);
   process.exit(1);
 }
 const result = spawnSync(process.execPath, ['--test', '--test-reporter=spec', ...files], { stdio: 'inherit' });
