@@ -1,0 +1,240 @@
+/**
+ * Configuration, validated once at start: defaults ← config file (JSON) ← environment
+ * (TRADING_*) ← command-line flags. Every bad field is reported at once, unknown keys and
+ * flags are refused, and the result is a plain typed object. Each process's command and
+ * the supervisor describe their options with the same field kinds, so `--port 0`,
+ * `TRADING_PORT=0` and `{"port": 0}` mean the same everywhere.
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { ErrorCode, TradingError } from '../core/errors.js';
+
+interface FieldBase {
+  description: string;
+  /** Environment variable; default TRADING_<CONSTANT_CASE of the key>. */
+  env?: string;
+}
+
+export interface StringField extends FieldBase {
+  kind: 'string';
+  default: string;
+  /** Allowed values, if a closed set. */
+  choices?: readonly string[];
+  pattern?: RegExp;
+  patternHint?: string;
+}
+export interface OptionalStringField extends FieldBase {
+  kind: 'optional-string';
+}
+export interface NumberField extends FieldBase {
+  kind: 'number' | 'integer';
+  default: number;
+  min?: number;
+  max?: number;
+}
+export interface BooleanField extends FieldBase {
+  kind: 'boolean';
+  default: boolean;
+}
+export interface ListField extends FieldBase {
+  kind: 'list';
+  default: readonly string[];
+  itemPattern?: RegExp;
+  itemHint?: string;
+}
+
+export type Field = StringField | OptionalStringField | NumberField | BooleanField | ListField;
+export type Schema = Record<string, Field>;
+
+type ValueOf<F extends Field> = F extends StringField
+  ? string
+  : F extends OptionalStringField
+    ? string | undefined
+    : F extends NumberField
+      ? number
+      : F extends BooleanField
+        ? boolean
+        : string[];
+
+export type ConfigOf<S extends Schema> = { -readonly [K in keyof S]: ValueOf<S[K]> };
+
+export interface LoadOptions {
+  argv: readonly string[];
+  env?: NodeJS.ProcessEnv;
+  /** Name of the flag that names a JSON config file (default "config"; '' = none). */
+  configFlag?: string;
+  /** Positional arguments allowed (default none). */
+  allowPositionals?: boolean;
+}
+
+export interface Loaded<S extends Schema> {
+  config: ConfigOf<S>;
+  positionals: string[];
+  help: boolean;
+}
+
+export function kebabCase(key: string): string {
+  return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+function envName(key: string, field: Field): string {
+  return field.env ?? `TRADING_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
+}
+
+/** Convert a raw value (string from env/flags, or JSON value from a file) for a field. */
+function convert(field: Field, raw: unknown, where: string, problems: string[]): unknown {
+  switch (field.kind) {
+    case 'string':
+    case 'optional-string': {
+      if (typeof raw !== 'string') return void problems.push(`${where}: expected a string, got ${JSON.stringify(raw)}`);
+      if (field.kind === 'string') {
+        if (field.choices !== undefined && !field.choices.includes(raw)) {
+          return void problems.push(`${where}: must be one of ${field.choices.join(', ')}, got "${raw}"`);
+        }
+        if (field.pattern !== undefined && !field.pattern.test(raw)) {
+          return void problems.push(`${where}: "${raw}" is not ${field.patternHint ?? `matching ${field.pattern}`}`);
+        }
+      }
+      return raw;
+    }
+    case 'number':
+    case 'integer': {
+      const value = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
+      if (typeof value !== 'number' || !Number.isFinite(value)) {
+        return void problems.push(`${where}: expected a number, got ${JSON.stringify(raw)}`);
+      }
+      if (field.kind === 'integer' && !Number.isInteger(value)) {
+        return void problems.push(`${where}: expected an integer, got ${value}`);
+      }
+      if (field.min !== undefined && value < field.min) return void problems.push(`${where}: must be ≥ ${field.min}, got ${value}`);
+      if (field.max !== undefined && value > field.max) return void problems.push(`${where}: must be ≤ ${field.max}, got ${value}`);
+      return value;
+    }
+    case 'boolean': {
+      if (typeof raw === 'boolean') return raw;
+      if (raw === 'true' || raw === '1') return true;
+      if (raw === 'false' || raw === '0') return false;
+      return void problems.push(`${where}: expected true or false, got ${JSON.stringify(raw)}`);
+    }
+    case 'list': {
+      const items = typeof raw === 'string' ? raw.split(',').map((s) => s.trim()).filter((s) => s !== '') : raw;
+      if (!Array.isArray(items) || !items.every((item): item is string => typeof item === 'string')) {
+        return void problems.push(`${where}: expected a list of strings, got ${JSON.stringify(raw)}`);
+      }
+      if (items.length === 0) return void problems.push(`${where}: must not be empty`);
+      const pattern = field.itemPattern;
+      const bad = pattern === undefined ? [] : items.filter((item) => !pattern.test(item));
+      if (bad.length > 0) return void problems.push(`${where}: ${bad.map((b) => `"${b}"`).join(', ')} not ${field.itemHint ?? 'valid'}`);
+      if (new Set(items).size !== items.length) return void problems.push(`${where}: has duplicates`);
+      return items;
+    }
+  }
+}
+
+function readConfigFile(path: string, problems: string[]): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    problems.push(`config file ${path}: cannot read (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+    return {};
+  }
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+      problems.push(`config file ${path}: must hold a JSON object`);
+      return {};
+    }
+    return parsed as Record<string, unknown>;
+  } catch (err) {
+    problems.push(`config file ${path}: invalid JSON (${(err as Error).message})`);
+    return {};
+  }
+}
+
+/** Load and validate; throws TradingError E_CONFIG_INVALID listing every problem. */
+export function loadConfig<S extends Schema>(schema: S, options: LoadOptions): Loaded<S> {
+  const env = options.env ?? process.env;
+  const configFlag = options.configFlag ?? 'config';
+  const flagOptions: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' } };
+  for (const [key, field] of Object.entries(schema)) {
+    flagOptions[kebabCase(key)] = { type: field.kind === 'boolean' ? 'boolean' : 'string' };
+  }
+  if (configFlag !== '') flagOptions[configFlag] = { type: 'string' };
+
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({ args: [...options.argv], options: flagOptions, strict: true, allowPositionals: options.allowPositionals ?? false });
+  } catch (err) {
+    throw new TradingError(ErrorCode.CONFIG_INVALID, (err as Error).message.replace(/\. To specify.*$/s, ''));
+  }
+  const flags = parsed.values as Record<string, string | boolean | undefined>;
+  const problems: string[] = [];
+  const file = configFlag !== '' && typeof flags[configFlag] === 'string' ? readConfigFile(flags[configFlag], problems) : {};
+  for (const key of Object.keys(file)) {
+    if (!(key in schema)) problems.push(`config file: unknown key "${key}" (known: ${Object.keys(schema).join(', ')})`);
+  }
+
+  const config: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(schema)) {
+    const flag = flags[kebabCase(key)];
+    const envValue = env[envName(key, field)];
+    let value: unknown = 'default' in field ? field.default : undefined;
+    if (key in file) value = convert(field, file[key], `config file "${key}"`, problems);
+    if (envValue !== undefined && envValue !== '') value = convert(field, envValue, envName(key, field), problems);
+    if (flag !== undefined) value = convert(field, flag, `--${kebabCase(key)}`, problems);
+    config[key] = Array.isArray(value) ? [...(value as string[])] : value;
+  }
+  if (problems.length > 0) {
+    throw new TradingError(ErrorCode.CONFIG_INVALID, `invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+  return { config: config as ConfigOf<S>, positionals: parsed.positionals, help: flags['help'] === true };
+}
+
+/** `--help` text generated from the schema. */
+export function describeSchema(command: string, schema: Schema, configFlag = 'config'): string {
+  const lines = [`usage: trading ${command} [options]`, '', 'options (flag | environment | default):'];
+  for (const [key, field] of Object.entries(schema)) {
+    const value = 'default' in field ? (Array.isArray(field.default) ? field.default.join(',') : String(field.default)) : '(none)';
+    lines.push(`  --${kebabCase(key).padEnd(22)} ${field.description}`);
+    lines.push(`  ${''.padEnd(24)} ${envName(key, field)} | default: ${value}`);
+  }
+  if (configFlag !== '') lines.push(`  --${configFlag.padEnd(22)} a JSON file with any of the keys above`);
+  return lines.join('\n');
+}
+
+/** "host:port" → parts, for --gateway style flags. */
+export function parseHostPort(text: string, what: string): { host: string; port: number } {
+  const match = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(text);
+  const port = match === null ? Number.NaN : Number(match[3]);
+  if (match === null || port > 65535) {
+    throw new TradingError(ErrorCode.CONFIG_INVALID, `${what}: expected HOST:PORT (e.g. 127.0.0.1:5555), got "${text}"`);
+  }
+  return { host: match[1] ?? match[2] ?? '', port };
+}
+
+/** Field kinds reused by every command. */
+export const commonFields = {
+  host: (defaultHost = '127.0.0.1'): StringField => ({ kind: 'string', default: defaultHost, description: 'address to bind' }),
+  port: (defaultPort: number, description = 'TCP port (0 = any free port)'): NumberField => ({
+    kind: 'integer',
+    default: defaultPort,
+    min: 0,
+    max: 65535,
+    description,
+  }),
+  shm: (defaultName = '/ipc-trading-book'): StringField => ({
+    kind: 'string',
+    default: defaultName,
+    pattern: /^\/[A-Za-z0-9._-]{1,200}$/,
+    patternHint: 'a shared-memory name like /ipc-trading-book',
+    description: 'shared-memory segment name',
+  }),
+  endpoint: (defaultEndpoint: string, description: string): StringField => ({
+    kind: 'string',
+    default: defaultEndpoint,
+    pattern: /^(?:\[[^\]]+\]|[^:\s]+):\d{1,5}$/,
+    patternHint: 'HOST:PORT',
+    description,
+  }),
+} as const;

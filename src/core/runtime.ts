@@ -1,0 +1,164 @@
+/**
+ * The harness around every process of the system (`trading gateway`, `orderbook`, ...).
+ * A process is a small program around pure logic; this file gives all of them the same
+ * outer shape:
+ *
+ *   start → ready → (serve) → stop (drain) → exit 0
+ *
+ * Readiness and counters go to the supervisor over the IPC channel when there is one
+ * (child_process.fork), and as log lines always, so a component also runs alone.
+ * SIGINT, SIGTERM or an IPC `shutdown` stop it gracefully; a second signal forces exit.
+ * A start failure is one line with the error's code (no stack trace) and a non-zero exit.
+ */
+import { describeError, isTradingError, ErrorCode } from './errors.js';
+import { Lifecycle } from './lifecycle.js';
+import { createLogger, type LogFields, type Logger } from './log.js';
+
+export type Counters = Record<string, number>;
+
+export interface Component {
+  /** Start serving; resolves with facts worth telling (bound port, ...) once ready. */
+  start(): Promise<LogFields>;
+  /** Drain and release everything. Idempotent. */
+  stop(): Promise<void>;
+  /** Counters, read about once a second; must be cheap. */
+  counters?(): Counters;
+}
+
+/** IPC messages from a component to its supervisor. */
+export type ComponentReport =
+  | { kind: 'ready'; component: string; details: LogFields }
+  | { kind: 'counters'; component: string; counters: Counters; atMs: number }
+  | { kind: 'failed'; component: string; code: string; message: string };
+
+/** IPC messages from the supervisor to a component. */
+export type SupervisorCommand = { kind: 'shutdown' };
+
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+
+export interface RunOptions {
+  /** How often counters are reported to the supervisor, ms (default 1000). */
+  countersIntervalMs?: number;
+  /** How long a graceful stop may take before the process exits anyway, ms (default 10000). */
+  stopTimeoutMs?: number;
+}
+
+function report(message: ComponentReport): void {
+  if (process.send !== undefined && process.connected) process.send(message);
+}
+
+function exitCodeFor(err: unknown): number {
+  return isTradingError(err) && err.code === ErrorCode.CONFIG_INVALID ? EXIT_USAGE : EXIT_FAILURE;
+}
+
+/**
+ * Build the component, start it, and keep the process serving until asked to stop.
+ * Resolves with the exit code; never throws.
+ */
+export async function runComponent(
+  name: string,
+  build: (log: Logger) => Component | Promise<Component>,
+  options: RunOptions = {},
+): Promise<number> {
+  const log = createLogger(name);
+  const lifecycle = new Lifecycle(name);
+  const countersIntervalMs = options.countersIntervalMs ?? 1000;
+  const stopTimeoutMs = options.stopTimeoutMs ?? 10_000;
+  let component: Component | undefined;
+  let countersTimer: NodeJS.Timeout | undefined;
+  let finish: (code: number) => void = () => undefined;
+  const finished = new Promise<number>((resolve) => {
+    finish = resolve;
+  });
+
+  const fail = (err: unknown, when: string): void => {
+    const code = isTradingError(err) ? err.code : ((err as NodeJS.ErrnoException | undefined)?.code ?? 'E_INTERNAL');
+    log.error(`${when}: ${describeError(err)}`);
+    report({ kind: 'failed', component: name, code: String(code), message: describeError(err) });
+  };
+
+  const stop = async (why: string): Promise<void> => {
+    if (!lifecycle.canMoveTo('stopping')) return;
+    lifecycle.moveTo('stopping');
+    log.info('stopping', { reason: why });
+    if (countersTimer !== undefined) clearInterval(countersTimer);
+    const timer = setTimeout(() => {
+      log.error('stop timed out; exiting', { timeoutMs: stopTimeoutMs });
+      finish(EXIT_FAILURE);
+    }, stopTimeoutMs);
+    timer.unref();
+    try {
+      await component?.stop();
+      if (component?.counters !== undefined) {
+        report({ kind: 'counters', component: name, counters: component.counters(), atMs: Date.now() });
+      }
+      lifecycle.moveTo('stopped');
+      log.info('stopped');
+      finish(EXIT_OK);
+    } catch (err) {
+      fail(err, 'stop failed');
+      finish(EXIT_FAILURE);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    signals += 1;
+    if (signals > 1) {
+      log.warn('second signal: exiting now', { signal });
+      process.exit(EXIT_FAILURE);
+    }
+    void stop(signal);
+  };
+  const onMessage = (message: unknown): void => {
+    if ((message as SupervisorCommand | undefined)?.kind === 'shutdown') void stop('supervisor');
+  };
+  // The supervisor going away (IPC channel closed) means nobody will ever stop us.
+  const onDisconnect = (): void => void stop('supervisor gone');
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('message', onMessage);
+  process.on('disconnect', onDisconnect);
+
+  try {
+    lifecycle.moveTo('starting');
+    component = await build(log);
+    const details = await component.start();
+    if (lifecycle.state !== 'starting') {
+      // a stop arrived while starting: release what start acquired
+      await component.stop();
+    } else {
+      lifecycle.moveTo('running');
+      log.info('ready', details);
+      report({ kind: 'ready', component: name, details });
+      const counters = component.counters?.bind(component);
+      if (counters !== undefined && process.send !== undefined) {
+        countersTimer = setInterval(() => {
+          report({ kind: 'counters', component: name, counters: counters(), atMs: Date.now() });
+        }, countersIntervalMs);
+        countersTimer.unref();
+      }
+    }
+  } catch (err) {
+    fail(err, 'failed to start');
+    if (lifecycle.canMoveTo('failed')) lifecycle.moveTo('failed');
+    try {
+      await component?.stop();
+    } catch {
+      // already reporting the start failure; a second error adds nothing
+    }
+    finish(exitCodeFor(err));
+  }
+
+  const code = await finished;
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  process.off('message', onMessage);
+  process.off('disconnect', onDisconnect);
+  if (process.connected) process.disconnect();
+  return code;
+}
