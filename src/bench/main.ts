@@ -1,0 +1,66 @@
+/**
+ * `trading bench` / `npm run bench`: runs the benchmark suite and prints one table (and,
+ * with --json FILE, one flat JSON object of figures). `--only NAME[,NAME]` runs some.
+ * `--scale F` shrinks the work for a quick look (figures then are rougher).
+ */
+import { writeFileSync } from 'node:fs';
+import { availableParallelism, cpus } from 'node:os';
+import { ErrorCode, TradingError, describeError } from '../core/errors.js';
+import { loadConfig, describeSchema, type Schema } from '../config/schema.js';
+import { formatTable } from './format.js';
+import { BENCHMARKS } from './registry.js';
+import type { BenchRow } from './types.js';
+
+const schema = {
+  only: { kind: 'optional-string', description: `run only these benchmarks (comma-separated)` },
+  json: { kind: 'optional-string', description: 'also write the figures as one flat JSON object to this file' },
+  scale: { kind: 'number', default: 1, min: 0.01, max: 10, description: 'work multiplier (0.1 = quick look)' },
+} satisfies Schema;
+
+export async function main(argv: string[]): Promise<number> {
+  const { config, help } = loadConfig(schema, { argv, configFlag: '' });
+  if (help) {
+    process.stdout.write(`${describeSchema('bench', schema, '')}\n\nbenchmarks: ${BENCHMARKS.map((b) => b.name).join(', ')}\n`);
+    return 0;
+  }
+  const wanted = config.only?.split(',').map((s) => s.trim()) ?? BENCHMARKS.map((b) => b.name);
+  const unknown = wanted.filter((name) => !BENCHMARKS.some((b) => b.name === name));
+  if (unknown.length > 0) {
+    throw new TradingError(ErrorCode.CONFIG_INVALID, `unknown benchmark ${unknown.join(', ')} (known: ${BENCHMARKS.map((b) => b.name).join(', ')})`);
+  }
+  const cpu = cpus()[0]?.model ?? 'unknown cpu';
+  const header = `ipc-trading bench — Node ${process.version}, ${availableParallelism()} cores (${cpu}), ${process.platform}/${process.arch}, scale ${config.scale}`;
+  process.stdout.write(`${header}\n\n`);
+
+  const rows: BenchRow[] = [];
+  const figures: Record<string, number | string> = {
+    node_version: process.version,
+    cores: availableParallelism(),
+    started_at: new Date().toISOString(),
+  };
+  let failures = 0;
+  for (const bench of BENCHMARKS.filter((b) => wanted.includes(b.name))) {
+    process.stderr.write(`[bench] ${bench.name}: ${bench.description}\n`);
+    const startedMs = performance.now();
+    try {
+      const result = await bench.run({ scale: config.scale, log: (message) => process.stderr.write(`[bench] ${bench.name}: ${message}\n`) });
+      rows.push(...result.rows);
+      Object.assign(figures, result.figures);
+      process.stderr.write(`[bench] ${bench.name}: done in ${((performance.now() - startedMs) / 1000).toFixed(1)} s\n`);
+    } catch (err) {
+      failures += 1;
+      rows.push({ metric: bench.name, value: `FAILED: ${describeError(err)}` });
+      process.stderr.write(`[bench] ${bench.name}: failed: ${describeError(err)}\n`);
+    }
+  }
+  const table = formatTable(
+    ['metric', 'measured', 'target', 'seed', 'conditions'],
+    rows.map((r) => [r.metric, r.value, r.target ?? '', r.seed ?? '', r.notes ?? '']),
+  );
+  process.stdout.write(`${table}\n`);
+  if (config.json !== undefined) {
+    writeFileSync(config.json, JSON.stringify(figures, null, 2) + '\n');
+    process.stdout.write(`\nfigures written to ${config.json}\n`);
+  }
+  return failures === 0 ? 0 : 1;
+}
