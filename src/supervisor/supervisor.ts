@@ -1,0 +1,233 @@
+/**
+ * `trading run`: the whole system as child processes of one supervisor.
+ *
+ * Start order follows the data: gateway (the market), orderbook (creates the shared book),
+ * ordermanager (reads the book), strategy (needs all three). Each is started only once the
+ * previous one has said it is ready. Stop order is the reverse of the flow of orders:
+ * strategy first (no new orders), orderbook, ordermanager (its log flushed and synced),
+ * gateway last. A crashed component is restarted with backoff while the others carry on;
+ * a crash loop stops the system with the reason. The shared memory is removed on every
+ * way out.
+ */
+import type { ConfigOf } from '../config/schema.js';
+import { ErrorCode, TradingError, describeError } from '../core/errors.js';
+import type { Logger } from '../core/log.js';
+import type { Counters } from '../core/runtime.js';
+import { progressBar, type Display } from './display.js';
+import { ManagedChild, type ChildExit } from './managed-child.js';
+import { RestartPolicy } from './restart-policy.js';
+import type { runSchema } from './run-config.js';
+import { buildSummary, type RunSummary } from './summary.js';
+
+export type RunConfig = ConfigOf<typeof runSchema>;
+
+/** What the supervisor needs from the shared-memory layer. */
+export interface SharedMemoryOps {
+  exists(name: string): boolean;
+  /** Remove the name; no error if it is already gone. */
+  remove(name: string): void;
+}
+
+export interface SupervisorOptions {
+  config: RunConfig;
+  log: Logger;
+  display: Display;
+  sharedMemory: SharedMemoryOps;
+  /** Extra environment for the children (tests). */
+  env?: NodeJS.ProcessEnv;
+  readyTimeoutMs?: number;
+  stopTimeoutMs?: number;
+}
+
+export const START_ORDER = ['gateway', 'orderbook', 'ordermanager', 'strategy'] as const;
+export const STOP_ORDER = ['strategy', 'orderbook', 'ordermanager', 'gateway'] as const;
+export type ComponentName = (typeof START_ORDER)[number];
+
+export interface RunOutcome {
+  exitCode: number;
+  reason: string;
+  summary: RunSummary;
+}
+
+export class Supervisor {
+  readonly #options: SupervisorOptions;
+  readonly #children = new Map<ComponentName, ManagedChild>();
+  readonly #policies = new Map<ComponentName, RestartPolicy>();
+  readonly #restartTimers = new Set<NodeJS.Timeout>();
+  #gatewayPort: number;
+  #orderManagerPort: number;
+  #stopping = false;
+  #startedMs = 0;
+  #stopRequested: (reason: { exitCode: number; reason: string }) => void = () => undefined;
+
+  constructor(options: SupervisorOptions) {
+    this.#options = options;
+    this.#gatewayPort = options.config.gatewayPort;
+    this.#orderManagerPort = options.config.orderManagerPort;
+    for (const name of START_ORDER) {
+      this.#children.set(name, this.#makeChild(name));
+      this.#policies.set(name, new RestartPolicy({ maxCrashesPerWindow: options.config.maxRestarts }));
+    }
+  }
+
+  /** The child of a component (tests inject faults through it). */
+  child(name: ComponentName): ManagedChild {
+    const child = this.#children.get(name);
+    if (child === undefined) throw new Error(`no component ${name}`);
+    return child;
+  }
+
+  /** Ask the running system to stop (signal, duration, tests). */
+  requestStop(reason: string, exitCode = 0): void {
+    this.#stopRequested({ exitCode, reason });
+  }
+
+  /** Start everything, run until asked to stop, stop everything; never throws. */
+  async run(): Promise<RunOutcome> {
+    const { config, log, sharedMemory } = this.#options;
+    this.#startedMs = performance.now();
+    const stopped = new Promise<{ exitCode: number; reason: string }>((resolve) => {
+      this.#stopRequested = resolve;
+    });
+    let outcome: { exitCode: number; reason: string };
+    try {
+      if (sharedMemory.exists(config.shm)) {
+        throw new TradingError(
+          ErrorCode.SHM_EXISTS,
+          `shared memory ${config.shm} already exists: another system may be running with it; stop it, or pick another name with --shm, or remove the stale one with rm /dev/shm${config.shm}`,
+        );
+      }
+      for (const name of START_ORDER) await this.#start(name);
+      log.info('system ready', { gatewayPort: this.#gatewayPort, orderManagerPort: this.#orderManagerPort, shm: config.shm });
+      const progress = setInterval(() => this.#showProgress(), config.progressIntervalMs);
+      const duration = config.duration > 0 ? setTimeout(() => this.requestStop(`duration of ${config.duration} s reached`), config.duration * 1000) : undefined;
+      outcome = await stopped;
+      clearInterval(progress);
+      if (duration !== undefined) clearTimeout(duration);
+    } catch (err) {
+      outcome = { exitCode: 1, reason: describeError(err) };
+    }
+    this.#stopping = true;
+    for (const timer of this.#restartTimers) clearTimeout(timer);
+    this.#options.display.finish();
+    log.info('stopping system', { reason: outcome.reason });
+    await this.#stopAll();
+    try {
+      sharedMemory.remove(config.shm);
+    } catch (err) {
+      log.error('could not remove shared memory', { shm: config.shm, error: describeError(err) });
+      if (outcome.exitCode === 0) outcome = { exitCode: 1, reason: `could not remove shared memory ${config.shm}` };
+    }
+    const summary = buildSummary({
+      elapsedMs: performance.now() - this.#startedMs,
+      reason: outcome.reason,
+      exitCode: outcome.exitCode,
+      components: START_ORDER.map((name) => {
+        const child = this.child(name);
+        return { name, counters: child.counters, restarts: Math.max(0, child.starts - 1) };
+      }),
+    });
+    return { ...outcome, summary };
+  }
+
+  /** Stop every component in STOP_ORDER, killing what does not stop in time. */
+  async #stopAll(): Promise<void> {
+    for (const name of STOP_ORDER) {
+      const child = this.child(name);
+      if (child.state === 'idle' || child.state === 'exited') continue;
+      const exit = await child.stop();
+      this.#options.log.info('component stopped', { component: name, code: exit.code ?? undefined, signal: exit.signal ?? undefined });
+    }
+  }
+
+  /** Kill everything now (second Ctrl+C). */
+  forceKill(): void {
+    for (const child of this.#children.values()) child.kill('SIGKILL');
+  }
+
+  async #start(name: ComponentName): Promise<void> {
+    const child = this.child(name);
+    this.#policies.get(name)?.started(performance.now());
+    const details = await child.start();
+    if (name === 'gateway' && typeof details['port'] === 'number') this.#gatewayPort = details['port'];
+    if (name === 'ordermanager' && typeof details['port'] === 'number') this.#orderManagerPort = details['port'];
+    this.#options.log.info('component ready', { component: name, pid: child.pid, ...details });
+  }
+
+  #makeChild(name: ComponentName): ManagedChild {
+    const { config } = this.#options;
+    const gateway = (): string => `${config.host}:${this.#gatewayPort}`;
+    const orderManager = (): string => `${config.host}:${this.#orderManagerPort}`;
+    // Restarts reuse the ports first bound, so that clients reconnect to the same address.
+    const args: Record<ComponentName, () => string[]> = {
+      gateway: () => [
+        '--host', config.host,
+        '--port', String(this.#gatewayPort),
+        '--seed', String(config.seed),
+        '--symbols', config.symbols.join(','),
+        '--rate', String(config.rate),
+      ],
+      orderbook: () => ['--gateway', gateway(), '--shm', config.shm, '--takeover'],
+      ordermanager: () => [
+        '--host', config.host,
+        '--port', String(this.#orderManagerPort),
+        '--shm', config.shm,
+        '--trade-log', config.tradeLog,
+      ],
+      strategy: () => ['--gateway', gateway(), '--order-manager', orderManager(), '--shm', config.shm, '--strategy', config.strategy],
+    };
+    const child = new ManagedChild({
+      name,
+      args: args[name],
+      readyTimeoutMs: this.#options.readyTimeoutMs ?? 15_000,
+      stopTimeoutMs: this.#options.stopTimeoutMs ?? 5_000,
+      env: { ...process.env, ...this.#options.env },
+    });
+    child.on('line', (line) => this.#options.display.line(line));
+    child.on('exit', (exit) => this.#onExit(name, exit));
+    return child;
+  }
+
+  #onExit(name: ComponentName, exit: ChildExit): void {
+    if (exit.expected || this.#stopping) return;
+    const { log } = this.#options;
+    const how = exit.signal !== null ? `signal ${exit.signal}` : `code ${exit.code}`;
+    const decision = this.#policies.get(name)?.crashed(performance.now()) ?? { restart: false, reason: 'no policy' };
+    if (!decision.restart) {
+      log.error('component keeps crashing; stopping the system', { component: name, reason: decision.reason });
+      this.requestStop(`${name} ${decision.reason}`, 1);
+      return;
+    }
+    log.warn('component crashed; restarting', { component: name, exit: how, delayMs: decision.delayMs });
+    const timer = setTimeout(() => {
+      this.#restartTimers.delete(timer);
+      if (this.#stopping) return;
+      this.#start(name).catch((err: unknown) => {
+        log.error('restart failed', { component: name, error: describeError(err) });
+        if (!this.#stopping) this.#onExit(name, { code: 1, signal: null, expected: false });
+      });
+    }, decision.delayMs);
+    this.#restartTimers.add(timer);
+  }
+
+  #showProgress(): void {
+    const { config, display } = this.#options;
+    const now = performance.now();
+    const counter = (name: ComponentName, key: string): number => this.child(name).counters[key] ?? 0;
+    const health = START_ORDER.map((name) => {
+      const child = this.child(name);
+      const mark = child.state === 'running' ? 'up' : child.state;
+      const restarts = child.starts - 1;
+      return `${name}:${mark}${restarts > 0 ? `(${restarts}↻)` : ''}`;
+    }).join(' ');
+    const text =
+      `${progressBar(now - this.#startedMs, config.duration * 1000)} ` +
+      `ticks/s ${counter('gateway', 'market_data_per_s').toFixed(0)} ` +
+      `orders ${counter('ordermanager', 'orders')} fills ${counter('ordermanager', 'fills')} ` +
+      `rejects ${counter('ordermanager', 'rejects')} pos ${counter('ordermanager', 'position_abs_total')} ` +
+      `pnl ${(counter('ordermanager', 'realized_pnl') + counter('ordermanager', 'unrealized_pnl')).toFixed(2)} | ${health}`;
+    display.status(text, now);
+  }
+}
+
+export type { Counters };
