@@ -28,6 +28,8 @@ export const ErrorCode = {
   SHM_ACCESS: 'E_SHM_ACCESS',
   SHM_INVALID: 'E_SHM_INVALID',
   SHM_LAYOUT_MISMATCH: 'E_SHM_LAYOUT_MISMATCH',
+  /** The segment exists but its writer has not finished initialising it: retry shortly. */
+  SHM_NOT_READY: 'E_SHM_NOT_READY',
   SHM_SYSTEM: 'E_SHM_SYSTEM',
   // orders and risk
   ORDER_INVALID: 'E_ORDER_INVALID',
