@@ -1,0 +1,153 @@
+/**
+ * The POSIX shared-memory addon (native/shm.c), loaded once and wrapped with types and
+ * TradingErrors. A segment reaches JavaScript as an ArrayBuffer whose memory is the
+ * MAP_SHARED mapping itself: typed arrays and Atomics over it see other processes' stores.
+ *
+ * The addon is found from the package root (the nearest directory above this file that
+ * holds package.json) at build/Release/shm.node, so the same code works compiled into
+ * dist/ or into any other output directory.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ErrorCode, TradingError } from '../core/errors.js';
+
+interface ShmAddon {
+  create(name: string, sizeBytes: number): ArrayBuffer;
+  open(name: string): ArrayBuffer;
+  close(buffer: ArrayBuffer): void;
+  unlink(name: string): void;
+  readonly maxSizeBytes: number;
+}
+
+/** An error thrown by the addon: errno name in `code`, segment name in `path`. */
+interface AddonError extends Error {
+  code?: string;
+  errno?: number;
+  syscall?: string;
+  path?: string;
+}
+
+/** A failed shared-memory operation: a TradingError that keeps the errno and the segment name. */
+export class ShmError extends TradingError {
+  /** The errno name the system gave (ENOENT, EEXIST, EACCES, EINVAL, ...). */
+  readonly errno: string;
+  /** The system call that failed (shm_open, ftruncate, mmap, ...). */
+  readonly syscall: string;
+  /** The segment's name ('/...'), or '' when the name itself was unusable. */
+  readonly shmName: string;
+
+  constructor(code: ErrorCode, message: string, details: { errno: string; syscall: string; shmName: string; cause?: unknown }) {
+    super(code, message, { cause: details.cause });
+    this.name = 'ShmError';
+    this.errno = details.errno;
+    this.syscall = details.syscall;
+    this.shmName = details.shmName;
+  }
+}
+
+const CODE_FOR_ERRNO: Readonly<Record<string, ErrorCode>> = {
+  EEXIST: ErrorCode.SHM_EXISTS,
+  ENOENT: ErrorCode.SHM_NOT_FOUND,
+  EACCES: ErrorCode.SHM_ACCESS,
+  EPERM: ErrorCode.SHM_ACCESS,
+  EINVAL: ErrorCode.SHM_INVALID,
+  ENAMETOOLONG: ErrorCode.SHM_INVALID,
+  ENODATA: ErrorCode.SHM_NOT_READY,
+};
+
+function toShmError(err: unknown, fallbackName: string): ShmError {
+  const addonError = err as AddonError;
+  const errno = typeof addonError.code === 'string' ? addonError.code : 'EUNKNOWN';
+  const code = CODE_FOR_ERRNO[errno] ?? ErrorCode.SHM_SYSTEM;
+  const message = addonError instanceof Error ? addonError.message : String(err);
+  return new ShmError(code, message, {
+    errno,
+    syscall: addonError.syscall ?? '',
+    shmName: addonError.path ?? fallbackName,
+    cause: err,
+  });
+}
+
+/** The directory holding package.json, walking up from `start`. */
+export function findPackageRoot(start: string): string {
+  let dir = start;
+  for (;;) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error(`no package.json above ${start}`);
+    dir = parent;
+  }
+}
+
+let addon: ShmAddon | undefined;
+
+function loadAddon(): ShmAddon {
+  if (addon !== undefined) return addon;
+  const root = findPackageRoot(dirname(fileURLToPath(import.meta.url)));
+  const path = join(root, 'build', 'Release', 'shm.node');
+  if (!existsSync(path)) {
+    throw new ShmError(ErrorCode.SHM_SYSTEM, `shared-memory addon not built: ${join('build', 'Release', 'shm.node')} is missing (run npm install)`, {
+      errno: 'ENOENT',
+      syscall: 'dlopen',
+      shmName: '',
+    });
+  }
+  addon = createRequire(import.meta.url)(path) as ShmAddon;
+  return addon;
+}
+
+/** Largest segment the addon maps, bytes. */
+export function maxSegmentBytes(): number {
+  return loadAddon().maxSizeBytes;
+}
+
+/**
+ * Create a new segment of `sizeBytes` (zero-filled), owner-only (0600), and map it.
+ * E_SHM_EXISTS if the name is taken; E_SHM_INVALID for a bad name or size.
+ */
+export function createSegment(name: string, sizeBytes: number): ArrayBuffer {
+  const shm = loadAddon();
+  try {
+    return shm.create(name, sizeBytes);
+  } catch (err) {
+    throw toShmError(err, name);
+  }
+}
+
+/**
+ * Map an existing segment, whole (its size comes from the segment).
+ * E_SHM_NOT_FOUND if absent; E_SHM_NOT_READY if its creator has not sized it yet.
+ */
+export function openSegment(name: string): ArrayBuffer {
+  const shm = loadAddon();
+  try {
+    return shm.open(name);
+  } catch (err) {
+    throw toShmError(err, name);
+  }
+}
+
+/**
+ * Unmap a segment. The buffer is detached first, so every typed array over it becomes
+ * empty rather than dangling. Idempotent: closing a closed buffer does nothing.
+ */
+export function closeSegment(buffer: ArrayBuffer): void {
+  const shm = loadAddon();
+  try {
+    shm.close(buffer);
+  } catch (err) {
+    throw toShmError(err, '');
+  }
+}
+
+/** Remove a segment's name. Processes that mapped it keep their mapping until they close it. */
+export function unlinkSegment(name: string): void {
+  const shm = loadAddon();
+  try {
+    shm.unlink(name);
+  } catch (err) {
+    throw toShmError(err, name);
+  }
+}
