@@ -1,0 +1,282 @@
+/**
+ * The strategy's own books of account, rebuilt from the order manager's execution reports:
+ * open orders with filled and leaves quantity, and per symbol the position, its average
+ * cost, realized PnL and the exposure still working in open orders.
+ *
+ * Fills are taken from the report's cumulative `filledQuantity`, not from its
+ * `lastQuantity`: the fill applied is the growth of the cumulative quantity since the last
+ * report. A report delivered twice (for example replayed after a reconnect) therefore
+ * changes nothing the second time, and a report that was missed is made up by the next
+ * one, priced from the change in `averagePrice × filledQuantity` (counted as a fill gap).
+ *
+ * Positions use average-cost accounting on an exact cost basis: the cost of the open
+ * quantity is kept as the sum of price × quantity (integers, exact) and only a partial
+ * close divides it. PnL is in price units × shares.
+ */
+import type { ExecutionReport, Order, OrderType, Side, TimeInForce } from '../protocol/messages.js';
+import { ExecutionStatus, Side as SideValue } from '../protocol/messages.js';
+import type { OrderView, PositionView } from './strategy.js';
+
+class TrackedOrder implements OrderView {
+  readonly orderId: string;
+  readonly symbol: string;
+  readonly side: Side;
+  readonly orderType: OrderType;
+  readonly timeInForce: TimeInForce;
+  readonly price: number;
+  readonly quantity: number;
+  readonly sentNs: number;
+  readonly tickSentNs: number;
+  filledQuantity = 0;
+  leavesQuantity: number;
+  averagePrice = 0;
+  status: ExecutionStatus | undefined = undefined;
+  cancelRequested = false;
+
+  constructor(order: Order) {
+    this.orderId = order.orderId;
+    this.symbol = order.symbol;
+    this.side = order.side;
+    this.orderType = order.orderType;
+    this.timeInForce = order.timeInForce;
+    this.price = order.price;
+    this.quantity = order.quantity;
+    this.sentNs = order.orderSentNs;
+    this.tickSentNs = order.tickSentNs;
+    this.leavesQuantity = order.quantity;
+  }
+}
+
+class PositionRecord implements PositionView {
+  readonly symbol: string;
+  quantity = 0;
+  /** Cost of the open quantity, price units × shares, always ≥ 0 (long or short). */
+  costBasis = 0;
+  realizedPnl = 0;
+  openBuyQuantity = 0;
+  openSellQuantity = 0;
+  boughtQuantity = 0;
+  soldQuantity = 0;
+  fillCount = 0;
+
+  constructor(symbol: string) {
+    this.symbol = symbol;
+  }
+
+  get averagePrice(): number {
+    return this.quantity === 0 ? 0 : this.costBasis / Math.abs(this.quantity);
+  }
+}
+
+/** Plain counters, updated in place. */
+export interface TrackerCounters {
+  /** Reports applied to a known order. */
+  reports: number;
+  /** Reports for ids this run never sent (an earlier run's, or another client's). */
+  unknownReports: number;
+  fills: number;
+  /** Fills recovered from cumulative quantities because a report was missed. */
+  fillGaps: number;
+  /** Reports whose cumulative filled quantity went backwards (ignored). */
+  staleReports: number;
+  rejected: number;
+  canceled: number;
+  /** Orders given up without a final report (see abandonOpenOrders). */
+  abandoned: number;
+}
+
+function isDone(status: ExecutionStatus): boolean {
+  return status === ExecutionStatus.FILLED || status === ExecutionStatus.CANCELED || status === ExecutionStatus.REJECTED;
+}
+
+export class OrderTracker {
+  readonly #open = new Map<string, TrackedOrder>();
+  readonly #positions = new Map<string, PositionRecord>();
+  readonly #rejectsByCode = new Map<string, number>();
+  #realizedPnl = 0;
+  readonly counters: TrackerCounters = {
+    reports: 0,
+    unknownReports: 0,
+    fills: 0,
+    fillGaps: 0,
+    staleReports: 0,
+    rejected: 0,
+    canceled: 0,
+    abandoned: 0,
+  };
+
+  /** Start tracking an order about to be sent; its whole quantity counts as open exposure. */
+  recordSent(order: Order): OrderView {
+    const tracked = new TrackedOrder(order);
+    this.#open.set(order.orderId, tracked);
+    this.#addExposure(this.#positionRecord(order.symbol), tracked.side, tracked.leavesQuantity);
+    return tracked;
+  }
+
+  /** Forget an order that never left (the sink refused it). False if not open. */
+  discard(orderId: string): boolean {
+    const tracked = this.#open.get(orderId);
+    if (tracked === undefined) return false;
+    this.#close(tracked);
+    return true;
+  }
+
+  /** Note that a cancel was sent; false if the order is not open or already had one. */
+  markCancelRequested(orderId: string): boolean {
+    const tracked = this.#open.get(orderId);
+    if (tracked === undefined || tracked.cancelRequested) return false;
+    tracked.cancelRequested = true;
+    return true;
+  }
+
+  /** Undo markCancelRequested when the cancel could not be sent. */
+  clearCancelRequested(orderId: string): void {
+    const tracked = this.#open.get(orderId);
+    if (tracked !== undefined) tracked.cancelRequested = false;
+  }
+
+  /**
+   * Apply one execution report. Returns the order it concerns (already removed from the
+   * open orders if the report finished it), or undefined for an id this run never sent.
+   */
+  apply(report: ExecutionReport): OrderView | undefined {
+    const tracked = this.#open.get(report.orderId);
+    if (tracked === undefined) {
+      this.counters.unknownReports += 1;
+      return undefined;
+    }
+    this.counters.reports += 1;
+    const position = this.#positionRecord(tracked.symbol);
+    const filledBefore = tracked.filledQuantity;
+    const filledNow = report.filledQuantity;
+    if (filledNow < filledBefore) {
+      // An old report overtaken by a newer one: it can only move the order backwards.
+      this.counters.staleReports += 1;
+      return tracked;
+    }
+    if (filledNow > filledBefore) {
+      const fillQuantity = filledNow - filledBefore;
+      let fillPrice = report.lastPrice;
+      if (fillQuantity !== report.lastQuantity || !(fillPrice > 0)) {
+        fillPrice = (report.averagePrice * filledNow - tracked.averagePrice * filledBefore) / fillQuantity;
+        this.counters.fillGaps += 1;
+      }
+      this.#applyFill(position, tracked.side, fillQuantity, fillPrice);
+      tracked.filledQuantity = filledNow;
+      tracked.averagePrice = report.averagePrice;
+    }
+    tracked.status = report.status;
+    const leaves = isDone(report.status) ? 0 : Math.max(0, Math.min(report.leavesQuantity, tracked.quantity - filledNow));
+    this.#addExposure(position, tracked.side, leaves - tracked.leavesQuantity);
+    tracked.leavesQuantity = leaves;
+    if (report.status === ExecutionStatus.REJECTED) {
+      this.counters.rejected += 1;
+      const code = report.rejectCode === '' ? 'unknown' : report.rejectCode;
+      this.#rejectsByCode.set(code, (this.#rejectsByCode.get(code) ?? 0) + 1);
+    } else if (report.status === ExecutionStatus.CANCELED) {
+      this.counters.canceled += 1;
+    }
+    if (isDone(report.status)) this.#open.delete(tracked.orderId);
+    return tracked;
+  }
+
+  /**
+   * Give up on every open order, e.g. after losing the order manager connection: their
+   * fate is unknown, and leaving them open would block new orders (exposure) forever.
+   * Fills that happened meanwhile are missing from the positions; the order manager's
+   * own positions (rebuilt from its trade log) stay the reference. Returns how many.
+   */
+  abandonOpenOrders(): number {
+    const count = this.#open.size;
+    for (const tracked of this.#open.values()) {
+      this.#addExposure(this.#positionRecord(tracked.symbol), tracked.side, -tracked.leavesQuantity);
+      tracked.leavesQuantity = 0;
+    }
+    this.#open.clear();
+    this.counters.abandoned += count;
+    return count;
+  }
+
+  openOrder(orderId: string): OrderView | undefined {
+    return this.#open.get(orderId);
+  }
+
+  openOrders(): IterableIterator<OrderView> {
+    return this.#open.values();
+  }
+
+  get openOrderCount(): number {
+    return this.#open.size;
+  }
+
+  /** The symbol's position (a zero position if it never traded). */
+  position(symbol: string): PositionView {
+    return this.#positionRecord(symbol);
+  }
+
+  positions(): IterableIterator<PositionView> {
+    return this.#positions.values();
+  }
+
+  /** Unrealized PnL against `markPrice` (price units), price units × shares. */
+  unrealizedPnl(symbol: string, markPrice: number): number {
+    const position = this.#positions.get(symbol);
+    if (position === undefined || position.quantity === 0) return 0;
+    return position.quantity * markPrice - Math.sign(position.quantity) * position.costBasis;
+  }
+
+  /** Realized PnL over all symbols, price units × shares. */
+  realizedPnl(): number {
+    return this.#realizedPnl;
+  }
+
+  /** Rejected orders by reject code (E_RISK_MAX_QTY, ...). */
+  rejectsByCode(): ReadonlyMap<string, number> {
+    return this.#rejectsByCode;
+  }
+
+  #positionRecord(symbol: string): PositionRecord {
+    let position = this.#positions.get(symbol);
+    if (position === undefined) {
+      position = new PositionRecord(symbol);
+      this.#positions.set(symbol, position);
+    }
+    return position;
+  }
+
+  #close(tracked: TrackedOrder): void {
+    this.#addExposure(this.#positionRecord(tracked.symbol), tracked.side, -tracked.leavesQuantity);
+    tracked.leavesQuantity = 0;
+    this.#open.delete(tracked.orderId);
+  }
+
+  #addExposure(position: PositionRecord, side: Side, delta: number): void {
+    if (side === SideValue.BUY) position.openBuyQuantity += delta;
+    else position.openSellQuantity += delta;
+  }
+
+  #applyFill(position: PositionRecord, side: Side, quantity: number, price: number): void {
+    this.counters.fills += 1;
+    position.fillCount += 1;
+    const signed = side === SideValue.BUY ? quantity : -quantity;
+    if (side === SideValue.BUY) position.boughtQuantity += quantity;
+    else position.soldQuantity += quantity;
+    const before = position.quantity;
+    if (before === 0 || Math.sign(before) === Math.sign(signed)) {
+      position.costBasis += price * quantity;
+      position.quantity = before + signed;
+      return;
+    }
+    // Reducing (and maybe reversing): realize against the average cost of what is closed.
+    const held = Math.abs(before);
+    const closing = Math.min(quantity, held);
+    const closedCost = closing === held ? position.costBasis : (position.costBasis * closing) / held;
+    const pnl = before > 0 ? closing * price - closedCost : closedCost - closing * price;
+    position.realizedPnl += pnl;
+    this.#realizedPnl += pnl;
+    position.costBasis -= closedCost;
+    position.quantity = before + signed;
+    if (closing < quantity) position.costBasis = price * (quantity - closing);
+    if (position.quantity === 0) position.costBasis = 0;
+  }
+}

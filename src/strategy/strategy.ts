@@ -1,0 +1,174 @@
+/**
+ * The interface a trading strategy implements, and the context it trades through.
+ *
+ * A strategy is plain logic: it never opens a socket or touches shared memory itself. The
+ * `StrategyEngine` (engine.ts) calls it with each decoded message and hands it a
+ * `StrategyContext`: read a symbol's live book from shared memory, send and cancel orders,
+ * and see its own orders, positions and PnL as rebuilt from the order manager's execution
+ * reports. The `trading strategy` process wires the engine to the gateway, the order
+ * manager and the shared-memory book; the same strategy runs unchanged in unit tests with
+ * a fake book source and an array as the order sink.
+ *
+ * Rules a strategy follows:
+ * - Callbacks run one at a time on one thread; a callback must return quickly (it delays
+ *   every later tick). Do not keep the message objects you are given: the decoder may
+ *   reuse them for the next message. Copy what you need.
+ * - Prices are integer price units (core/fixed-point: 1 unit = 0.0001), quantities are
+ *   integer shares. PnL is in price units × shares (divide by PRICE_SCALE for currency).
+ * - A throw from a callback is caught by the engine, counted and logged; the engine keeps
+ *   running. Throwing is for bugs, not for control flow.
+ * - The engine refuses orders on a book that is not live (stale or unknown) and counts
+ *   them; a strategy that checks `readBook(...) === 'live'` first avoids the refusal.
+ *
+ *   class Follower implements Strategy {
+ *     readonly name = 'follower';
+ *     readonly #book = createL2Book();
+ *     onTick(tick: MarketData, ctx: StrategyContext): void {
+ *       if (ctx.readBook(tick.symbol, this.#book) !== 'live' || this.#book.askCount === 0) return;
+ *       if (ctx.position(tick.symbol).quantity === 0) {
+ *         ctx.sendOrder({ symbol: tick.symbol, side: Side.BUY, orderType: OrderType.LIMIT,
+ *                         timeInForce: TimeInForce.IOC, price: this.#book.askPrices[0], quantity: 10 });
+ *       }
+ *     }
+ *     onNews(): void {}
+ *     onExecution(): void {}
+ *   }
+ */
+import type { L2Book } from '../core/book.js';
+import type {
+  ExecutionReport,
+  ExecutionStatus,
+  MarketData,
+  NewsSentiment,
+  OrderType,
+  Side,
+  TimeInForce,
+} from '../protocol/messages.js';
+
+/**
+ * What a book read found: `live` (the writer is alive and fresh), `stale` (the writer's
+ * heartbeat is too old or it is gone: the prices may be wrong) or `unknown` (the symbol is
+ * not in the segment, or nothing was ever written for it).
+ */
+export type BookStatus = 'live' | 'stale' | 'unknown';
+
+/** Where books come from: the shared-memory reader in the process, a fake in tests. */
+export interface BookSource {
+  /** Copy the symbol's newest consistent book into `out` and say how fresh it is. */
+  read(symbol: string, out: L2Book): BookStatus;
+}
+
+/** An order as a strategy asks for it; the engine adds the id, clocks and stamps. */
+export interface OrderRequest {
+  symbol: string;
+  side: Side;
+  orderType: OrderType;
+  timeInForce: TimeInForce;
+  /** Limit price in integer price units (ignored, sent as 0, for MARKET). */
+  price: number;
+  /** Positive integer shares. */
+  quantity: number;
+  /** Free-form context logged with the order (JSON only; e.g. the signal's inputs). */
+  signalData?: Record<string, unknown>;
+}
+
+/** One of the strategy's own orders as the tracker sees it. Read-only to a strategy. */
+export interface OrderView {
+  readonly orderId: string;
+  readonly symbol: string;
+  readonly side: Side;
+  readonly orderType: OrderType;
+  readonly timeInForce: TimeInForce;
+  /** Limit price in price units; 0 for MARKET. */
+  readonly price: number;
+  readonly quantity: number;
+  readonly filledQuantity: number;
+  /** Quantity still working at the order manager (0 once the order is done). */
+  readonly leavesQuantity: number;
+  /** Average fill price in price units (may be fractional); 0 if nothing filled. */
+  readonly averagePrice: number;
+  /** Last status reported; undefined until the order manager's first report. */
+  readonly status: ExecutionStatus | undefined;
+  /** True once a cancel was sent for it. */
+  readonly cancelRequested: boolean;
+  /** Monotonic ns at which it was sent (the order's `orderSentNs`). */
+  readonly sentNs: number;
+  /** Gateway stamp of the tick that caused it (the order's `tickSentNs`), 0 if none. */
+  readonly tickSentNs: number;
+}
+
+/** The strategy's position in one symbol, rebuilt from fills (average-cost accounting). */
+export interface PositionView {
+  readonly symbol: string;
+  /** Signed shares: positive long, negative short. */
+  readonly quantity: number;
+  /** Average entry price of the open quantity, price units (fractional); 0 when flat. */
+  readonly averagePrice: number;
+  /** Realized PnL, price units × shares. */
+  readonly realizedPnl: number;
+  /** Leaves quantity of this symbol's open BUY orders (exposure not yet filled). */
+  readonly openBuyQuantity: number;
+  /** Leaves quantity of this symbol's open SELL orders. */
+  readonly openSellQuantity: number;
+  /** Shares bought and sold so far, and the number of fills. */
+  readonly boughtQuantity: number;
+  readonly soldQuantity: number;
+  readonly fillCount: number;
+}
+
+/** What a strategy can see and do. Valid for the engine's lifetime; cheap to call. */
+export interface StrategyContext {
+  /** Monotonic nanoseconds (shared by every process of the host). */
+  nowNs(): number;
+  /**
+   * Read the symbol's current book from shared memory into `out` (a book the strategy
+   * owns, from createL2Book) and return its freshness. No allocation.
+   */
+  readBook(symbol: string, out: L2Book): BookStatus;
+  /**
+   * Send an order; returns its id, or null when the engine refused it: the book of the
+   * symbol is not live, the order manager is not connected, or the engine is stopped (each
+   * counted). Reads `request` synchronously and keeps nothing of it, so a strategy may
+   * reuse one request object. An order sent while handling a tick carries that tick's
+   * gateway stamp (`tickSentNs`). Throws TradingError E_ORDER_INVALID on a malformed
+   * request (a bug in the strategy).
+   */
+  sendOrder(request: OrderRequest): string | null;
+  /**
+   * Ask the order manager to cancel the rest of an open order. Returns false when the
+   * order is not open, a cancel was already sent, or the order manager is not connected.
+   */
+  cancel(orderId: string): boolean;
+  /** One open order by id, or undefined once it is done (filled, canceled, rejected). */
+  openOrder(orderId: string): OrderView | undefined;
+  /** Every open order (all symbols). */
+  openOrders(): IterableIterator<OrderView>;
+  /** The position in a symbol (all zero if never traded). */
+  position(symbol: string): PositionView;
+  /** Unrealized PnL of the symbol's position against the book mid, NaN without a book. */
+  unrealizedPnl(symbol: string): number;
+  /** Realized PnL over all symbols, price units × shares. */
+  realizedPnl(): number;
+}
+
+/**
+ * A trading strategy. The engine calls `onStart` once before any message, then the
+ * message callbacks as messages arrive, then `onStop` once; orders may be sent from any
+ * of them.
+ */
+export interface Strategy {
+  /** Short name for logs and counters. */
+  readonly name: string;
+  onStart?(ctx: StrategyContext): void;
+  /** A market-data update of one symbol from the gateway. */
+  onTick(tick: MarketData, ctx: StrategyContext): void;
+  /** A news item with a sentiment score. */
+  onNews(news: NewsSentiment, ctx: StrategyContext): void;
+  /**
+   * An execution report for one of this strategy's orders, after the tracker applied it:
+   * `ctx.position(...)` and `ctx.openOrder(...)` already show its effect (a done order is
+   * no longer open). Reports for orders this run did not send are not passed on.
+   */
+  onExecution(report: ExecutionReport, ctx: StrategyContext): void;
+  onStop?(ctx: StrategyContext): void;
+}
