@@ -1,0 +1,308 @@
+/**
+ * One connection's outbound side: frames are copied into a staging buffer as they are
+ * sent and written to the socket once per event-loop turn (one write for the whole
+ * batch), and the connection's backlog is bounded.
+ *
+ *   send ──copy──► queue (staging buffer) ──one write per turn──► socket ──► kernel
+ *                        ▲ backlog = queued bytes + socket.writableLength ≤ maxBacklogBytes
+ *
+ * Buffer ownership: Node hands a written chunk to the kernel at once when it can (the
+ * socket's `writableLength` is back to 0 right after `write()`), and the staging buffer is
+ * reused. When the kernel is full, the socket keeps a reference to the chunk until its
+ * write callback; the staging buffer then belongs to the socket ("in flight"), frames
+ * collect in a second buffer, and nothing more is written until the first completes: one
+ * write in flight at a time, so two buffers suffice and are swapped, never reallocated.
+ *
+ * When a frame would push the backlog over the bound:
+ * - `refuse` policy: the frame is dropped and `dropped` returned (the server turns this into
+ *   a disconnect of the slow consumer);
+ * - `conflate` policy: the connection enters conflation: from then on only the latest frame
+ *   per conflation key is kept (frames without a key are dropped), until the socket has
+ *   written everything; the kept frames then go out, in the order their keys first
+ *   appeared, and normal queueing resumes.
+ *
+ * Memory per connection is therefore at most 3 × maxBacklogBytes (staging buffer,
+ * in-flight buffer, conflation store), however long the peer stops reading.
+ */
+import { FRAME_HEADER_BYTES } from '../protocol/framing.js';
+import type { ConflationKey, SendStatus } from './send-status.js';
+
+/** What the queue needs from a socket (a net.Socket fits; tests pass a fake). */
+export interface OutboundSink {
+  write(chunk: Uint8Array, callback: (error?: Error | null) => void): boolean;
+  readonly writableLength: number;
+}
+
+/** Counters the queue updates in place, in an object its owner shares. */
+export interface OutboundCounters {
+  /** Frames accepted for writing (a conflated frame counts when it is finally queued). */
+  framesOut: number;
+  bytesOut: number;
+  /** Frames refused: backlog full, or no conflation key while conflating. */
+  framesDropped: number;
+  /** Frames replaced by a newer frame with the same key while conflating. */
+  framesConflated: number;
+}
+
+export type OutboundPolicy = 'refuse' | 'conflate';
+
+/** Totals of one conflation episode, reported when it ends. */
+export interface ConflationEpisode {
+  conflated: number;
+  dropped: number;
+  /** Latest frames flushed when the connection drained. */
+  released: number;
+}
+
+export interface OutboundQueueOptions {
+  maxBacklogBytes: number;
+  policy: OutboundPolicy;
+  counters: OutboundCounters;
+  /** The queue went from idle to holding frames: call `flush()` at the end of this turn. */
+  requestFlush: () => void;
+  /** Bytes were handed to the socket (for idle-heartbeat tracking). */
+  onWrite?: () => void;
+  /** Conflation started (episode undefined) or ended (with its totals). */
+  onConflation?: (active: boolean, episode: ConflationEpisode | undefined) => void;
+}
+
+interface ConflationSlot {
+  buffer: Buffer;
+  length: number;
+}
+
+const INITIAL_STAGING_BYTES = 64 * 1024;
+
+export class OutboundQueue {
+  readonly maxBacklogBytes: number;
+  readonly policy: OutboundPolicy;
+  readonly #counters: OutboundCounters;
+  readonly #requestFlush: () => void;
+  readonly #onWrite: (() => void) | undefined;
+  readonly #onConflation: OutboundQueueOptions['onConflation'];
+
+  #sink: OutboundSink | undefined;
+  #queue: Buffer;
+  #queueLength = 0;
+  /** The staging buffer the socket still holds (its write has not completed). */
+  #inFlight: Buffer | undefined;
+  /** The other staging buffer, free for reuse. */
+  #spare: Buffer | undefined;
+  #flushRequested = false;
+
+  #conflating = false;
+  readonly #store = new Map<ConflationKey, ConflationSlot>();
+  #storeBytes = 0;
+  #episode: ConflationEpisode = { conflated: 0, dropped: 0, released: 0 };
+
+  constructor(options: OutboundQueueOptions) {
+    this.maxBacklogBytes = options.maxBacklogBytes;
+    this.policy = options.policy;
+    this.#counters = options.counters;
+    this.#requestFlush = options.requestFlush;
+    this.#onWrite = options.onWrite;
+    this.#onConflation = options.onConflation;
+    this.#queue = Buffer.allocUnsafe(Math.min(INITIAL_STAGING_BYTES, options.maxBacklogBytes));
+  }
+
+  /** Queued bytes plus bytes the socket has not yet handed to the kernel. */
+  get backlogBytes(): number {
+    return this.#queueLength + (this.#sink?.writableLength ?? 0);
+  }
+
+  /** Bytes held as latest-per-key frames while conflating. */
+  get conflatedBytes(): number {
+    return this.#storeBytes;
+  }
+
+  get conflating(): boolean {
+    return this.#conflating;
+  }
+
+  /** True while the socket holds a chunk it could not write at once (the peer is behind). */
+  get backedUp(): boolean {
+    return this.#inFlight !== undefined;
+  }
+
+  /** Start writing to a (new) connected socket. Anything left from an earlier one is gone. */
+  attach(sink: OutboundSink): void {
+    this.detach();
+    // after finish() the old staging buffer may still belong to the previous socket
+    if (this.#queue.length === 0) this.#queue = Buffer.allocUnsafe(Math.min(INITIAL_STAGING_BYTES, this.maxBacklogBytes));
+    this.#sink = sink;
+  }
+
+  /** The socket is gone: forget everything queued for it. */
+  detach(): void {
+    this.#sink = undefined;
+    this.#queueLength = 0;
+    // the socket may still reference the in-flight buffer; let it keep it
+    this.#inFlight = undefined;
+    this.#flushRequested = false;
+    if (this.#conflating) this.#conflating = false;
+    this.#store.clear();
+    this.#storeBytes = 0;
+  }
+
+  /** Queue a complete frame (header included). */
+  enqueueFrame(frame: Uint8Array, key?: ConflationKey): SendStatus {
+    return this.#accept(frame, 0, frame.length, false, key);
+  }
+
+  /** Queue a payload; the 4-byte length header is written here. */
+  enqueuePayload(payload: Uint8Array, offset: number, length: number, key?: ConflationKey): SendStatus {
+    return this.#accept(payload, offset, length, true, key);
+  }
+
+  /** Write everything queued in one socket write, unless a previous write is still in flight. */
+  flush(): void {
+    this.#flushRequested = false;
+    const sink = this.#sink;
+    if (sink === undefined || this.#queueLength === 0 || this.#inFlight !== undefined) return;
+    const buffer = this.#queue;
+    const length = this.#queueLength;
+    this.#queueLength = 0;
+    sink.write(buffer.subarray(0, length), this.#afterWrite);
+    this.#onWrite?.();
+    if (sink.writableLength !== 0) {
+      // the kernel did not take it all: the socket owns `buffer` until the write completes
+      this.#inFlight = buffer;
+      this.#queue = this.#spare ?? Buffer.allocUnsafe(buffer.length);
+      this.#spare = undefined;
+    } else if (this.#conflating) {
+      this.#endConflation();
+    }
+  }
+
+  /**
+   * Closing: hand everything queued to the socket now, even behind a write in flight (the
+   * socket buffers it; it is bounded by the backlog), and stop writing. Frames held for
+   * conflation are discarded. Call before `socket.end()`.
+   */
+  finish(): void {
+    const sink = this.#sink;
+    if (sink !== undefined && this.#queueLength > 0) {
+      sink.write(this.#queue.subarray(0, this.#queueLength), this.#afterWrite);
+      this.#onWrite?.();
+      // the socket may keep this buffer: never write into it again
+      this.#queue = Buffer.allocUnsafe(0);
+    }
+    this.detach();
+  }
+
+  #afterWrite = (error?: Error | null): void => {
+    // an error ends the connection; its owner detaches us on 'close'
+    if (error !== undefined && error !== null) return;
+    // Callbacks of writes that completed at once arrive later too; only the completion
+    // that leaves the socket empty releases the in-flight buffer.
+    const sink = this.#sink;
+    if (this.#inFlight === undefined || sink === undefined || sink.writableLength !== 0) return;
+    this.#spare = this.#inFlight;
+    this.#inFlight = undefined;
+    if (this.#queueLength > 0) this.flush();
+    else if (this.#conflating) this.#endConflation();
+  };
+
+  #accept(source: Uint8Array, offset: number, length: number, withHeader: boolean, key: ConflationKey | undefined): SendStatus {
+    const sink = this.#sink;
+    if (sink === undefined) return 'not-connected';
+    const frameBytes = withHeader ? FRAME_HEADER_BYTES + length : length;
+    if (this.#conflating) return this.#conflate(source, offset, length, withHeader, frameBytes, key);
+    if (this.#queueLength + sink.writableLength + frameBytes > this.maxBacklogBytes) {
+      if (this.policy === 'refuse') {
+        this.#counters.framesDropped++;
+        return 'dropped';
+      }
+      this.#conflating = true;
+      this.#episode = { conflated: 0, dropped: 0, released: 0 };
+      this.#onConflation?.(true, undefined);
+      return this.#conflate(source, offset, length, withHeader, frameBytes, key);
+    }
+    this.#ensureCapacity(this.#queueLength + frameBytes);
+    this.#queueLength = copyFrame(source, offset, length, withHeader, this.#queue, this.#queueLength);
+    this.#counters.framesOut++;
+    this.#counters.bytesOut += frameBytes;
+    if (!this.#flushRequested) {
+      this.#flushRequested = true;
+      this.#requestFlush();
+    }
+    return this.#inFlight === undefined ? 'sent' : 'queued';
+  }
+
+  #conflate(
+    source: Uint8Array,
+    offset: number,
+    length: number,
+    withHeader: boolean,
+    frameBytes: number,
+    key: ConflationKey | undefined,
+  ): SendStatus {
+    if (key === undefined) return this.#dropWhileConflating();
+    let slot = this.#store.get(key);
+    if (slot === undefined) {
+      if (this.#storeBytes + frameBytes > this.maxBacklogBytes) return this.#dropWhileConflating();
+      slot = { buffer: Buffer.allocUnsafe(frameBytes), length: 0 };
+      this.#store.set(key, slot);
+      this.#storeBytes += frameBytes;
+    } else {
+      if (slot.buffer.length < frameBytes) {
+        const growth = frameBytes - slot.buffer.length;
+        // keep the older frame rather than break the bound
+        if (this.#storeBytes + growth > this.maxBacklogBytes) return this.#dropWhileConflating();
+        slot.buffer = Buffer.allocUnsafe(frameBytes);
+        this.#storeBytes += growth;
+      }
+      this.#counters.framesConflated++;
+      this.#episode.conflated++;
+    }
+    slot.length = copyFrame(source, offset, length, withHeader, slot.buffer, 0);
+    return 'conflated';
+  }
+
+  #dropWhileConflating(): SendStatus {
+    this.#counters.framesDropped++;
+    this.#episode.dropped++;
+    return 'dropped';
+  }
+
+  /** The socket wrote everything: queue the latest frame of each key and resume normal sending. */
+  #endConflation(): void {
+    this.#conflating = false;
+    // the store holds at most maxBacklogBytes and the queue is empty, so this always fits
+    this.#ensureCapacity(this.#storeBytes);
+    for (const slot of this.#store.values()) {
+      this.#queue.set(slot.buffer.subarray(0, slot.length), this.#queueLength);
+      this.#queueLength += slot.length;
+      this.#counters.framesOut++;
+      this.#counters.bytesOut += slot.length;
+      this.#episode.released++;
+    }
+    this.#store.clear();
+    this.#storeBytes = 0;
+    this.#onConflation?.(false, this.#episode);
+    if (this.#queueLength > 0) this.flush();
+  }
+
+  #ensureCapacity(bytes: number): void {
+    if (bytes <= this.#queue.length) return;
+    const grown = Buffer.allocUnsafe(Math.min(Math.max(this.#queue.length * 2, bytes), Math.max(this.maxBacklogBytes, bytes)));
+    this.#queue.copy(grown, 0, 0, this.#queueLength);
+    this.#queue = grown;
+  }
+}
+
+/** Copy one frame into `target` at `at` (writing the header when asked); returns the new end. */
+function copyFrame(source: Uint8Array, offset: number, length: number, withHeader: boolean, target: Buffer, at: number): number {
+  let position = at;
+  if (withHeader) {
+    target.writeUInt32BE(length, position);
+    position += FRAME_HEADER_BYTES;
+  }
+  if (offset === 0 && length === source.length) {
+    // whole array: TypedArray#set is a plain memcpy with no view allocated
+    target.set(source, position);
+  } else {
+    target.set(source.subarray(offset, offset + length), position);
+  }
+  return position + length;
+}

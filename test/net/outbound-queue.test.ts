@@ -1,0 +1,202 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { OutboundQueue, type OutboundCounters, type OutboundPolicy, type OutboundSink } from '../../src/net/outbound-queue.js';
+import { encodeFrame } from '../../src/protocol/framing.js';
+
+/**
+ * A socket stand-in with Node's semantics: an accepted write leaves writableLength at 0 and
+ * calls back on the next tick; a blocked write keeps the chunk (writableLength > 0) until
+ * `complete()`. The bytes are recorded when the write completes, so a queue that wrote
+ * into a buffer the socket still held would be caught.
+ */
+class FakeSink implements OutboundSink {
+  accepting = true;
+  writes = 0;
+  readonly delivered: Buffer[] = [];
+  readonly #held: { chunk: Uint8Array; callback: (error?: Error | null) => void }[] = [];
+
+  get writableLength(): number {
+    return this.#held.reduce((sum, entry) => sum + entry.chunk.length, 0);
+  }
+
+  write(chunk: Uint8Array, callback: (error?: Error | null) => void): boolean {
+    this.writes++;
+    if (this.accepting && this.#held.length === 0) {
+      this.delivered.push(Buffer.from(chunk));
+      process.nextTick(callback);
+      return true;
+    }
+    this.#held.push({ chunk, callback });
+    return false;
+  }
+
+  /** The kernel took everything held: record it and call back, as Node does. */
+  complete(): void {
+    while (this.#held.length > 0) {
+      const entry = this.#held.shift();
+      if (entry === undefined) break;
+      this.delivered.push(Buffer.from(entry.chunk));
+      entry.callback();
+    }
+  }
+
+  /** Every frame payload delivered so far, as text. */
+  frames(): string[] {
+    const all = Buffer.concat(this.delivered);
+    const out: string[] = [];
+    for (let offset = 0; offset < all.length; ) {
+      const length = all.readUInt32BE(offset);
+      out.push(all.toString('utf8', offset + 4, offset + 4 + length));
+      offset += 4 + length;
+    }
+    return out;
+  }
+}
+
+function makeQueue(policy: OutboundPolicy, maxBacklogBytes = 4096): {
+  queue: OutboundQueue;
+  sink: FakeSink;
+  counters: OutboundCounters;
+  flushRequests: () => number;
+  episodes: string[];
+} {
+  const counters: OutboundCounters = { framesOut: 0, bytesOut: 0, framesDropped: 0, framesConflated: 0 };
+  let requests = 0;
+  const episodes: string[] = [];
+  const queue = new OutboundQueue({
+    maxBacklogBytes,
+    policy,
+    counters,
+    requestFlush: () => {
+      requests++;
+    },
+    onConflation: (active, episode) => episodes.push(active ? 'start' : `end conflated=${episode?.conflated} dropped=${episode?.dropped} released=${episode?.released}`),
+  });
+  const sink = new FakeSink();
+  queue.attach(sink);
+  return { queue, sink, counters, flushRequests: () => requests, episodes };
+}
+
+const frame = (text: string): Buffer => encodeFrame(Buffer.from(text));
+const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+test('frames sent in one turn go out in one write, in order, after one flush request', () => {
+  const { queue, sink, counters, flushRequests } = makeQueue('refuse');
+  for (let i = 0; i < 100; i++) assert.equal(queue.enqueueFrame(frame(`m${i}`)), 'sent');
+  assert.equal(flushRequests(), 1);
+  assert.equal(sink.writes, 0, 'nothing written before the flush');
+  queue.flush();
+  assert.equal(sink.writes, 1);
+  assert.deepEqual(sink.frames(), Array.from({ length: 100 }, (_, i) => `m${i}`));
+  assert.equal(counters.framesOut, 100);
+  assert.equal(queue.backlogBytes, 0);
+});
+
+test('enqueuePayload writes the header, and a range of a larger buffer is sent exactly', () => {
+  const { queue, sink } = makeQueue('refuse');
+  const scratch = Buffer.from('xxHELLOyy');
+  queue.enqueuePayload(scratch, 2, 5);
+  queue.enqueuePayload(Buffer.from('whole'), 0, 5);
+  queue.flush();
+  assert.deepEqual(sink.frames(), ['HELLO', 'whole']);
+});
+
+test('a buffer the socket still holds is never written into; later frames wait for its completion', async () => {
+  const { queue, sink } = makeQueue('refuse', 1 << 20);
+  sink.accepting = false;
+  queue.enqueueFrame(frame('first'));
+  queue.flush();
+  assert.equal(queue.backedUp, true);
+  for (let i = 0; i < 50; i++) assert.equal(queue.enqueueFrame(frame(`later${i}`)), 'queued');
+  queue.flush();
+  assert.equal(sink.writes, 1, 'one write in flight at a time');
+  sink.accepting = true;
+  sink.complete(); // the callback releases the buffer and writes what collected
+  await tick();
+  assert.equal(sink.writes, 2);
+  assert.deepEqual(sink.frames(), ['first', ...Array.from({ length: 50 }, (_, i) => `later${i}`)]);
+});
+
+test('refuse policy: the backlog never exceeds the bound and refused frames are counted', () => {
+  const { queue, sink, counters } = makeQueue('refuse', 2048);
+  sink.accepting = false;
+  const payload = frame('y'.repeat(96));
+  let dropped = 0;
+  for (let i = 0; i < 1000; i++) {
+    if (queue.enqueueFrame(payload) === 'dropped') dropped++;
+    if (i % 7 === 0) queue.flush();
+    assert.ok(queue.backlogBytes <= 2048, `backlog ${queue.backlogBytes} at frame ${i}`);
+  }
+  assert.ok(dropped > 900);
+  assert.equal(counters.framesDropped, dropped);
+  assert.equal(counters.framesOut, 1000 - dropped);
+});
+
+test('conflate policy: while backed up only the latest frame per key is kept and released on drain', async () => {
+  const { queue, sink, counters, episodes } = makeQueue('conflate', 1024);
+  sink.accepting = false;
+  let sent = 0;
+  // fill the bound with ordinary frames
+  while (queue.enqueueFrame(frame(`fill${sent}`), 'FILL') === 'sent' || !queue.conflating) {
+    sent++;
+    queue.flush();
+    if (sent > 1000) assert.fail('never started conflating');
+  }
+  assert.deepEqual(episodes, ['start']);
+  for (let version = 0; version < 20; version++) {
+    for (const key of ['AAA', 'BBB', 'CCC']) assert.equal(queue.enqueueFrame(frame(`${key}:${version}`), key), 'conflated');
+    assert.equal(queue.enqueueFrame(frame('no key')), 'dropped', 'frames without a key are dropped while conflating');
+  }
+  assert.ok(queue.backlogBytes <= 1024);
+  assert.ok(queue.conflatedBytes <= 1024);
+  sink.accepting = true;
+  sink.complete();
+  await tick();
+  assert.equal(queue.conflating, false);
+  const frames = sink.frames();
+  const tail = frames.slice(-4);
+  // FILL was the key of the frame that tripped the bound: its latest comes first
+  assert.deepEqual(tail.slice(1), ['AAA:19', 'BBB:19', 'CCC:19']);
+  assert.ok(!frames.includes('no key'));
+  assert.ok(!frames.includes('AAA:18'), 'superseded frames never go out');
+  assert.equal(counters.framesConflated, 57);
+  assert.equal(counters.framesDropped, 20);
+  assert.match(episodes[1] ?? '', /^end conflated=57 dropped=20 released=4$/);
+  // back to normal
+  assert.equal(queue.enqueueFrame(frame('after')), 'sent');
+  queue.flush();
+  assert.equal(sink.frames().at(-1), 'after');
+});
+
+test('conflate policy: the store itself is bounded, new keys beyond it are dropped', () => {
+  const { queue, sink, counters } = makeQueue('conflate', 1024);
+  sink.accepting = false;
+  queue.enqueueFrame(frame('z'.repeat(1000)));
+  queue.flush();
+  let conflated = 0;
+  for (let key = 0; key < 500; key++) {
+    if (queue.enqueueFrame(frame(`key ${key} `.padEnd(60, '.')), key) === 'conflated') conflated++;
+  }
+  assert.ok(queue.conflatedBytes <= 1024);
+  assert.ok(conflated > 0 && conflated < 500);
+  assert.equal(counters.framesDropped, 500 - conflated);
+});
+
+test('without a socket, frames are refused as not-connected and nothing is kept', () => {
+  const { queue } = makeQueue('refuse');
+  queue.detach();
+  assert.equal(queue.enqueueFrame(frame('lost')), 'not-connected');
+  assert.equal(queue.backlogBytes, 0);
+});
+
+test('finish hands queued frames to the socket even behind a write in flight', () => {
+  const { queue, sink } = makeQueue('refuse', 1 << 16);
+  sink.accepting = false;
+  queue.enqueueFrame(frame('one'));
+  queue.flush();
+  queue.enqueueFrame(frame('two'));
+  queue.finish();
+  sink.complete();
+  assert.deepEqual(sink.frames(), ['one', 'two']);
+  assert.equal(queue.enqueueFrame(frame('three')), 'not-connected');
+});
