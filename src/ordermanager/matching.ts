@@ -1,0 +1,155 @@
+/**
+ * Execution against a displayed L2 book, pure and allocation-free.
+ *
+ * The book is someone else's market: our fills do not change it, so without care two
+ * orders against the same snapshot would both take the same displayed shares. A
+ * `BookLiquidity` remembers, per level, what our own fills took from the book state with
+ * a given `sequence`, and forgets it when a new state (another sequence) arrives, whose
+ * sizes already reflect the market after our trades as far as the model knows.
+ *
+ * Levels are keyed by index and checked by price, so a book reusing a sequence number
+ * (a restarted gateway) cannot make us believe a different price level was consumed.
+ * Levels with a non-positive or non-finite price or size are skipped, not trusted.
+ */
+import { MAX_BOOK_DEPTH, type L2Book } from '../core/book.js';
+import { Side } from '../protocol/messages.js';
+
+/** What our fills have taken from each level of one book state. */
+export class BookLiquidity {
+  #sequence = Number.NaN;
+  readonly #askTakenPrice: Float64Array;
+  readonly #askTaken: Float64Array;
+  readonly #bidTakenPrice: Float64Array;
+  readonly #bidTaken: Float64Array;
+
+  constructor(capacity: number = MAX_BOOK_DEPTH) {
+    this.#askTakenPrice = new Float64Array(capacity);
+    this.#askTaken = new Float64Array(capacity);
+    this.#bidTakenPrice = new Float64Array(capacity);
+    this.#bidTaken = new Float64Array(capacity);
+  }
+
+  /** The sequence whose consumption is remembered (NaN before the first). */
+  get sequence(): number {
+    return this.#sequence;
+  }
+
+  /** Start tracking `book`'s state; forgets what was taken if it is a new state. */
+  sync(book: L2Book): void {
+    if (book.sequence === this.#sequence) return;
+    this.#sequence = book.sequence;
+    this.#askTaken.fill(0);
+    this.#bidTaken.fill(0);
+  }
+
+  /**
+   * Whole shares still available at `level` of the side a `takerSide` order trades
+   * against (asks for a buy, bids for a sell). 0 for an unusable level.
+   */
+  available(book: L2Book, takerSide: Side, level: number): number {
+    const buy = takerSide === Side.BUY;
+    const price = buy ? book.askPrices[level] : book.bidPrices[level];
+    const size = buy ? book.askSizes[level] : book.bidSizes[level];
+    if (!(price > 0 && size > 0) || !Number.isFinite(price) || !Number.isFinite(size)) return 0;
+    let taken = 0;
+    if (level < this.#askTaken.length) {
+      const takenPrice = buy ? this.#askTakenPrice[level] : this.#bidTakenPrice[level];
+      if (takenPrice === price) taken = buy ? this.#askTaken[level] : this.#bidTaken[level];
+    }
+    const left = Math.floor(size) - taken;
+    return left > 0 ? left : 0;
+  }
+
+  /** Record that `quantity` shares were taken from `level` (after `available`). */
+  take(book: L2Book, takerSide: Side, level: number, quantity: number): void {
+    if (level >= this.#askTaken.length) return;
+    if (takerSide === Side.BUY) {
+      const price = book.askPrices[level];
+      if (this.#askTakenPrice[level] !== price) {
+        this.#askTakenPrice[level] = price;
+        this.#askTaken[level] = 0;
+      }
+      this.#askTaken[level] += quantity;
+    } else {
+      const price = book.bidPrices[level];
+      if (this.#bidTakenPrice[level] !== price) {
+        this.#bidTakenPrice[level] = price;
+        this.#bidTaken[level] = 0;
+      }
+      this.#bidTaken[level] += quantity;
+    }
+  }
+}
+
+/** Fills planned for one taker order: one per book level touched, best price first. */
+export interface FillPlan {
+  count: number;
+  /** Sum of planned quantities. */
+  filled: number;
+  readonly prices: Float64Array;
+  readonly quantities: Float64Array;
+}
+
+export function createFillPlan(capacity: number = MAX_BOOK_DEPTH): FillPlan {
+  return { count: 0, filled: 0, prices: new Float64Array(capacity), quantities: new Float64Array(capacity) };
+}
+
+/**
+ * A taker order: walk the opposite side best first, taking every level priced at or
+ * better than `limitPrice` (a buy: ask ≤ limit; a sell: bid ≥ limit) until `quantity` is
+ * filled. Each touched level is one planned fill at that level's price, so a large order
+ * fills partially at successively worse prices. What is planned is taken from
+ * `liquidity` (which must be synced to `book`); the caller executes the whole plan.
+ * Returns the quantity planned.
+ */
+export function planTakerFills(
+  side: Side,
+  limitPrice: number,
+  quantity: number,
+  book: L2Book,
+  liquidity: BookLiquidity,
+  plan: FillPlan,
+): number {
+  const buy = side === Side.BUY;
+  const levels = Math.min(buy ? book.askCount : book.bidCount, plan.prices.length);
+  const prices = buy ? book.askPrices : book.bidPrices;
+  let remaining = quantity;
+  plan.count = 0;
+  for (let level = 0; level < levels && remaining > 0; level++) {
+    const price = prices[level];
+    if (buy ? price > limitPrice : price < limitPrice) continue;
+    const available = liquidity.available(book, side, level);
+    if (available === 0) continue;
+    const quantityHere = available < remaining ? available : remaining;
+    liquidity.take(book, side, level, quantityHere);
+    plan.prices[plan.count] = price;
+    plan.quantities[plan.count] = quantityHere;
+    plan.count++;
+    remaining -= quantityHere;
+  }
+  plan.filled = quantity - remaining;
+  return plan.filled;
+}
+
+/**
+ * A resting limit order when a new book arrives: the displayed liquidity priced at or
+ * through its limit (asks ≤ limit for a resting buy, bids ≥ limit for a resting sell)
+ * would have traded with it, at its own limit price, since it was in the market first.
+ * Takes up to `quantity` of that liquidity, best levels first, and returns how much.
+ */
+export function takeRestingFill(side: Side, limitPrice: number, quantity: number, book: L2Book, liquidity: BookLiquidity): number {
+  const buy = side === Side.BUY;
+  const levels = buy ? book.askCount : book.bidCount;
+  const prices = buy ? book.askPrices : book.bidPrices;
+  let remaining = quantity;
+  for (let level = 0; level < levels && remaining > 0; level++) {
+    const price = prices[level];
+    if (buy ? price > limitPrice : price < limitPrice) continue;
+    const available = liquidity.available(book, side, level);
+    if (available === 0) continue;
+    const quantityHere = available < remaining ? available : remaining;
+    liquidity.take(book, side, level, quantityHere);
+    remaining -= quantityHere;
+  }
+  return quantity - remaining;
+}

@@ -1,0 +1,626 @@
+/**
+ * The order manager's core: risk, execution, positions and reports, with no sockets.
+ * The `trading ordermanager` process is a thin shell around it:
+ *
+ *   decode an ORDER   → om.handleOrder(order, client)
+ *   decode a CANCEL   → om.handleCancel(cancel, client)   (an error code: answer with ERROR)
+ *   duty cycle        → om.pollRestingOrders()            (resting DAY orders meet new books)
+ *   sink.deliver(client, report)                          (encode and send; called by the core)
+ *   stop              → om.cancelAll(...); await om.flush(); await tradeLog.close()
+ *
+ * Durability is enforced here, not left to the shell: every fill is appended to the
+ * journal (the trade log) when it happens, and every report, fill or not, leaves through
+ * the sink only once the journal is durable up to it (report-queue.ts). A reject or an
+ * untouched resting order with nothing ahead of it leaves at once.
+ *
+ * Orders.
+ * - An ORDER without an order type (every seed ORDER) is a LIMIT order with time in force
+ *   IOC at its `price`: the seed's orders carry a price and expect an immediate execution,
+ *   so it executes what the book offers at that price or better and the rest is cancelled.
+ * - LIMIT IOC: walks the book up to the limit; the remainder is CANCELED.
+ * - LIMIT DAY: walks the book up to the limit; the remainder rests (NEW, or the last
+ *   PARTIALLY_FILLED says so) until it fills, is cancelled, or the process stops. A
+ *   resting order fills at its own limit price when a later book shows liquidity at or
+ *   through it (it was in the market first), taking that displayed liquidity.
+ * - MARKET (IOC only): walks the book up to the price collar around the mid; the rest is
+ *   CANCELED. Its price field is ignored.
+ * - Resting orders get priority over a new order on a new book (they were there first),
+ *   and all our fills share the displayed liquidity of a book state (matching.ts). Our own
+ *   buy and sell orders never trade with each other: the book we trade against is the market's.
+ *
+ * Reports. One per event: REJECTED (rejectCode + reason), one PARTIALLY_FILLED or FILLED
+ * per fill (a fill per book level touched), CANCELED for an IOC remainder or a cancel,
+ * NEW for a DAY order resting without any fill. executionId is set on fills only (it is
+ * the trade log's execution_id: `E<n>`, unique across restarts); other reports carry ''.
+ * Reports are pooled objects (see report-queue.ts): no report is allocated per event in
+ * steady state; what is allocated per fill is its execution id and its log line.
+ *
+ * Restart. The journal is replayed on construction: positions, realized PnL, the
+ * execution counter and the known order ids (so a duplicate stays rejected) come back.
+ * Resting DAY orders are not journaled and do not survive a restart: an order that
+ * ended without any fill leaves no trace, and its id is free again after a restart.
+ */
+import { createL2Book, MAX_BOOK_DEPTH, midPrice, type L2Book } from '../core/book.js';
+import { monotonicNs, epochSeconds } from '../core/clock.js';
+import { ErrorCode, type TradingError } from '../core/errors.js';
+import { fromPriceUnits } from '../core/fixed-point.js';
+import { createLogger, type Logger } from '../core/log.js';
+import {
+  ExecutionStatus,
+  OrderType,
+  Side,
+  TimeInForce,
+  type Cancel,
+  type ExecutionReport,
+  type Order,
+} from '../protocol/messages.js';
+import type { BookSource } from './book-source.js';
+import type { FillJournal, Liquidity, LoggedFill, TradeLogRecovery } from './fill-journal.js';
+import { BookLiquidity, createFillPlan, planTakerFills, takeRestingFill } from './matching.js';
+import { PositionBook, type Position, type PositionsSnapshot } from './positions.js';
+import { TokenBucketRateLimiter } from './rate-limiter.js';
+import { ReportQueue, type ExecutionReportSink } from './report-queue.js';
+import { DEFAULT_RISK_LIMITS, type RiskLimits } from './risk-limits.js';
+import { checkBookUsable, checkOrderFields, checkOrderLimits, createRiskVerdict, marketPriceBound, type Exposure } from './risk.js';
+import { executionIdFor } from './trade-log-line.js';
+
+export interface OrderManagerClock {
+  /** Monotonic nanoseconds (rate limiting). */
+  monotonicNs(): number;
+  /** Wall-clock epoch seconds (report and log timestamps). */
+  epochSeconds(): number;
+}
+
+export interface OrderManagerOptions {
+  books: BookSource;
+  journal: FillJournal;
+  sink: ExecutionReportSink;
+  /** Validated limits (risk-limits.ts parseRiskLimits); defaults if omitted. */
+  limits?: RiskLimits;
+  clock?: OrderManagerClock;
+  logger?: Logger;
+  /** The journal failed: no fill can be made durable any more. The process should stop. */
+  onJournalFailure?: (error: TradingError) => void;
+}
+
+/** A resting order as tests and tools see it. Prices in price units. */
+export interface RestingOrderView {
+  readonly orderId: string;
+  readonly client: string;
+  readonly symbol: string;
+  readonly side: Side;
+  readonly price: number;
+  readonly quantity: number;
+  readonly filledQuantity: number;
+  readonly leavesQuantity: number;
+}
+
+/** An order being executed or resting. */
+interface WorkingOrder {
+  orderId: string;
+  client: string;
+  symbol: string;
+  side: Side;
+  orderType: OrderType;
+  timeInForce: TimeInForce;
+  /** Limit price (0 for MARKET). */
+  price: number;
+  quantity: number;
+  filled: number;
+  /** Σ fill quantity × price, price units × shares (exact). */
+  notional: number;
+  tickSentNs: number;
+  orderSentNs: number;
+}
+
+interface SymbolState {
+  readonly symbol: string;
+  readonly position: Position;
+  readonly liquidity: BookLiquidity;
+  /** Resting buys, best (highest) price first, then oldest first. */
+  readonly restingBuys: WorkingOrder[];
+  /** Resting sells, best (lowest) price first, then oldest first. */
+  readonly restingSells: WorkingOrder[];
+  restingBuyQuantity: number;
+  restingSellQuantity: number;
+  /** Book sequence the resting orders were last matched against. */
+  restedAgainstSequence: number;
+}
+
+const SYSTEM_CLOCK: OrderManagerClock = { monotonicNs, epochSeconds };
+
+const REASON_IOC_REMAINDER = 'IOC remainder canceled: no more liquidity at or better than the limit';
+const REASON_MARKET_REMAINDER = 'MARKET remainder canceled: no more liquidity within the price collar';
+const REASON_CANCEL_REQUEST = 'canceled on request';
+
+function createWorkingOrder(): WorkingOrder {
+  return {
+    orderId: '',
+    client: '',
+    symbol: '',
+    side: Side.BUY,
+    orderType: OrderType.LIMIT,
+    timeInForce: TimeInForce.IOC,
+    price: 0,
+    quantity: 0,
+    filled: 0,
+    notional: 0,
+    tickSentNs: 0,
+    orderSentNs: 0,
+  };
+}
+
+export class OrderManager {
+  readonly #books: BookSource;
+  readonly #journal: FillJournal;
+  readonly #limits: RiskLimits;
+  readonly #clock: OrderManagerClock;
+  readonly #log: Logger;
+  readonly #onJournalFailure: ((error: TradingError) => void) | undefined;
+  readonly #queue: ReportQueue;
+  readonly #rateLimiter: TokenBucketRateLimiter;
+  readonly #positions = new PositionBook();
+  readonly #symbols = new Map<string, SymbolState>();
+  readonly #symbolsWithResting = new Set<SymbolState>();
+  readonly #restingById = new Map<string, WorkingOrder>();
+  readonly #knownOrderIds = new Set<string>();
+  readonly #recovery: TradeLogRecovery;
+  #executionNumber: number;
+  #failure: TradingError | undefined;
+
+  // Scratch state reused by every event: nothing on the order path allocates these.
+  readonly #book: L2Book = createL2Book(MAX_BOOK_DEPTH);
+  readonly #verdict = createRiskVerdict();
+  readonly #exposure: Exposure = { netPosition: 0, restingBuyQuantity: 0, restingSellQuantity: 0 };
+  readonly #plan = createFillPlan(MAX_BOOK_DEPTH);
+  readonly #entry: WorkingOrder = createWorkingOrder();
+  #nowSeconds = 0;
+
+  // Counters.
+  #orders = 0;
+  #accepted = 0;
+  #rejects = 0;
+  readonly #rejectsByCode = new Map<string, number>();
+  #fills = 0;
+  #filledQuantity = 0;
+  #cancels = 0;
+  #deliveryErrors = 0;
+
+  /** Replays the journal (synchronously) and takes it over. */
+  constructor(options: OrderManagerOptions) {
+    this.#books = options.books;
+    this.#journal = options.journal;
+    this.#limits = options.limits ?? DEFAULT_RISK_LIMITS;
+    this.#clock = options.clock ?? SYSTEM_CLOCK;
+    this.#log = options.logger ?? createLogger('ordermanager');
+    this.#onJournalFailure = options.onJournalFailure;
+    this.#rateLimiter = new TokenBucketRateLimiter(this.#limits.ordersPerSecond, this.#limits.orderBurst);
+    this.#queue = new ReportQueue(options.sink, (error) => {
+      this.#deliveryErrors++;
+      this.#log.error('report sink threw; report dropped', { error: String(error) });
+    });
+    this.#recovery = this.#journal.recover(
+      (fill) => this.#replay(fill),
+      (orderId) => this.#knownOrderIds.add(orderId),
+    );
+    this.#executionNumber = this.#recovery.lastExecutionNumber;
+    this.#journal.setListener({
+      onDurable: (durableCount) => this.#queue.drain(durableCount),
+      onFailure: (error) => this.#journalFailed(error),
+    });
+  }
+
+  /** What the journal replay found. */
+  get recovery(): Readonly<TradeLogRecovery> {
+    return this.#recovery;
+  }
+
+  get limits(): RiskLimits {
+    return this.#limits;
+  }
+
+  get restingOrderCount(): number {
+    return this.#restingById.size;
+  }
+
+  /** Reports made but waiting for the journal. */
+  get reportsWaiting(): number {
+    return this.#queue.waiting;
+  }
+
+  /**
+   * Risk-check and execute one order from `client` (a stable name for the sender: its
+   * reports, including later fills of a resting order, are addressed to it, and its rate
+   * limit is kept under it). Returns null if accepted, else the reject code; either way
+   * its reports are on their way to the sink.
+   */
+  handleOrder(order: Readonly<Order>, client: string): ErrorCode | null {
+    this.#orders++;
+    this.#nowSeconds = this.#clock.epochSeconds();
+    const verdict = this.#verdict;
+    verdict.code = null;
+    if (this.#failure !== undefined) {
+      return this.#reject(order, client, ErrorCode.TRADE_LOG_UNWRITABLE, 'the trade log failed; no order can be executed');
+    }
+    if (!checkOrderFields(order, verdict)) return this.#rejectVerdict(order, client);
+    if (!this.#rateLimiter.tryTake(client, this.#clock.monotonicNs())) {
+      return this.#reject(
+        order,
+        client,
+        ErrorCode.RISK_RATE_LIMIT,
+        `over the order rate of ${this.#limits.ordersPerSecond}/s (burst ${this.#limits.orderBurst}) for client ${client}`,
+      );
+    }
+    if (this.#knownOrderIds.has(order.orderId)) {
+      return this.#reject(order, client, ErrorCode.ORDER_DUPLICATE_ID, `order id ${order.orderId} was already used`);
+    }
+    const book = this.#book;
+    const status = this.#books.read(order.symbol, book);
+    if (!checkBookUsable(order.symbol, status, book, verdict)) return this.#rejectVerdict(order, client);
+
+    const state = this.#symbolState(order.symbol);
+    state.liquidity.sync(book);
+    // Orders already resting were in the market first: they meet a new book before this one.
+    if (book.sequence !== state.restedAgainstSequence && this.#hasResting(state)) this.#matchResting(state, book);
+
+    const mid = midPrice(book);
+    const exposure = this.#exposure;
+    exposure.netPosition = state.position.netQuantity;
+    exposure.restingBuyQuantity = state.restingBuyQuantity;
+    exposure.restingSellQuantity = state.restingSellQuantity;
+    if (!checkOrderLimits(order, mid, exposure, this.#limits, verdict)) return this.#rejectVerdict(order, client);
+
+    // Accepted.
+    this.#accepted++;
+    this.#knownOrderIds.add(order.orderId);
+    const entry = this.#entry;
+    entry.orderId = order.orderId;
+    entry.client = client;
+    entry.symbol = order.symbol;
+    entry.side = order.side;
+    entry.orderType = order.orderType;
+    entry.timeInForce = order.timeInForce;
+    entry.price = order.orderType === OrderType.MARKET ? 0 : order.price;
+    entry.quantity = order.quantity;
+    entry.filled = 0;
+    entry.notional = 0;
+    entry.tickSentNs = order.tickSentNs;
+    entry.orderSentNs = order.orderSentNs;
+
+    const limitPrice = order.orderType === OrderType.MARKET ? marketPriceBound(order.side, mid, this.#limits) : order.price;
+    const plan = this.#plan;
+    planTakerFills(order.side, limitPrice, order.quantity, book, state.liquidity, plan);
+    for (let i = 0; i < plan.count; i++) {
+      this.#fill(entry, state, plan.prices[i] as number, plan.quantities[i] as number, 'taker', book.sequence);
+    }
+    if (entry.filled < entry.quantity) {
+      if (entry.timeInForce === TimeInForce.DAY) this.#rest(entry, state);
+      else {
+        this.#report(
+          entry,
+          ExecutionStatus.CANCELED,
+          0,
+          0,
+          '',
+          entry.orderType === OrderType.MARKET ? REASON_MARKET_REMAINDER : REASON_IOC_REMAINDER,
+        );
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Cancel the resting remainder of `client`'s order. Returns null when cancelled (a
+   * CANCELED report follows), E_ORDER_UNKNOWN when `client` has no resting order with
+   * that id (never rested, already done, or someone else's), E_ORDER_INVALID when the
+   * symbol given does not match the order's. The shell answers a code with an ERROR
+   * message rather than a report, so that a filled order is never reported REJECTED.
+   */
+  handleCancel(cancel: Readonly<Cancel>, client: string): ErrorCode | null {
+    const order = this.#restingById.get(cancel.orderId);
+    if (order === undefined || order.client !== client) return ErrorCode.ORDER_UNKNOWN;
+    if (cancel.symbol !== '' && cancel.symbol !== order.symbol) return ErrorCode.ORDER_INVALID;
+    this.#nowSeconds = this.#clock.epochSeconds();
+    this.#cancelResting(order, REASON_CANCEL_REQUEST);
+    return null;
+  }
+
+  /** Cancel every resting order of `client` (for cancel-on-disconnect). Returns how many. */
+  cancelAllForClient(client: string, reason: string): number {
+    this.#nowSeconds = this.#clock.epochSeconds();
+    let canceled = 0;
+    for (const order of [...this.#restingById.values()]) {
+      if (order.client !== client) continue;
+      this.#cancelResting(order, reason);
+      canceled++;
+    }
+    return canceled;
+  }
+
+  /** Cancel every resting order (end of the day: the process stops). Returns how many. */
+  cancelAll(reason: string): number {
+    this.#nowSeconds = this.#clock.epochSeconds();
+    const orders = [...this.#restingById.values()];
+    for (const order of orders) this.#cancelResting(order, reason);
+    return orders.length;
+  }
+
+  /**
+   * A new book of `symbol` arrived (from any source): resting orders it reaches fill.
+   * Returns the number of fills. Calling it again with the same book state fills nothing
+   * more: what was taken from a book state is remembered.
+   */
+  onBook(symbol: string, book: L2Book): number {
+    const state = this.#symbols.get(symbol);
+    if (state === undefined || !this.#hasResting(state) || this.#failure !== undefined) return 0;
+    this.#nowSeconds = this.#clock.epochSeconds();
+    return this.#matchResting(state, book);
+  }
+
+  /**
+   * Read the book of every symbol with resting orders and match those whose book changed
+   * since they were last matched. Cheap when nothing rests; call it from the duty cycle.
+   * Returns the number of fills.
+   */
+  pollRestingOrders(): number {
+    if (this.#symbolsWithResting.size === 0 || this.#failure !== undefined) return 0;
+    this.#nowSeconds = this.#clock.epochSeconds();
+    let fills = 0;
+    // Deleting the entry being visited (its last order filled) is safe during Set iteration.
+    for (const state of this.#symbolsWithResting) {
+      const status = this.#books.read(state.symbol, this.#book);
+      if (status !== 'live' || this.#book.sequence === state.restedAgainstSequence) continue;
+      fills += this.#matchResting(state, this.#book);
+    }
+    return fills;
+  }
+
+  restingOrder(orderId: string): RestingOrderView | undefined {
+    const order = this.#restingById.get(orderId);
+    if (order === undefined) return undefined;
+    return {
+      orderId: order.orderId,
+      client: order.client,
+      symbol: order.symbol,
+      side: order.side,
+      price: order.price,
+      quantity: order.quantity,
+      filledQuantity: order.filled,
+      leavesQuantity: order.quantity - order.filled,
+    };
+  }
+
+  /** Positions and PnL, marked at each symbol's mid (the last known book when stale). */
+  positions(): PositionsSnapshot {
+    return this.#positions.snapshot((symbol) => (this.#books.read(symbol, this.#book) === 'unknown' ? Number.NaN : midPrice(this.#book)));
+  }
+
+  /** Rejects so far, by code. */
+  rejectsByCode(): Record<string, number> {
+    return Object.fromEntries(this.#rejectsByCode);
+  }
+
+  /** Flat counters for the supervisor (PnL in currency units). */
+  counters(): Record<string, number> {
+    const positions = this.positions();
+    const counters: Record<string, number> = {
+      orders: this.#orders,
+      ordersAccepted: this.#accepted,
+      rejects: this.#rejects,
+      fills: this.#fills,
+      filledQuantity: this.#filledQuantity,
+      cancels: this.#cancels,
+      restingOrders: this.#restingById.size,
+      reportsWaiting: this.#queue.waiting,
+      reportsDelivered: this.#queue.delivered,
+      reportDeliveryErrors: this.#deliveryErrors,
+      recoveredFills: this.#recovery.fills,
+      recoveredCorruptLines: this.#recovery.corruptLines,
+      realizedPnl: fromPriceUnits(positions.realizedPnl),
+      unrealizedPnl: fromPriceUnits(positions.unrealizedPnl),
+    };
+    for (const [code, count] of this.#rejectsByCode) counters[`rejects.${code}`] = count;
+    return counters;
+  }
+
+  /** Resolves once every report made so far has been delivered; rejects if the journal failed. */
+  async flush(): Promise<void> {
+    while (this.#queue.waiting > 0) {
+      if (this.#failure !== undefined) throw this.#failure;
+      await this.#journal.flush();
+    }
+    if (this.#failure !== undefined) throw this.#failure;
+  }
+
+  // ---- execution -------------------------------------------------------------------------
+
+  #symbolState(symbol: string): SymbolState {
+    let state = this.#symbols.get(symbol);
+    if (state === undefined) {
+      state = {
+        symbol,
+        position: this.#positions.get(symbol),
+        liquidity: new BookLiquidity(MAX_BOOK_DEPTH),
+        restingBuys: [],
+        restingSells: [],
+        restingBuyQuantity: 0,
+        restingSellQuantity: 0,
+        restedAgainstSequence: Number.NaN,
+      };
+      this.#symbols.set(symbol, state);
+    }
+    return state;
+  }
+
+  #hasResting(state: SymbolState): boolean {
+    return state.restingBuys.length > 0 || state.restingSells.length > 0;
+  }
+
+  /** One fill of `order`: position, journal, report. */
+  #fill(order: WorkingOrder, state: SymbolState, price: number, quantity: number, liquidity: Liquidity, bookSequence: number): void {
+    order.filled += quantity;
+    order.notional += quantity * price;
+    state.position.apply(order.side, quantity, price);
+    this.#fills++;
+    this.#filledQuantity += quantity;
+    const report = this.#fillReport(order, price, quantity);
+    const position = this.#journal.append(report, order.client, liquidity, bookSequence);
+    this.#queue.push(order.client, report, position, this.#journal.durableCount);
+  }
+
+  #fillReport(order: WorkingOrder, price: number, quantity: number): ExecutionReport {
+    const report = this.#queue.acquire();
+    this.#fillOrderFields(report, order);
+    report.executionId = executionIdFor(++this.#executionNumber);
+    report.status = order.filled === order.quantity ? ExecutionStatus.FILLED : ExecutionStatus.PARTIALLY_FILLED;
+    report.lastQuantity = quantity;
+    report.lastPrice = price;
+    report.rejectCode = '';
+    report.reason = '';
+    return report;
+  }
+
+  /** A report without a fill (NEW, CANCELED), queued behind any fill before it. */
+  #report(order: WorkingOrder, status: ExecutionStatus, lastQuantity: number, lastPrice: number, rejectCode: string, reason: string): void {
+    const report = this.#queue.acquire();
+    this.#fillOrderFields(report, order);
+    report.executionId = '';
+    report.status = status;
+    report.lastQuantity = lastQuantity;
+    report.lastPrice = lastPrice;
+    report.rejectCode = rejectCode;
+    report.reason = reason;
+    if (status === ExecutionStatus.CANCELED) report.leavesQuantity = 0;
+    this.#queue.push(order.client, report, this.#journal.appendedCount, this.#journal.durableCount);
+  }
+
+  #fillOrderFields(report: ExecutionReport, order: WorkingOrder): void {
+    report.orderId = order.orderId;
+    report.symbol = order.symbol;
+    report.side = order.side;
+    report.orderType = order.orderType;
+    report.timeInForce = order.timeInForce;
+    report.orderPrice = order.price;
+    report.orderQuantity = order.quantity;
+    report.filledQuantity = order.filled;
+    report.leavesQuantity = order.quantity - order.filled;
+    report.averagePrice = order.filled === 0 ? 0 : order.notional / order.filled;
+    report.timestamp = this.#nowSeconds;
+    report.tickSentNs = order.tickSentNs;
+    report.orderSentNs = order.orderSentNs;
+  }
+
+  /** Park the remainder of a DAY limit order (a copy of the scratch entry). */
+  #rest(entry: WorkingOrder, state: SymbolState): void {
+    const order: WorkingOrder = { ...entry };
+    const leaves = order.quantity - order.filled;
+    if (order.side === Side.BUY) {
+      insertByPriority(state.restingBuys, order, (a, b) => a.price > b.price);
+      state.restingBuyQuantity += leaves;
+    } else {
+      insertByPriority(state.restingSells, order, (a, b) => a.price < b.price);
+      state.restingSellQuantity += leaves;
+    }
+    this.#restingById.set(order.orderId, order);
+    this.#symbolsWithResting.add(state);
+    // A partial fill already said PARTIALLY_FILLED with leaves > 0; an untouched order says NEW.
+    if (order.filled === 0) this.#report(order, ExecutionStatus.NEW, 0, 0, '', '');
+  }
+
+  /** Resting orders of `state` meet `book`; returns the number of fills. */
+  #matchResting(state: SymbolState, book: L2Book): number {
+    state.restedAgainstSequence = book.sequence;
+    state.liquidity.sync(book);
+    let fills = this.#matchRestingSide(state, state.restingBuys, book);
+    fills += this.#matchRestingSide(state, state.restingSells, book);
+    if (!this.#hasResting(state)) this.#symbolsWithResting.delete(state);
+    return fills;
+  }
+
+  #matchRestingSide(state: SymbolState, resting: WorkingOrder[], book: L2Book): number {
+    let fills = 0;
+    let kept = 0;
+    for (let i = 0; i < resting.length; i++) {
+      const order = resting[i] as WorkingOrder;
+      const quantity = takeRestingFill(order.side, order.price, order.quantity - order.filled, book, state.liquidity);
+      if (quantity > 0) {
+        if (order.side === Side.BUY) state.restingBuyQuantity -= quantity;
+        else state.restingSellQuantity -= quantity;
+        this.#fill(order, state, order.price, quantity, 'maker', book.sequence);
+        fills++;
+      }
+      if (order.filled < order.quantity) resting[kept++] = order;
+      else this.#restingById.delete(order.orderId);
+    }
+    resting.length = kept;
+    return fills;
+  }
+
+  #cancelResting(order: WorkingOrder, reason: string): void {
+    const state = this.#symbols.get(order.symbol) as SymbolState;
+    const resting = order.side === Side.BUY ? state.restingBuys : state.restingSells;
+    const index = resting.indexOf(order);
+    if (index >= 0) resting.splice(index, 1);
+    const leaves = order.quantity - order.filled;
+    if (order.side === Side.BUY) state.restingBuyQuantity -= leaves;
+    else state.restingSellQuantity -= leaves;
+    this.#restingById.delete(order.orderId);
+    if (!this.#hasResting(state)) this.#symbolsWithResting.delete(state);
+    this.#cancels++;
+    this.#report(order, ExecutionStatus.CANCELED, 0, 0, '', reason);
+  }
+
+  // ---- rejects ---------------------------------------------------------------------------
+
+  #rejectVerdict(order: Readonly<Order>, client: string): ErrorCode {
+    return this.#reject(order, client, this.#verdict.code ?? ErrorCode.ORDER_INVALID, this.#verdict.reason);
+  }
+
+  #reject(order: Readonly<Order>, client: string, code: ErrorCode, reason: string): ErrorCode {
+    this.#rejects++;
+    this.#rejectsByCode.set(code, (this.#rejectsByCode.get(code) ?? 0) + 1);
+    const report = this.#queue.acquire();
+    report.executionId = '';
+    report.orderId = typeof order.orderId === 'string' ? order.orderId : '';
+    report.symbol = typeof order.symbol === 'string' ? order.symbol : '';
+    report.side = order.side;
+    report.orderType = order.orderType;
+    report.timeInForce = order.timeInForce;
+    report.status = ExecutionStatus.REJECTED;
+    report.lastQuantity = 0;
+    report.lastPrice = 0;
+    report.orderPrice = Number.isFinite(order.price) ? order.price : 0;
+    report.orderQuantity = Number.isFinite(order.quantity) ? order.quantity : 0;
+    report.filledQuantity = 0;
+    report.leavesQuantity = 0;
+    report.averagePrice = 0;
+    report.timestamp = this.#nowSeconds;
+    report.rejectCode = code;
+    report.reason = reason;
+    report.tickSentNs = order.tickSentNs;
+    report.orderSentNs = order.orderSentNs;
+    this.#queue.push(client, report, this.#journal.appendedCount, this.#journal.durableCount);
+    return code;
+  }
+
+  // ---- recovery and failure --------------------------------------------------------------
+
+  #replay(fill: Readonly<LoggedFill>): void {
+    this.#positions.apply(fill.symbol, fill.side, fill.quantity, fill.executionPrice);
+  }
+
+  #journalFailed(error: TradingError): void {
+    if (this.#failure !== undefined) return;
+    this.#failure = error;
+    const dropped = this.#queue.discard();
+    this.#log.error('trade log failed: no more orders are executed', { error: error.message, reportsDropped: dropped });
+    this.#onJournalFailure?.(error);
+  }
+}
+
+/** Insert after every order that `ranksBefore` it or ties with it (price, then time priority). */
+function insertByPriority(list: WorkingOrder[], order: WorkingOrder, better: (a: WorkingOrder, b: WorkingOrder) => boolean): void {
+  let index = list.length;
+  while (index > 0 && better(order, list[index - 1] as WorkingOrder)) index--;
+  list.splice(index, 0, order);
+}
