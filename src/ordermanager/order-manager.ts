@@ -491,7 +491,7 @@ export class OrderManager {
     report.rejectCode = rejectCode;
     report.reason = reason;
     if (status === ExecutionStatus.CANCELED) report.leavesQuantity = 0;
-    this.#queue.push(order.client, report, this.#journal.appendedCount, this.#journal.durableCount);
+    this.#pushWithoutFill(order.client, report);
   }
 
   #fillOrderFields(report: ExecutionReport, order: WorkingOrder): void {
@@ -599,8 +599,18 @@ export class OrderManager {
     report.reason = reason;
     report.tickSentNs = order.tickSentNs;
     report.orderSentNs = order.orderSentNs;
-    this.#queue.push(client, report, this.#journal.appendedCount, this.#journal.durableCount);
+    this.#pushWithoutFill(client, report);
     return code;
+  }
+
+  /**
+   * A report without a fill depends on every fill appended before it (so it cannot
+   * overtake them). Once the journal has failed, those will never be durable and their
+   * reports were dropped: what is left to say (rejects) leaves at once.
+   */
+  #pushWithoutFill(client: string, report: ExecutionReport): void {
+    const durable = this.#journal.durableCount;
+    this.#queue.push(client, report, this.#failure === undefined ? this.#journal.appendedCount : durable, durable);
   }
 
   // ---- recovery and failure --------------------------------------------------------------

@@ -1,0 +1,272 @@
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ErrorCode, TradingError } from '../../src/core/errors.js';
+import { toPriceUnits } from '../../src/core/fixed-point.js';
+import { setLogSink } from '../../src/core/log.js';
+import { ExecutionStatus, MessageType, OrderType, Side, TimeInForce, type ExecutionReport } from '../../src/protocol/messages.js';
+import type { LoggedFill } from '../../src/ordermanager/fill-journal.js';
+import { TradeLog } from '../../src/ordermanager/trade-log.js';
+import { encodeFillLine, parseFillLine, createLoggedFill } from '../../src/ordermanager/trade-log-line.js';
+import { cleanupAll, tempDir } from '../helpers/resources.js';
+import { failingFdatasync, wrapFdatasync } from './fixtures.js';
+
+after(cleanupAll);
+
+const logLines: string[] = [];
+setLogSink((line) => logLines.push(line));
+
+let executionNumber = 0;
+function fillReport(fields: Partial<ExecutionReport> = {}): ExecutionReport {
+  executionNumber++;
+  return {
+    type: MessageType.TRADE_EXECUTION,
+    executionId: `E${executionNumber}`,
+    orderId: `order-${executionNumber}`,
+    symbol: 'AAPL',
+    side: Side.BUY,
+    orderType: OrderType.LIMIT,
+    timeInForce: TimeInForce.IOC,
+    status: ExecutionStatus.FILLED,
+    lastQuantity: 100,
+    lastPrice: toPriceUnits(189.49),
+    orderPrice: toPriceUnits(189.5),
+    orderQuantity: 100,
+    filledQuantity: 100,
+    leavesQuantity: 0,
+    averagePrice: toPriceUnits(189.49),
+    timestamp: 1_764_050_000.123,
+    rejectCode: '',
+    reason: '',
+    tickSentNs: 1,
+    orderSentNs: 2,
+    ...fields,
+  };
+}
+
+function recoverAll(log: TradeLog): { fills: LoggedFill[]; orderIds: string[]; summary: ReturnType<TradeLog['recover']> } {
+  const fills: LoggedFill[] = [];
+  const orderIds: string[] = [];
+  const summary = log.recover(
+    (fill) => fills.push({ ...fill }),
+    (id) => orderIds.push(id),
+  );
+  return { fills, orderIds, summary };
+}
+
+test('a fill line carries the seed fields with decimal prices, then ours', () => {
+  const line = encodeFillLine(fillReport({ orderId: 'quote"d', executionId: 'E5' }), 'strategy', 'taker', 42);
+  assert.ok(line.endsWith('}\n'));
+  const parsed = JSON.parse(line) as Record<string, unknown>;
+  assert.deepEqual(Object.keys(parsed).slice(0, 9), [
+    'execution_id',
+    'order_id',
+    'symbol',
+    'side',
+    'quantity',
+    'order_price',
+    'execution_price',
+    'timestamp',
+    'status',
+  ]);
+  assert.equal(parsed['order_id'], 'quote"d');
+  assert.equal(parsed['execution_price'], 189.49);
+  assert.equal(parsed['order_price'], 189.5);
+  assert.equal(parsed['status'], 'FILLED');
+  assert.equal(parsed['time_in_force'], 'IOC');
+  assert.equal(parsed['client'], 'strategy');
+  assert.equal(parsed['book_sequence'], 42);
+  const back = createLoggedFill();
+  assert.equal(parseFillLine(line.trimEnd(), back), true);
+  assert.equal(back.executionNumber, 5);
+  assert.equal(back.executionPrice, toPriceUnits(189.49));
+  assert.equal(back.orderId, 'quote"d');
+});
+
+test('a seed-format line (no fields of ours) is a valid fill', () => {
+  const fill = createLoggedFill();
+  const seed = '{"execution_id": "EXEC_1", "order_id": "ORD_1", "symbol": "AAPL", "side": "SELL", "quantity": 10, "order_price": 150.25, "execution_price": 150.2, "timestamp": 1700000000.5, "status": "FILLED"}';
+  assert.equal(parseFillLine(seed, fill), true);
+  assert.equal(fill.side, Side.SELL);
+  assert.equal(fill.executionNumber, 0, 'not one of our ids');
+  assert.equal(fill.executionPrice, 1_502_000);
+  for (const bad of ['{"execution_id":"E1"}', '[1]', 'null', '{"execution_id":"E1","order_id":"o","symbol":"A","side":"BUY","quantity":1.5,"execution_price":1}']) {
+    assert.equal(parseFillLine(bad, fill), false, bad);
+  }
+});
+
+test('durability: the listener hears of a fill only after its fdatasync completed, and the line is in the file', async () => {
+  const path = join(tempDir('oms-log'), 'trades.log');
+  const log = TradeLog.open(path);
+  recoverAll(log);
+  const events: string[] = [];
+  const restore = wrapFdatasync((fd, callback, original) => {
+    events.push('sync-start');
+    original(fd, (err) => {
+      events.push('sync-done');
+      callback(err);
+    });
+  });
+  try {
+    log.setListener({
+      onDurable: (durable) => {
+        events.push(`durable ${durable}`);
+        assert.match(readFileSync(path, 'utf8'), /"execution_id":"E\d+"/);
+      },
+      onFailure: () => assert.fail('no failure expected'),
+    });
+    const position = log.append(fillReport(), 'c1', 'taker', 1);
+    assert.equal(position, 1);
+    assert.equal(log.appendedCount, 1);
+    assert.equal(log.durableCount, 0, 'not durable on return from append');
+    await log.flush();
+    assert.equal(log.durableCount, 1);
+    assert.deepEqual(events, ['sync-start', 'sync-done', 'durable 1']);
+  } finally {
+    restore();
+    await log.close();
+  }
+});
+
+test('group commit: one burst is one commit; appends during a commit form the next one', async () => {
+  const path = join(tempDir('oms-log'), 'trades.log');
+  const log = TradeLog.open(path);
+  recoverAll(log);
+  let syncs = 0;
+  const durableSeen: number[] = [];
+  log.setListener({ onDurable: (d) => durableSeen.push(d), onFailure: () => assert.fail('no failure') });
+  const restore = wrapFdatasync((fd, callback, original) => {
+    syncs++;
+    // While the first commit is in flight, 500 more fills arrive.
+    if (syncs === 1) for (let i = 0; i < 500; i++) log.append(fillReport(), 'c1', 'taker', 2);
+    original(fd, callback);
+  });
+  try {
+    for (let i = 0; i < 1000; i++) log.append(fillReport(), 'c1', 'taker', 1);
+    await log.flush(); // the first 1000
+    assert.equal(log.durableCount, 1000);
+    assert.equal(log.appendedCount, 1500);
+    await log.flush(); // the 500 that arrived during the first commit
+    assert.equal(syncs, 2);
+    assert.deepEqual(durableSeen, [1000, 1500]);
+    assert.deepEqual({ ...log.stats }, { commits: 2, linesCommitted: 1500, largestBatch: 1000 });
+    assert.equal(readFileSync(path, 'utf8').split('\n').length, 1501);
+  } finally {
+    restore();
+    await log.close();
+  }
+});
+
+test('a failed fdatasync fails the log for good: listener told once, flush rejects, append throws', async () => {
+  const path = join(tempDir('oms-log'), 'trades.log');
+  const log = TradeLog.open(path);
+  recoverAll(log);
+  const failures: TradingError[] = [];
+  const durable: number[] = [];
+  log.setListener({ onDurable: (d) => durable.push(d), onFailure: (e) => failures.push(e) });
+  const restore = wrapFdatasync(failingFdatasync);
+  try {
+    log.append(fillReport(), 'c1', 'taker', 1);
+    await assert.rejects(log.flush(), { code: ErrorCode.TRADE_LOG_UNWRITABLE });
+    assert.equal(failures.length, 1);
+    assert.match(failures[0]?.message ?? '', /fdatasync failed \(EIO\)/);
+    assert.deepEqual(durable, [], 'nothing was ever durable');
+    assert.throws(() => log.append(fillReport(), 'c1', 'taker', 1), { code: ErrorCode.TRADE_LOG_UNWRITABLE });
+    await assert.rejects(log.flush(), { code: ErrorCode.TRADE_LOG_UNWRITABLE });
+  } finally {
+    restore();
+    await log.close().catch(() => undefined);
+  }
+});
+
+test('an unwritable path is E_TRADE_LOG_UNWRITABLE with the path in the message', () => {
+  const dir = tempDir('oms-log');
+  for (const path of [join(dir, 'missing-dir', 'trades.log'), dir]) {
+    assert.throws(
+      () => TradeLog.open(path),
+      (err: unknown) => err instanceof TradingError && err.code === ErrorCode.TRADE_LOG_UNWRITABLE && err.message.includes(path),
+    );
+  }
+});
+
+test('recovery: a corrupt middle line and a torn last line are counted, logged and skipped; appends start on a fresh line', async () => {
+  const dir = tempDir('oms-log');
+  const path = join(dir, 'trades.log');
+  const first = encodeFillLine(fillReport({ executionId: 'E1', orderId: 'a' }), 'c1', 'taker', 1);
+  const third = encodeFillLine(fillReport({ executionId: 'E3', orderId: 'c', side: Side.SELL, lastQuantity: 40 }), 'c1', 'taker', 1);
+  const tornFourth = encodeFillLine(fillReport({ executionId: 'E4', orderId: 'd' }), 'c1', 'taker', 1).slice(0, 60);
+  writeFileSync(path, first + '{"execution_id":"E2","order_id":"b","sym\u0000garbage\n' + '\n' + third + tornFourth);
+  logLines.length = 0;
+
+  const log = TradeLog.open(path);
+  const { fills, orderIds, summary } = recoverAll(log);
+  assert.deepEqual(
+    fills.map((f) => [f.executionId, f.orderId, f.side, f.quantity]),
+    [
+      ['E1', 'a', Side.BUY, 100],
+      ['E3', 'c', Side.SELL, 40],
+    ],
+  );
+  assert.equal(summary.fills, 2);
+  assert.equal(summary.corruptLines, 2);
+  assert.deepEqual(summary.corruptLineNumbers, [2, 5]);
+  assert.equal(summary.tornTail, true);
+  assert.equal(summary.lastExecutionNumber, 4, 'ids read from damaged lines still count');
+  assert.deepEqual(orderIds.sort(), ['a', 'b', 'c', 'd']);
+  assert.ok(logLines.some((line) => /WARN/.test(line) && /corruptLines=2/.test(line) && /tornTail=true/.test(line)), logLines.join('\n'));
+
+  log.append(fillReport({ executionId: 'E5', orderId: 'e' }), 'c1', 'taker', 1);
+  await log.close();
+  const lines = readFileSync(path, 'utf8').split('\n');
+  assert.equal(lines[lines.length - 1], '', 'ends with a newline');
+  assert.match(lines[lines.length - 2] ?? '', /^\{"execution_id":"E5"/, 'the new fill is a line of its own');
+
+  const again = TradeLog.open(path);
+  const second = recoverAll(again);
+  assert.equal(second.summary.fills, 3);
+  assert.equal(second.summary.corruptLines, 2);
+  assert.equal(second.summary.tornTail, false);
+  assert.equal(second.summary.lastExecutionNumber, 5);
+  await again.close();
+});
+
+test('recovery streams a log larger than its read chunk, with lines split across chunks', async () => {
+  const path = join(tempDir('oms-log'), 'trades.log');
+  let text = '';
+  for (let i = 1; i <= 6000; i++) text += encodeFillLine(fillReport({ executionId: `E${i}`, orderId: `order-${i}` }), 'client', 'taker', i);
+  writeFileSync(path, text);
+  assert.ok(text.length > 2 * 1024 * 1024);
+  const log = TradeLog.open(path);
+  const { fills, summary } = recoverAll(log);
+  assert.equal(summary.fills, 6000);
+  assert.equal(summary.corruptLines, 0);
+  assert.equal(summary.lastExecutionNumber, 6000);
+  assert.equal(fills[5999]?.orderId, 'order-6000');
+  await log.close();
+});
+
+test('recovery skips an absurdly long line without buffering it', async () => {
+  const dir = tempDir('oms-log');
+  mkdirSync(join(dir, 'x'));
+  const path = join(dir, 'x', 'trades.log');
+  writeFileSync(path, encodeFillLine(fillReport({ executionId: 'E1' }), 'c', 'taker', 1));
+  appendFileSync(path, 'z'.repeat(3 * 1024 * 1024) + '\n');
+  appendFileSync(path, encodeFillLine(fillReport({ executionId: 'E2' }), 'c', 'taker', 1));
+  const log = TradeLog.open(path);
+  const { summary } = recoverAll(log);
+  assert.equal(summary.fills, 2);
+  assert.equal(summary.corruptLines, 1);
+  assert.deepEqual(summary.corruptLineNumbers, [2]);
+  await log.close();
+});
+
+test('append before recover, and recover twice, are programming errors', async () => {
+  const log = TradeLog.open(join(tempDir('oms-log'), 'trades.log'));
+  assert.throws(() => log.append(fillReport(), 'c', 'taker', 1), /recover\(\) must run before/);
+  recoverAll(log);
+  assert.throws(() => recoverAll(log), /only once/);
+  await log.close();
+  await log.close(); // idempotent
+  assert.throws(() => log.append(fillReport(), 'c', 'taker', 1), /after close/);
+});
