@@ -298,11 +298,29 @@ function copyFrame(source: Uint8Array, offset: number, length: number, withHeade
     target.writeUInt32BE(length, position);
     position += FRAME_HEADER_BYTES;
   }
-  if (offset === 0 && length === source.length) {
-    // whole array: TypedArray#set is a plain memcpy with no view allocated
-    target.set(source, position);
-  } else {
-    target.set(source.subarray(offset, offset + length), position);
-  }
+  // TypedArray#set is a plain memcpy, but only of a whole array (Buffer#copy of a range
+  // allocates a view in Node 20); a range goes through the view cache below
+  target.set(offset === 0 && length === source.length ? source : rangeView(source, offset, length), position);
   return position + length;
+}
+
+/*
+ * One cached view of a range: a producer that encodes every message into the same scratch
+ * buffer (same offset, same length for a fixed layout such as an N-level book) and sends
+ * the range, to one client or broadcast to many, copies with no allocation at all. A view
+ * is live, so a reused view always shows the scratch buffer's current bytes.
+ */
+let viewSource: Uint8Array | undefined;
+let viewOffset = -1;
+let viewLength = -1;
+let view: Uint8Array = new Uint8Array(0);
+
+function rangeView(source: Uint8Array, offset: number, length: number): Uint8Array {
+  if (source !== viewSource || offset !== viewOffset || length !== viewLength) {
+    view = source.subarray(offset, offset + length);
+    viewSource = source;
+    viewOffset = offset;
+    viewLength = length;
+  }
+  return view;
 }
