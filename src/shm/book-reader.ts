@@ -17,8 +17,8 @@
  *
  *   L0  n  = Atomics.load(latest);  c = n % 2
  *   L1  s1 = Atomics.load(seq[c])         odd → the writer lapped us: start again
- *   R   plain loads of every field into `out`
- *   L2  s2 = Atomics.load(seq[c])         s1 === s2 → `out` is update s1/2 of copy c, whole
+ *   R   plain loads of every field into `out`; the copy's update count must be n
+ *   L2  s2 = Atomics.load(seq[c])         s1 === s2 → `out` is update n, whole
  *
  * Atomics operations are sequentially consistent: all of them, in every process, fall in
  * one total order that respects each thread's program order, and an Atomics.load returns
@@ -41,14 +41,19 @@
  *    on a weakly ordered CPU such as arm64 the portable form makes L2 and W1 read-modify-
  *    writes (Atomics.add(seq, 0) / Atomics.add(seq, 1)), at the price of readers writing
  *    to the writer's cache line. The cross-process stress test checks it on this host.)
+ *  - never backwards: a read returns exactly the update n it loaded from `latest`, not a
+ *    newer one it happens to find in copy c (the writer may have finished update n + 2
+ *    there and not yet published it; taking it and then, on the next read, the published
+ *    n + 1 would move the book back in time). Successive L0 loads of one word never go
+ *    backwards, so neither do successive reads. The stress test checks this too.
  *  - no livelock: the writer touches copy c again only after finishing update n + 1 in
  *    the other copy, so a reader that loses the race re-reads `latest` and takes that one.
  *    This is why two copies: with one, a writer running flat out keeps the sequence odd
  *    and starves readers in other processes.
  *  - wrap-around: sequences are u32 and wrap at 2^32, which is even, so parity survives;
  *    s1 === s2 could only be fooled by exactly 2^31 writes to one copy during one read
- *    (minutes of a reader descheduled between L1 and L2). `latest` wraps too; only its
- *    parity is used, and the exact update count is an f64 inside the copy.
+ *    (minutes of a reader descheduled between L1 and L2). `latest` wraps too; the exact
+ *    update count is an f64 inside the copy, compared with `latest` modulo 2^32.
  *  - torn counts: a torn read may hold any bit pattern, so level counts are clamped before
  *    they bound a loop; the values are then discarded anyway.
  *
@@ -115,6 +120,8 @@ export interface BookHealth {
 
 /** Attempts per read before giving up; two copies make more than a handful rare. */
 const MAX_READ_ATTEMPTS = 10_000;
+/** `latest` in the slot's control line is the update count modulo this (a u32). */
+const UPDATE_COUNT_WRAP = 2 ** 32;
 /** The writer's pid is checked (a kill(pid, 0) system call) at most this often. */
 export const WRITER_PID_CHECK_INTERVAL_MS = 250;
 
@@ -184,7 +191,8 @@ export class BookReader {
     const latestWord = (slot + SLOT_LATEST_OFFSET) >>> 2;
     const copies = slot + SLOT_CONTROL_BYTES;
     for (let attempt = 0; attempt < MAX_READ_ATTEMPTS; attempt++) {
-      const copy = copies + (Atomics.load(words, latestWord) & 1) * layout.copyBytes;
+      const latest = Atomics.load(words, latestWord);
+      const copy = copies + (latest & 1) * layout.copyBytes;
       const sequenceWord = (copy + COPY_SEQUENCE_OFFSET) >>> 2;
       const before = Atomics.load(words, sequenceWord);
       if ((before & 1) !== 0) {
@@ -192,6 +200,10 @@ export class BookReader {
         continue;
       }
       const updateCount = numbers[(copy + COPY_UPDATE_COUNT_OFFSET) >>> 3];
+      if (updateCount % UPDATE_COUNT_WRAP !== latest) {
+        this.#retries++; // the copy already holds a newer, unpublished update
+        continue;
+      }
       if (updateCount === 0) {
         if (Atomics.load(words, sequenceWord) === before) return false; // never written
         this.#retries++;
@@ -240,12 +252,13 @@ export class BookReader {
     const words = this.#words;
     const slot = slotOffset(this.#layout, index);
     for (let attempt = 0; attempt < MAX_READ_ATTEMPTS; attempt++) {
-      const copy = slot + SLOT_CONTROL_BYTES + (Atomics.load(words, (slot + SLOT_LATEST_OFFSET) >>> 2) & 1) * this.#layout.copyBytes;
+      const latest = Atomics.load(words, (slot + SLOT_LATEST_OFFSET) >>> 2);
+      const copy = slot + SLOT_CONTROL_BYTES + (latest & 1) * this.#layout.copyBytes;
       const sequenceWord = (copy + COPY_SEQUENCE_OFFSET) >>> 2;
       const before = Atomics.load(words, sequenceWord);
       if ((before & 1) !== 0) continue;
       const count = this.#numbers[(copy + COPY_UPDATE_COUNT_OFFSET) >>> 3];
-      if (Atomics.load(words, sequenceWord) === before) return count;
+      if (count % UPDATE_COUNT_WRAP === latest && Atomics.load(words, sequenceWord) === before) return count;
     }
     return Number.NaN;
   }
@@ -337,7 +350,8 @@ export class BookReader {
     const words = this.#words;
     const slot = slotOffset(this.#layout, index);
     for (let attempt = 0; attempt < MAX_READ_ATTEMPTS; attempt++) {
-      const copy = slot + SLOT_CONTROL_BYTES + (Atomics.load(words, (slot + SLOT_LATEST_OFFSET) >>> 2) & 1) * this.#layout.copyBytes;
+      const latest = Atomics.load(words, (slot + SLOT_LATEST_OFFSET) >>> 2);
+      const copy = slot + SLOT_CONTROL_BYTES + (latest & 1) * this.#layout.copyBytes;
       const sequenceWord = (copy + COPY_SEQUENCE_OFFSET) >>> 2;
       const before = Atomics.load(words, sequenceWord);
       if ((before & 1) !== 0) {
@@ -346,8 +360,10 @@ export class BookReader {
       }
       const count = words[(copy + countOffset) >>> 2];
       const price = this.#numbers[(copy + pricesOffset) >>> 3];
-      const written = this.#numbers[(copy + COPY_UPDATE_COUNT_OFFSET) >>> 3] !== 0;
-      if (Atomics.load(words, sequenceWord) === before) return written && count > 0 ? price : Number.NaN;
+      const updateCount = this.#numbers[(copy + COPY_UPDATE_COUNT_OFFSET) >>> 3];
+      if (updateCount % UPDATE_COUNT_WRAP === latest && Atomics.load(words, sequenceWord) === before) {
+        return updateCount !== 0 && count > 0 ? price : Number.NaN;
+      }
       this.#retries++;
     }
     return Number.NaN;

@@ -31,8 +31,9 @@
  * sequence odd so often that readers in other processes starve (measured: 40 thousand
  * good reads in 3 s against 30 million retries). Write n goes to copy n % 2 and then
  * publishes n in the control line; a reader takes the copy of the latest published
- * update, which the writer will not touch again until it has finished the next write to
- * the other copy. book-writer.ts and book-reader.ts explain the seqlock itself.
+ * update (and only while it still holds that update), which the writer will not touch
+ * again until it has finished the next write to the other copy. book-reader.ts explains
+ * the seqlock itself.
  *
  * Prices are integer price units (core/fixed-point), sizes integer shares, as in L2Book.
  */
