@@ -1,6 +1,9 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { fileURLToPath } from 'node:url';
 import { ErrorCode } from '../../src/core/errors.js';
 import { ShmError, closeSegment, createSegment, maxSegmentBytes, openSegment, unlinkSegment } from '../../src/shm/native.js';
@@ -129,6 +132,26 @@ describe('shm addon', () => {
     assert.equal(view[1], 7);
     assertShmError(() => openSegment(name), ErrorCode.SHM_NOT_FOUND, 'ENOENT');
     closeSegment(buffer);
+  });
+
+  test('a mapping garbage collected without close is unmapped by its finalizer', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const prefix = uniqueShmName('gc');
+    const mappedCount = (): number => readFileSync('/proc/self/maps', 'utf8').split('\n').filter((line) => line.includes(prefix)).length;
+    (() => {
+      for (let i = 0; i < 20; i++) {
+        const name = `${prefix}-${i}`;
+        new Uint8Array(createSegment(name, 1 << 16))[0] = 1;
+        unlinkSegment(name); // the mapping alone keeps it alive now
+      }
+    })();
+    assert.equal(mappedCount(), 20, 'mapped while referenced (or not yet collected)');
+    for (let round = 0; round < 20 && mappedCount() > 0; round++) {
+      gc();
+      await nextTurn(); // the finalizer runs on a later turn of the event loop
+    }
+    assert.equal(mappedCount(), 0);
   });
 
   test('a child process sees the parent’s writes, and the parent sees the child’s', async () => {
