@@ -97,8 +97,13 @@ test('enqueuePayload writes the header, and a range of a larger buffer is sent e
   const scratch = Buffer.from('xxHELLOyy');
   queue.enqueuePayload(scratch, 2, 5);
   queue.enqueuePayload(Buffer.from('whole'), 0, 5);
+  // the same range again after the scratch bytes changed, then other ranges of it
+  scratch.write('WORLD', 2);
+  queue.enqueuePayload(scratch, 2, 5);
+  queue.enqueuePayload(scratch, 0, 4);
+  queue.enqueuePayload(scratch, 2, 7);
   queue.flush();
-  assert.deepEqual(sink.frames(), ['HELLO', 'whole']);
+  assert.deepEqual(sink.frames(), ['HELLO', 'whole', 'WORLD', 'xxWO', 'WORLDyy']);
 });
 
 test('a buffer the socket still holds is never written into; later frames wait for its completion', async () => {
