@@ -34,8 +34,8 @@
  *    D' came after that update's W1' (odd) in the writer's program order, and R came
  *    before L2 in ours, so L2 follows W1' in the total order and reads s1 + 1 or later:
  *    s2 !== s1 and the copy is thrown away. (This step needs R to stay before L2. On
- *    x86-64, which this project targets, it does: V8 never moves a plain typed-array
- *    access across an Atomics call, x86 never reorders a load with an older load nor a
+ *    x86-64, which this project targets, it does: V8 does not move a plain typed-array
+ *    access across an Atomics operation, x86 never reorders a load with an older load nor a
  *    store with an older store, and an Atomics.store is a locked xchg. The ECMAScript
  *    model on its own, like C++'s, does not order a plain load before a later SC load;
  *    on a weakly ordered CPU such as arm64 the portable form makes L2 and W1 read-modify-
@@ -56,6 +56,11 @@
  *    update count is an f64 inside the copy, compared with `latest` modulo 2^32.
  *  - torn counts: a torn read may hold any bit pattern, so level counts are clamped before
  *    they bound a loop; the values are then discarded anyway.
+ *
+ * One more caveat, for the record: the segment reaches JavaScript as a plain ArrayBuffer
+ * (Node-API cannot wrap foreign memory in a SharedArrayBuffer), which the specification
+ * treats as unshared. V8 compiles Atomics on it exactly as on a SharedArrayBuffer (the
+ * code path depends on the element type only); that is what the stress test exercises.
  *
  * The header (depth, symbols, pid) is written before the magic, itself an Atomics.store,
  * and validated after an Atomics.load of the magic: the same argument makes it complete.
