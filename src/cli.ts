@@ -13,6 +13,7 @@ interface CommandEntry {
 }
 
 const COMMANDS: Record<string, CommandEntry> = {
+  run: { summary: 'run the whole system under a supervisor (what npm start runs)', load: async () => (await import('./supervisor/main.js')).main },
   bench: { summary: 'run the benchmark suite (--only NAME, --json FILE)', load: async () => (await import('./bench/main.js')).main },
 };
 

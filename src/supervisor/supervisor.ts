@@ -167,7 +167,7 @@ export class Supervisor {
         '--symbols', config.symbols.join(','),
         '--rate', String(config.rate),
       ],
-      orderbook: () => ['--gateway', gateway(), '--shm', config.shm, '--takeover'],
+      orderbook: () => ['--gateway', gateway(), '--shm', config.shm, '--replace-stale'],
       ordermanager: () => [
         '--host', config.host,
         '--port', String(this.#orderManagerPort),
