@@ -1,0 +1,365 @@
+/**
+ * The strategy engine: pure glue between decoded messages, a `Strategy`, its books of
+ * account and the order manager. The `trading strategy` process feeds it the gateway's
+ * MarketData and NewsSentiment and the order manager's ExecutionReports, gives it a
+ * `BookSource` (the shared-memory reader) and a sink that writes Order and Cancel messages
+ * to the order-manager connection. Nothing here touches a socket, so all of it is tested
+ * with a fake book and an array.
+ *
+ * What the engine guarantees, whatever the strategy does:
+ * - No order on a book that is not live: every order re-reads its symbol's book at send
+ *   time and is refused (counted, null returned) if the book is stale or unknown.
+ * - Ids unique across runs (order-ids.ts), and every order carries the stamps for
+ *   tick-to-trade: `tickSentNs` = the gateway stamp of the tick being handled when the
+ *   order was made (0 outside a tick), `orderSentNs` = the monotonic clock just before the
+ *   order goes to the sink.
+ * - Positions and open orders follow every execution report, also after stop.
+ * - A throw from the strategy is caught, counted and logged; the next message is handled.
+ * - The path of a tick that makes no order allocates nothing here.
+ */
+import { createL2Book, midPrice, type L2Book } from '../core/book.js';
+import { epochSeconds as wallEpochSeconds, monotonicNs } from '../core/clock.js';
+import { ErrorCode, TradingError, describeError } from '../core/errors.js';
+import { createLogger, type Logger } from '../core/log.js';
+import type { Cancel, ExecutionReport, MarketData, Message, NewsSentiment, Order } from '../protocol/messages.js';
+import { MessageType, OrderType, SYMBOL_PATTERN, Side, TimeInForce } from '../protocol/messages.js';
+import { OrderIdGenerator } from './order-ids.js';
+import { OrderTracker } from './order-tracker.js';
+import type { BookSource, BookStatus, OrderRequest, Strategy, StrategyContext } from './strategy.js';
+
+/**
+ * Hands one outgoing message to the order-manager connection. Returns false when it cannot
+ * be sent now (not connected); the engine then forgets the order. The engine makes a new
+ * message object per call, so the sink may keep or queue it.
+ */
+export type OrderSink = (message: Order | Cancel) => boolean;
+
+export interface StrategyEngineOptions {
+  strategy: Strategy;
+  books: BookSource;
+  send: OrderSink;
+  /** Order-id prefix for this run; default a fresh token (order-ids.ts). */
+  sessionToken?: string;
+  /** Monotonic ns clock (default core/clock monotonicNs); injected by tests. */
+  nowNs?: () => number;
+  /** Wall clock, epoch seconds, for the orders' `timestamp` (default core/clock). */
+  epochSeconds?: () => number;
+  log?: Logger;
+}
+
+/** Updated in place; read them as often as you like. */
+export interface StrategyEngineCounters {
+  ticks: number;
+  news: number;
+  executionReports: number;
+  /** Ticks and news that arrived before start or after stop. */
+  ignoredWhileStopped: number;
+  ordersSent: number;
+  cancelsSent: number;
+  /** Orders refused because the symbol's book was stale at send time. */
+  ordersRefusedStaleBook: number;
+  /** Orders refused because the symbol has no book in shared memory. */
+  ordersRefusedUnknownBook: number;
+  /** Orders and cancels the sink could not send (order manager not connected). */
+  ordersRefusedNotConnected: number;
+  cancelsRefusedNotConnected: number;
+  /** Orders asked for before start or after stop. */
+  ordersRefusedStopped: number;
+  /** Book reads by the strategy that found a stale or unknown book. */
+  staleBookReads: number;
+  unknownBookReads: number;
+  /** Throws caught from the strategy's callbacks. */
+  strategyErrors: number;
+}
+
+type EngineState = 'new' | 'starting' | 'running' | 'stopping' | 'stopped';
+
+export class StrategyEngine {
+  readonly strategy: Strategy;
+  readonly tracker = new OrderTracker();
+  readonly counters: StrategyEngineCounters = {
+    ticks: 0,
+    news: 0,
+    executionReports: 0,
+    ignoredWhileStopped: 0,
+    ordersSent: 0,
+    cancelsSent: 0,
+    ordersRefusedStaleBook: 0,
+    ordersRefusedUnknownBook: 0,
+    ordersRefusedNotConnected: 0,
+    cancelsRefusedNotConnected: 0,
+    ordersRefusedStopped: 0,
+    staleBookReads: 0,
+    unknownBookReads: 0,
+    strategyErrors: 0,
+  };
+  /** The last error caught from the strategy, '' if none. */
+  lastStrategyError = '';
+  readonly #books: BookSource;
+  readonly #send: OrderSink;
+  readonly #ids: OrderIdGenerator;
+  readonly #nowNs: () => number;
+  readonly #epochSeconds: () => number;
+  readonly #log: Logger;
+  readonly #context: StrategyContext;
+  // Scratch book for the engine's own reads (staleness at send, marks for PnL).
+  readonly #scratch = createL2Book();
+  #state: EngineState = 'new';
+  /** Gateway stamp of the tick being handled, 0 outside onTick. */
+  #tickSentNs = 0;
+
+  constructor(options: StrategyEngineOptions) {
+    this.strategy = options.strategy;
+    this.#books = options.books;
+    this.#send = options.send;
+    this.#ids = new OrderIdGenerator(options.sessionToken);
+    this.#nowNs = options.nowNs ?? monotonicNs;
+    this.#epochSeconds = options.epochSeconds ?? wallEpochSeconds;
+    this.#log = options.log ?? createLogger('strategy');
+    const tracker = this.tracker;
+    this.#context = {
+      nowNs: () => this.#nowNs(),
+      readBook: (symbol, out) => this.#readBook(symbol, out),
+      sendOrder: (request) => this.#sendOrder(request),
+      cancel: (orderId) => this.#cancel(orderId),
+      openOrder: (orderId) => tracker.openOrder(orderId),
+      openOrders: () => tracker.openOrders(),
+      position: (symbol) => tracker.position(symbol),
+      unrealizedPnl: (symbol) => this.#unrealizedPnl(symbol),
+      realizedPnl: () => tracker.realizedPnl(),
+    };
+  }
+
+  /** This run's order-id prefix (log it: it ties the trade log's orders to this run). */
+  get sessionToken(): string {
+    return this.#ids.sessionToken;
+  }
+
+  /** The context handed to the strategy (also useful to inspect state from outside). */
+  get context(): StrategyContext {
+    return this.#context;
+  }
+
+  get running(): boolean {
+    return this.#state === 'running';
+  }
+
+  /** Call the strategy's onStart (it may send orders) and begin handling messages. */
+  start(): void {
+    if (this.#state !== 'new') throw new Error(`strategy engine: cannot start when ${this.#state}`);
+    this.#state = 'starting';
+    try {
+      this.strategy.onStart?.(this.#context);
+    } catch (err) {
+      this.#state = 'stopped';
+      throw err;
+    }
+    this.#state = 'running';
+  }
+
+  /** Call the strategy's onStop (it may still send orders) and stop handling ticks. Idempotent. */
+  stop(): void {
+    if (this.#state === 'new') {
+      this.#state = 'stopped';
+      return;
+    }
+    if (this.#state !== 'running') return;
+    this.#state = 'stopping';
+    try {
+      this.strategy.onStop?.(this.#context);
+    } catch (err) {
+      this.#strategyFailed(err, 'onStop');
+    } finally {
+      this.#state = 'stopped';
+    }
+  }
+
+  /** Dispatch any decoded message; false for types the strategy does not take. */
+  onMessage(message: Message): boolean {
+    switch (message.type) {
+      case MessageType.MARKET_DATA:
+        this.onMarketData(message);
+        return true;
+      case MessageType.NEWS_SENTIMENT:
+        this.onNews(message);
+        return true;
+      case MessageType.TRADE_EXECUTION:
+        this.onExecutionReport(message);
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  onMarketData(tick: MarketData): void {
+    if (this.#state !== 'running') {
+      this.counters.ignoredWhileStopped += 1;
+      return;
+    }
+    this.counters.ticks += 1;
+    this.#tickSentNs = tick.sentNs;
+    try {
+      this.strategy.onTick(tick, this.#context);
+    } catch (err) {
+      this.#strategyFailed(err, 'onTick');
+    } finally {
+      this.#tickSentNs = 0;
+    }
+  }
+
+  onNews(news: NewsSentiment): void {
+    if (this.#state !== 'running') {
+      this.counters.ignoredWhileStopped += 1;
+      return;
+    }
+    this.counters.news += 1;
+    try {
+      this.strategy.onNews(news, this.#context);
+    } catch (err) {
+      this.#strategyFailed(err, 'onNews');
+    }
+  }
+
+  /** Applied to the books of account in every state; passed to the strategy while running. */
+  onExecutionReport(report: ExecutionReport): void {
+    this.counters.executionReports += 1;
+    if (this.tracker.apply(report) === undefined) return;
+    if (this.#state !== 'running') return;
+    try {
+      this.strategy.onExecution(report, this.#context);
+    } catch (err) {
+      this.#strategyFailed(err, 'onExecution');
+    }
+  }
+
+  /**
+   * Give up on every open order (their reports may never come, e.g. after the order
+   * manager connection was lost). See OrderTracker.abandonOpenOrders. Returns how many.
+   */
+  abandonOpenOrders(): number {
+    const count = this.tracker.abandonOpenOrders();
+    if (count > 0) this.#log.warn('abandoned open orders without a final report', { count });
+    return count;
+  }
+
+  /** Every counter of the engine and its tracker, flat, for the process's counters. */
+  snapshot(): Record<string, number> {
+    return {
+      ...this.counters,
+      reportsApplied: this.tracker.counters.reports,
+      unknownReports: this.tracker.counters.unknownReports,
+      fills: this.tracker.counters.fills,
+      fillGaps: this.tracker.counters.fillGaps,
+      rejected: this.tracker.counters.rejected,
+      canceled: this.tracker.counters.canceled,
+      abandoned: this.tracker.counters.abandoned,
+      openOrders: this.tracker.openOrderCount,
+      realizedPnl: this.tracker.realizedPnl(),
+    };
+  }
+
+  #readBook(symbol: string, out: L2Book): BookStatus {
+    const status = this.#books.read(symbol, out);
+    if (status === 'stale') this.counters.staleBookReads += 1;
+    else if (status === 'unknown') this.counters.unknownBookReads += 1;
+    return status;
+  }
+
+  #canSend(): boolean {
+    return this.#state === 'running' || this.#state === 'starting' || this.#state === 'stopping';
+  }
+
+  #sendOrder(request: OrderRequest): string | null {
+    validateOrderRequest(request);
+    if (!this.#canSend()) {
+      this.counters.ordersRefusedStopped += 1;
+      return null;
+    }
+    const status = this.#books.read(request.symbol, this.#scratch);
+    if (status !== 'live') {
+      if (status === 'stale') this.counters.ordersRefusedStaleBook += 1;
+      else this.counters.ordersRefusedUnknownBook += 1;
+      return null;
+    }
+    const order: Order = {
+      type: MessageType.ORDER,
+      orderId: this.#ids.next(),
+      symbol: request.symbol,
+      side: request.side,
+      orderType: request.orderType,
+      timeInForce: request.timeInForce,
+      price: request.orderType === OrderType.MARKET ? 0 : request.price,
+      quantity: request.quantity,
+      timestamp: this.#epochSeconds(),
+      tickSentNs: this.#tickSentNs,
+      orderSentNs: 0,
+    };
+    if (request.signalData !== undefined) order.signalData = request.signalData;
+    order.orderSentNs = this.#nowNs();
+    this.tracker.recordSent(order);
+    if (!this.#send(order)) {
+      this.tracker.discard(order.orderId);
+      this.counters.ordersRefusedNotConnected += 1;
+      return null;
+    }
+    this.counters.ordersSent += 1;
+    return order.orderId;
+  }
+
+  #cancel(orderId: string): boolean {
+    if (!this.#canSend()) return false;
+    const order = this.tracker.openOrder(orderId);
+    if (order === undefined || !this.tracker.markCancelRequested(orderId)) return false;
+    const cancel: Cancel = { type: MessageType.CANCEL, orderId, symbol: order.symbol, timestamp: this.#epochSeconds() };
+    if (!this.#send(cancel)) {
+      this.tracker.clearCancelRequested(orderId);
+      this.counters.cancelsRefusedNotConnected += 1;
+      return false;
+    }
+    this.counters.cancelsSent += 1;
+    return true;
+  }
+
+  #unrealizedPnl(symbol: string): number {
+    if (this.tracker.position(symbol).quantity === 0) return 0;
+    if (this.#books.read(symbol, this.#scratch) === 'unknown') return Number.NaN;
+    return this.tracker.unrealizedPnl(symbol, midPrice(this.#scratch));
+  }
+
+  #strategyFailed(err: unknown, where: string): void {
+    this.counters.strategyErrors += 1;
+    this.lastStrategyError = `${where}: ${describeError(err)}`;
+    // The first few in full, then a sample: a strategy failing on every tick must not
+    // flood the log.
+    const count = this.counters.strategyErrors;
+    if (count <= 10 || count % 1000 === 0) {
+      this.#log.warn('strategy callback threw', { strategy: this.strategy.name, where, error: describeError(err), count });
+    }
+  }
+}
+
+/** Throws TradingError E_ORDER_INVALID naming the first bad field. */
+export function validateOrderRequest(request: OrderRequest): void {
+  const problem = orderRequestProblem(request);
+  if (problem !== '') throw new TradingError(ErrorCode.ORDER_INVALID, `invalid order request: ${problem}`);
+}
+
+function orderRequestProblem(request: OrderRequest): string {
+  if (typeof request.symbol !== 'string' || !SYMBOL_PATTERN.test(request.symbol)) {
+    return `symbol ${JSON.stringify(request.symbol)} is not 1-8 of A-Z 0-9 . - _`;
+  }
+  if (request.side !== Side.BUY && request.side !== Side.SELL) return `side ${String(request.side)} is not BUY or SELL`;
+  if (request.orderType !== OrderType.LIMIT && request.orderType !== OrderType.MARKET) {
+    return `order type ${String(request.orderType)} is not LIMIT or MARKET`;
+  }
+  if (request.timeInForce !== TimeInForce.IOC && request.timeInForce !== TimeInForce.DAY) {
+    return `time in force ${String(request.timeInForce)} is not IOC or DAY`;
+  }
+  if (!Number.isSafeInteger(request.quantity) || request.quantity <= 0) {
+    return `quantity ${request.quantity} is not a positive integer`;
+  }
+  if (request.orderType === OrderType.LIMIT && (!Number.isSafeInteger(request.price) || request.price <= 0)) {
+    return `limit price ${request.price} is not a positive integer of price units`;
+  }
+  return '';
+}
