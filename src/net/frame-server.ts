@@ -55,7 +55,11 @@ export interface FrameServerOptions<TContext = unknown> {
   onDisconnect?: (client: FrameServerClient<TContext>, reason: Error | undefined) => void;
   /** Largest inbound payload, bytes (default 1 MiB). */
   maxFrameBytes?: number;
-  /** Bound on each client's outbound backlog (queued + unwritten socket bytes); default 4 MiB. */
+  /**
+   * Bound on each client's outbound backlog (queued + unwritten socket bytes); default 4 MiB.
+   * This turn's not yet written batch counts too: never send more than this to one client
+   * within one turn, or a fast client is treated as a slow one.
+   */
   maxBacklogBytes?: number;
   /** What happens to a client that hits the bound (default `disconnect`). */
   slowConsumerPolicy?: SlowConsumerPolicy;
