@@ -18,11 +18,14 @@
  * correct, including a large one after the driver stalled. The mid is kept in continuous
  * log space and only the quote is on the tick grid, so rounding never biases the walk.
  *
- * Per-update size of moves with the defaults (10 updates/s, timeScale 1): one update is
- * 0.1 market s, so σ per update = σ_annual·√(0.1 / 5 896 800) = σ_annual × 1.30e-4, i.e.
- * 0.0033 % for AAPL (σ 0.25) and 0.0078 % for TSLA (σ 0.6); most updates do not move the
- * quote at all (a cent is 0.005 % of 190). `perUpdateVolatility(i)` gives the figure for
- * any configuration; σ per update grows as √timeScale.
+ * Per-update moves with the defaults (10 updates/s, timeScale 1): one update is 0.1
+ * market s, so σ per update = σ_annual·√(0.1 / 5 896 800) = σ_annual × 1.30e-4: 0.0033 %
+ * for AAPL (σ 0.25) up to 0.0078 % for TSLA (σ 0.6), under one cent, although the quote
+ * changes by a tick on 50-80 % of updates. σ per update grows as √timeScale: at
+ * timeScale 3600 (a market hour per wall second) it is 0.20 % for AAPL and 0.47 % for
+ * TSLA, and a mid move beyond 0.5 % (the seed strategy's threshold) happens on about 1 %
+ * of AAPL's updates and 29 % of TSLA's. `perUpdateVolatility(i)` gives the figure for any
+ * configuration.
  *
  * ## Quote and spread
  * The spread is an integer number of ticks in [minSpreadTicks, maxSpreadTicks] that widens
@@ -47,9 +50,9 @@
  * An update carries a trade with probability tradeProbability. It is a buy (at the best
  * ask) with probability 65 % when the quote just moved up, 35 % when it moved down, 50 %
  * otherwise; a sell trades at the best bid. Its size is lognormal (log-space standard
- * deviation 1) with mean meanTradeSize, at least 1 share; it takes that many shares from the touched level (at
- * least 1 share stays) and adds to the cumulative volume. lastPrice starts at the start
- * price, as a previous close.
+ * deviation 1, heavy-tailed like real prints) with mean meanTradeSize, at least 1 share;
+ * it takes that many shares from the touched level (at least 1 share stays) and adds to
+ * the cumulative volume. lastPrice starts at the start price, as a previous close.
  *
  * ## News
  * `nextNews` picks a symbol uniformly, a score uniform in [−1, 1] (4 decimals), a
@@ -59,11 +62,14 @@
  * the price up by newsImpact (0.5 %) in expectation, half of it within one half-life. With
  * the defaults that is a real edge: the expected move over one half-life (30 s) after a
  * score-1 item is 0.25 %, against a noise of σ·√30 s ≈ 0.06 % for AAPL. Drifts of several
- * news items on one symbol add up.
+ * news items on one symbol add up. The half-life is market time like everything else: at
+ * timeScale T it lasts newsHalfLifeSeconds / T wall seconds, so a faster market wants a
+ * longer half-life if news is to play out over several updates rather than one.
  */
 import type { MarketData, NewsSentiment } from '../protocol/messages.js';
 import { MessageType, Sentiment } from '../protocol/messages.js';
 import { createL2Book } from '../core/book.js';
+import { PRICE_SCALE } from '../core/fixed-point.js';
 import { headlinesFor } from './headlines.js';
 import type { SymbolHeadlines } from './headlines.js';
 import { resolveMarketOptions } from './market-options.js';
@@ -79,8 +85,10 @@ const SPREAD_WIDEN_PROBABILITY = 0.05;
 const SPREAD_NARROW_PROBABILITY = 0.3;
 /** Probability that a trade goes the way the quote just moved (buyers lift a rising ask). */
 const TRADE_WITH_MOVE_PROBABILITY = 0.65;
-/** Spread of trade sizes in log space: lognormal sizes, heavy-tailed like real prints. */
+/** Standard deviation of log trade sizes. */
 const TRADE_SIZE_LOG_STD = 1;
+/** Highest mid the walk may reach: a billion currency units. */
+const LOG_MAX_PRICE_UNITS = Math.log(1e9 * PRICE_SCALE);
 /** Variates drawn per refill of a symbol's blocks. */
 const VARIATE_BLOCK = 256;
 /** Stream number of the news generator; symbol i uses stream i. */
@@ -272,8 +280,10 @@ export class MarketModel {
     this.#requote(i);
     const newBid = this.#bestBidTicks[i];
     const newAsk = newBid + this.#spreadTicks[i];
-    this.#shiftLevels(this.#bidLogSizes, this.#bidSizes, i, (newBid - oldBid) | 0);
-    this.#shiftLevels(this.#askLogSizes, this.#askSizes, i, (oldAsk - newAsk) | 0);
+    // Clamped to ±depth (a bigger move redraws the side anyway) so `| 0` cannot wrap.
+    const depth = this.#depth;
+    this.#shiftLevels(this.#bidLogSizes, this.#bidSizes, i, Math.min(depth, Math.max(-depth, newBid - oldBid)) | 0);
+    this.#shiftLevels(this.#askLogSizes, this.#askSizes, i, Math.min(depth, Math.max(-depth, oldAsk - newAsk)) | 0);
     for (let n = this.config.levelsChangedPerUpdate; n > 0; n--) this.#perturbLevels(i);
     this.#maybeTrade(i, Math.sign(newBid + newAsk - oldBid - oldAsk) | 0);
     this.#write(i, out);
@@ -387,7 +397,8 @@ export class MarketModel {
       this.#newsDrift[i] = drift * decay;
     }
     const noise = this.#volatilityPerRootSecond[i] * Math.sqrt(dt) * this.#normals[this.#normalAt(i)];
-    this.#logMid[i] += this.#logDriftPerSecond[i] * dt + newsMove + noise;
+    // A ceiling keeps a runaway configuration finite (and prices exact in float64).
+    this.#logMid[i] = Math.min(LOG_MAX_PRICE_UNITS, this.#logMid[i] + this.#logDriftPerSecond[i] * dt + newsMove + noise);
   }
 
   /** Spread: mostly at the minimum, now and then a tick wider. */
