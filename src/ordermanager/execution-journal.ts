@@ -1,10 +1,13 @@
 /**
- * The order manager's durable record of fills, as the order manager sees it. `TradeLog`
- * implements it on a file; the interface exists so the order manager's rule "a fill's
- * report leaves only once the fill is durable" is written once, against positions:
+ * The order manager's durable record, as the order manager sees it: fills (the trade
+ * log) and the order events needed to rebuild what fills alone cannot say (the order
+ * journal: which DAY orders rest, which were cancelled, which ids were used without a
+ * fill). `TradeLog` implements it on two files. The interface exists so that the order
+ * manager's rule "a report leaves only once what it reports is durable" is written once,
+ * against positions:
  *
- *   position = journal.append(...)      (1, 2, 3, ... in append order)
- *   listener.onDurable(durableCount)    every fill with position <= durableCount is on disk
+ *   position = journal.append(...) or journal.appendOrderEvent(...)   (1, 2, 3, ...)
+ *   listener.onDurable(durableCount)   every record with position <= durableCount is on disk
  */
 import type { TradingError } from '../core/errors.js';
 import type { ExecutionReport, OrderType, Side, TimeInForce } from '../protocol/messages.js';
@@ -12,7 +15,7 @@ import type { ExecutionReport, OrderType, Side, TimeInForce } from '../protocol/
 /** taker: the order traded on arrival against the book; maker: it rested and the book came to it. */
 export type Liquidity = 'taker' | 'maker';
 
-/** One fill read back from the log. Prices in price units. */
+/** One fill read back from the trade log. Prices in price units. */
 export interface LoggedFill {
   executionId: string;
   /** n of an id `E<n>` that we wrote; 0 for any other form (for example a seed log). */
@@ -35,46 +38,93 @@ export interface LoggedFill {
   leavesQuantity: number;
   client: string;
   liquidity: Liquidity;
+  /** Sequence of the book state the fill traded against; NaN if the line has none. */
+  bookSequence: number;
 }
 
-/** What recovery found. */
-export interface TradeLogRecovery {
-  /** Valid fill lines replayed. */
-  fills: number;
-  /** Lines that were not valid fills (torn or corrupt), skipped. */
+/**
+ * - `rested`: a DAY order rests (written before its entry fills, so it is durable before
+ *   any report says the order is working).
+ * - `canceled`: a resting order was cancelled.
+ * - `unfilled`: an order was accepted and ended without any fill and without resting
+ *   (an IOC that found nothing): recorded so its id stays used after a restart.
+ * A resting order that fills completely needs no event: its fills say so.
+ */
+export type OrderEventKind = 'rested' | 'canceled' | 'unfilled';
+
+/** An order event. Prices in price units. */
+export interface OrderEvent {
+  kind: OrderEventKind;
+  orderId: string;
+  client: string;
+  symbol: string;
+  side: Side;
+  orderType: OrderType;
+  timeInForce: TimeInForce;
+  /** Limit price, 0 for MARKET. */
+  price: number;
+  /** The order's full quantity. */
+  quantity: number;
+  tickSentNs: number;
+  orderSentNs: number;
+  /** Epoch seconds. */
+  timestamp: number;
+}
+
+/** What recovery found in one file. */
+export interface JournalFileRecovery {
+  path: string;
+  /** Valid records replayed. */
+  records: number;
+  /** Lines that were not valid records (torn or corrupt), skipped. */
   corruptLines: number;
-  /** 1-based line numbers of the first few skipped lines, for the log message. */
+  /** 1-based line numbers of the first few skipped lines. */
   corruptLineNumbers: number[];
   /** The file did not end with a newline (a torn write); appends start on a fresh line. */
   tornTail: boolean;
-  /** Highest `E<n>` execution number seen, including in skipped lines where readable. */
-  lastExecutionNumber: number;
-  /** Order ids seen, including in skipped lines where readable. */
-  orderIds: number;
   bytes: number;
 }
 
-export interface FillJournalListener {
-  /** Every fill with position <= durableCount is durable. Called in increasing order. */
+export interface JournalRecovery {
+  tradeLog: JournalFileRecovery;
+  orderJournal: JournalFileRecovery;
+  /** Highest `E<n>` execution number seen, including in skipped lines where readable. */
+  lastExecutionNumber: number;
+  /** Distinct order ids seen in either file, including in skipped lines where readable. */
+  orderIds: number;
+}
+
+export interface RecoveryHandlers {
+  /** Every valid order event, oldest first. Called for all of them before any onFill. */
+  onOrderEvent(event: Readonly<OrderEvent>): void;
+  /** Every valid fill, oldest first. */
+  onFill(fill: Readonly<LoggedFill>): void;
+  /** Every distinct order id seen in either file (damaged lines included where readable). */
+  onOrderId(orderId: string): void;
+}
+
+export interface JournalListener {
+  /** Every record with position <= durableCount is durable. Called in increasing order. */
   onDurable(durableCount: number): void;
   /** The journal can no longer make anything durable (disk full, I/O error). Called once. */
   onFailure(error: TradingError): void;
 }
 
-export interface FillJournal {
+export interface ExecutionJournal {
   /**
-   * Replay every valid fill already in the journal, oldest first, then allow appends.
-   * `onFill` gets a reused object: copy what you keep. `onOrderId` gets every order id
-   * seen, including ids readable in lines that are otherwise corrupt.
+   * Replay what is already on disk (order events, then fills; objects passed to the
+   * handlers are reused, so copy what you keep), then allow appends. Once only.
    */
-  recover(onFill: (fill: Readonly<LoggedFill>) => void, onOrderId: (orderId: string) => void): TradeLogRecovery;
+  recover(handlers: RecoveryHandlers): JournalRecovery;
   /** Queue one fill (its report plus context); returns its position. Throws once failed. */
   append(report: Readonly<ExecutionReport>, client: string, liquidity: Liquidity, bookSequence: number): number;
+  /** Queue one order event; returns its position. Throws once failed. */
+  appendOrderEvent(event: Readonly<OrderEvent>): number;
   readonly appendedCount: number;
   readonly durableCount: number;
   /** Set once the journal failed; nothing appended after is ever durable. */
   readonly failure: TradingError | undefined;
-  setListener(listener: FillJournalListener): void;
+  setListener(listener: JournalListener): void;
   /** Resolves when everything appended so far is durable; rejects if the journal fails. */
   flush(): Promise<void>;
 }

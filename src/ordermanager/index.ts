@@ -1,8 +1,18 @@
 /** The order manager's public surface (re-exports only). */
 export type { BookSource, BookStatus } from './book-source.js';
 export { MemoryBookSource } from './memory-book-source.js';
-export type { FillJournal, FillJournalListener, Liquidity, LoggedFill, TradeLogRecovery } from './fill-journal.js';
-export { TradeLog, type TradeLogOptions, type TradeLogStats } from './trade-log.js';
+export type {
+  ExecutionJournal,
+  JournalFileRecovery,
+  JournalListener,
+  JournalRecovery,
+  Liquidity,
+  LoggedFill,
+  OrderEvent,
+  OrderEventKind,
+  RecoveryHandlers,
+} from './execution-journal.js';
+export { TradeLog, ORDER_JOURNAL_SUFFIX, type TradeLogOptions, type TradeLogStats } from './trade-log.js';
 export { encodeFillLine, parseFillLine, executionIdFor, executionNumberOf } from './trade-log-line.js';
 export { DEFAULT_RISK_LIMITS, parseRiskLimits, type RiskLimits } from './risk-limits.js';
 export { OrderManager, type OrderManagerClock, type OrderManagerOptions, type RestingOrderView } from './order-manager.js';

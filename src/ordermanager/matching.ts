@@ -17,6 +17,8 @@ import { Side } from '../protocol/messages.js';
 /** What our fills have taken from each level of one book state. */
 export class BookLiquidity {
   #sequence = Number.NaN;
+  /** Everything of the current state counts as taken (see exhaust). */
+  #exhausted = false;
   readonly #askTakenPrice: Float64Array;
   readonly #askTaken: Float64Array;
   readonly #bidTakenPrice: Float64Array;
@@ -38,6 +40,7 @@ export class BookLiquidity {
   sync(book: L2Book): void {
     if (book.sequence === this.#sequence) return;
     this.#sequence = book.sequence;
+    this.#exhausted = false;
     this.#askTaken.fill(0);
     this.#bidTaken.fill(0);
   }
@@ -47,6 +50,7 @@ export class BookLiquidity {
    * against (asks for a buy, bids for a sell). 0 for an unusable level.
    */
   available(book: L2Book, takerSide: Side, level: number): number {
+    if (this.#exhausted) return 0;
     const buy = takerSide === Side.BUY;
     const price = buy ? book.askPrices[level] : book.bidPrices[level];
     const size = buy ? book.askSizes[level] : book.bidSizes[level];
@@ -58,6 +62,16 @@ export class BookLiquidity {
     }
     const left = Math.floor(size) - taken;
     return left > 0 ? left : 0;
+  }
+
+  /**
+   * Treat the book state `sequence` as fully taken. After a restart the order manager
+   * no longer knows what its fills took from the last book state it traded against, so
+   * it takes nothing more from that state; the next state is whole again.
+   */
+  exhaust(sequence: number): void {
+    this.#sequence = sequence;
+    this.#exhausted = true;
   }
 
   /** Record that `quantity` shares were taken from `level` (after `available`). */

@@ -8,10 +8,11 @@
  *   sink.deliver(client, report)                          (encode and send; called by the core)
  *   stop              → om.cancelAll(...); await om.flush(); await tradeLog.close()
  *
- * Durability is enforced here, not left to the shell: every fill is appended to the
- * journal (the trade log) when it happens, and every report, fill or not, leaves through
- * the sink only once the journal is durable up to it (report-queue.ts). A reject or an
- * untouched resting order with nothing ahead of it leaves at once.
+ * Durability is enforced here, not left to the shell: every fill (and every order event
+ * a restart needs: an order resting, cancelled, or done without a fill) is appended to
+ * the journal when it happens, and every report leaves through the sink only once the
+ * journal is durable up to it (report-queue.ts). A reject with nothing ahead of it
+ * leaves at once.
  *
  * Orders.
  * - An ORDER without an order type (every seed ORDER) is a LIMIT order with time in force
@@ -35,10 +36,13 @@
  * Reports are pooled objects (see report-queue.ts): no report is allocated per event in
  * steady state; what is allocated per fill is its execution id and its log line.
  *
- * Restart. The journal is replayed on construction: positions, realized PnL, the
- * execution counter and the known order ids (so a duplicate stays rejected) come back.
- * Resting DAY orders are not journaled and do not survive a restart: an order that
- * ended without any fill leaves no trace, and its id is free again after a restart.
+ * Restart. The journal (trade log + order journal, trade-log.ts) is replayed on
+ * construction: positions, realized PnL, the execution counter, every used order id (so
+ * a duplicate stays rejected), and the resting DAY orders (journaled when they rest and
+ * when cancelled; their fills come from the trade log), which go on resting under the
+ * same client name. Stopping gracefully is the end of the day: the shell calls
+ * cancelAll(), so nothing rests into the next run; a crash leaves them resting, which
+ * is what their owners were last told.
  */
 import { createL2Book, MAX_BOOK_DEPTH, midPrice, type L2Book } from '../core/book.js';
 import { monotonicNs, epochSeconds } from '../core/clock.js';
@@ -55,7 +59,8 @@ import {
   type Order,
 } from '../protocol/messages.js';
 import type { BookSource } from './book-source.js';
-import type { FillJournal, Liquidity, LoggedFill, TradeLogRecovery } from './fill-journal.js';
+import type { ExecutionJournal, JournalRecovery, Liquidity, LoggedFill, OrderEvent, OrderEventKind } from './execution-journal.js';
+import { createOrderEvent } from './order-event-line.js';
 import { BookLiquidity, createFillPlan, planTakerFills, takeRestingFill } from './matching.js';
 import { PositionBook, type Position, type PositionsSnapshot } from './positions.js';
 import { TokenBucketRateLimiter } from './rate-limiter.js';
@@ -73,7 +78,7 @@ export interface OrderManagerClock {
 
 export interface OrderManagerOptions {
   books: BookSource;
-  journal: FillJournal;
+  journal: ExecutionJournal;
   sink: ExecutionReportSink;
   /** Validated limits (risk-limits.ts parseRiskLimits); defaults if omitted. */
   limits?: RiskLimits;
@@ -152,7 +157,7 @@ function createWorkingOrder(): WorkingOrder {
 
 export class OrderManager {
   readonly #books: BookSource;
-  readonly #journal: FillJournal;
+  readonly #journal: ExecutionJournal;
   readonly #limits: RiskLimits;
   readonly #clock: OrderManagerClock;
   readonly #log: Logger;
@@ -164,7 +169,8 @@ export class OrderManager {
   readonly #symbolsWithResting = new Set<SymbolState>();
   readonly #restingById = new Map<string, WorkingOrder>();
   readonly #knownOrderIds = new Set<string>();
-  readonly #recovery: TradeLogRecovery;
+  readonly #recovery: JournalRecovery;
+  readonly #restoredRestingOrders: number;
   #executionNumber: number;
   #failure: TradingError | undefined;
 
@@ -174,6 +180,7 @@ export class OrderManager {
   readonly #exposure: Exposure = { netPosition: 0, restingBuyQuantity: 0, restingSellQuantity: 0 };
   readonly #plan = createFillPlan(MAX_BOOK_DEPTH);
   readonly #entry: WorkingOrder = createWorkingOrder();
+  readonly #event: OrderEvent = createOrderEvent();
   #nowSeconds = 0;
 
   // Counters.
@@ -199,11 +206,36 @@ export class OrderManager {
       this.#deliveryErrors++;
       this.#log.error('report sink threw; report dropped', { error: String(error) });
     });
-    this.#recovery = this.#journal.recover(
-      (fill) => this.#replay(fill),
-      (orderId) => this.#knownOrderIds.add(orderId),
-    );
+    // Orders that rested and were not cancelled, with the fills they got.
+    const rested = new Map<string, WorkingOrder>();
+    // Per symbol, the last book state we traded against.
+    const lastSequences = new Map<string, number>();
+    this.#recovery = this.#journal.recover({
+      onOrderEvent: (event) => {
+        if (event.kind === 'rested') rested.set(event.orderId, workingOrderFrom(event));
+        else if (event.kind === 'canceled') rested.delete(event.orderId);
+      },
+      onFill: (fill) => {
+        this.#replay(fill, rested);
+        if (!Number.isNaN(fill.bookSequence)) lastSequences.set(fill.symbol, fill.bookSequence);
+      },
+      onOrderId: (orderId) => this.#knownOrderIds.add(orderId),
+    });
     this.#executionNumber = this.#recovery.lastExecutionNumber;
+    // What our fills took from those book states is not journaled: take nothing more from them.
+    for (const [symbol, sequence] of lastSequences) {
+      const state = this.#symbolState(symbol);
+      state.liquidity.exhaust(sequence);
+      state.restedAgainstSequence = sequence;
+    }
+    let restored = 0;
+    for (const order of rested.values()) {
+      if (order.filled >= order.quantity) continue;
+      this.#park(order, this.#symbolState(order.symbol));
+      restored++;
+    }
+    this.#restoredRestingOrders = restored;
+    if (restored > 0) this.#log.info('resting orders restored from the order journal', { orders: restored });
     this.#journal.setListener({
       onDurable: (durableCount) => this.#queue.drain(durableCount),
       onFailure: (error) => this.#journalFailed(error),
@@ -211,7 +243,7 @@ export class OrderManager {
   }
 
   /** What the journal replay found. */
-  get recovery(): Readonly<TradeLogRecovery> {
+  get recovery(): Readonly<JournalRecovery> {
     return this.#recovery;
   }
 
@@ -290,11 +322,16 @@ export class OrderManager {
     const limitPrice = order.orderType === OrderType.MARKET ? marketPriceBound(order.side, mid, this.#limits) : order.price;
     const plan = this.#plan;
     planTakerFills(order.side, limitPrice, order.quantity, book, state.liquidity, plan);
+    const rests = entry.timeInForce === TimeInForce.DAY && plan.filled < entry.quantity;
+    // Journaled before the fills, so that no report says "working" before the order
+    // would survive a restart as working.
+    if (rests) this.#appendOrderEvent('rested', entry);
+    else if (plan.filled === 0) this.#appendOrderEvent('unfilled', entry); // keeps its id used after a restart
     for (let i = 0; i < plan.count; i++) {
       this.#fill(entry, state, plan.prices[i] as number, plan.quantities[i] as number, 'taker', book.sequence);
     }
     if (entry.filled < entry.quantity) {
-      if (entry.timeInForce === TimeInForce.DAY) this.#rest(entry, state);
+      if (rests) this.#rest(entry, state);
       else {
         this.#report(
           entry,
@@ -414,8 +451,10 @@ export class OrderManager {
       reportsWaiting: this.#queue.waiting,
       reportsDelivered: this.#queue.delivered,
       reportDeliveryErrors: this.#deliveryErrors,
-      recoveredFills: this.#recovery.fills,
-      recoveredCorruptLines: this.#recovery.corruptLines,
+      recoveredFills: this.#recovery.tradeLog.records,
+      recoveredOrderEvents: this.#recovery.orderJournal.records,
+      recoveredCorruptLines: this.#recovery.tradeLog.corruptLines + this.#recovery.orderJournal.corruptLines,
+      restoredRestingOrders: this.#restoredRestingOrders,
       realizedPnl: fromPriceUnits(positions.realizedPnl),
       unrealizedPnl: fromPriceUnits(positions.unrealizedPnl),
     };
@@ -510,9 +549,16 @@ export class OrderManager {
     report.orderSentNs = order.orderSentNs;
   }
 
-  /** Park the remainder of a DAY limit order (a copy of the scratch entry). */
+  /** The remainder of a DAY limit order rests (a copy of the scratch entry; its event is journaled). */
   #rest(entry: WorkingOrder, state: SymbolState): void {
     const order: WorkingOrder = { ...entry };
+    this.#park(order, state);
+    // A partial fill already said PARTIALLY_FILLED with leaves > 0; an untouched order says NEW.
+    if (order.filled === 0) this.#report(order, ExecutionStatus.NEW, 0, 0, '', '');
+  }
+
+  /** Put `order` among the resting orders, in priority. */
+  #park(order: WorkingOrder, state: SymbolState): void {
     const leaves = order.quantity - order.filled;
     if (order.side === Side.BUY) {
       insertByPriority(state.restingBuys, order, (a, b) => a.price > b.price);
@@ -523,8 +569,24 @@ export class OrderManager {
     }
     this.#restingById.set(order.orderId, order);
     this.#symbolsWithResting.add(state);
-    // A partial fill already said PARTIALLY_FILLED with leaves > 0; an untouched order says NEW.
-    if (order.filled === 0) this.#report(order, ExecutionStatus.NEW, 0, 0, '', '');
+  }
+
+  /** Journal an order event about `order`; reports made after it wait for it. */
+  #appendOrderEvent(kind: OrderEventKind, order: WorkingOrder): void {
+    const event = this.#event;
+    event.kind = kind;
+    event.orderId = order.orderId;
+    event.client = order.client;
+    event.symbol = order.symbol;
+    event.side = order.side;
+    event.orderType = order.orderType;
+    event.timeInForce = order.timeInForce;
+    event.price = order.price;
+    event.quantity = order.quantity;
+    event.tickSentNs = order.tickSentNs;
+    event.orderSentNs = order.orderSentNs;
+    event.timestamp = this.#nowSeconds;
+    this.#journal.appendOrderEvent(event);
   }
 
   /** Resting orders of `state` meet `book`; returns the number of fills. */
@@ -567,6 +629,7 @@ export class OrderManager {
     this.#restingById.delete(order.orderId);
     if (!this.#hasResting(state)) this.#symbolsWithResting.delete(state);
     this.#cancels++;
+    if (this.#failure === undefined) this.#appendOrderEvent('canceled', order);
     this.#report(order, ExecutionStatus.CANCELED, 0, 0, '', reason);
   }
 
@@ -615,8 +678,13 @@ export class OrderManager {
 
   // ---- recovery and failure --------------------------------------------------------------
 
-  #replay(fill: Readonly<LoggedFill>): void {
+  #replay(fill: Readonly<LoggedFill>, rested: Map<string, WorkingOrder>): void {
     this.#positions.apply(fill.symbol, fill.side, fill.quantity, fill.executionPrice);
+    const order = rested.get(fill.orderId);
+    if (order !== undefined) {
+      order.filled += fill.quantity;
+      order.notional += fill.quantity * fill.executionPrice;
+    }
   }
 
   #journalFailed(error: TradingError): void {
@@ -626,6 +694,23 @@ export class OrderManager {
     this.#log.error('trade log failed: no more orders are executed', { error: error.message, reportsDropped: dropped });
     this.#onJournalFailure?.(error);
   }
+}
+
+function workingOrderFrom(event: Readonly<OrderEvent>): WorkingOrder {
+  return {
+    orderId: event.orderId,
+    client: event.client,
+    symbol: event.symbol,
+    side: event.side,
+    orderType: event.orderType,
+    timeInForce: event.timeInForce,
+    price: event.price,
+    quantity: event.quantity,
+    filled: 0,
+    notional: 0,
+    tickSentNs: event.tickSentNs,
+    orderSentNs: event.orderSentNs,
+  };
 }
 
 /** Insert after every order that `ranksBefore` it or ties with it (price, then time priority). */

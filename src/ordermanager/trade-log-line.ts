@@ -25,7 +25,7 @@ import {
   TimeInForce,
   type ExecutionReport,
 } from '../protocol/messages.js';
-import type { Liquidity, LoggedFill } from './fill-journal.js';
+import type { Liquidity, LoggedFill } from './execution-journal.js';
 
 export const EXECUTION_ID_PREFIX = 'E';
 
@@ -107,6 +107,8 @@ export function parseFillLine(line: string, out: LoggedFill): boolean {
   const client = record['client'];
   out.client = typeof client === 'string' ? client : '';
   out.liquidity = record['liquidity'] === 'maker' ? 'maker' : 'taker';
+  const bookSequence = record['book_sequence'];
+  out.bookSequence = typeof bookSequence === 'number' && Number.isFinite(bookSequence) ? bookSequence : Number.NaN;
   return true;
 }
 
@@ -152,5 +154,6 @@ export function createLoggedFill(): LoggedFill {
     leavesQuantity: 0,
     client: '',
     liquidity: 'taker',
+    bookSequence: Number.NaN,
   };
 }

@@ -1,48 +1,62 @@
 /**
- * The trade log: one JSON line per fill (trade-log-line.ts), durable before anyone is
- * told about the fill.
+ * The trade log and its order journal: the order manager's durable record.
  *
- * Group commit. `append` only queues the line. The first append after an idle period
- * schedules a commit as a microtask, so every fill produced by the same burst of input
- * (all the orders decoded from one TCP chunk) goes into one write + fdatasync. While a
- * commit is in flight, appends accumulate and become the next commit the moment it ends.
- * One fdatasync costs about the same for 1 line as for 500, so under load batches grow
- * and throughput follows the disk's sync rate × batch size, while an isolated fill waits
- * only for its own sync.
+ * - The trade log (`path`, e.g. trades.log): one JSON line per fill (trade-log-line.ts),
+ *   the seed's fields plus ours. Nothing else is ever written to it.
+ * - The order journal (`path` + ".orders" unless given): one JSON line per order event
+ *   (order-event-line.ts) that fills cannot express: a DAY order resting, a resting order
+ *   cancelled, an order that ended with no fill. With it, resting orders survive a
+ *   restart and every used order id stays used.
+ *
+ * Group commit. `append` only queues a line. The first append after an idle period
+ * schedules a commit as a microtask, so every line produced by the same burst of input
+ * (all the orders decoded from one TCP chunk) goes into one write + fdatasync per file
+ * (both files in parallel). While a commit is in flight, appends accumulate and become
+ * the next commit the moment it ends. One fdatasync costs about the same for 1 line as
+ * for 500, so under load batches grow with the load, while an isolated fill waits only
+ * for its own sync.
  *
  * Failure. If a write or fdatasync fails, nothing in or after that batch may be reported
  * as durable (after a failed fsync the kernel may have dropped the dirty pages), so the
- * log fails for good: the listener hears it once, flush() rejects, append throws, and the
- * process should stop and let its supervisor restart it, which recovers from what is on disk.
+ * journal fails for good: the listener hears it once, flush() rejects, appends throw,
+ * and the process should stop and let its supervisor restart it, which recovers from
+ * what is on disk.
  *
- * Recovery (`recover`, once, before the first append) streams the file in chunks, replays
- * every valid line, counts, logs and skips torn or corrupt ones, and remembers whether the
- * file ended mid-line so that the next append starts on a fresh line.
+ * Recovery (`recover`, once, before the first append) streams both files, replays every
+ * valid line, counts, logs and skips torn or corrupt ones, and remembers whether a file
+ * ended mid-line so that its next append starts on a fresh line.
  */
-import { close, closeSync, fdatasync, fstatSync, fsyncSync, openSync, readSync, write } from 'node:fs';
-import { dirname } from 'node:path';
+import { close } from 'node:fs';
 import { ErrorCode, TradingError } from '../core/errors.js';
 import { createLogger, type Logger } from '../core/log.js';
 import type { ExecutionReport } from '../protocol/messages.js';
-import type { FillJournal, FillJournalListener, Liquidity, LoggedFill, TradeLogRecovery } from './fill-journal.js';
+import type {
+  ExecutionJournal,
+  JournalFileRecovery,
+  JournalListener,
+  JournalRecovery,
+  Liquidity,
+  OrderEvent,
+  RecoveryHandlers,
+} from './execution-journal.js';
+import { appendDurably, openJournalFile, scanJournalLines } from './journal-file.js';
+import { createOrderEvent, encodeOrderEventLine, parseOrderEventLine } from './order-event-line.js';
 import { createLoggedFill, encodeFillLine, parseFillLine, scavengeIds } from './trade-log-line.js';
 
-const READ_CHUNK_BYTES = 1024 * 1024;
-/** A "line" longer than this is corruption (ours are ~400 bytes); it is skipped, not buffered. */
-const MAX_LINE_BYTES = 64 * 1024;
-const MAX_REPORTED_LINE_NUMBERS = 10;
-const NEWLINE = 0x0a;
+export const ORDER_JOURNAL_SUFFIX = '.orders';
 
 export interface TradeLogOptions {
   logger?: Logger;
-  /** File mode when the log is created (default 0o640). */
+  /** Where the order journal lives (default: the trade log's path + ".orders"). */
+  orderJournalPath?: string;
+  /** File mode when a file is created (default 0o640). */
   mode?: number;
 }
 
 export interface TradeLogStats {
-  /** Commits (write + fdatasync) completed. */
+  /** Commits (write + fdatasync of each file with something to write) completed. */
   commits: number;
-  /** Lines made durable. */
+  /** Lines (fills and order events) made durable. */
   linesCommitted: number;
   /** Largest number of lines in one commit. */
   largestBatch: number;
@@ -54,37 +68,44 @@ interface FlushWaiter {
   reject: (error: TradingError) => void;
 }
 
-/**
- * fdatasync makes a file's data durable but not its directory entry: without this, a log
- * created just before a crash could vanish with every fill in it.
- */
-function syncDirectory(directory: string): void {
-  let fd: number | undefined;
-  try {
-    fd = openSync(directory, 'r');
-    fsyncSync(fd);
-  } catch (err) {
-    const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-    throw new TradingError(ErrorCode.TRADE_LOG_UNWRITABLE, `cannot sync the trade log's directory ${directory} (${reason})`, { cause: err });
-  } finally {
-    if (fd !== undefined) closeSync(fd);
+/** One of the two files and the lines queued for it. */
+class JournalFile {
+  readonly path: string;
+  readonly label: string;
+  fd: number;
+  pending = '';
+  pendingLines = 0;
+  /** The file ends mid-line: the next write starts with a newline. */
+  needsNewline = false;
+
+  constructor(path: string, label: string, fd: number) {
+    this.path = path;
+    this.label = label;
+    this.fd = fd;
+  }
+
+  /** Take what is pending as bytes to write (or undefined if nothing is). */
+  takePending(): Buffer | undefined {
+    if (this.pendingLines === 0) return undefined;
+    const bytes = Buffer.from(this.needsNewline ? '\n' + this.pending : this.pending, 'utf8');
+    this.pending = '';
+    this.pendingLines = 0;
+    return bytes;
   }
 }
 
-const NO_LISTENER: FillJournalListener = { onDurable: () => undefined, onFailure: () => undefined };
+const NO_LISTENER: JournalListener = { onDurable: () => undefined, onFailure: () => undefined };
 
-export class TradeLog implements FillJournal {
+export class TradeLog implements ExecutionJournal {
   readonly path: string;
+  readonly orderJournalPath: string;
   readonly #log: Logger;
-  #fd: number;
-  #listener: FillJournalListener = NO_LISTENER;
+  readonly #fills: JournalFile;
+  readonly #orders: JournalFile;
+  #listener: JournalListener = NO_LISTENER;
   #recovered = false;
   #closed = false;
   #failure: TradingError | undefined;
-  /** The file ends mid-line: the next write starts with a newline. */
-  #needsNewline = false;
-  #pending = '';
-  #pendingLines = 0;
   #appended = 0;
   #durable = 0;
   #commitScheduled = false;
@@ -93,36 +114,31 @@ export class TradeLog implements FillJournal {
   #closing: Promise<void> | undefined;
   readonly #stats: TradeLogStats = { commits: 0, linesCommitted: 0, largestBatch: 0 };
 
-  private constructor(path: string, fd: number, log: Logger) {
-    this.path = path;
-    this.#fd = fd;
+  private constructor(fills: JournalFile, orders: JournalFile, log: Logger) {
+    this.path = fills.path;
+    this.orderJournalPath = orders.path;
+    this.#fills = fills;
+    this.#orders = orders;
     this.#log = log;
   }
 
   /**
-   * Open (creating if needed) the log for reading and appending. Throws
-   * E_TRADE_LOG_UNWRITABLE when that is impossible (missing directory, no permission,
-   * a directory, a read-only file system).
+   * Open (creating if needed) the trade log and its order journal. Throws
+   * E_TRADE_LOG_UNWRITABLE when either cannot be opened for appending.
    */
   static open(path: string, options: TradeLogOptions = {}): TradeLog {
     const log = options.logger ?? createLogger('trade-log');
-    let fd: number;
+    const mode = options.mode ?? 0o640;
+    const ordersPath = options.orderJournalPath ?? path + ORDER_JOURNAL_SUFFIX;
+    const fillsFd = openJournalFile(path, mode, 'trade log');
+    let ordersFd: number;
     try {
-      fd = openSync(path, 'a+', options.mode ?? 0o640);
+      ordersFd = openJournalFile(ordersPath, mode, 'order journal');
     } catch (err) {
-      const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-      throw new TradingError(ErrorCode.TRADE_LOG_UNWRITABLE, `cannot open trade log ${path} for appending (${reason})`, { cause: err });
-    }
-    try {
-      if (!fstatSync(fd).isFile()) {
-        throw new TradingError(ErrorCode.TRADE_LOG_UNWRITABLE, `trade log ${path} is not a regular file`);
-      }
-      syncDirectory(dirname(path));
-    } catch (err) {
-      closeSync(fd);
+      close(fillsFd, () => undefined);
       throw err;
     }
-    return new TradeLog(path, fd, log);
+    return new TradeLog(new JournalFile(path, 'trade log', fillsFd), new JournalFile(ordersPath, 'order journal', ordersFd), log);
   }
 
   get appendedCount(): number {
@@ -141,119 +157,86 @@ export class TradeLog implements FillJournal {
     return this.#stats;
   }
 
-  setListener(listener: FillJournalListener): void {
+  setListener(listener: JournalListener): void {
     this.#listener = listener;
   }
 
-  recover(onFill: (fill: Readonly<LoggedFill>) => void, onOrderId: (orderId: string) => void): TradeLogRecovery {
+  recover(handlers: RecoveryHandlers): JournalRecovery {
     if (this.#recovered) throw new Error('trade log: recover() may run only once');
     if (this.#closed) throw new Error('trade log: closed');
     this.#recovered = true;
-    const summary: TradeLogRecovery = {
-      fills: 0,
-      corruptLines: 0,
-      corruptLineNumbers: [],
-      tornTail: false,
-      lastExecutionNumber: 0,
-      orderIds: 0,
-      bytes: 0,
-    };
-    const fill = createLoggedFill();
     const seenOrderIds = new Set<string>();
-    let lineNumber = 0;
     const noteOrderId = (orderId: string): void => {
       if (seenOrderIds.has(orderId)) return;
       seenOrderIds.add(orderId);
-      onOrderId(orderId);
+      handlers.onOrderId(orderId);
     };
-    const skip = (line: string): void => {
-      summary.corruptLines++;
-      if (summary.corruptLineNumbers.length < MAX_REPORTED_LINE_NUMBERS) summary.corruptLineNumbers.push(lineNumber);
-      const ids = scavengeIds(line);
-      if (ids.executionNumber > summary.lastExecutionNumber) summary.lastExecutionNumber = ids.executionNumber;
-      if (ids.orderId !== undefined) noteOrderId(ids.orderId);
-    };
-    const handleLine = (bytes: Buffer, start: number, end: number): void => {
-      lineNumber++;
-      if (end === start) return; // an empty line is nothing, not corruption
-      const line = bytes.toString('utf8', start, end);
-      if (!parseFillLine(line, fill)) {
-        skip(line);
-        return;
-      }
-      summary.fills++;
-      if (fill.executionNumber > summary.lastExecutionNumber) summary.lastExecutionNumber = fill.executionNumber;
-      noteOrderId(fill.orderId);
-      onFill(fill);
-    };
+    let lastExecutionNumber = 0;
 
-    const chunk = Buffer.allocUnsafe(READ_CHUNK_BYTES);
-    let carry = Buffer.alloc(0); // the unfinished line from previous chunks
-    let oversized = false; // inside a line already longer than MAX_LINE_BYTES
-    let position = 0;
-    let lastByte = NEWLINE;
-    for (;;) {
-      const read = readSync(this.#fd, chunk, 0, chunk.length, position);
-      if (read === 0) break;
-      position += read;
-      lastByte = chunk[read - 1] as number;
-      let start = 0;
-      for (let newline = chunk.indexOf(NEWLINE, 0); newline !== -1 && newline < read; newline = chunk.indexOf(NEWLINE, start)) {
-        if (oversized) {
-          lineNumber++;
-          skip('');
-          oversized = false;
-        } else if (carry.length > 0) {
-          const whole = Buffer.concat([carry, chunk.subarray(start, newline)]);
-          carry = Buffer.alloc(0);
-          handleLine(whole, 0, whole.length);
-        } else {
-          handleLine(chunk, start, newline);
-        }
-        start = newline + 1;
-      }
-      if (start < read && !oversized) {
-        carry = Buffer.concat([carry, chunk.subarray(start, read)]);
-        if (carry.length > MAX_LINE_BYTES) {
-          oversized = true;
-          carry = Buffer.alloc(0);
-        }
-      }
-    }
-    summary.bytes = position;
-    if (oversized) {
-      lineNumber++;
-      skip('');
-    } else if (carry.length > 0) {
-      handleLine(carry, 0, carry.length);
-    }
-    summary.tornTail = lastByte !== NEWLINE;
-    this.#needsNewline = summary.tornTail;
-    summary.orderIds = seenOrderIds.size;
-    if (summary.corruptLines > 0 || summary.tornTail) {
-      this.#log.warn('skipped lines that are not valid fills', {
-        path: this.path,
-        corruptLines: summary.corruptLines,
-        lines: summary.corruptLineNumbers.join(','),
-        tornTail: summary.tornTail,
-      });
-    }
-    this.#log.info('recovered', { path: this.path, fills: summary.fills, lastExecution: summary.lastExecutionNumber, bytes: summary.bytes });
-    return summary;
+    const event = createOrderEvent();
+    const orderScan = scanJournalLines(
+      this.#orders.fd,
+      (line) => {
+        if (!parseOrderEventLine(line, event)) return false;
+        noteOrderId(event.orderId);
+        handlers.onOrderEvent(event);
+        return true;
+      },
+      (line) => {
+        const { orderId } = scavengeIds(line);
+        if (orderId !== undefined) noteOrderId(orderId);
+      },
+    );
+
+    const fill = createLoggedFill();
+    const fillScan = scanJournalLines(
+      this.#fills.fd,
+      (line) => {
+        if (!parseFillLine(line, fill)) return false;
+        if (fill.executionNumber > lastExecutionNumber) lastExecutionNumber = fill.executionNumber;
+        noteOrderId(fill.orderId);
+        handlers.onFill(fill);
+        return true;
+      },
+      (line) => {
+        // Ids stay unique across a restart even when a line is damaged.
+        const ids = scavengeIds(line);
+        if (ids.executionNumber > lastExecutionNumber) lastExecutionNumber = ids.executionNumber;
+        if (ids.orderId !== undefined) noteOrderId(ids.orderId);
+      },
+    );
+
+    this.#fills.needsNewline = fillScan.tornTail;
+    this.#orders.needsNewline = orderScan.tornTail;
+    const recovery: JournalRecovery = {
+      tradeLog: { path: this.#fills.path, ...fillScan },
+      orderJournal: { path: this.#orders.path, ...orderScan },
+      lastExecutionNumber,
+      orderIds: seenOrderIds.size,
+    };
+    for (const file of [recovery.tradeLog, recovery.orderJournal]) this.#warnIfDamaged(file);
+    this.#log.info('recovered', {
+      path: this.path,
+      fills: fillScan.records,
+      orderEvents: orderScan.records,
+      lastExecution: lastExecutionNumber,
+      orderIds: seenOrderIds.size,
+    });
+    return recovery;
   }
 
   append(report: Readonly<ExecutionReport>, client: string, liquidity: Liquidity, bookSequence: number): number {
-    if (this.#failure !== undefined) throw this.#failure;
-    if (this.#closed) throw new Error('trade log: append after close');
-    if (!this.#recovered) throw new Error('trade log: recover() must run before the first append');
-    this.#pending += encodeFillLine(report, client, liquidity, bookSequence);
-    this.#pendingLines++;
-    this.#appended++;
-    if (!this.#commitScheduled && !this.#commitInFlight) {
-      this.#commitScheduled = true;
-      queueMicrotask(this.#commitNow);
-    }
-    return this.#appended;
+    this.#checkAppendable();
+    this.#fills.pending += encodeFillLine(report, client, liquidity, bookSequence);
+    this.#fills.pendingLines++;
+    return this.#appendedOne();
+  }
+
+  appendOrderEvent(event: Readonly<OrderEvent>): number {
+    this.#checkAppendable();
+    this.#orders.pending += encodeOrderEventLine(event);
+    this.#orders.pendingLines++;
+    return this.#appendedOne();
   }
 
   flush(): Promise<void> {
@@ -264,7 +247,7 @@ export class TradeLog implements FillJournal {
     });
   }
 
-  /** Make everything appended durable, then close the file. Idempotent. */
+  /** Make everything appended durable, then close both files. Idempotent. */
   close(): Promise<void> {
     this.#closing ??= this.#closeNow();
     return this.#closing;
@@ -275,54 +258,57 @@ export class TradeLog implements FillJournal {
     try {
       await this.flush();
     } finally {
-      const fd = this.#fd;
-      this.#fd = -1;
-      if (fd >= 0) await new Promise<void>((resolve) => close(fd, () => resolve()));
+      await Promise.all([this.#fills, this.#orders].map((file) => closeFile(file)));
     }
+  }
+
+  #checkAppendable(): void {
+    if (this.#failure !== undefined) throw this.#failure;
+    if (this.#closed) throw new Error('trade log: append after close');
+    if (!this.#recovered) throw new Error('trade log: recover() must run before the first append');
+  }
+
+  #appendedOne(): number {
+    this.#appended++;
+    if (!this.#commitScheduled && !this.#commitInFlight) {
+      this.#commitScheduled = true;
+      queueMicrotask(this.#commitNow);
+    }
+    return this.#appended;
   }
 
   // An arrow function so that scheduling it allocates nothing.
   readonly #commitNow = (): void => {
     this.#commitScheduled = false;
-    if (this.#commitInFlight || this.#pendingLines === 0 || this.#failure !== undefined) return;
-    const text = this.#needsNewline ? '\n' + this.#pending : this.#pending;
-    const bytes = Buffer.from(text, 'utf8');
-    const lines = this.#pendingLines;
+    if (this.#commitInFlight || this.#failure !== undefined) return;
+    const lines = this.#fills.pendingLines + this.#orders.pendingLines;
+    if (lines === 0) return;
     const upTo = this.#appended;
-    this.#pending = '';
-    this.#pendingLines = 0;
+    const fillBytes = this.#fills.takePending();
+    const orderBytes = this.#orders.takePending();
+    let outstanding = (fillBytes === undefined ? 0 : 1) + (orderBytes === undefined ? 0 : 1);
     this.#commitInFlight = true;
-    this.#writeAll(bytes, 0, (writeError) => {
-      if (writeError !== null) {
-        this.#fail('write', writeError);
+    const done = (file: JournalFile, error: NodeJS.ErrnoException | null, operation: string): void => {
+      if (this.#failure !== undefined) return; // the other file already failed the journal
+      if (error !== null) {
+        this.#fail(file, operation, error);
         return;
       }
-      this.#needsNewline = false;
-      fdatasync(this.#fd, (syncError) => {
-        if (syncError !== null) {
-          this.#fail('fdatasync', syncError);
-          return;
-        }
-        this.#commitInFlight = false;
-        this.#durable = upTo;
-        this.#stats.commits++;
-        this.#stats.linesCommitted += lines;
-        if (lines > this.#stats.largestBatch) this.#stats.largestBatch = lines;
-        // Start the next batch before telling anyone, so the disk never idles while reports go out.
-        if (this.#pendingLines > 0) this.#commitNow();
-        this.#listener.onDurable(upTo);
-        this.#resolveWaiters();
-      });
-    });
+      file.needsNewline = false;
+      if (--outstanding > 0) return;
+      this.#commitInFlight = false;
+      this.#durable = upTo;
+      this.#stats.commits++;
+      this.#stats.linesCommitted += lines;
+      if (lines > this.#stats.largestBatch) this.#stats.largestBatch = lines;
+      // Start the next batch before telling anyone, so the disk never idles while reports go out.
+      if (this.#fills.pendingLines + this.#orders.pendingLines > 0) this.#commitNow();
+      this.#listener.onDurable(upTo);
+      this.#resolveWaiters();
+    };
+    if (fillBytes !== undefined) appendDurably(this.#fills.fd, fillBytes, (error, operation) => done(this.#fills, error, operation));
+    if (orderBytes !== undefined) appendDurably(this.#orders.fd, orderBytes, (error, operation) => done(this.#orders, error, operation));
   };
-
-  #writeAll(bytes: Buffer, offset: number, done: (error: NodeJS.ErrnoException | null) => void): void {
-    write(this.#fd, bytes, offset, bytes.length - offset, null, (error, written) => {
-      if (error !== null) done(error);
-      else if (offset + written < bytes.length) this.#writeAll(bytes, offset + written, done);
-      else done(null);
-    });
-  }
 
   #resolveWaiters(): void {
     if (this.#waiters.length === 0) return;
@@ -335,20 +321,36 @@ export class TradeLog implements FillJournal {
     this.#waiters = still;
   }
 
-  #fail(operation: string, cause: NodeJS.ErrnoException): void {
+  #fail(file: JournalFile, operation: string, cause: NodeJS.ErrnoException): void {
     this.#commitInFlight = false;
     const error = new TradingError(
       ErrorCode.TRADE_LOG_UNWRITABLE,
-      `trade log ${this.path}: ${operation} failed (${cause.code ?? cause.message}); fills after position ${this.#durable} are not durable`,
+      `${file.label} ${file.path}: ${operation} failed (${cause.code ?? cause.message}); nothing after position ${this.#durable} is durable`,
       { cause },
     );
     this.#failure = error;
-    this.#pending = '';
-    this.#pendingLines = 0;
-    this.#log.error('failed', { path: this.path, operation, error: cause.code ?? cause.message, durable: this.#durable });
+    for (const each of [this.#fills, this.#orders]) each.takePending();
+    this.#log.error('failed', { path: file.path, operation, error: cause.code ?? cause.message, durable: this.#durable });
     const waiters = this.#waiters;
     this.#waiters = [];
     for (const waiter of waiters) waiter.reject(error);
     this.#listener.onFailure(error);
   }
+
+  #warnIfDamaged(file: JournalFileRecovery): void {
+    if (file.corruptLines === 0 && !file.tornTail) return;
+    this.#log.warn('skipped lines that are not valid records', {
+      path: file.path,
+      corruptLines: file.corruptLines,
+      lines: file.corruptLineNumbers.join(','),
+      tornTail: file.tornTail,
+    });
+  }
+}
+
+function closeFile(file: JournalFile): Promise<void> {
+  const fd = file.fd;
+  file.fd = -1;
+  if (fd < 0) return Promise.resolve();
+  return new Promise((resolve) => close(fd, () => resolve()));
 }

@@ -108,3 +108,16 @@ test('a resting order takes the liquidity at or through its limit, and shares it
   assert.equal(takeRestingFill(Side.SELL, u(99), 40, book, liquidity), 40);
   assert.equal(takeRestingFill(Side.SELL, u(99.01), 40, book, liquidity), 0, 'no bid at or above 99.01');
 });
+
+test('an exhausted book state offers nothing until the next state', () => {
+  const liquidity = new BookLiquidity();
+  const plan = createFillPlan();
+  liquidity.exhaust(5);
+  const same = standardBook(5);
+  liquidity.sync(same);
+  assert.equal(planTakerFills(Side.BUY, u(101), 10, same, liquidity, plan), 0);
+  assert.equal(takeRestingFill(Side.SELL, u(99), 10, same, liquidity), 0);
+  const next = standardBook(6);
+  liquidity.sync(next);
+  assert.equal(planTakerFills(Side.BUY, u(101), 10, next, liquidity, plan), 10);
+});

@@ -129,15 +129,21 @@ test('IOC: the remainder beyond the limit is CANCELED after the fills', async ()
   await journal.close();
 });
 
-test('IOC with nothing at its price: one CANCELED report, at once (nothing to wait for)', async () => {
+test('IOC with nothing at its price: one CANCELED report, once its id is journaled (no trade)', async () => {
   const { om, sink, journal, path } = rig();
   const order = makeOrder({ quantity: 10, price: 100.0 });
   assert.equal(om.handleOrder(order, 'c1'), null);
-  assert.equal(sink.delivered.length, 1, 'delivered synchronously');
+  assert.equal(sink.delivered.length, 0, 'waits for the order journal');
+  await om.flush();
+  assert.equal(sink.delivered.length, 1);
   assert.equal(sink.delivered[0]?.report.status, ExecutionStatus.CANCELED);
   assert.equal(sink.delivered[0]?.report.filledQuantity, 0);
   await journal.close();
-  assert.equal(readFileSync(path, 'utf8'), '');
+  assert.equal(readFileSync(path, 'utf8'), '', 'nothing in the trade log');
+  assert.deepEqual(
+    logLines(path + '.orders').map((l) => [l['event'], l['order_id']]),
+    [['unfilled', order.orderId]],
+  );
 });
 
 test('MARKET walks the book no further than the price collar', async () => {
@@ -161,9 +167,15 @@ test('DAY limit: rests (NEW), fills at its limit when a later book reaches it, p
   const { om, sink, books, journal, path } = rig();
   const order = makeOrder({ quantity: 150, price: 100.0, timeInForce: TimeInForce.DAY });
   assert.equal(om.handleOrder(order, 'c1'), null);
+  await om.flush();
   assert.deepEqual(
     sink.reportsFor(order.orderId).map((r) => [r.status, r.filledQuantity, r.leavesQuantity]),
     [[ExecutionStatus.NEW, 0, 150]],
+  );
+  assert.deepEqual(
+    logLines(path + '.orders').map((l) => [l['event'], l['quantity'], l['price'], l['time_in_force']]),
+    [['rested', 150, 100, 'DAY']],
+    'journaled as resting before NEW left',
   );
   assert.equal(om.restingOrder(order.orderId)?.leavesQuantity, 150);
   assert.equal(om.pollRestingOrders(), 0, 'same book: nothing new');
@@ -431,7 +443,7 @@ test('report objects are pooled: a delivered object is reused, so a sink must en
   const journal = TradeLog.open(join(tempDir('oms'), 'trades.log'));
   const seen = new Set<object>();
   const om = new OrderManager({ books, journal, sink: { deliver: (_client, report) => seen.add(report) } });
-  for (let i = 0; i < 50; i++) om.handleOrder(makeOrder({ quantity: 1, price: 99.0 }), 'c1'); // each CANCELED at once
+  for (let i = 0; i < 50; i++) om.handleOrder(makeOrder({ quantity: 0 }), 'c1'); // each REJECTED at once
   assert.equal(seen.size, 1, 'one report object served 50 reports');
   await journal.close();
 });
@@ -476,7 +488,7 @@ test('restart: positions, realized PnL, execution ids and known order ids come b
   assert.equal(lastId, 'E3');
 
   const second = rig({}, path);
-  assert.equal(second.om.recovery.fills, 3);
+  assert.equal(second.om.recovery.tradeLog.records, 3);
   assert.equal(second.om.recovery.lastExecutionNumber, 3);
   const after = second.om.positions();
   assert.deepEqual(after, before);
@@ -526,4 +538,88 @@ test('when the trade log fails, waiting reports are dropped and new orders are r
     restore();
     await journal.close().catch(() => undefined);
   }
+});
+
+test('restart: a resting DAY order comes back with its leaves and keeps filling; cancelled and unfilled ids stay used', async () => {
+  const path = join(tempDir('oms'), 'trades.log');
+  const first = rig({ maxPosition: 1000 }, path);
+  const day = makeOrder({ quantity: 300, price: 100.01, timeInForce: TimeInForce.DAY }); // 100 filled, 200 rest
+  const canceled = makeOrder({ side: Side.SELL, quantity: 50, price: 100.5, timeInForce: TimeInForce.DAY });
+  const missed = makeOrder({ quantity: 10, price: 99.0 }); // IOC, no fill
+  first.om.handleOrder(day, 'strategy');
+  first.om.handleOrder(canceled, 'strategy');
+  first.om.handleOrder(missed, 'strategy');
+  assert.equal(first.om.handleCancel(cancelOf(canceled.orderId), 'strategy'), null);
+  await first.om.flush();
+  await first.journal.close(); // a crash: no cancelAll
+
+  const second = rig({ maxPosition: 1000 }, path);
+  assert.equal(second.om.restingOrderCount, 1);
+  assert.deepEqual(second.om.restingOrder(day.orderId), {
+    orderId: day.orderId,
+    client: 'strategy',
+    symbol: 'AAPL',
+    side: Side.BUY,
+    price: u(100.01),
+    quantity: 300,
+    filledQuantity: 100,
+    leavesQuantity: 200,
+  });
+  assert.equal(second.om.counters()['restoredRestingOrders'], 1);
+  for (const used of [day, canceled, missed]) {
+    assert.equal(second.om.handleOrder({ ...used }, 'strategy'), ErrorCode.ORDER_DUPLICATE_ID, used.orderId);
+  }
+  // The restored order counts in the worst case: 100 held + 200 resting + 701 > 1000.
+  assert.equal(second.om.handleOrder(makeOrder({ quantity: 701, price: 99.0 }), 'x'), ErrorCode.RISK_MAX_POSITION);
+  second.books.set('AAPL', makeBook({ bids: [[99.9, 10]], asks: [[100.0, 500]], sequence: 50 }));
+  assert.equal(second.om.pollRestingOrders(), 1);
+  await second.om.flush();
+  const reports = second.sink.reportsFor(day.orderId).filter((r) => r.status !== ExecutionStatus.REJECTED);
+  assert.deepEqual(
+    reports.map((r) => [r.status, r.lastQuantity, r.lastPrice, r.filledQuantity, r.leavesQuantity]),
+    [[ExecutionStatus.FILLED, 200, u(100.01), 300, 0]],
+  );
+  assert.equal(reports[0]?.averagePrice, u(100.01));
+  assert.equal(second.sink.delivered.find((d) => d.report.status === ExecutionStatus.FILLED)?.client, 'strategy');
+  await second.journal.close();
+
+  const third = rig({}, path);
+  assert.equal(third.om.restingOrderCount, 0, 'a fully filled order does not come back');
+  assert.equal(third.om.positions().positions[0]?.netQuantity, 300);
+  await third.journal.close();
+});
+
+test('a graceful stop (cancelAll) leaves nothing resting for the next run', async () => {
+  const path = join(tempDir('oms'), 'trades.log');
+  const first = rig({}, path);
+  first.om.handleOrder(makeOrder({ quantity: 10, price: 99.5, timeInForce: TimeInForce.DAY }), 'c1');
+  assert.equal(first.om.cancelAll('order manager stopping'), 1);
+  await first.om.flush();
+  await first.journal.close();
+  const second = rig({}, path);
+  assert.equal(second.om.restingOrderCount, 0);
+  await second.journal.close();
+});
+
+test('restart: the book state traded against before the crash gives nothing more; the next one does', async () => {
+  const path = join(tempDir('oms'), 'trades.log');
+  const first = rig({}, path);
+  first.om.handleOrder(makeOrder({ quantity: 50, price: 100.01 }), 'c1'); // takes 50 of the 100 at 100.01 in state 1
+  await first.om.flush();
+  await first.journal.close();
+  const second = rig({}, path); // books still show state 1
+  const again = makeOrder({ quantity: 100, price: 100.01 });
+  second.om.handleOrder(again, 'c1');
+  await second.om.flush();
+  assert.deepEqual(
+    second.sink.reportsFor(again.orderId).map((r) => [r.status, r.filledQuantity]),
+    [[ExecutionStatus.CANCELED, 0]],
+    'not 100 more from a state we already traded against',
+  );
+  second.books.set('AAPL', standardBook(2));
+  const next = makeOrder({ quantity: 100, price: 100.01 });
+  second.om.handleOrder(next, 'c1');
+  await second.om.flush();
+  assert.equal(second.sink.reportsFor(next.orderId)[0]?.status, ExecutionStatus.FILLED);
+  await second.journal.close();
 });

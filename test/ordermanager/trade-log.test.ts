@@ -6,7 +6,7 @@ import { ErrorCode, TradingError } from '../../src/core/errors.js';
 import { toPriceUnits } from '../../src/core/fixed-point.js';
 import { setLogSink } from '../../src/core/log.js';
 import { ExecutionStatus, MessageType, OrderType, Side, TimeInForce, type ExecutionReport } from '../../src/protocol/messages.js';
-import type { LoggedFill } from '../../src/ordermanager/fill-journal.js';
+import type { LoggedFill, OrderEvent } from '../../src/ordermanager/execution-journal.js';
 import { TradeLog } from '../../src/ordermanager/trade-log.js';
 import { encodeFillLine, parseFillLine, createLoggedFill } from '../../src/ordermanager/trade-log-line.js';
 import { cleanupAll, tempDir } from '../helpers/resources.js';
@@ -45,14 +45,16 @@ function fillReport(fields: Partial<ExecutionReport> = {}): ExecutionReport {
   };
 }
 
-function recoverAll(log: TradeLog): { fills: LoggedFill[]; orderIds: string[]; summary: ReturnType<TradeLog['recover']> } {
+function recoverAll(log: TradeLog): { fills: LoggedFill[]; events: OrderEvent[]; orderIds: string[]; summary: ReturnType<TradeLog['recover']> } {
   const fills: LoggedFill[] = [];
+  const events: OrderEvent[] = [];
   const orderIds: string[] = [];
-  const summary = log.recover(
-    (fill) => fills.push({ ...fill }),
-    (id) => orderIds.push(id),
-  );
-  return { fills, orderIds, summary };
+  const summary = log.recover({
+    onOrderEvent: (event) => events.push({ ...event }),
+    onFill: (fill) => fills.push({ ...fill }),
+    onOrderId: (id) => orderIds.push(id),
+  });
+  return { fills, events, orderIds, summary };
 }
 
 test('a fill line carries the seed fields with decimal prices, then ours', () => {
@@ -208,10 +210,10 @@ test('recovery: a corrupt middle line and a torn last line are counted, logged a
       ['E3', 'c', Side.SELL, 40],
     ],
   );
-  assert.equal(summary.fills, 2);
-  assert.equal(summary.corruptLines, 2);
-  assert.deepEqual(summary.corruptLineNumbers, [2, 5]);
-  assert.equal(summary.tornTail, true);
+  assert.equal(summary.tradeLog.records, 2);
+  assert.equal(summary.tradeLog.corruptLines, 2);
+  assert.deepEqual(summary.tradeLog.corruptLineNumbers, [2, 5]);
+  assert.equal(summary.tradeLog.tornTail, true);
   assert.equal(summary.lastExecutionNumber, 4, 'ids read from damaged lines still count');
   assert.deepEqual(orderIds.sort(), ['a', 'b', 'c', 'd']);
   assert.ok(logLines.some((line) => /WARN/.test(line) && /corruptLines=2/.test(line) && /tornTail=true/.test(line)), logLines.join('\n'));
@@ -224,9 +226,9 @@ test('recovery: a corrupt middle line and a torn last line are counted, logged a
 
   const again = TradeLog.open(path);
   const second = recoverAll(again);
-  assert.equal(second.summary.fills, 3);
-  assert.equal(second.summary.corruptLines, 2);
-  assert.equal(second.summary.tornTail, false);
+  assert.equal(second.summary.tradeLog.records, 3);
+  assert.equal(second.summary.tradeLog.corruptLines, 2);
+  assert.equal(second.summary.tradeLog.tornTail, false);
   assert.equal(second.summary.lastExecutionNumber, 5);
   await again.close();
 });
@@ -239,8 +241,8 @@ test('recovery streams a log larger than its read chunk, with lines split across
   assert.ok(text.length > 2 * 1024 * 1024);
   const log = TradeLog.open(path);
   const { fills, summary } = recoverAll(log);
-  assert.equal(summary.fills, 6000);
-  assert.equal(summary.corruptLines, 0);
+  assert.equal(summary.tradeLog.records, 6000);
+  assert.equal(summary.tradeLog.corruptLines, 0);
   assert.equal(summary.lastExecutionNumber, 6000);
   assert.equal(fills[5999]?.orderId, 'order-6000');
   await log.close();
@@ -255,9 +257,9 @@ test('recovery skips an absurdly long line without buffering it', async () => {
   appendFileSync(path, encodeFillLine(fillReport({ executionId: 'E2' }), 'c', 'taker', 1));
   const log = TradeLog.open(path);
   const { summary } = recoverAll(log);
-  assert.equal(summary.fills, 2);
-  assert.equal(summary.corruptLines, 1);
-  assert.deepEqual(summary.corruptLineNumbers, [2]);
+  assert.equal(summary.tradeLog.records, 2);
+  assert.equal(summary.tradeLog.corruptLines, 1);
+  assert.deepEqual(summary.tradeLog.corruptLineNumbers, [2]);
   await log.close();
 });
 
@@ -269,4 +271,75 @@ test('append before recover, and recover twice, are programming errors', async (
   await log.close();
   await log.close(); // idempotent
   assert.throws(() => log.append(fillReport(), 'c', 'taker', 1), /after close/);
+});
+
+function orderEvent(fields: Partial<OrderEvent> = {}): OrderEvent {
+  return {
+    kind: 'rested',
+    orderId: 'day-1',
+    client: 'strategy',
+    symbol: 'AAPL',
+    side: Side.BUY,
+    orderType: OrderType.LIMIT,
+    timeInForce: TimeInForce.DAY,
+    price: toPriceUnits(99.5),
+    quantity: 300,
+    tickSentNs: 5,
+    orderSentNs: 6,
+    timestamp: 1_764_050_000.5,
+    ...fields,
+  };
+}
+
+test('order events and fills of one burst commit together, one file each; recovery replays events first', async () => {
+  const path = join(tempDir('oms-log'), 'trades.log');
+  const log = TradeLog.open(path);
+  recoverAll(log);
+  assert.equal(log.orderJournalPath, path + '.orders');
+  assert.equal(log.appendOrderEvent(orderEvent()), 1);
+  assert.equal(log.append(fillReport({ orderId: 'day-1', executionId: 'E1' }), 'strategy', 'taker', 1), 2);
+  assert.equal(log.appendOrderEvent(orderEvent({ kind: 'unfilled', orderId: 'ioc-9', timeInForce: TimeInForce.IOC })), 3);
+  await log.close();
+  assert.deepEqual({ ...log.stats }, { commits: 1, linesCommitted: 3, largestBatch: 3 });
+  assert.equal(readFileSync(path, 'utf8').split('\n').length, 2, 'one fill line in the trade log, nothing else');
+
+  const again = TradeLog.open(path);
+  const order: string[] = [];
+  const summary = again.recover({
+    onOrderEvent: (event) => order.push(`event ${event.kind} ${event.orderId} ${event.price} ${event.quantity}`),
+    onFill: (fill) => order.push(`fill ${fill.orderId}`),
+    onOrderId: () => undefined,
+  });
+  assert.deepEqual(order, [`event rested day-1 ${toPriceUnits(99.5)} 300`, `event unfilled ioc-9 ${toPriceUnits(99.5)} 300`, 'fill day-1']);
+  assert.equal(summary.orderJournal.records, 2);
+  assert.equal(summary.orderIds, 2);
+  await again.close();
+});
+
+test('a torn line in the order journal is skipped and the next event starts a fresh line', async () => {
+  const path = join(tempDir('oms-log'), 'trades.log');
+  const first = TradeLog.open(path);
+  recoverAll(first);
+  first.appendOrderEvent(orderEvent({ orderId: 'a' }));
+  await first.close();
+  appendFileSync(path + '.orders', '{"event":"canceled","order_id":"a","cli');
+  const second = TradeLog.open(path);
+  const { events, orderIds, summary } = recoverAll(second);
+  assert.deepEqual(events.map((e) => [e.kind, e.orderId]), [['rested', 'a']]);
+  assert.equal(summary.orderJournal.tornTail, true);
+  assert.equal(summary.orderJournal.corruptLines, 1);
+  assert.deepEqual(orderIds, ['a']);
+  second.appendOrderEvent(orderEvent({ orderId: 'b' }));
+  await second.close();
+  const third = TradeLog.open(path);
+  assert.deepEqual(recoverAll(third).events.map((e) => e.orderId), ['a', 'b']);
+  await third.close();
+});
+
+test('an unwritable order journal is E_TRADE_LOG_UNWRITABLE too', () => {
+  const dir = tempDir('oms-log');
+  assert.throws(() => TradeLog.open(join(dir, 'trades.log'), { orderJournalPath: join(dir, 'nope', 'orders') }), {
+    code: ErrorCode.TRADE_LOG_UNWRITABLE,
+    message: /order journal/,
+  });
 });

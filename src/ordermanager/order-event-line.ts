@@ -1,0 +1,75 @@
+/**
+ * One order event (execution-journal.ts) as one JSON line of the order journal:
+ *
+ *   {"event":"rested","order_id":"strategy-43","client":"strategy","symbol":"AAPL",
+ *    "side":"BUY","order_type":"LIMIT","time_in_force":"DAY","price":189.5,
+ *    "quantity":300,"tick_sent_ns":1234,"order_sent_ns":1240,"timestamp":1764050000.2}
+ */
+import { fromPriceUnits, toPriceUnits } from '../core/fixed-point.js';
+import { ORDER_TYPE_NAMES, OrderType, SIDE_NAMES, Side, TIME_IN_FORCE_NAMES, TimeInForce } from '../protocol/messages.js';
+import type { OrderEvent } from './execution-journal.js';
+
+export function encodeOrderEventLine(event: Readonly<OrderEvent>): string {
+  return (
+    `{"event":"${event.kind}","order_id":${JSON.stringify(event.orderId)},"client":${JSON.stringify(event.client)},` +
+    `"symbol":${JSON.stringify(event.symbol)},"side":"${SIDE_NAMES[event.side]}","order_type":"${ORDER_TYPE_NAMES[event.orderType]}",` +
+    `"time_in_force":"${TIME_IN_FORCE_NAMES[event.timeInForce]}","price":${fromPriceUnits(event.price)},` +
+    `"quantity":${event.quantity},"tick_sent_ns":${event.tickSentNs},"order_sent_ns":${event.orderSentNs},` +
+    `"timestamp":${event.timestamp}}\n`
+  );
+}
+
+function finiteOr(value: unknown, fallback: number): number {
+  return typeof value === 'number' && Number.isFinite(value) ? value : fallback;
+}
+
+/** Parse one line (without newline) into `out`; false when it is not a valid event. */
+export function parseOrderEventLine(line: string, out: OrderEvent): boolean {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(line);
+  } catch {
+    return false;
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return false;
+  const record = parsed as Record<string, unknown>;
+  const { event, order_id: orderId, client, symbol, side, order_type: orderType, time_in_force: timeInForce, price, quantity } = record;
+  if (event !== 'rested' && event !== 'canceled' && event !== 'unfilled') return false;
+  if (typeof orderId !== 'string' || orderId === '') return false;
+  if (typeof client !== 'string' || typeof symbol !== 'string' || symbol === '') return false;
+  if (side !== 'BUY' && side !== 'SELL') return false;
+  if (orderType !== 'LIMIT' && orderType !== 'MARKET') return false;
+  if (timeInForce !== 'IOC' && timeInForce !== 'DAY') return false;
+  if (typeof price !== 'number' || !Number.isFinite(price) || price < 0) return false;
+  if (typeof quantity !== 'number' || !Number.isSafeInteger(quantity) || quantity <= 0) return false;
+  out.kind = event;
+  out.orderId = orderId;
+  out.client = client;
+  out.symbol = symbol;
+  out.side = side === 'BUY' ? Side.BUY : Side.SELL;
+  out.orderType = orderType === 'LIMIT' ? OrderType.LIMIT : OrderType.MARKET;
+  out.timeInForce = timeInForce === 'DAY' ? TimeInForce.DAY : TimeInForce.IOC;
+  out.price = toPriceUnits(price);
+  out.quantity = quantity;
+  out.tickSentNs = finiteOr(record['tick_sent_ns'], 0);
+  out.orderSentNs = finiteOr(record['order_sent_ns'], 0);
+  out.timestamp = finiteOr(record['timestamp'], 0);
+  return true;
+}
+
+export function createOrderEvent(): OrderEvent {
+  return {
+    kind: 'unfilled',
+    orderId: '',
+    client: '',
+    symbol: '',
+    side: Side.BUY,
+    orderType: OrderType.LIMIT,
+    timeInForce: TimeInForce.IOC,
+    price: 0,
+    quantity: 0,
+    tickSentNs: 0,
+    orderSentNs: 0,
+    timestamp: 0,
+  };
+}
