@@ -1,0 +1,149 @@
+/**
+ * Writes ASCII JSON tokens straight into a Buffer, for the one JSON message that is hot
+ * (MARKET_DATA). Building a string and then copying it costs a rope flatten and a second
+ * pass; writing digits in place avoids both, and integers and prices (the bulk of a book)
+ * never go through float formatting. Each function returns the position after what it
+ * wrote; callers make sure the room is there (see MAX_NUMBER_CHARS).
+ */
+import { PRICE_SCALE } from '../core/fixed-point.js';
+
+/** Longest text of a finite number: "-1.2345678901234567e-308" is 24 characters. */
+export const MAX_NUMBER_CHARS = 24;
+
+const CHAR_0 = 48;
+const CHAR_MINUS = 45;
+const CHAR_DOT = 46;
+
+/** An ASCII string constant as bytes, prepared once. */
+export function asciiBytes(text: string): Uint8Array {
+  return Uint8Array.from(text, (character) => character.charCodeAt(0));
+}
+
+export function writeBytes(target: Buffer, position: number, bytes: Uint8Array): number {
+  const length = bytes.length;
+  for (let i = 0; i < length; i++) target[position + i] = bytes[i];
+  return position + length;
+}
+
+/** An ASCII string (a symbol, or a float's text). */
+export function writeAsciiText(target: Buffer, position: number, text: string): number {
+  const length = text.length;
+  for (let i = 0; i < length; i++) target[position + i] = text.charCodeAt(i);
+  return position + length;
+}
+
+const INT32_LIMIT = 0x8000_0000;
+const LOW_DIGITS_SCALE = 100_000_000;
+
+/** Decimal digits of a non-negative int32. */
+function digitCount(value: number): number {
+  if (value < 10_000) return value < 10 ? 1 : value < 100 ? 2 : value < 1_000 ? 3 : 4;
+  if (value < 100_000_000) return value < 100_000 ? 5 : value < 1_000_000 ? 6 : value < 10_000_000 ? 7 : 8;
+  return value < 1_000_000_000 ? 9 : 10;
+}
+
+/**
+ * Exactly `digits` decimal digits of a non-negative int32 (zero-padded), last digit
+ * first. Int32 division by a constant compiles to a multiply and shift, which is why
+ * the value is kept below 2^31 here.
+ */
+function writeInt32Digits(target: Buffer, position: number, value: number, digits: number): number {
+  let rest = value;
+  for (let i = position + digits - 1; i >= position; i--) {
+    const next = (rest / 10) | 0;
+    target[i] = CHAR_0 + (rest - next * 10);
+    rest = next;
+  }
+  return position + digits;
+}
+
+/** A non-negative integer below 2^53, in decimal. */
+function writeDigits(target: Buffer, position: number, value: number): number {
+  if (value < INT32_LIMIT) return writeInt32Digits(target, position, value, digitCount(value));
+  // Split into parts below 2^31: the high part is < 2^53 / 1e8 ≈ 9e7.
+  const high = Math.floor(value / LOW_DIGITS_SCALE);
+  const low = value - high * LOW_DIGITS_SCALE;
+  const at = writeInt32Digits(target, position, high, digitCount(high));
+  return writeInt32Digits(target, at, low, 8);
+}
+
+const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+const MICROS = 1_000_000;
+/** Below this magnitude a value in millionths is a safe integer. */
+const MAX_MICROS_VALUE = Math.floor(MAX_SAFE / MICROS);
+
+/** A finite number as JSON text (integers, then values with ≤ 6 decimals, then the rest). */
+export function writeNumber(target: Buffer, position: number, value: number): number {
+  if (value - Math.trunc(value) === 0 && value <= MAX_SAFE && value >= -MAX_SAFE) {
+    if (value < 0) {
+      target[position] = CHAR_MINUS;
+      return writeDigits(target, position + 1, -value);
+    }
+    return writeDigits(target, position, value);
+  }
+  if (value < MAX_MICROS_VALUE && value > -MAX_MICROS_VALUE) {
+    // Epoch timestamps (1730700000.123456) and sizes (523.17) have at most 6 decimals.
+    // When micros / 1e6 gives back exactly this double, the decimal text of micros with
+    // the point moved parses to it too: both are the correctly rounded k / 10^6.
+    const micros = Math.round(value * MICROS);
+    if (micros / MICROS === value) return writeMicros(target, position, micros);
+  }
+  return writeAsciiText(target, position, '' + value);
+}
+
+/** An integer count of millionths as a decimal ("-1.5" for -1500000), trailing zeros cut. */
+function writeMicros(target: Buffer, position: number, micros: number): number {
+  let at = position;
+  let magnitude = micros;
+  if (micros < 0) {
+    target[at++] = CHAR_MINUS;
+    magnitude = -micros;
+  }
+  const whole = Math.floor(magnitude / MICROS);
+  at = writeDigits(target, at, whole);
+  let fraction = magnitude - whole * MICROS;
+  if (fraction === 0) return at;
+  let digits = 6;
+  while (fraction % 10 === 0) {
+    fraction /= 10;
+    digits--;
+  }
+  target[at++] = CHAR_DOT;
+  return writeInt32Digits(target, at, fraction, digits);
+}
+
+/** Longest fraction text: ".0001" .. ".9999" is at most 5 characters. */
+const FRACTION_STRIDE = 5;
+/**
+ * The decimal fraction of 0..PRICE_SCALE-1 price units as ASCII, trailing zeros cut
+ * (5000 → ".5", 1 → ".0001", 0 → ""), in one flat table of 50 KB: a price's fraction is
+ * a table copy instead of four float divisions.
+ */
+const FRACTION_BYTES = new Uint8Array(PRICE_SCALE * FRACTION_STRIDE);
+const FRACTION_LENGTHS = new Uint8Array(PRICE_SCALE);
+for (let units = 1; units < PRICE_SCALE; units++) {
+  const text = '.' + String(units).padStart(4, '0').replace(/0+$/, '');
+  for (let i = 0; i < text.length; i++) FRACTION_BYTES[units * FRACTION_STRIDE + i] = text.charCodeAt(i);
+  FRACTION_LENGTHS[units] = text.length;
+}
+
+/**
+ * Integer price units as an exact decimal: 1895000 → "189.5", 5 → "0.0005". Fractional
+ * units (an average price) are written as the float units / PRICE_SCALE.
+ */
+export function writePrice(target: Buffer, position: number, units: number): number {
+  if (units - Math.trunc(units) !== 0) return writeAsciiText(target, position, '' + units / PRICE_SCALE);
+  let at = position;
+  let magnitude = units;
+  if (units < 0) {
+    target[at++] = CHAR_MINUS;
+    magnitude = -units;
+  }
+  const whole = Math.floor(magnitude / PRICE_SCALE);
+  at = writeDigits(target, at, whole);
+  const fraction = magnitude - whole * PRICE_SCALE;
+  const length = FRACTION_LENGTHS[fraction];
+  const from = fraction * FRACTION_STRIDE;
+  for (let i = 0; i < length; i++) target[at + i] = FRACTION_BYTES[from + i];
+  return at + length;
+}
