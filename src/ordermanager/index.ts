@@ -13,6 +13,7 @@ export type {
   RecoveryHandlers,
 } from './execution-journal.js';
 export { TradeLog, ORDER_JOURNAL_SUFFIX, type TradeLogOptions, type TradeLogStats } from './trade-log.js';
+export { readTradeLog } from './trade-log-reader.js';
 export { encodeFillLine, parseFillLine, executionIdFor, executionNumberOf } from './trade-log-line.js';
 export { DEFAULT_RISK_LIMITS, parseRiskLimits, type RiskLimits } from './risk-limits.js';
 export { OrderManager, type OrderManagerClock, type OrderManagerOptions, type RestingOrderView } from './order-manager.js';

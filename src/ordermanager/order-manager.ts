@@ -176,6 +176,8 @@ export class OrderManager {
 
   // Scratch state reused by every event: nothing on the order path allocates these.
   readonly #book: L2Book = createL2Book(MAX_BOOK_DEPTH);
+  /** For marks: positions() may be called from inside a sink, never clobbering #book. */
+  readonly #markBook: L2Book = createL2Book(MAX_BOOK_DEPTH);
   readonly #verdict = createRiskVerdict();
   readonly #exposure: Exposure = { netPosition: 0, restingBuyQuantity: 0, restingSellQuantity: 0 };
   readonly #plan = createFillPlan(MAX_BOOK_DEPTH);
@@ -429,7 +431,9 @@ export class OrderManager {
 
   /** Positions and PnL, marked at each symbol's mid (the last known book when stale). */
   positions(): PositionsSnapshot {
-    return this.#positions.snapshot((symbol) => (this.#books.read(symbol, this.#book) === 'unknown' ? Number.NaN : midPrice(this.#book)));
+    return this.#positions.snapshot((symbol) =>
+      this.#books.read(symbol, this.#markBook) === 'unknown' ? Number.NaN : midPrice(this.#markBook),
+    );
   }
 
   /** Rejects so far, by code. */

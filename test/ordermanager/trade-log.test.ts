@@ -8,6 +8,7 @@ import { setLogSink } from '../../src/core/log.js';
 import { ExecutionStatus, MessageType, OrderType, Side, TimeInForce, type ExecutionReport } from '../../src/protocol/messages.js';
 import type { LoggedFill, OrderEvent } from '../../src/ordermanager/execution-journal.js';
 import { TradeLog } from '../../src/ordermanager/trade-log.js';
+import { readTradeLog } from '../../src/ordermanager/trade-log-reader.js';
 import { encodeFillLine, parseFillLine, createLoggedFill } from '../../src/ordermanager/trade-log-line.js';
 import { cleanupAll, tempDir } from '../helpers/resources.js';
 import { failingFdatasync, wrapFdatasync } from './fixtures.js';
@@ -223,6 +224,10 @@ test('recovery: a corrupt middle line and a torn last line are counted, logged a
   const lines = readFileSync(path, 'utf8').split('\n');
   assert.equal(lines[lines.length - 1], '', 'ends with a newline');
   assert.match(lines[lines.length - 2] ?? '', /^\{"execution_id":"E5"/, 'the new fill is a line of its own');
+
+  const read = readTradeLog(path);
+  assert.deepEqual(read.fills.map((f) => f.executionId), ['E1', 'E3', 'E5'], 'the read-only reader agrees');
+  assert.equal(read.recovery.corruptLines, 2);
 
   const again = TradeLog.open(path);
   const second = recoverAll(again);
