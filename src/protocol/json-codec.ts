@@ -457,7 +457,8 @@ function symbolField(type: number, data: JsonObject): string {
 
 /** Name → value tables as Maps, so that "constructor" or "__proto__" never match. */
 function namesToValues<T extends number>(names: Record<T, string>): Map<string, T> {
-  return new Map(Object.entries(names).map(([value, name]) => [name as string, Number(value) as T]));
+  const entries = Object.entries(names).map(([value, name]): [string, T] => [name as string, Number(value) as T]);
+  return new Map(entries.sort((a, b) => a[1] - b[1]));
 }
 const SIDE_VALUES = namesToValues(SIDE_NAMES);
 const ORDER_TYPE_VALUES = namesToValues(ORDER_TYPE_NAMES);
