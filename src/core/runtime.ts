@@ -45,8 +45,18 @@ export interface RunOptions {
   stopTimeoutMs?: number;
 }
 
-function report(message: ComponentReport): void {
-  if (process.send !== undefined && process.connected) process.send(message);
+/** Counters every process reports on top of its own: CPU time and resident memory. */
+function processCounters(own: Counters): Counters {
+  const cpu = process.cpuUsage();
+  return { ...own, cpu_ms: Math.round((cpu.user + cpu.system) / 1000), rss_mb: Math.round(process.memoryUsage.rss() / 1048576) };
+}
+
+/** Send to the supervisor, if any; resolves once the message is handed to the channel. */
+function report(message: ComponentReport): Promise<void> {
+  return new Promise((resolve) => {
+    if (process.send === undefined || !process.connected) return resolve();
+    process.send(message, undefined, {}, () => resolve());
+  });
 }
 
 function exitCodeFor(err: unknown): number {
@@ -73,10 +83,10 @@ export async function runComponent(
     finish = resolve;
   });
 
-  const fail = (err: unknown, when: string): void => {
+  const fail = (err: unknown, when: string): Promise<void> => {
     const code = isTradingError(err) ? err.code : ((err as NodeJS.ErrnoException | undefined)?.code ?? 'E_INTERNAL');
     log.error(`${when}: ${describeError(err)}`);
-    report({ kind: 'failed', component: name, code: String(code), message: describeError(err) });
+    return report({ kind: 'failed', component: name, code: String(code), message: describeError(err) });
   };
 
   const stop = async (why: string): Promise<void> => {
@@ -91,14 +101,13 @@ export async function runComponent(
     timer.unref();
     try {
       await component?.stop();
-      if (component?.counters !== undefined) {
-        report({ kind: 'counters', component: name, counters: component.counters(), atMs: Date.now() });
-      }
+      // the final counters must reach the supervisor: its summary is built from them
+      await report({ kind: 'counters', component: name, counters: processCounters(component?.counters?.() ?? {}), atMs: Date.now() });
       lifecycle.moveTo('stopped');
       log.info('stopped');
       finish(EXIT_OK);
     } catch (err) {
-      fail(err, 'stop failed');
+      await fail(err, 'stop failed');
       finish(EXIT_FAILURE);
     } finally {
       clearTimeout(timer);
@@ -134,17 +143,17 @@ export async function runComponent(
     } else {
       lifecycle.moveTo('running');
       log.info('ready', details);
-      report({ kind: 'ready', component: name, details });
-      const counters = component.counters?.bind(component);
-      if (counters !== undefined && process.send !== undefined) {
+      void report({ kind: 'ready', component: name, details });
+      const ownCounters = component.counters?.bind(component) ?? ((): Counters => ({}));
+      if (process.send !== undefined) {
         countersTimer = setInterval(() => {
-          report({ kind: 'counters', component: name, counters: counters(), atMs: Date.now() });
+          void report({ kind: 'counters', component: name, counters: processCounters(ownCounters()), atMs: Date.now() });
         }, countersIntervalMs);
         countersTimer.unref();
       }
     }
   } catch (err) {
-    fail(err, 'failed to start');
+    await fail(err, 'failed to start');
     if (lifecycle.canMoveTo('failed')) lifecycle.moveTo('failed');
     try {
       await component?.stop();

@@ -76,7 +76,12 @@ export function formatSummary(summary: RunSummary): string {
     if (keys.length === 0) processRows.push([name, '(no counters)', '', '', String(restarts)]);
     keys.forEach((key, i) => {
       const value = counters[key] ?? 0;
-      const rate = /_per_s$|pnl|^connected|clients|open_|position/.test(key) ? '' : `${formatNumber(value / seconds)}/s`;
+      const rate =
+        key === 'cpu_ms'
+          ? `${((value / 10) / seconds).toFixed(1)}% cpu`
+          : /_per_s$|pnl|connected|clients|open_|position|_mb$/.test(key)
+            ? ''
+            : `${formatNumber(value / seconds)}/s`;
       processRows.push([i === 0 ? name : '', key, formatNumber(value), rate, i === 0 ? String(restarts) : '']);
     });
   }
