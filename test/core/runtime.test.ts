@@ -1,0 +1,62 @@
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { ComponentReport } from '../../src/core/runtime.js';
+import { cleanupAll, waitForExit } from '../helpers/resources.js';
+
+after(cleanupAll);
+
+const FIXTURE = fileURLToPath(new URL('./fixtures/component.js', import.meta.url));
+
+function runFixture(mode: string): { messages: ComponentReport[]; child: ReturnType<typeof fork>; stderr: () => string } {
+  const child = fork(FIXTURE, [mode], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  const messages: ComponentReport[] = [];
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.on('message', (message) => messages.push(message as ComponentReport));
+  return { messages, child, stderr: () => stderr };
+}
+
+test('a component reports ready, counters, and its final counters after a graceful stop', async () => {
+  const { child, messages, stderr } = runFixture('ok');
+  await new Promise<void>((resolve) => child.on('message', (m) => (m as ComponentReport).kind === 'ready' && resolve()));
+  assert.deepEqual(messages[0], { kind: 'ready', component: 'fixture', details: { port: 1234 } });
+  child.send({ kind: 'shutdown' });
+  assert.equal(await waitForExit(child), 0);
+  const last = messages.at(-1);
+  assert.equal(last?.kind, 'counters');
+  if (last?.kind === 'counters') {
+    assert.equal(last.counters['handled'], 42, 'counters taken after stop()');
+    assert.ok((last.counters['cpu_ms'] ?? -1) >= 0 && (last.counters['rss_mb'] ?? 0) > 0);
+  }
+  assert.match(stderr(), /INFO {2}fixture +ready port=1234/);
+  assert.match(stderr(), /stopped/);
+});
+
+test('SIGTERM stops a component gracefully', async () => {
+  const { child } = runFixture('ok');
+  await new Promise<void>((resolve) => child.on('message', (m) => (m as ComponentReport).kind === 'ready' && resolve()));
+  child.kill('SIGTERM');
+  assert.equal(await waitForExit(child), 0);
+});
+
+test('a start failure is one line with its code, reported to the supervisor, exit 1', async () => {
+  const { child, messages, stderr } = runFixture('fail-start');
+  assert.equal(await waitForExit(child), 1);
+  assert.deepEqual(messages.find((m) => m.kind === 'failed'), {
+    kind: 'failed',
+    component: 'fixture',
+    code: 'E_PORT_IN_USE',
+    message: 'E_PORT_IN_USE: port 1 is in use',
+  });
+  assert.match(stderr(), /failed to start: E_PORT_IN_USE: port 1 is in use/);
+  assert.doesNotMatch(stderr(), /\n\s+at /, 'no stack trace');
+});
+
+test('a component whose supervisor vanishes stops by itself', async () => {
+  const { child } = runFixture('ok');
+  await new Promise<void>((resolve) => child.on('message', (m) => (m as ComponentReport).kind === 'ready' && resolve()));
+  child.disconnect();
+  assert.equal(await waitForExit(child), 0);
+});
