@@ -323,9 +323,10 @@ export class BookReader {
   /**
    * True when the book must not be traded on: the writer closed the segment or its process
    * is gone, the feed is not connected, or the last heartbeat is older than `maxAgeMs`.
+   * Pass `nowNs` when the caller has already read the clock (reading it allocates a BigInt).
    */
-  isStale(maxAgeMs: number): boolean {
-    return this.writerClosed || !this.feedConnected() || !this.writerAlive() || this.heartbeatAgeMs() > maxAgeMs;
+  isStale(maxAgeMs: number, nowNs?: number): boolean {
+    return this.writerClosed || !this.feedConnected() || !this.writerAlive() || this.heartbeatAgeMs(nowNs) > maxAgeMs;
   }
 
   health(): BookHealth {

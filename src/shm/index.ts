@@ -6,3 +6,5 @@ export type { BookHealth, BookReaderOptions } from './book-reader.js';
 export { ShmError, closeSegment, createSegment, openSegment, unlinkSegment, maxSegmentBytes } from './native.js';
 export { LAYOUT_MAGIC, LAYOUT_VERSION, computeLayout } from './layout.js';
 export type { BookLayout } from './layout.js';
+export { LiveBook, DEFAULT_LIVE_BOOK_MAX_AGE_MS, DEFAULT_LIVE_BOOK_CHECK_INTERVAL_MS } from './live-book.js';
+export type { LiveBookOptions, LiveBookStatus } from './live-book.js';
