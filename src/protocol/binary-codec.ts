@@ -61,19 +61,58 @@ import {
 const MAX_UTF8_PER_UNIT = 3;
 
 /**
- * A DataView over whatever ArrayBuffer the last Buffer lived in. Socket chunks and pooled
- * Buffers share ArrayBuffers, so this allocates once per chunk at most, never per message.
+ * A DataView over whatever ArrayBuffer the last Buffer lived in. The hot path reuses one
+ * Buffer, which an identity check recognises; socket chunks and pooled Buffers share
+ * ArrayBuffers, so a new view is made once per chunk at most, never per message.
  */
 class ViewCache {
+  #buffer: Buffer | undefined;
   #arrayBuffer: ArrayBufferLike | undefined;
   #view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
 
   of(buffer: Buffer): DataView<ArrayBufferLike> {
-    if (buffer.buffer !== this.#arrayBuffer) {
-      this.#arrayBuffer = buffer.buffer;
-      this.#view = new DataView(buffer.buffer);
+    if (buffer !== this.#buffer) {
+      this.#buffer = buffer;
+      const arrayBuffer = buffer.buffer;
+      if (arrayBuffer !== this.#arrayBuffer) {
+        this.#arrayBuffer = arrayBuffer;
+        this.#view = new DataView(arrayBuffer);
+      }
     }
     return this.#view;
+  }
+}
+
+/**
+ * Writes symbols as their 8 padded bytes. A feed repeats few symbols, so the last one is
+ * kept as two little-endian words: a repeat is two stores, not a validated character loop.
+ */
+class SymbolWriter {
+  #symbol = '';
+  #low = 0;
+  #high = 0;
+
+  write(type: number, symbol: string, view: DataView, position: number): void {
+    if (symbol !== this.#symbol) this.#learn(type, symbol);
+    view.setUint32(position, this.#low, true);
+    view.setUint32(position + 4, this.#high, true);
+  }
+
+  #learn(type: number, symbol: string): void {
+    if (typeof symbol !== 'string') throw invalidField(type, 'symbol', 'expected a string');
+    const length = symbol.length;
+    if (length < 1 || length > SYMBOL_BYTES) throw invalidField(type, 'symbol', `length ${length} outside 1..${SYMBOL_BYTES}`);
+    let low = 0;
+    let high = 0;
+    for (let i = 0; i < length; i++) {
+      const code = symbol.charCodeAt(i);
+      if (!isSymbolCharCode(code)) throw invalidField(type, 'symbol', `character ${JSON.stringify(symbol[i])} not allowed`);
+      if (i < 4) low += code * 2 ** (8 * i);
+      else high += code * 2 ** (8 * (i - 4));
+    }
+    this.#symbol = symbol;
+    this.#low = low;
+    this.#high = high;
   }
 }
 
@@ -149,6 +188,7 @@ export function hasBinaryLayout(type: number): boolean {
 
 export class BinaryEncoder {
   readonly #views = new ViewCache();
+  readonly #symbols = new SymbolWriter();
 
   /**
    * Write `message` as a binary payload at target[offset..]. Returns the payload bytes
@@ -159,9 +199,14 @@ export class BinaryEncoder {
   encode(message: Message, target: Buffer, offset: number): number {
     if (message.type === MessageType.MARKET_DATA) {
       checkLevelCounts(message);
-    } else {
-      assertEncodable(message);
+      if (MarketDataLayout.LEVELS + PRICE_LEVEL_BYTES * (message.bidCount + message.askCount) > target.length - offset) return 0;
+      const view = this.#views.of(target);
+      const base = target.byteOffset + offset;
+      view.setUint8(base + MAGIC_OFFSET, BINARY_MAGIC);
+      view.setUint8(base + TYPE_OFFSET, MessageType.MARKET_DATA);
+      return writeMarketData(message, view, base, this.#symbols);
     }
+    assertEncodable(message);
     const room = target.length - offset;
     if (binaryPayloadBound(message) > room && binaryPayloadLength(message) > room) return 0;
     const view = this.#views.of(target);
@@ -169,16 +214,14 @@ export class BinaryEncoder {
     view.setUint8(base + MAGIC_OFFSET, BINARY_MAGIC);
     view.setUint8(base + TYPE_OFFSET, message.type);
     switch (message.type) {
-      case MessageType.MARKET_DATA:
-        return writeMarketData(message, view, base);
       case MessageType.NEWS_SENTIMENT:
-        return writeNews(message, view, base, target, offset);
+        return writeNews(message, view, base, target, offset, this.#symbols);
       case MessageType.ORDER:
-        return writeOrder(message, view, base, target, offset);
+        return writeOrder(message, view, base, target, offset, this.#symbols);
       case MessageType.CANCEL:
-        return writeCancel(message, view, base, target, offset);
+        return writeCancel(message, view, base, target, offset, this.#symbols);
       case MessageType.TRADE_EXECUTION:
-        return writeExecution(message, view, base, target, offset);
+        return writeExecution(message, view, base, target, offset, this.#symbols);
       case MessageType.HEARTBEAT:
         view.setUint16(base + 2, 0, true);
         view.setFloat64(base + HeartbeatLayout.TIMESTAMP, message.timestamp, true);
@@ -211,21 +254,6 @@ export class BinaryEncoder {
   }
 }
 
-/** Writes the symbol's characters, zero-padded to 8 bytes; throws unless it is a valid symbol. */
-function writeSymbol(type: number, symbol: string, view: DataView, position: number): void {
-  const length = symbol.length;
-  if (length < 1 || length > SYMBOL_BYTES) throw invalidField(type, 'symbol', `length ${length} outside 1..${SYMBOL_BYTES}`);
-  for (let i = 0; i < SYMBOL_BYTES; i++) {
-    if (i < length) {
-      const code = symbol.charCodeAt(i);
-      if (!isSymbolCharCode(code)) throw invalidField(type, 'symbol', `character ${JSON.stringify(symbol[i])} not allowed`);
-      view.setUint8(position + i, code);
-    } else {
-      view.setUint8(position + i, 0);
-    }
-  }
-}
-
 function writeNumber(type: number, field: string, value: number, view: DataView, position: number): void {
   if (!isFiniteNumber(value)) throw invalidField(type, field, `expected a finite number, got ${value}`);
   view.setFloat64(position, value, true);
@@ -236,13 +264,13 @@ function writePrice(type: number, field: string, value: number, view: DataView, 
   view.setFloat64(position, value, true);
 }
 
-function writeMarketData(message: MarketData, view: DataView, base: number): number {
+function writeMarketData(message: MarketData, view: DataView, base: number, symbols: SymbolWriter): number {
   const type = MessageType.MARKET_DATA;
   const bidCount = message.bidCount;
   const askCount = message.askCount;
   view.setUint8(base + MarketDataLayout.BID_COUNT, bidCount);
   view.setUint8(base + MarketDataLayout.ASK_COUNT, askCount);
-  writeSymbol(type, message.symbol, view, base + MarketDataLayout.SYMBOL);
+  symbols.write(type, message.symbol, view, base + MarketDataLayout.SYMBOL);
   writeNumber(type, 'timestamp', message.timestamp, view, base + MarketDataLayout.TIMESTAMP);
   writePrice(type, 'last_price', message.lastPrice, view, base + MarketDataLayout.LAST_PRICE);
   writeNumber(type, 'volume', message.volume, view, base + MarketDataLayout.VOLUME);
@@ -266,10 +294,10 @@ function writeMarketData(message: MarketData, view: DataView, base: number): num
   return position - base;
 }
 
-function writeNews(message: NewsSentiment, view: DataView, base: number, target: Buffer, offset: number): number {
+function writeNews(message: NewsSentiment, view: DataView, base: number, target: Buffer, offset: number, symbols: SymbolWriter): number {
   view.setInt8(base + NewsLayout.SENTIMENT, message.sentiment);
   view.setUint8(base + NewsLayout.SENTIMENT + 1, 0);
-  writeSymbol(message.type, message.symbol, view, base + NewsLayout.SYMBOL);
+  symbols.write(message.type, message.symbol, view, base + NewsLayout.SYMBOL);
   view.setFloat64(base + NewsLayout.TIMESTAMP, message.timestamp, true);
   view.setFloat64(base + NewsLayout.SCORE, message.score, true);
   view.setFloat64(base + NewsLayout.SEQUENCE, message.sequence, true);
@@ -279,10 +307,10 @@ function writeNews(message: NewsSentiment, view: DataView, base: number, target:
   return NewsLayout.TEXT + bytes;
 }
 
-function writeOrder(message: Order, view: DataView, base: number, target: Buffer, offset: number): number {
+function writeOrder(message: Order, view: DataView, base: number, target: Buffer, offset: number, symbols: SymbolWriter): number {
   view.setUint8(base + OrderLayout.SIDE, message.side);
   view.setUint8(base + OrderLayout.ORDER_TYPE, message.orderType);
-  writeSymbol(message.type, message.symbol, view, base + OrderLayout.SYMBOL);
+  symbols.write(message.type, message.symbol, view, base + OrderLayout.SYMBOL);
   view.setFloat64(base + OrderLayout.PRICE, message.price, true);
   view.setFloat64(base + OrderLayout.QUANTITY, message.quantity, true);
   view.setFloat64(base + OrderLayout.TIMESTAMP, message.timestamp, true);
@@ -294,19 +322,19 @@ function writeOrder(message: Order, view: DataView, base: number, target: Buffer
   return OrderLayout.TEXT + bytes;
 }
 
-function writeCancel(message: Cancel, view: DataView, base: number, target: Buffer, offset: number): number {
+function writeCancel(message: Cancel, view: DataView, base: number, target: Buffer, offset: number, symbols: SymbolWriter): number {
   view.setUint16(base + CancelLayout.ORDER_ID_BYTES, 0, true);
-  writeSymbol(message.type, message.symbol, view, base + CancelLayout.SYMBOL);
+  symbols.write(message.type, message.symbol, view, base + CancelLayout.SYMBOL);
   view.setFloat64(base + CancelLayout.TIMESTAMP, message.timestamp, true);
   const bytes = target.write(message.orderId, offset + CancelLayout.TEXT, 'utf8');
   view.setUint8(base + CancelLayout.ORDER_ID_BYTES, bytes);
   return CancelLayout.TEXT + bytes;
 }
 
-function writeExecution(message: ExecutionReport, view: DataView, base: number, target: Buffer, offset: number): number {
+function writeExecution(message: ExecutionReport, view: DataView, base: number, target: Buffer, offset: number, symbols: SymbolWriter): number {
   view.setUint8(base + ExecutionLayout.SIDE, message.side);
   view.setUint8(base + ExecutionLayout.ORDER_TYPE, message.orderType);
-  writeSymbol(message.type, message.symbol, view, base + ExecutionLayout.SYMBOL);
+  symbols.write(message.type, message.symbol, view, base + ExecutionLayout.SYMBOL);
   view.setFloat64(base + ExecutionLayout.LAST_QUANTITY, message.lastQuantity, true);
   view.setFloat64(base + ExecutionLayout.LAST_PRICE, message.lastPrice, true);
   view.setFloat64(base + ExecutionLayout.ORDER_PRICE, message.orderPrice, true);
