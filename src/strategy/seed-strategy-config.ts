@@ -5,26 +5,34 @@
  * program that builds the strategy directly gets the same checks from
  * `resolveSeedStrategyConfig`.
  *
- * Why the defaults:
- * - `priceChangeThreshold` 0.5%, `sentimentAlpha` 0.3, `sentimentThreshold` 0.3: the
- *   seed's rule, kept.
- * - `lookbackMs` 10 s: the seed measured the change tick to tick (100 ms), where a
- *   realistic price path almost never moves 0.5%. For the rule to fire steadily the
- *   threshold should sit near one standard deviation of the window's return: with a
- *   per-tick (100 ms) volatility around 0.05%, that is sqrt(100 ticks) × 0.05% = 0.5% over
- *   10 s. The figure is provisional: it is calibrated against the market model once that
- *   exists, and `lookbackMs` 0 restores the seed's tick-to-tick rule.
- * - `orderQuantity` 100, `maxPosition` 1000: ten same-way signals fill the cap, so the
- *   strategy keeps trading both ways instead of piling up one side.
- * - `cooldownMs` 1000: at most one order per symbol per second, well under an order
- *   manager's per-client rate limit while the signal persists for several ticks.
+ * Why the defaults (calibrated with calibration.ts against the market model at the
+ * gateway's defaults: real-time market clock, 10 updates/s per symbol, news every 2 s,
+ * news half-life 30 s; the figures are in README.md, "Calibration"):
+ * - The rule's shape is the seed's: a move beyond a threshold that the sentiment EMA
+ *   (α 0.3, the seed's) agrees with is a BUY or a SELL.
+ * - `lookbackMs` 10 s and `priceChangeThreshold` 0.05 %: the seed compared consecutive
+ *   ticks against 0.5 %, a move a real large cap makes in 100 ms about never (AAPL's
+ *   100 ms σ is 0.003 %). Over 10 s the noise is 0.03 % (AAPL) to 0.08 % (TSLA), and a
+ *   news item of score 1 drifts the price by about 0.1 %: 0.05 % over 10 s separates a
+ *   news-driven move from noise on every default symbol.
+ * - `sentimentThreshold` 0.2: the market's own neutral band (|score| < 0.2 is neutral
+ *   news). The EMA of uniform scores is beyond ±0.3 about 22 % of the time per symbol and
+ *   beyond ±0.2 about 41 %: with 0.3, 20 % of 10 s windows had no trade at all (1.7
+ *   trades/s); with 0.2, 7 % (2.7 trades/s), and the mark-out stays far above the spread.
+ * - `cooldownMs` 500 and `maxPosition` 20 000 with `orderQuantity` 100: a news regime
+ *   lasts tens of seconds and the strategy has no exit rule (the seed had none), so a cap
+ *   of 10 clips pinned every symbol within seconds and trading stopped; 200 clips at two
+ *   orders a second per symbol keep it trading through a regime, about 3 trades a second
+ *   over the five default symbols.
+ * `--lookback-ms 0 --price-change-threshold 0.005 --sentiment-threshold 0.3` is the seed's
+ * rule exactly.
  */
 import type { Schema } from '../config/schema.js';
 import { ErrorCode, TradingError } from '../core/errors.js';
 import type { PriceSource } from './price-window.js';
 
 export interface SeedStrategyConfig {
-  /** Relative change over the lookback that counts as a move (0.005 = 0.5%). */
+  /** Relative change over the lookback that counts as a move (0.0005 = 0.05%). */
   priceChangeThreshold: number;
   /** Weight of each news score in the sentiment EMA: ema = α·score + (1 − α)·ema. */
   sentimentAlpha: number;
@@ -45,15 +53,15 @@ export interface SeedStrategyConfig {
 export const SEED_STRATEGY_FIELDS = {
   priceChangeThreshold: {
     kind: 'number',
-    default: 0.005,
+    default: 0.0005,
     min: 0.000001,
     max: 1,
-    description: 'relative price change over the lookback that counts as a move (0.005 = 0.5%)',
+    description: 'relative price change over the lookback that counts as a move (0.0005 = 0.05%)',
   },
   sentimentAlpha: { kind: 'number', default: 0.3, min: 0.001, max: 1, description: 'weight of each news score in the sentiment EMA' },
   sentimentThreshold: {
     kind: 'number',
-    default: 0.3,
+    default: 0.2,
     min: 0,
     max: 1,
     description: 'sentiment EMA beyond ±this agrees with a move',
@@ -66,10 +74,10 @@ export const SEED_STRATEGY_FIELDS = {
     description: 'market time over which the price change is measured, ms (0 = since the previous tick, as the seed)',
   },
   orderQuantity: { kind: 'integer', default: 100, min: 1, max: 1_000_000_000, description: 'shares per order' },
-  cooldownMs: { kind: 'integer', default: 1000, min: 0, max: 3_600_000, description: 'minimum ms between two orders of one symbol' },
+  cooldownMs: { kind: 'integer', default: 500, min: 0, max: 3_600_000, description: 'minimum ms between two orders of one symbol' },
   maxPosition: {
     kind: 'integer',
-    default: 1000,
+    default: 20_000,
     min: 1,
     max: 1_000_000_000,
     description: 'cap on |position + open orders| per symbol, shares',

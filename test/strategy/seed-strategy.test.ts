@@ -18,8 +18,9 @@ interface Seeded {
   news(...scores: number[]): void;
 }
 
+/** The seed's own thresholds (0.5 %, ±0.3), which these tests exercise, over a 1 s window. */
 function seeded(config: Partial<SeedStrategyConfig> = {}, symbol = 'AAPL'): Seeded {
-  const strategy = new SeedStrategy({ lookbackMs: 1000, ...config });
+  const strategy = new SeedStrategy({ lookbackMs: 1000, priceChangeThreshold: 0.005, sentimentThreshold: 0.3, ...config });
   const h = harness(strategy);
   h.engine.start();
   let sentNs = 5_000;
@@ -201,13 +202,15 @@ test('the last trade can be the watched price', () => {
   assert.equal(s.h.orders().length, 1, 'mid unchanged, last +0.6%');
 });
 
-test('defaults are the seed rule with a 10 s window; bad settings are all reported at once', () => {
+test('defaults are the calibrated seed rule (0.05 % over 10 s, EMA α 0.3 beyond ±0.2); bad settings are all reported at once', () => {
   const strategy = new SeedStrategy();
   assert.deepEqual(strategy.config, DEFAULT_SEED_STRATEGY_CONFIG);
-  assert.equal(strategy.config.priceChangeThreshold, 0.005);
+  assert.equal(strategy.config.priceChangeThreshold, 0.0005);
   assert.equal(strategy.config.sentimentAlpha, 0.3);
-  assert.equal(strategy.config.sentimentThreshold, 0.3);
+  assert.equal(strategy.config.sentimentThreshold, 0.2);
   assert.equal(strategy.config.lookbackMs, 10_000);
+  assert.equal(strategy.config.cooldownMs, 500);
+  assert.equal(strategy.config.maxPosition, 20_000);
   try {
     new SeedStrategy({ sentimentAlpha: 0, orderQuantity: 1.5, lookbackMs: -1, priceSource: 'vwap' as 'mid', bogus: 1 } as Partial<SeedStrategyConfig>);
     assert.fail('expected a configuration error');
