@@ -28,6 +28,8 @@ export interface ChildExit {
   signal: NodeJS.Signals | null;
   /** true when the supervisor asked it to stop. */
   expected: boolean;
+  /** false when it exited while starting: start() rejects, and that is how the failure is told. */
+  afterReady: boolean;
 }
 
 export class ManagedChild extends EventEmitter<{ exit: [ChildExit]; line: [string]; counters: [Counters] }> {
@@ -37,7 +39,7 @@ export class ManagedChild extends EventEmitter<{ exit: [ChildExit]; line: [strin
   #counters: Counters = {};
   #failure: string | undefined;
   #starts = 0;
-  #exited: Promise<ChildExit> = Promise.resolve({ code: 0, signal: null, expected: true });
+  #exited: Promise<ChildExit> = Promise.resolve({ code: 0, signal: null, expected: true, afterReady: false });
 
   constructor(spec: ChildSpec) {
     super();
@@ -82,7 +84,7 @@ export class ManagedChild extends EventEmitter<{ exit: [ChildExit]; line: [strin
       onExitResolve = resolve;
     });
     child.once('exit', (code, signal) => {
-      const exit: ChildExit = { code, signal, expected: this.#state === 'stopping' };
+      const exit: ChildExit = { code, signal, expected: this.#state === 'stopping', afterReady: this.#state !== 'starting' };
       this.#state = 'exited';
       onExitResolve(exit);
       this.emit('exit', exit);

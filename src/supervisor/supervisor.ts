@@ -189,7 +189,8 @@ export class Supervisor {
   }
 
   #onExit(name: ComponentName, exit: ChildExit): void {
-    if (exit.expected || this.#stopping) return;
+    // A start that fails is told by start()'s rejection (run() or the restart below), once.
+    if (exit.expected || !exit.afterReady || this.#stopping) return;
     const { log } = this.#options;
     const how = exit.signal !== null ? `signal ${exit.signal}` : `code ${exit.code}`;
     const decision = this.#policies.get(name)?.crashed(performance.now()) ?? { restart: false, reason: 'no policy' };
@@ -204,7 +205,7 @@ export class Supervisor {
       if (this.#stopping) return;
       this.#start(name).catch((err: unknown) => {
         log.error('restart failed', { component: name, error: describeError(err) });
-        if (!this.#stopping) this.#onExit(name, { code: 1, signal: null, expected: false });
+        if (!this.#stopping) this.#onExit(name, { code: 1, signal: null, expected: false, afterReady: true });
       });
     }, decision.delayMs);
     this.#restartTimers.add(timer);
