@@ -1,0 +1,129 @@
+/**
+ * The `trading strategy` command's options: where the gateway, the order manager and the
+ * book are, which strategy runs, and that strategy's own parameters. Validated once with
+ * config/schema.ts (flags ← environment ← config file ← defaults, every bad field reported
+ * at once, unknown flags refused); `buildStrategy` turns the result into a Strategy.
+ *
+ * The seed strategy's fields are SEED_STRATEGY_FIELDS (`--lookback-ms`, ...); the imbalance
+ * example's are prefixed `imbalance` (`--imbalance-threshold`, ...) so that the two never
+ * share a flag with different meanings.
+ */
+import { commonFields, parseHostPort, type ConfigOf, type Schema } from '../config/schema.js';
+import { DEFAULT_LIVE_BOOK_MAX_AGE_MS } from '../shm/live-book.js';
+import { DEFAULT_IMBALANCE_STRATEGY_CONFIG, ImbalanceStrategy } from './examples/imbalance-strategy.js';
+import type { PriceSource } from './price-window.js';
+import { SEED_STRATEGY_FIELDS, type SeedStrategyConfig } from './seed-strategy-config.js';
+import { SeedStrategy } from './seed-strategy.js';
+import type { Strategy } from './strategy.js';
+
+export const STRATEGY_NAMES = ['seed', 'imbalance'] as const;
+export type StrategyName = (typeof STRATEGY_NAMES)[number];
+
+export const IMBALANCE_STRATEGY_FIELDS = {
+  imbalanceLevels: {
+    kind: 'integer',
+    default: DEFAULT_IMBALANCE_STRATEGY_CONFIG.levels,
+    min: 1,
+    max: 32,
+    description: 'imbalance strategy: book levels per side summed',
+  },
+  imbalanceThreshold: {
+    kind: 'number',
+    default: DEFAULT_IMBALANCE_STRATEGY_CONFIG.threshold,
+    min: 0.000001,
+    max: 0.999999,
+    description: 'imbalance strategy: |imbalance| beyond this (0..1) is a signal',
+  },
+  imbalanceQuantity: {
+    kind: 'integer',
+    default: DEFAULT_IMBALANCE_STRATEGY_CONFIG.quantity,
+    min: 1,
+    max: 1_000_000_000,
+    description: 'imbalance strategy: shares per order',
+  },
+  imbalanceMaxPosition: {
+    kind: 'integer',
+    default: DEFAULT_IMBALANCE_STRATEGY_CONFIG.maxPosition,
+    min: 1,
+    max: 1_000_000_000,
+    description: 'imbalance strategy: cap on |position + open orders| per symbol',
+  },
+  imbalanceRestingTimeoutMs: {
+    kind: 'integer',
+    default: DEFAULT_IMBALANCE_STRATEGY_CONFIG.restingTimeoutMs,
+    min: 1,
+    max: 3_600_000,
+    description: 'imbalance strategy: cancel a resting order after this long, ms',
+  },
+} as const satisfies Schema;
+
+export const STRATEGY_PROCESS_SCHEMA = {
+  gateway: commonFields.endpoint('127.0.0.1:5555', 'the gateway, HOST:PORT (market data and news)'),
+  orderManager: commonFields.endpoint('127.0.0.1:5558', 'the order manager, HOST:PORT (orders out, execution reports in)'),
+  shm: commonFields.shm(),
+  strategy: { kind: 'string', default: 'seed', choices: STRATEGY_NAMES, description: 'the strategy to run' },
+  bookMaxAgeMs: {
+    kind: 'integer',
+    default: DEFAULT_LIVE_BOOK_MAX_AGE_MS,
+    min: 1,
+    max: 60_000,
+    description: 'a book whose writer has not beaten for longer than this is stale (no trading on it), ms',
+  },
+  connectWaitMs: {
+    kind: 'integer',
+    default: 5_000,
+    min: 0,
+    max: 600_000,
+    description: 'ready once both connections are up, or after this long with whatever is up (the rest keeps retrying), ms',
+  },
+  gatewayTimeoutMs: {
+    kind: 'integer',
+    default: 5_000,
+    min: 0,
+    max: 600_000,
+    description: 'a gateway silent this long is declared dead and reconnected, ms (0 = never)',
+  },
+  orderManagerTimeoutMs: {
+    kind: 'integer',
+    default: 0,
+    min: 0,
+    max: 600_000,
+    description: 'an order manager silent this long is declared dead and reconnected, ms (0 = never: it may be quiet when we do not trade)',
+  },
+  ...SEED_STRATEGY_FIELDS,
+  ...IMBALANCE_STRATEGY_FIELDS,
+} as const satisfies Schema;
+
+export type StrategyProcessSchema = typeof STRATEGY_PROCESS_SCHEMA;
+
+/** HOST:PORT of both servers, already checked by the schema's pattern (ports ≤ 65535 here). */
+export function endpoints(config: { gateway: string; orderManager: string }): {
+  gateway: { host: string; port: number };
+  orderManager: { host: string; port: number };
+} {
+  return { gateway: parseHostPort(config.gateway, '--gateway'), orderManager: parseHostPort(config.orderManager, '--order-manager') };
+}
+
+/** The strategy the config names, with its parameters (throws E_CONFIG_INVALID naming bad ones). */
+export function buildStrategy(config: ConfigOf<StrategyProcessSchema>): Strategy {
+  if (config.strategy === 'imbalance') {
+    return new ImbalanceStrategy({
+      levels: config.imbalanceLevels,
+      threshold: config.imbalanceThreshold,
+      quantity: config.imbalanceQuantity,
+      maxPosition: config.imbalanceMaxPosition,
+      restingTimeoutMs: config.imbalanceRestingTimeoutMs,
+    });
+  }
+  const seed: SeedStrategyConfig = {
+    priceChangeThreshold: config.priceChangeThreshold,
+    sentimentAlpha: config.sentimentAlpha,
+    sentimentThreshold: config.sentimentThreshold,
+    lookbackMs: config.lookbackMs,
+    orderQuantity: config.orderQuantity,
+    cooldownMs: config.cooldownMs,
+    maxPosition: config.maxPosition,
+    priceSource: config.priceSource as PriceSource,
+  };
+  return new SeedStrategy(seed);
+}

@@ -1,0 +1,329 @@
+/**
+ * The `trading strategy` process around the StrategyEngine: two FrameClients and the
+ * shared-memory book.
+ *
+ *   gateway ──ticks, news──► decode ─► engine ─► strategy ─► sendOrder ─► encode ─► order manager
+ *                                         ▲  reads the book (LiveBook, shm)           │
+ *                                         └──────────── execution reports ◄───────────┘
+ *
+ * - Both connections say a binary HELLO on every (re)connect, so both servers answer in
+ *   binary; every frame is decoded by kind, so a JSON peer works too. Both reconnect with
+ *   backoff (FrameClient) for as long as the process runs.
+ * - The book is a LiveBook: the segment may appear after we start, and a restarted
+ *   orderbook's new segment is adopted. A book that is not live is never traded on (the
+ *   engine re-reads it at send time and refuses, counted as stale-book refusals).
+ * - Ready: once both connections are up, or after `connectWaitMs` with whatever is up (a
+ *   restarted strategy must not hang its supervisor while a server restarts too); what is
+ *   not up keeps retrying, and orders are refused (counted) until the order manager is
+ *   back. The ready details say which connections were up.
+ * - Losing the order manager: the reports of our open orders would go to the dead
+ *   connection, so no report for them will ever reach us. The engine abandons them at
+ *   once (OrderTracker.abandonOpenOrders: their exposure is released, fills we were not
+ *   told about are missing from our positions; the order manager's own positions, rebuilt
+ *   from its trade log, stay the reference). No order is sent while disconnected, so no
+ *   order of the new connection is ever abandoned this way. A late report for an
+ *   abandoned id counts as unknown and changes nothing.
+ * - Order-to-ack: the time from an order's send (its `orderSentNs`, echoed in reports) to
+ *   its first report back, recorded in µs in an HdrHistogram.
+ * - Stop: the engine stops first (the strategy's onStop may still send), then the gateway
+ *   connection closes, then the order-manager connection flushes and closes, then the
+ *   book is unmapped.
+ *
+ * A tick that makes no order allocates nothing here: decode fills a reused MarketData and
+ * the engine and strategies are allocation-free on that path.
+ */
+import { monotonicNs } from '../core/clock.js';
+import { describeError } from '../core/errors.js';
+import { LatencyRecorder } from '../core/latency.js';
+import type { LogFields, Logger } from '../core/log.js';
+import type { Component, Counters } from '../core/runtime.js';
+import { FrameClient } from '../net/frame-client.js';
+import { isAccepted } from '../net/send-status.js';
+import { MessageDecoder, MessageEncoder } from '../protocol/codec.js';
+import { FRAME_HEADER_BYTES } from '../protocol/framing.js';
+import type { Cancel, Message, Order } from '../protocol/messages.js';
+import { MessageType, PROTOCOL_VERSION } from '../protocol/messages.js';
+import { LiveBook } from '../shm/live-book.js';
+import { StrategyEngine } from './engine.js';
+import type { Strategy } from './strategy.js';
+
+export interface Endpoint {
+  host: string;
+  port: number;
+}
+
+export interface StrategyProcessOptions {
+  gateway: Endpoint;
+  orderManager: Endpoint;
+  /** Shared-memory book segment name. */
+  shm: string;
+  strategy: Strategy;
+  /** A book whose writer has not beaten for longer than this is stale, ms. */
+  bookMaxAgeMs: number;
+  /** Ready after both connections are up, or after this long regardless, ms. */
+  connectWaitMs: number;
+  /** Declare a silent gateway dead after this long, ms (0 = never). */
+  gatewayTimeoutMs: number;
+  /** Declare a silent order manager dead after this long, ms (0 = never). */
+  orderManagerTimeoutMs: number;
+  log: Logger;
+  /** Reconnect backoff (default 50 ms doubling to 1 s: every peer is on this host or nearby). */
+  reconnect?: { minDelayMs: number; maxDelayMs: number };
+}
+
+const HEARTBEAT_INTERVAL_MS = 1_000;
+const DEFAULT_RECONNECT = { minDelayMs: 50, maxDelayMs: 1_000 };
+/** Bad messages logged in full before only every 1000th is. */
+const LOGGED_BAD_MESSAGES = 10;
+
+interface ProcessCounters {
+  badMessages: number;
+  unexpectedMessages: number;
+  errorsFromOrderManager: number;
+  errorsFromGateway: number;
+  ordersAbandoned: number;
+}
+
+export class StrategyProcess implements Component {
+  readonly engine: StrategyEngine;
+  readonly book: LiveBook;
+  readonly #options: StrategyProcessOptions;
+  readonly #log: Logger;
+  readonly #gateway: FrameClient;
+  readonly #orderManager: FrameClient;
+  // One decoder per connection: each hands back its own reused MarketData/Heartbeat.
+  readonly #gatewayDecoder = new MessageDecoder();
+  readonly #orderManagerDecoder = new MessageDecoder();
+  readonly #encoder = new MessageEncoder({ mode: 'binary' });
+  readonly #helloFrame: Buffer;
+  readonly #heartbeatPayload: Buffer;
+  /** Order sent → its first report back, µs. */
+  readonly #orderToAckUs = new LatencyRecorder(60_000_000);
+  readonly #counters: ProcessCounters = {
+    badMessages: 0,
+    unexpectedMessages: 0,
+    errorsFromOrderManager: 0,
+    errorsFromGateway: 0,
+    ordersAbandoned: 0,
+  };
+  #stopWaiting: () => void = () => undefined;
+  #stopped: Promise<void> | undefined;
+
+  constructor(options: StrategyProcessOptions) {
+    this.#options = options;
+    this.#log = options.log;
+    this.#helloFrame = this.#encodeCopy({ type: MessageType.HELLO, protocolVersion: PROTOCOL_VERSION, clientName: 'strategy', binary: true });
+    this.#heartbeatPayload = this.#encodeCopy({ type: MessageType.HEARTBEAT, timestamp: 0, sentNs: 0 }).subarray(FRAME_HEADER_BYTES);
+    this.book = new LiveBook({ name: options.shm, maxAgeMs: options.bookMaxAgeMs, log: options.log.child('book') });
+    this.engine = new StrategyEngine({ strategy: options.strategy, books: this.book, send: this.#send, log: options.log });
+    const reconnect = options.reconnect ?? DEFAULT_RECONNECT;
+    const heartbeatPayload = (): Uint8Array => this.#heartbeatPayload;
+    this.#gateway = new FrameClient({
+      ...options.gateway,
+      onFrame: this.#onGatewayFrame,
+      onConnect: () => {
+        this.#gateway.send(this.#helloFrame);
+      },
+      reconnect,
+      heartbeat: { intervalMs: HEARTBEAT_INTERVAL_MS, timeoutMs: options.gatewayTimeoutMs, payload: heartbeatPayload },
+      log: options.log.child('gateway'),
+    });
+    this.#orderManager = new FrameClient({
+      ...options.orderManager,
+      onFrame: this.#onOrderManagerFrame,
+      onConnect: () => {
+        this.#orderManager.send(this.#helloFrame);
+      },
+      onDisconnect: () => this.#onOrderManagerLost(),
+      reconnect,
+      heartbeat: { intervalMs: HEARTBEAT_INTERVAL_MS, timeoutMs: options.orderManagerTimeoutMs, payload: heartbeatPayload },
+      log: options.log.child('ordermanager'),
+    });
+  }
+
+  async start(): Promise<LogFields> {
+    this.engine.start();
+    this.#log.info('strategy started', { strategy: this.engine.strategy.name, session: this.engine.sessionToken, shm: this.#options.shm });
+    const up = (client: FrameClient): Promise<boolean> => client.connect().then(() => true, () => false);
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<void>((resolve) => {
+      this.#stopWaiting = resolve;
+      timer = setTimeout(resolve, this.#options.connectWaitMs);
+    });
+    await Promise.race([Promise.all([up(this.#gateway), up(this.#orderManager)]), waited]);
+    clearTimeout(timer);
+    const details: LogFields = {
+      strategy: this.engine.strategy.name,
+      session: this.engine.sessionToken,
+      gatewayConnected: this.#gateway.connected,
+      orderManagerConnected: this.#orderManager.connected,
+      bookAttached: this.book.attached,
+    };
+    if (!this.#gateway.connected || !this.#orderManager.connected) {
+      this.#log.warn('ready without every connection; still retrying', details);
+    }
+    return details;
+  }
+
+  stop(): Promise<void> {
+    this.#stopped ??= this.#stop();
+    return this.#stopped;
+  }
+
+  async #stop(): Promise<void> {
+    this.#stopWaiting();
+    this.engine.stop();
+    await this.#gateway.close();
+    // after the engine stopped nothing new is sent; close() flushes what is queued
+    await this.#orderManager.close();
+    this.book.close();
+    this.#log.info('strategy stopped', this.#summaryFields());
+  }
+
+  counters(): Counters {
+    const engine = this.engine.counters;
+    const tracker = this.engine.tracker;
+    const ack = this.#orderToAckUs;
+    const counters: Counters = {
+      ticks: engine.ticks,
+      news: engine.news,
+      orders_sent: engine.ordersSent,
+      cancels_sent: engine.cancelsSent,
+      execution_reports: engine.executionReports,
+      fills: tracker.counters.fills,
+      rejected: tracker.counters.rejected,
+      canceled: tracker.counters.canceled,
+      open_orders: tracker.openOrderCount,
+      orders_abandoned: this.#counters.ordersAbandoned,
+      unknown_reports: tracker.counters.unknownReports,
+      stale_book_refusals: engine.ordersRefusedStaleBook,
+      unknown_book_refusals: engine.ordersRefusedUnknownBook,
+      not_connected_refusals: engine.ordersRefusedNotConnected + engine.cancelsRefusedNotConnected,
+      stale_book_reads: engine.staleBookReads,
+      strategy_errors: engine.strategyErrors,
+      bad_messages: this.#counters.badMessages,
+      unexpected_messages: this.#counters.unexpectedMessages,
+      order_manager_errors: this.#counters.errorsFromOrderManager,
+      gateway_connected: this.#gateway.connected ? 1 : 0,
+      order_manager_connected: this.#orderManager.connected ? 1 : 0,
+      gateway_connects: this.#gateway.counters.connects,
+      order_manager_connects: this.#orderManager.counters.connects,
+      book_attachments: this.book.attachments,
+      realized_pnl: tracker.realizedPnl(),
+      unrealized_pnl: 0,
+      order_to_ack_count: ack.count,
+      order_to_ack_p50_us: ack.count > 0 ? ack.percentile(50) : 0,
+      order_to_ack_p99_us: ack.count > 0 ? ack.percentile(99) : 0,
+    };
+    let unrealized = 0;
+    for (const symbol of this.book.symbols) {
+      const quantity = tracker.position(symbol).quantity;
+      if (quantity === 0) continue;
+      counters[`position.${symbol}`] = quantity;
+      const pnl = this.engine.context.unrealizedPnl(symbol);
+      if (pnl === pnl) unrealized += pnl;
+    }
+    counters['unrealized_pnl'] = unrealized;
+    return counters;
+  }
+
+  /** Encode one message in binary and keep its own copy of the frame. */
+  #encodeCopy(message: Message): Buffer {
+    const bytes = this.#encoder.encode(message, 'binary');
+    return Buffer.from(this.#encoder.buffer.subarray(0, bytes));
+  }
+
+  /** The engine's order sink: binary frame to the order manager, or false when it cannot go. */
+  #send = (message: Order | Cancel): boolean => {
+    if (!this.#orderManager.connected) return false;
+    const bytes = this.#encoder.encode(message, 'binary');
+    return isAccepted(this.#orderManager.send(this.#encoder.buffer.subarray(0, bytes)));
+  };
+
+  #onGatewayFrame = (buffer: Buffer, offset: number, length: number): void => {
+    let message: Message;
+    try {
+      message = this.#gatewayDecoder.decode(buffer, offset, length);
+    } catch (err) {
+      this.#badMessage('gateway', err);
+      return;
+    }
+    switch (message.type) {
+      case MessageType.MARKET_DATA:
+        this.engine.onMarketData(message);
+        return;
+      case MessageType.NEWS_SENTIMENT:
+        this.engine.onNews(message);
+        return;
+      case MessageType.HEARTBEAT:
+      case MessageType.HELLO:
+        return;
+      case MessageType.SHUTDOWN:
+        this.#log.info('gateway is shutting down; will reconnect', { reason: message.reason });
+        return;
+      case MessageType.ERROR:
+        this.#counters.errorsFromGateway += 1;
+        this.#log.warn('gateway refused something we sent', { code: message.code, message: message.message });
+        return;
+      default:
+        this.#counters.unexpectedMessages += 1;
+    }
+  };
+
+  #onOrderManagerFrame = (buffer: Buffer, offset: number, length: number): void => {
+    let message: Message;
+    try {
+      message = this.#orderManagerDecoder.decode(buffer, offset, length);
+    } catch (err) {
+      this.#badMessage('order manager', err);
+      return;
+    }
+    switch (message.type) {
+      case MessageType.TRADE_EXECUTION: {
+        // the first report of an order this run sent: its order-to-ack time
+        const order = this.engine.tracker.openOrder(message.orderId);
+        if (order !== undefined && order.status === undefined && message.orderSentNs > 0) {
+          this.#orderToAckUs.record((monotonicNs() - message.orderSentNs) / 1000);
+        }
+        this.engine.onExecutionReport(message);
+        return;
+      }
+      case MessageType.HEARTBEAT:
+      case MessageType.HELLO:
+        return;
+      case MessageType.SHUTDOWN:
+        this.#log.info('order manager is shutting down; will reconnect', { reason: message.reason });
+        return;
+      case MessageType.ERROR:
+        this.#counters.errorsFromOrderManager += 1;
+        this.#log.warn('order manager refused something we sent', { code: message.code, message: message.message });
+        return;
+      default:
+        this.#counters.unexpectedMessages += 1;
+    }
+  };
+
+  #onOrderManagerLost(): void {
+    const abandoned = this.engine.abandonOpenOrders();
+    this.#counters.ordersAbandoned += abandoned;
+  }
+
+  #badMessage(from: string, err: unknown): void {
+    const count = ++this.#counters.badMessages;
+    if (count <= LOGGED_BAD_MESSAGES || count % 1000 === 0) {
+      this.#log.warn('bad message ignored', { from, error: describeError(err), count });
+    }
+  }
+
+  #summaryFields(): LogFields {
+    const engine = this.engine.counters;
+    return {
+      ticks: engine.ticks,
+      news: engine.news,
+      ordersSent: engine.ordersSent,
+      executionReports: engine.executionReports,
+      staleBookRefusals: engine.ordersRefusedStaleBook,
+      realizedPnl: this.engine.tracker.realizedPnl(),
+    };
+  }
+}
