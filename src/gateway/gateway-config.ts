@@ -1,0 +1,82 @@
+/**
+ * `trading gateway` options: the schema (flags, TRADING_* environment, config file) and the
+ * one value the schema cannot express, `--rate R|max`.
+ */
+import { commonFields, type ConfigOf, type Schema } from '../config/schema.js';
+import { ErrorCode, TradingError } from '../core/errors.js';
+import { DEFAULT_SYMBOLS, MARKET_DEFAULTS } from '../market/market-options.js';
+import { DEFAULT_MAX_BACKLOG_BYTES, MIN_BACKLOG_BYTES } from '../net/frame-server.js';
+import { SYMBOL_PATTERN } from '../protocol/messages.js';
+import { DEFAULT_MAX_FRAME_BYTES } from '../protocol/framing.js';
+
+/** Highest numeric --rate: above it, `max` is the honest setting. */
+export const MAX_NUMERIC_RATE = 1_000_000;
+
+export const gatewaySchema = {
+  host: commonFields.host(),
+  port: commonFields.port(5555),
+  seed: { kind: 'integer', default: MARKET_DEFAULTS.seed, min: 0, max: 0xffff_ffff, description: 'market model seed: the same seed gives the same market' },
+  symbols: {
+    kind: 'list',
+    default: DEFAULT_SYMBOLS,
+    itemPattern: SYMBOL_PATTERN,
+    itemHint: 'symbols of 1-8 characters A-Z 0-9 . _ -',
+    description: 'symbols to stream, comma-separated',
+  },
+  rate: {
+    kind: 'string',
+    default: String(MARKET_DEFAULTS.updatesPerSecond),
+    pattern: /^(?:max|\d+(?:\.\d+)?|\.\d+)$/,
+    patternHint: 'a number of updates per second per symbol, or max',
+    description: 'MARKET_DATA per symbol per second, or max (as fast as clients take it, for benchmarks)',
+  },
+  newsInterval: {
+    kind: 'number',
+    default: MARKET_DEFAULTS.newsIntervalSeconds,
+    min: 0.001,
+    max: 86_400,
+    description: 'seconds between NEWS_SENTIMENT items',
+  },
+  timeScale: {
+    kind: 'number',
+    default: MARKET_DEFAULTS.timeScale,
+    min: 0.000_001,
+    max: 10_000_000,
+    description: 'market seconds per wall-clock second (> 1: a faster market)',
+  },
+  slowConsumer: {
+    kind: 'string',
+    default: 'conflate',
+    choices: ['conflate', 'disconnect'],
+    description: 'a client past its backlog bound: conflate (latest book per symbol until it catches up) or disconnect',
+  },
+  maxBacklogBytes: {
+    kind: 'integer',
+    default: DEFAULT_MAX_BACKLOG_BYTES,
+    min: 64 * MIN_BACKLOG_BYTES,
+    max: 1024 * 1024 * 1024,
+    description: 'outbound backlog bound per client, bytes',
+  },
+  maxFrameBytes: {
+    kind: 'integer',
+    default: 64 * 1024,
+    min: 64,
+    max: DEFAULT_MAX_FRAME_BYTES,
+    description: 'largest inbound frame a client may send, bytes (larger: that client is closed)',
+  },
+} as const satisfies Schema;
+
+export type GatewayConfig = ConfigOf<typeof gatewaySchema>;
+
+/** A rate: updates per symbol per second, or 'max'. */
+export type GatewayRate = number | 'max';
+
+/** `--rate` text → a rate; throws E_CONFIG_INVALID naming the flag. */
+export function parseRate(text: string): GatewayRate {
+  if (text === 'max') return 'max';
+  const rate = Number(text);
+  if (!(rate > 0 && rate <= MAX_NUMERIC_RATE)) {
+    throw new TradingError(ErrorCode.CONFIG_INVALID, `invalid configuration:\n  --rate: must be > 0 and ≤ ${MAX_NUMERIC_RATE} (or max), got "${text}"`);
+  }
+  return rate;
+}

@@ -1,0 +1,400 @@
+/**
+ * The gateway: the seeded market model driven by a clock and fanned out to every client
+ * over a FrameServer.
+ *
+ * - Every client starts in the seed's JSON and needs to send nothing: a seed client
+ *   connects and reads. A client that sends HELLO {binary: true} gets binary from then on
+ *   (HELLO {binary: false} switches it back); anything else it sends is ignored, and a
+ *   frame or payload our decoders refuse closes that client only, with an error frame.
+ * - Each round sends one MARKET_DATA per symbol (the seed's "every symbol every 100 ms" at
+ *   the default rate of 10); news comes every newsIntervalSeconds. Every message carries
+ *   the next number of one gateway-wide `sequence` (a client that is never conflated sees
+ *   no gaps) and `sentNs`, the monotonic clock when its round was sent (tick-to-trade
+ *   starts there). One clock read per round: reading it allocates, and every message of a
+ *   round leaves in the same event-loop turn anyway.
+ * - A message is encoded once per payload kind in use, into one reusable buffer per kind,
+ *   and copied into each client's bounded queue: no allocation per message and client for
+ *   binary MARKET_DATA.
+ * - Slow clients: the FrameServer bounds each client's backlog (maxBacklogBytes) and
+ *   applies the policy, by default `conflate`: past the bound a client gets only the
+ *   latest book of each symbol (and the latest news) until it has caught up, so its memory
+ *   stays bounded and nobody else waits for it. `disconnect` drops it instead
+ *   (E_SLOW_CONSUMER). Both are logged per episode and counted in slow_consumer_events.
+ * - `rate: 'max'` streams as fast as the fastest client reads: a batch of rounds per
+ *   event-loop turn (bounded in bytes, so one turn never fills a backlog on its own),
+ *   then setImmediate so the loop keeps serving I/O and timers; no batch while every
+ *   client that is not conflating has a backlog above a high-water mark, or when no client
+ *   is connected. Market time then follows the wall clock, spread over the rounds sent.
+ */
+import { epochSeconds, monotonicMs, monotonicNs } from '../core/clock.js';
+import { ErrorCode, TradingError, describeError, isTradingError } from '../core/errors.js';
+import type { LogFields, Logger } from '../core/log.js';
+import type { Component, Counters } from '../core/runtime.js';
+import { MarketModel } from '../market/market-model.js';
+import { FrameServer, type SlowConsumerPolicy } from '../net/frame-server.js';
+import type { FrameServerClient, PayloadMode } from '../net/frame-server-client.js';
+import { MessageDecoder, MessageEncoder } from '../protocol/codec.js';
+import { MessageType, type MarketData, type Message, type NewsSentiment } from '../protocol/messages.js';
+import type { GatewayRate } from './gateway-config.js';
+import { RateMeter, TickPacer } from './tick-pacer.js';
+
+export interface GatewayOptions {
+  host: string;
+  /** 0 = any free port. */
+  port: number;
+  seed: number;
+  symbols: readonly string[];
+  rate: GatewayRate;
+  newsIntervalSeconds: number;
+  timeScale: number;
+  slowConsumerPolicy: SlowConsumerPolicy;
+  maxBacklogBytes: number;
+  maxFrameBytes: number;
+  log: Logger;
+}
+
+/** Conflation key of news (symbols use their index, 0..n-1). */
+const NEWS_KEY = -1;
+/** A batch is at most this fraction of the backlog bound, so one turn never trips it alone. */
+const BATCH_FRACTION_OF_BACKLOG = 8;
+/** Largest batch in bytes per client per turn whatever the bound. */
+const MAX_BATCH_BYTES = 512 * 1024;
+/** Most rounds in one max-rate turn. */
+const MAX_ROUNDS_PER_TURN = 1024;
+/** Generous size of one JSON MARKET_DATA frame per book level, for sizing paced batches. */
+const JSON_BYTES_PER_LEVEL_ESTIMATE = 40;
+const JSON_BYTES_FIXED_ESTIMATE = 200;
+/** Idle wait of the max-rate pump when nobody can take data, ms. */
+const MAX_RATE_IDLE_MS = 1;
+/** Idle clients get a heartbeat this often (they never are at the default rate). */
+const HEARTBEAT_INTERVAL_MS = 1_000;
+
+interface ClientState {
+  /** The last send to it was conflated (an episode is under way). */
+  conflating: boolean;
+}
+
+/** One reusable encoder and a cached whole-frame view of its buffer (no allocation per send). */
+class FrameEncoder {
+  readonly encoder: MessageEncoder;
+  #viewSource: Buffer | undefined;
+  #view: Uint8Array = new Uint8Array(0);
+
+  constructor(mode: PayloadMode) {
+    this.encoder = new MessageEncoder({ mode });
+  }
+
+  /** Encode and return the frame (header included), valid until the next encode. */
+  frame(message: Message): Uint8Array {
+    const bytes = this.encoder.encode(message);
+    const buffer = this.encoder.buffer;
+    if (buffer !== this.#viewSource || bytes !== this.#view.length) {
+      this.#view = buffer.subarray(0, bytes);
+      this.#viewSource = buffer;
+    }
+    return this.#view;
+  }
+}
+
+export class Gateway implements Component {
+  readonly options: GatewayOptions;
+  readonly #log: Logger;
+  readonly #model: MarketModel;
+  readonly #server: FrameServer<ClientState>;
+  readonly #decoder = new MessageDecoder();
+  readonly #json = new FrameEncoder('json');
+  readonly #binary = new FrameEncoder('binary');
+  readonly #jsonClients: FrameServerClient<ClientState>[] = [];
+  readonly #binaryClients: FrameServerClient<ClientState>[] = [];
+  readonly #marketData: MarketData;
+  readonly #news: NewsSentiment;
+  readonly #symbolCount: number;
+  readonly #batchBytes: number;
+  readonly #highWaterBytes: number;
+  #sequence = 0;
+  #marketDataSent = 0;
+  #newsSent = 0;
+  #conflationEpisodes = 0;
+  #badPayloads = 0;
+  #ignoredMessages = 0;
+  #roundsSkipped = 0;
+  #rateMeter = new RateMeter(0, 0);
+  #ticker: TickPacer | undefined;
+  #newsPacer: TickPacer | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #immediate: NodeJS.Immediate | undefined;
+  #lastTurnMs = 0;
+  #roundsLastTurn = 1;
+  /** Sizes of the last frames encoded, for sizing max-rate batches. */
+  #lastJsonBytes = JSON_BYTES_FIXED_ESTIMATE;
+  #lastBinaryBytes = 64;
+  #running = false;
+
+  constructor(options: GatewayOptions) {
+    this.options = options;
+    this.#log = options.log;
+    this.#model = new MarketModel({
+      seed: options.seed,
+      symbols: options.symbols,
+      timeScale: options.timeScale,
+      updatesPerSecond: options.rate === 'max' ? undefined : options.rate,
+      newsIntervalSeconds: options.newsIntervalSeconds,
+    });
+    this.#symbolCount = this.#model.symbolCount;
+    this.#marketData = this.#model.createMarketData();
+    this.#news = this.#model.createNewsSentiment();
+    this.#batchBytes = Math.min(MAX_BATCH_BYTES, Math.floor(options.maxBacklogBytes / BATCH_FRACTION_OF_BACKLOG));
+    this.#highWaterBytes = Math.floor(options.maxBacklogBytes / 4);
+    this.#lastJsonBytes = JSON_BYTES_FIXED_ESTIMATE + 2 * this.#model.config.bookDepth * JSON_BYTES_PER_LEVEL_ESTIMATE;
+    this.#server = new FrameServer<ClientState>({
+      onFrame: this.#onFrame,
+      onConnect: (client) => {
+        client.context = { conflating: false };
+        this.#jsonClients.push(client);
+      },
+      onDisconnect: (client) => {
+        remove(this.#jsonClients, client);
+        remove(this.#binaryClients, client);
+      },
+      maxFrameBytes: options.maxFrameBytes,
+      maxBacklogBytes: options.maxBacklogBytes,
+      slowConsumerPolicy: options.slowConsumerPolicy,
+      heartbeat: { intervalMs: HEARTBEAT_INTERVAL_MS, timeoutMs: 0, payload: (client) => this.#heartbeatPayload(client.mode) },
+      log: options.log,
+    });
+  }
+
+  /** The bound port once started. */
+  get port(): number {
+    return this.#server.address?.port ?? 0;
+  }
+
+  async start(): Promise<LogFields> {
+    const address = await this.#server.listen(this.options.port, this.options.host);
+    this.#running = true;
+    const nowMs = monotonicMs();
+    this.#rateMeter = new RateMeter(0, nowMs);
+    this.#newsPacer = new TickPacer(1 / this.options.newsIntervalSeconds, nowMs + this.options.newsIntervalSeconds * 1000, 1);
+    this.#lastTurnMs = nowMs;
+    if (this.options.rate === 'max') {
+      this.#immediate = setImmediate(this.#pumpMax);
+    } else {
+      this.#ticker = new TickPacer(this.options.rate, nowMs, this.#maxPacedRounds(this.options.rate));
+      this.#tick();
+    }
+    this.#log.info('streaming', {
+      symbols: this.options.symbols.join(','),
+      rate: this.options.rate,
+      newsIntervalS: this.options.newsIntervalSeconds,
+      seed: this.options.seed,
+      slowConsumerPolicy: this.options.slowConsumerPolicy,
+      maxBacklogBytes: this.options.maxBacklogBytes,
+    });
+    return { port: address.port, host: address.host, symbols: this.options.symbols.join(','), rate: this.options.rate };
+  }
+
+  async stop(): Promise<void> {
+    if (this.#running) {
+      this.#running = false;
+      if (this.#timer !== undefined) clearTimeout(this.#timer);
+      if (this.#immediate !== undefined) clearImmediate(this.#immediate);
+      this.#timer = undefined;
+      this.#immediate = undefined;
+      this.#publish({ type: MessageType.SHUTDOWN, reason: 'gateway stopping' }, undefined);
+    }
+    await this.#server.close();
+  }
+
+  counters(): Counters {
+    const server = this.#server.counters();
+    return {
+      market_data_sent: this.#marketDataSent,
+      news_sent: this.#newsSent,
+      market_data_per_s: Math.round(this.#rateMeter.sample(this.#marketDataSent, monotonicMs())),
+      messages_sent: server.framesOut,
+      bytes_sent: server.bytesOut,
+      clients: server.clientsConnected,
+      clients_total: server.clientsAccepted,
+      binary_clients: this.#binaryClients.length,
+      slow_consumer_events: this.#conflationEpisodes + server.slowConsumerDisconnects,
+      frames_conflated: server.framesConflated,
+      frames_dropped: server.framesDropped,
+      bad_frames: server.badFrames + this.#badPayloads,
+      messages_ignored: this.#ignoredMessages,
+      rounds_skipped: this.#roundsSkipped,
+      sequence: this.#sequence,
+    };
+  }
+
+  /** Rounds one late paced call may send: bounded by the batch byte budget. */
+  #maxPacedRounds(rate: number): number {
+    const roundBytes = this.#symbolCount * (JSON_BYTES_FIXED_ESTIMATE + 2 * this.#model.config.bookDepth * JSON_BYTES_PER_LEVEL_ESTIMATE);
+    const byBytes = Math.max(1, Math.floor(this.#batchBytes / roundBytes));
+    // catch up at most a tenth of a second at once; older rounds are skipped
+    return Math.max(1, Math.min(byBytes, Math.ceil(rate / 10)));
+  }
+
+  /** Paced mode: send what is due, then sleep until the next round or news item. */
+  #tick = (): void => {
+    this.#timer = undefined;
+    if (!this.#running) return;
+    const ticker = this.#ticker;
+    if (ticker === undefined) return;
+    const nowMs = monotonicMs();
+    const due = ticker.due(nowMs);
+    const rounds = due.rounds;
+    const skipped = due.skipped;
+    this.#roundsSkipped += skipped;
+    const periodS = ticker.periodMs / 1000;
+    for (let round = 0; round < rounds; round++) {
+      // the market clock keeps up with the wall clock: skipped rounds' time goes into the next one
+      this.#sendRound(round === 0 ? periodS * (1 + skipped) : periodS);
+    }
+    this.#maybeSendNews(nowMs);
+    const afterMs = monotonicMs();
+    const delayMs = Math.min(ticker.delayMs(afterMs), this.#newsPacer?.delayMs(afterMs) ?? Number.POSITIVE_INFINITY);
+    this.#timer = setTimeout(this.#tick, delayMs);
+  };
+
+  /** Max mode: one bounded batch per turn while some client can take it. */
+  #pumpMax = (): void => {
+    this.#immediate = undefined;
+    if (!this.#running) return;
+    const nowMs = monotonicMs();
+    this.#maybeSendNews(nowMs);
+    if (!this.#someClientCanTakeMore()) {
+      this.#lastTurnMs = nowMs;
+      this.#timer = setTimeout(() => {
+        this.#timer = undefined;
+        this.#pumpMax();
+      }, MAX_RATE_IDLE_MS);
+      return;
+    }
+    const dtSeconds = (nowMs - this.#lastTurnMs) / 1000 / this.#roundsLastTurn;
+    this.#lastTurnMs = nowMs;
+    const roundBytes = this.#roundBytes();
+    const rounds = Math.max(1, Math.min(MAX_ROUNDS_PER_TURN, Math.floor(this.#batchBytes / roundBytes)));
+    for (let round = 0; round < rounds; round++) this.#sendRound(dtSeconds);
+    this.#roundsLastTurn = rounds;
+    this.#immediate = setImmediate(this.#pumpMax);
+  };
+
+  /** Bytes one round puts into one client's queue, at most (by the last frames encoded). */
+  #roundBytes(): number {
+    const jsonBytes = this.#jsonClients.length > 0 ? this.#lastJsonBytes : 0;
+    const binaryBytes = this.#binaryClients.length > 0 ? this.#lastBinaryBytes : 0;
+    const perMessage = Math.max(jsonBytes, binaryBytes, 64);
+    return perMessage * this.#symbolCount;
+  }
+
+  /** True when at least one client is keeping up: not conflating and below the high-water mark. */
+  #someClientCanTakeMore(): boolean {
+    return canTakeMore(this.#binaryClients, this.#highWaterBytes) || canTakeMore(this.#jsonClients, this.#highWaterBytes);
+  }
+
+  #sendRound(dtSeconds: number): void {
+    const model = this.#model;
+    const message = this.#marketData;
+    const sentNs = monotonicNs();
+    const timestamp = epochSeconds();
+    for (let index = 0; index < this.#symbolCount; index++) {
+      model.step(index, dtSeconds, message);
+      message.timestamp = timestamp;
+      message.sequence = ++this.#sequence;
+      message.sentNs = sentNs;
+      this.#publish(message, index);
+    }
+    this.#marketDataSent += this.#symbolCount;
+  }
+
+  #maybeSendNews(nowMs: number): void {
+    const pacer = this.#newsPacer;
+    if (pacer === undefined || pacer.due(nowMs).rounds === 0) return;
+    const news = this.#news;
+    this.#model.nextNews(news);
+    news.timestamp = epochSeconds();
+    news.sequence = ++this.#sequence;
+    news.sentNs = monotonicNs();
+    this.#publish(news, NEWS_KEY);
+    this.#newsSent++;
+  }
+
+  /** Encode once per kind in use and queue the frame for every client of that kind. */
+  #publish(message: Message, key: number | undefined): void {
+    if (this.#jsonClients.length > 0) {
+      const frame = this.#json.frame(message);
+      this.#lastJsonBytes = frame.length;
+      this.#sendToAll(this.#jsonClients, frame, key);
+    }
+    if (this.#binaryClients.length > 0) {
+      const frame = this.#binary.frame(message);
+      this.#lastBinaryBytes = frame.length;
+      this.#sendToAll(this.#binaryClients, frame, key);
+    }
+  }
+
+  #sendToAll(clients: FrameServerClient<ClientState>[], frame: Uint8Array, key: number | undefined): void {
+    for (let index = 0; index < clients.length; index++) {
+      const client = clients[index];
+      const status = client.send(frame, key);
+      const state = client.context;
+      if (state === undefined) continue;
+      if (status === 'conflated') {
+        if (!state.conflating) {
+          state.conflating = true;
+          this.#conflationEpisodes++;
+        }
+      } else if (state.conflating && (status === 'sent' || status === 'queued')) {
+        state.conflating = false;
+      }
+    }
+  }
+
+  #onFrame = (client: FrameServerClient<ClientState>, buffer: Buffer, offset: number, length: number): void => {
+    let message: Message;
+    try {
+      message = this.#decoder.decode(buffer, offset, length);
+    } catch (err) {
+      this.#badPayloads++;
+      const error = isTradingError(err) ? err : new TradingError(ErrorCode.PAYLOAD_MALFORMED, describeError(err));
+      this.#log.warn('bad payload: closing client', { client: client.id, remote: client.remote, code: error.code, message: error.message });
+      client.close(error);
+      return;
+    }
+    if (message.type === MessageType.HELLO) {
+      this.#setMode(client, message.binary ? 'binary' : 'json', message.clientName);
+    } else if (message.type !== MessageType.HEARTBEAT) {
+      this.#ignoredMessages++;
+      this.#log.debug('message ignored: the gateway only takes HELLO and HEARTBEAT', { client: client.id, type: message.type });
+    }
+  };
+
+  #setMode(client: FrameServerClient<ClientState>, mode: PayloadMode, name: string): void {
+    if (client.mode !== mode) {
+      client.mode = mode;
+      remove(mode === 'binary' ? this.#jsonClients : this.#binaryClients, client);
+      (mode === 'binary' ? this.#binaryClients : this.#jsonClients).push(client);
+    }
+    this.#log.info('hello', { client: client.id, remote: client.remote, name: name === '' ? undefined : name, mode });
+  }
+
+  #heartbeatPayload(mode: PayloadMode): Uint8Array {
+    const encoder = mode === 'binary' ? this.#binary.encoder : this.#json.encoder;
+    const bytes = encoder.encode({ type: MessageType.HEARTBEAT, timestamp: epochSeconds(), sentNs: monotonicNs() });
+    // a copy: the encoder's buffer is reused by the next market message
+    return Buffer.from(encoder.buffer.subarray(4, bytes));
+  }
+}
+
+function canTakeMore(clients: readonly FrameServerClient<ClientState>[], highWaterBytes: number): boolean {
+  for (let index = 0; index < clients.length; index++) {
+    const client = clients[index];
+    if (client.open && !client.conflating && client.backlogBytes < highWaterBytes) return true;
+  }
+  return false;
+}
+
+function remove<T>(list: T[], item: T): void {
+  const index = list.indexOf(item);
+  if (index >= 0) list.splice(index, 1);
+}
