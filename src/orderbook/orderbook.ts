@@ -1,0 +1,273 @@
+/**
+ * The orderbook process: a gateway client that writes every MARKET_DATA into the
+ * shared-memory seqlock book (BookWriter), for the strategy and the order manager to read.
+ *
+ *   gateway ──binary MARKET_DATA──▶ FrameClient ──▶ BookWriter.write ──▶ /dev/shm/NAME
+ *
+ * - Connecting: FrameClient retries with backoff until the gateway is up, and after every
+ *   loss; each connection starts with a binary HELLO so the gateway answers in binary.
+ * - The segment: one slot per symbol. Without --symbols the symbols are learnt from the
+ *   first full round of the stream (SymbolDiscovery); the segment is created then.
+ *   `replaceStale` takes over a segment left by an orderbook that crashed (its writer pid
+ *   is dead or it was closed); a segment whose writer is alive is never touched: start
+ *   fails with E_SHM_EXISTS.
+ * - Ready once the segment exists and the feed is connected: the order manager, started
+ *   right after, finds a book to open at once (its LiveBook would wait for one anyway).
+ * - Liveness for readers: the writer heartbeat is stamped every heartbeatIntervalMs
+ *   whatever the feed does, and the feed status in the header says whether market data is
+ *   flowing: lost on disconnect (readers judge the book stale at once), connected again
+ *   with the first book after a reconnect.
+ * - Stop: unlink the name first (nobody opens a segment about to close), then close it
+ *   (readers see the writer gone at once and keep their mapping, stale). A process that
+ *   created the segment removes it: no /dev/shm entry outlives a clean stop; after a crash
+ *   the next orderbook replaces it, and the supervisor removes it at the end of a run.
+ */
+import { monotonicMs } from '../core/clock.js';
+import { DEFAULT_BOOK_DEPTH } from '../core/book.js';
+import { ErrorCode, TradingError, describeError } from '../core/errors.js';
+import type { LogFields, Logger } from '../core/log.js';
+import type { Component, Counters } from '../core/runtime.js';
+import { FrameClient } from '../net/frame-client.js';
+import { MessageDecoder, MessageEncoder } from '../protocol/codec.js';
+import { MessageType, PROTOCOL_VERSION, type MarketData, type Message } from '../protocol/messages.js';
+import { BookWriter } from '../shm/book-writer.js';
+import { MAX_SYMBOLS } from '../shm/layout.js';
+import { SymbolDiscovery } from './symbol-discovery.js';
+
+export interface OrderbookOptions {
+  gatewayHost: string;
+  gatewayPort: number;
+  /** Shared-memory segment name, e.g. /ipc-trading-book. */
+  shm: string;
+  /** Take over a segment whose writer is gone (see BookWriter). */
+  replaceStale: boolean;
+  /** The symbols to make slots for; undefined = learn them from the stream. */
+  symbols?: readonly string[];
+  /** Levels per side in the segment (default DEFAULT_BOOK_DEPTH). */
+  depth?: number;
+  /** How often the writer heartbeat is stamped, ms (default 100). */
+  heartbeatIntervalMs?: number;
+  /** Longest wait between reconnection attempts, ms (default 1000). */
+  maxReconnectDelayMs?: number;
+  log: Logger;
+}
+
+const DEFAULT_HEARTBEAT_INTERVAL_MS = 100;
+const DEFAULT_MAX_RECONNECT_DELAY_MS = 1_000;
+/** The gateway beats every second when idle; three missed beats and it is dead. */
+const GATEWAY_HEARTBEAT = { intervalMs: 1_000, timeoutMs: 3_000 };
+
+export class Orderbook implements Component {
+  readonly options: OrderbookOptions;
+  readonly #log: Logger;
+  readonly #client: FrameClient;
+  readonly #decoder = new MessageDecoder();
+  readonly #discovery = new SymbolDiscovery(MAX_SYMBOLS);
+  readonly #helloPayload: Buffer;
+  readonly #heartbeatPayload: Buffer;
+  readonly #unknownSymbols = new Set<string>();
+  #writer: BookWriter | undefined;
+  #heartbeatTimer: NodeJS.Timeout | undefined;
+  #feedConnected = false;
+  #lastSequence = 0;
+  #updates = 0;
+  #news = 0;
+  #sequenceGaps = 0;
+  #badMessages = 0;
+  #unknownSymbolUpdates = 0;
+  #feedLosses = 0;
+  #rateCount = 0;
+  #rateAtMs = monotonicMs();
+  #rate = 0;
+  #segmentReady: Promise<void>;
+  #resolveSegment: () => void = () => undefined;
+  #rejectSegment: (error: Error) => void = () => undefined;
+  #stopped = false;
+
+  constructor(options: OrderbookOptions) {
+    this.options = options;
+    this.#log = options.log;
+    const encoder = new MessageEncoder({ mode: 'binary' });
+    this.#helloPayload = payloadCopy(encoder, { type: MessageType.HELLO, protocolVersion: PROTOCOL_VERSION, clientName: 'orderbook', binary: true });
+    this.#heartbeatPayload = payloadCopy(encoder, { type: MessageType.HEARTBEAT, timestamp: 0, sentNs: 0 });
+    this.#segmentReady = new Promise<void>((resolve, reject) => {
+      this.#resolveSegment = resolve;
+      this.#rejectSegment = reject;
+    });
+    this.#segmentReady.catch(() => undefined);
+    this.#client = new FrameClient({
+      host: options.gatewayHost,
+      port: options.gatewayPort,
+      onFrame: this.#onFrame,
+      onConnect: () => {
+        this.#lastSequence = 0;
+        this.#client.sendPayload(this.#helloPayload);
+      },
+      onDisconnect: (reason) => this.#onFeedLost(reason),
+      reconnect: { maxDelayMs: options.maxReconnectDelayMs ?? DEFAULT_MAX_RECONNECT_DELAY_MS },
+      heartbeat: { ...GATEWAY_HEARTBEAT, payload: () => this.#heartbeatPayload },
+      log: options.log.child('feed'),
+    });
+  }
+
+  /** The writer once the segment exists. */
+  get writer(): BookWriter | undefined {
+    return this.#writer;
+  }
+
+  async start(): Promise<LogFields> {
+    if (this.options.symbols !== undefined) this.#createSegment(this.options.symbols);
+    this.#heartbeatTimer = setInterval(() => this.#writer?.heartbeat(), this.options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS);
+    this.#log.info('connecting to the gateway', { gateway: `${this.options.gatewayHost}:${this.options.gatewayPort}`, shm: this.options.shm });
+    await Promise.all([this.#client.connect(), this.#segmentReady]);
+    const writer = this.#writer;
+    return {
+      shm: this.options.shm,
+      gateway: `${this.options.gatewayHost}:${this.options.gatewayPort}`,
+      symbols: writer?.symbols.join(',') ?? '',
+      depth: writer?.depth ?? 0,
+    };
+  }
+
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    if (this.#heartbeatTimer !== undefined) clearInterval(this.#heartbeatTimer);
+    this.#rejectSegment(new TradingError(ErrorCode.NOT_CONNECTED, 'stopped before the book segment was created'));
+    await this.#client.close();
+    const writer = this.#writer;
+    if (writer !== undefined && !writer.closed) {
+      try {
+        writer.unlink();
+      } finally {
+        writer.close();
+      }
+      this.#log.info('book segment removed', { shm: this.options.shm, updates: this.#updates });
+    }
+  }
+
+  counters(): Counters {
+    return {
+      updates: this.#updates,
+      updates_per_s: this.#updatesPerSecond(),
+      news_seen: this.#news,
+      feed_connected: this.#feedConnected ? 1 : 0,
+      feed_losses: this.#feedLosses,
+      reconnects: Math.max(0, this.#client.counters.connects - 1),
+      sequence_gaps: this.#sequenceGaps,
+      bad_messages: this.#badMessages,
+      unknown_symbol_updates: this.#unknownSymbolUpdates,
+      bytes_in: this.#client.counters.bytesIn,
+      symbols: this.#writer?.symbols.length ?? 0,
+    };
+  }
+
+  /** Updates per second since the previous counters read (about once a second). */
+  #updatesPerSecond(): number {
+    const nowMs = monotonicMs();
+    if (nowMs - this.#rateAtMs >= 100) {
+      this.#rate = Math.round(((this.#updates - this.#rateCount) * 1000) / (nowMs - this.#rateAtMs));
+      this.#rateCount = this.#updates;
+      this.#rateAtMs = nowMs;
+    }
+    return this.#rate;
+  }
+
+  #createSegment(symbols: readonly string[]): void {
+    try {
+      const writer = BookWriter.create({ name: this.options.shm, symbols, depth: this.options.depth ?? DEFAULT_BOOK_DEPTH, replaceStale: this.options.replaceStale });
+      this.#writer = writer;
+      this.#log.info('book segment created', { shm: this.options.shm, symbols: symbols.join(','), depth: writer.depth, replaceStale: this.options.replaceStale });
+      this.#resolveSegment();
+    } catch (err) {
+      this.#rejectSegment(err instanceof Error ? err : new Error(String(err)));
+      throw err;
+    }
+  }
+
+  #onFrame = (buffer: Buffer, offset: number, length: number): void => {
+    let message: Message;
+    try {
+      message = this.#decoder.decode(buffer, offset, length);
+    } catch (err) {
+      // one bad message is skipped; the framing is intact, so the stream goes on
+      this.#badMessages++;
+      this.#log.warn('bad message from the gateway: skipped', { error: describeError(err) });
+      return;
+    }
+    switch (message.type) {
+      case MessageType.MARKET_DATA:
+        this.#noteSequence(message.sequence);
+        this.#onMarketData(message);
+        return;
+      case MessageType.NEWS_SENTIMENT:
+        this.#noteSequence(message.sequence);
+        this.#news++;
+        return;
+      case MessageType.SHUTDOWN:
+        this.#log.info('gateway shutting down', { reason: message.reason });
+        return;
+      case MessageType.ERROR:
+        this.#log.warn('gateway reported an error', { code: message.code, message: message.message });
+        return;
+      default:
+        return;
+    }
+  };
+
+  #onMarketData(message: MarketData): void {
+    let writer = this.#writer;
+    if (writer === undefined) {
+      if (this.#stopped) return;
+      const symbols = this.#discovery.observe(message.symbol);
+      if (symbols === undefined) return;
+      try {
+        this.#createSegment(symbols);
+      } catch (err) {
+        // start() fails with this error; nothing more to do with the stream
+        this.#log.error('cannot create the book segment', { shm: this.options.shm, error: describeError(err) });
+        void this.#client.close();
+        return;
+      }
+      writer = this.#writer;
+      if (writer === undefined) return;
+    }
+    const index = writer.indexOf(message.symbol);
+    if (index < 0) {
+      this.#unknownSymbolUpdates++;
+      if (!this.#unknownSymbols.has(message.symbol) && this.#unknownSymbols.size < 100) {
+        this.#unknownSymbols.add(message.symbol);
+        this.#log.warn('symbol without a slot in the book segment: ignored', { symbol: message.symbol, shm: this.options.shm });
+      }
+      return;
+    }
+    writer.write(index, message);
+    this.#updates++;
+    if (!this.#feedConnected) {
+      this.#feedConnected = true;
+      writer.setFeedConnected(true);
+      this.#log.info('feed live', { shm: this.options.shm });
+    }
+  }
+
+  #noteSequence(sequence: number): void {
+    if (this.#lastSequence !== 0 && sequence !== this.#lastSequence + 1) this.#sequenceGaps++;
+    this.#lastSequence = sequence;
+  }
+
+  #onFeedLost(reason: Error | undefined): void {
+    this.#discovery.reset();
+    if (!this.#feedConnected) return;
+    this.#feedConnected = false;
+    this.#feedLosses++;
+    const writer = this.#writer;
+    if (writer !== undefined && !writer.closed) writer.setFeedConnected(false);
+    if (!this.#stopped) this.#log.warn('feed lost: book marked stale until the gateway is back', { reason: reason === undefined ? undefined : describeError(reason) });
+  }
+}
+
+/** Encode one message as a standalone payload (no frame header), copied out of the encoder. */
+function payloadCopy(encoder: MessageEncoder, message: Message): Buffer {
+  const bytes = encoder.encode(message);
+  return Buffer.from(encoder.buffer.subarray(4, bytes));
+}
