@@ -1,0 +1,92 @@
+/**
+ * `trading ordermanager` options: the schema (flags, TRADING_* environment, config file),
+ * plus what the schema cannot say on its own: --shm is required, and the risk-limit flags
+ * become one validated RiskLimits (risk-limits.ts).
+ */
+import { commonFields, loadConfig, type ConfigOf, type Schema } from '../config/schema.js';
+import { ErrorCode, TradingError } from '../core/errors.js';
+import { DEFAULT_MAX_BACKLOG_BYTES, MIN_BACKLOG_BYTES } from '../net/frame-server.js';
+import { DEFAULT_MAX_FRAME_BYTES } from '../protocol/framing.js';
+import { DEFAULT_RISK_LIMITS, parseRiskLimits, type RiskLimits } from './risk-limits.js';
+
+export const orderManagerSchema = {
+  host: commonFields.host(),
+  port: commonFields.port(5558),
+  // Required: an order manager reading the wrong book would trade on someone else's prices.
+  shm: { ...commonFields.shm(), default: '', description: 'shared-memory book segment name (required), e.g. /ipc-trading-book' },
+  tradeLog: { kind: 'string', default: 'trades.log', description: 'trade log path (its order journal is PATH.orders)' },
+  maxOrderQuantity: { kind: 'integer', default: DEFAULT_RISK_LIMITS.maxOrderQuantity, min: 1, description: 'largest quantity of one order, shares' },
+  maxPosition: { kind: 'integer', default: DEFAULT_RISK_LIMITS.maxPosition, min: 1, description: 'largest worst-case net position per symbol, shares' },
+  maxNotional: { kind: 'number', default: DEFAULT_RISK_LIMITS.maxNotional, min: 0.0001, description: 'largest value of one order, currency units' },
+  priceCollarBps: {
+    kind: 'integer',
+    default: DEFAULT_RISK_LIMITS.priceCollarBps,
+    min: 1,
+    max: 10_000,
+    description: 'a limit price may be at most this many basis points from the mid',
+  },
+  ordersPerSecond: { kind: 'number', default: DEFAULT_RISK_LIMITS.ordersPerSecond, min: 0.001, description: 'order rate per client (token bucket refill)' },
+  orderBurst: { kind: 'integer', default: DEFAULT_RISK_LIMITS.orderBurst, min: 1, description: 'orders a client may send at once (token bucket size)' },
+  bookMaxAgeMs: { kind: 'integer', default: 500, min: 1, max: 60_000, description: 'a book whose writer has not beaten for this long is stale, ms' },
+  pollIntervalMs: {
+    kind: 'integer',
+    default: 1,
+    min: 1,
+    max: 1_000,
+    description: 'while DAY orders rest, how often an idle duty cycle looks for new books, ms',
+  },
+  maxFrameBytes: { kind: 'integer', default: DEFAULT_MAX_FRAME_BYTES, min: 64, max: 64 * 1024 * 1024, description: 'largest inbound frame, bytes' },
+  maxBacklogBytes: {
+    kind: 'integer',
+    default: DEFAULT_MAX_BACKLOG_BYTES,
+    min: 64 * MIN_BACKLOG_BYTES,
+    max: 1024 * 1024 * 1024,
+    description: 'outbound backlog bound per client, bytes (past it: reports conflate per order)',
+  },
+} satisfies Schema;
+
+export type OrderManagerConfig = ConfigOf<typeof orderManagerSchema>;
+
+export interface OrderManagerSettings {
+  host: string;
+  port: number;
+  shm: string;
+  tradeLog: string;
+  limits: RiskLimits;
+  bookMaxAgeMs: number;
+  pollIntervalMs: number;
+  maxFrameBytes: number;
+  maxBacklogBytes: number;
+}
+
+/**
+ * Flags → settings, or undefined when --help was asked for. Throws E_CONFIG_INVALID naming
+ * every bad field (the process exits 2).
+ */
+export function loadOrderManagerSettings(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): OrderManagerSettings | undefined {
+  const { config, help } = loadConfig(orderManagerSchema, { argv, env });
+  if (help) return undefined;
+  if (config.shm === '') {
+    throw new TradingError(ErrorCode.CONFIG_INVALID, 'invalid configuration:\n  --shm: required (the shared-memory book segment, e.g. /ipc-trading-book)');
+  }
+  if (config.tradeLog.trim() === '') throw new TradingError(ErrorCode.CONFIG_INVALID, 'invalid configuration:\n  --trade-log: must not be empty');
+  const limits = parseRiskLimits({
+    maxOrderQuantity: config.maxOrderQuantity,
+    maxPosition: config.maxPosition,
+    maxNotional: config.maxNotional,
+    priceCollarBps: config.priceCollarBps,
+    ordersPerSecond: config.ordersPerSecond,
+    orderBurst: config.orderBurst,
+  });
+  return {
+    host: config.host,
+    port: config.port,
+    shm: config.shm,
+    tradeLog: config.tradeLog,
+    limits,
+    bookMaxAgeMs: config.bookMaxAgeMs,
+    pollIntervalMs: config.pollIntervalMs,
+    maxFrameBytes: config.maxFrameBytes,
+    maxBacklogBytes: config.maxBacklogBytes,
+  };
+}

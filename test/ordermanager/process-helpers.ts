@@ -1,0 +1,180 @@
+/**
+ * Helpers for the `trading ordermanager` process tests: a book segment written from the
+ * test process, the process itself (real, through the CLI), and a framed client that
+ * speaks JSON or binary and collects what it is told.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { connect, type Socket } from 'node:net';
+import { once } from 'node:events';
+import type { L2Book } from '../../src/core/book.js';
+import type { ComponentReport, Counters } from '../../src/core/runtime.js';
+import { MessageDecoder, MessageEncoder, type PayloadKind } from '../../src/protocol/codec.js';
+import { FrameDecoder } from '../../src/protocol/framing.js';
+import { MessageType, PROTOCOL_VERSION, type ExecutionReport, type Message, type Order } from '../../src/protocol/messages.js';
+import { BookWriter } from '../../src/shm/book-writer.js';
+import { spawnCli, uniqueShmName, waitForOutput } from '../helpers/resources.js';
+
+/** A live book segment written by this process: heartbeats on a timer until closed. */
+export class TestBook {
+  readonly name: string;
+  readonly writer: BookWriter;
+  readonly #timer: NodeJS.Timeout;
+
+  constructor(symbols: readonly string[], name = uniqueShmName('om')) {
+    this.name = name;
+    this.writer = BookWriter.create({ name, symbols });
+    this.writer.setFeedConnected(true);
+    this.#timer = setInterval(() => this.writer.heartbeat(), 50);
+    this.#timer.unref();
+  }
+
+  write(symbol: string, book: L2Book): void {
+    this.writer.heartbeat();
+    this.writer.write(this.writer.indexOf(symbol), book);
+  }
+
+  close(): void {
+    clearInterval(this.#timer);
+    this.writer.close();
+    this.writer.unlink();
+  }
+}
+
+export interface OrderManagerProcess {
+  child: ChildProcess;
+  port: number;
+  output: () => string;
+  /** Counters messages received over IPC (only with `ipc`). */
+  counters: Counters[];
+}
+
+/** Spawn `trading ordermanager` on port 0 and wait for its ready line. */
+export async function startOrderManager(args: readonly string[], options: { ipc?: boolean } = {}): Promise<OrderManagerProcess> {
+  const child = spawnCli(['ordermanager', '--port', '0', ...args], {
+    stdio: options.ipc === true ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
+  });
+  let text = '';
+  child.stdout?.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  const counters: Counters[] = [];
+  child.on('message', (message: ComponentReport) => {
+    if (message.kind === 'counters') counters.push(message.counters);
+  });
+  const line = await waitForOutput(child, /ordermanager +ready .*port=\d+/, 15_000).catch((err: unknown) => {
+    throw new Error(`${String(err)}\n${text}`);
+  });
+  const port = Number(/port=(\d+)/.exec(line)?.[1]);
+  return { child, port, output: () => text, counters };
+}
+
+/** A framed client on plain node:net that records every message it receives. */
+export class OrderClient {
+  readonly socket: Socket;
+  readonly messages: Message[] = [];
+  readonly #decoder = new MessageDecoder();
+  readonly #encoder: MessageEncoder;
+  readonly #frames: FrameDecoder;
+  closed = false;
+  #waiters: (() => void)[] = [];
+
+  private constructor(socket: Socket, kind: PayloadKind) {
+    this.socket = socket;
+    this.#encoder = new MessageEncoder({ mode: kind });
+    this.#frames = new FrameDecoder((buffer, offset, length) => {
+      this.messages.push(this.#copy(this.#decoder.decode(buffer, offset, length)));
+      this.#wake();
+    });
+    socket.on('data', (chunk: Buffer) => void this.#frames.push(chunk));
+    socket.on('error', () => undefined);
+    socket.once('close', () => {
+      this.closed = true;
+      this.#wake();
+    });
+  }
+
+  /** Connect; `kind` is what this client sends (binary also says a binary HELLO named `name`). */
+  static async connect(port: number, kind: PayloadKind, name = ''): Promise<OrderClient> {
+    const socket = connect({ port, host: '127.0.0.1' });
+    socket.setNoDelay(true);
+    await once(socket, 'connect');
+    const client = new OrderClient(socket, kind);
+    if (kind === 'binary') client.send({ type: MessageType.HELLO, protocolVersion: PROTOCOL_VERSION, clientName: name, binary: true });
+    return client;
+  }
+
+  send(message: Message): void {
+    const bytes = this.#encoder.encode(message);
+    this.socket.write(Buffer.from(this.#encoder.buffer.subarray(0, bytes)));
+  }
+
+  sendRaw(bytes: Buffer | string): void {
+    this.socket.write(bytes);
+  }
+
+  reports(orderId?: string): ExecutionReport[] {
+    return this.messages.filter(
+      (m): m is ExecutionReport => m.type === MessageType.TRADE_EXECUTION && (orderId === undefined || m.orderId === orderId),
+    );
+  }
+
+  errors(): { code: string; message: string }[] {
+    return this.messages.flatMap((m) => (m.type === MessageType.ERROR ? [{ code: m.code, message: m.message }] : []));
+  }
+
+  /** Resolve once `condition()` holds; reject after `timeoutMs` (or if the connection closes first). */
+  async until(condition: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!condition()) {
+      if (this.closed) throw new Error(`connection closed while waiting for ${what}`);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; got ${JSON.stringify(this.messages)}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.#waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  /** Resolve once the order has a final report (FILLED, CANCELED or REJECTED). */
+  untilDone(orderId: string, timeoutMs = 5_000): Promise<void> {
+    return this.until(() => this.reports(orderId).some((r) => isFinal(r)), `a final report for ${orderId}`, timeoutMs);
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+
+  #wake(): void {
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  #copy(message: Message): Message {
+    // MARKET_DATA and HEARTBEAT are the decoder's reusable objects; everything else is new
+    return message.type === MessageType.HEARTBEAT ? { ...message } : message;
+  }
+}
+
+export function isFinal(report: ExecutionReport): boolean {
+  return report.status === 3 || report.status === 4 || report.status === 5;
+}
+
+/** An order for the process tests (price in price units). */
+export function order(fields: Partial<Order> & Pick<Order, 'orderId' | 'price'>): Order {
+  return {
+    type: MessageType.ORDER,
+    symbol: 'AAPL',
+    side: 1,
+    orderType: 1,
+    timeInForce: 1,
+    quantity: 100,
+    timestamp: Date.now() / 1000,
+    tickSentNs: 0,
+    orderSentNs: 0,
+    ...fields,
+  };
+}
