@@ -46,5 +46,6 @@ export async function main(argv: string[]): Promise<number> {
         orderManagerTimeoutMs: config.orderManagerTimeoutMs,
         log,
       }),
+    { countersIntervalMs: config.countersIntervalMs },
   );
 }

@@ -90,6 +90,13 @@ export const STRATEGY_PROCESS_SCHEMA = {
     max: 600_000,
     description: 'an order manager silent this long is declared dead and reconnected, ms (0 = never: it may be quiet when we do not trade)',
   },
+  countersIntervalMs: {
+    kind: 'integer',
+    default: 1_000,
+    min: 10,
+    max: 60_000,
+    description: 'how often counters go to the supervisor, ms',
+  },
   ...SEED_STRATEGY_FIELDS,
   ...IMBALANCE_STRATEGY_FIELDS,
 } as const satisfies Schema;

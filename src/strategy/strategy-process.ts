@@ -106,6 +106,8 @@ export class StrategyProcess implements Component {
     errorsFromGateway: 0,
     ordersAbandoned: 0,
   };
+  /** The counters as of the stop (the book is unmapped after it, positions need it). */
+  #finalCounters: Counters | undefined;
   #stopWaiting: () => void = () => undefined;
   #stopped: Promise<void> | undefined;
 
@@ -176,11 +178,16 @@ export class StrategyProcess implements Component {
     await this.#gateway.close();
     // after the engine stopped nothing new is sent; close() flushes what is queued
     await this.#orderManager.close();
+    this.#finalCounters = this.#snapshot();
     this.book.close();
     this.#log.info('strategy stopped', this.#summaryFields());
   }
 
   counters(): Counters {
+    return this.#finalCounters ?? this.#snapshot();
+  }
+
+  #snapshot(): Counters {
     const engine = this.engine.counters;
     const tracker = this.engine.tracker;
     const ack = this.#orderToAckUs;
@@ -200,6 +207,7 @@ export class StrategyProcess implements Component {
       unknown_book_refusals: engine.ordersRefusedUnknownBook,
       not_connected_refusals: engine.ordersRefusedNotConnected + engine.cancelsRefusedNotConnected,
       stale_book_reads: engine.staleBookReads,
+      unknown_book_reads: engine.unknownBookReads,
       strategy_errors: engine.strategyErrors,
       bad_messages: this.#counters.badMessages,
       unexpected_messages: this.#counters.unexpectedMessages,
@@ -224,6 +232,11 @@ export class StrategyProcess implements Component {
       if (pnl === pnl) unrealized += pnl;
     }
     counters['unrealized_pnl'] = unrealized;
+    // a strategy's own counters (the seed's: signals, cooldowns, ...), if it keeps any
+    const own = (this.engine.strategy as { counters?: unknown }).counters;
+    if (typeof own === 'object' && own !== null) {
+      for (const [key, value] of Object.entries(own)) if (typeof value === 'number') counters[`strategy.${key}`] = value;
+    }
     return counters;
   }
 

@@ -1,0 +1,201 @@
+/**
+ * The ends of a real `trading strategy` process, for its tests: a gateway that sends the
+ * ticks and news the test asks for (binary), an order manager that records every order
+ * and answers it with a FILLED report (or stays silent), and a spawned strategy whose
+ * readiness and counters arrive over the runtime's IPC channel.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { createL2Book, copyL2Book, type L2Book } from '../../src/core/book.js';
+import type { Counters, ComponentReport } from '../../src/core/runtime.js';
+import { FrameServer } from '../../src/net/frame-server.js';
+import type { FrameServerClient } from '../../src/net/frame-server-client.js';
+import { MessageDecoder, MessageEncoder } from '../../src/protocol/codec.js';
+import type { Message, Order } from '../../src/protocol/messages.js';
+import { ExecutionStatus, MessageType } from '../../src/protocol/messages.js';
+import { createMarketData } from '../../src/protocol/reusable-messages.js';
+import { CLI_PATH, spawnTracked } from '../helpers/resources.js';
+import { newsOf, reportFor } from './fixtures.js';
+
+/** Resolves when `check()` is true, re-checked on every `poke()`; rejects after timeoutMs. */
+class Waiters {
+  readonly #waiters = new Set<() => void>();
+
+  wait(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+    if (check()) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#waiters.delete(poll);
+        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`));
+      }, timeoutMs);
+      const poll = (): void => {
+        if (!check()) return;
+        clearTimeout(timer);
+        this.#waiters.delete(poll);
+        resolve();
+      };
+      this.#waiters.add(poll);
+    });
+  }
+
+  poke(): void {
+    for (const waiter of [...this.#waiters]) waiter();
+  }
+}
+
+/** Counts HELLOs; subclasses handle the rest. */
+abstract class FakeServer {
+  hellos = 0;
+  binaryHellos = 0;
+  port = 0;
+  protected readonly waiters = new Waiters();
+  protected readonly decoder = new MessageDecoder();
+  protected readonly encoder = new MessageEncoder({ mode: 'binary' });
+  #server: FrameServer | undefined;
+
+  async listen(port = 0): Promise<number> {
+    this.#server = new FrameServer({
+      onFrame: (client, buffer, offset, length) => {
+        const message = this.decoder.decode(buffer, offset, length);
+        if (message.type === MessageType.HELLO) {
+          this.hellos++;
+          if (message.binary) this.binaryHellos++;
+        } else {
+          this.onMessage(client, message);
+        }
+        this.waiters.poke();
+      },
+    });
+    this.port = (await this.#server.listen(port)).port;
+    return this.port;
+  }
+
+  waitForHellos(count: number): Promise<void> {
+    return this.waiters.wait(() => this.hellos >= count, `${count} hello(s)`);
+  }
+
+  get clients(): ReadonlySet<FrameServerClient> {
+    return this.#server?.clients ?? new Set();
+  }
+
+  protected sendToAll(message: Message): void {
+    const bytes = this.encoder.encode(message);
+    const frame = this.encoder.buffer.subarray(0, bytes);
+    for (const client of this.clients) client.send(frame);
+  }
+
+  async close(): Promise<void> {
+    await this.#server?.close();
+  }
+
+  protected abstract onMessage(client: FrameServerClient, message: Message): void;
+}
+
+export class FakeGateway extends FakeServer {
+  readonly #tick = createMarketData();
+
+  /** A tick of `symbol` carrying `book` and the gateway stamp `sentNs`. */
+  sendTick(symbol: string, book: L2Book, sentNs: number): void {
+    copyL2Book(book, this.#tick);
+    this.#tick.symbol = symbol;
+    this.#tick.sentNs = sentNs;
+    this.sendToAll(this.#tick);
+  }
+
+  sendNews(symbol: string, score: number): void {
+    this.sendToAll(newsOf(symbol, score));
+  }
+
+  protected onMessage(): void {
+    // the strategy sends only hello and heartbeats
+  }
+}
+
+export interface ReceivedOrder {
+  order: Order;
+  answered: boolean;
+}
+
+export class FakeOrderManager extends FakeServer {
+  readonly orders: ReceivedOrder[] = [];
+  /** Answer each order with a FILLED report (false: stay silent, the order stays open). */
+  answer = true;
+
+  waitForOrders(count: number, timeoutMs = 10_000): Promise<void> {
+    return this.waiters.wait(() => this.orders.length >= count, `${count} order(s), have ${this.orders.length}`, timeoutMs);
+  }
+
+  protected onMessage(client: FrameServerClient, message: Message): void {
+    if (message.type !== MessageType.ORDER) return;
+    this.orders.push({ order: message, answered: this.answer });
+    if (!this.answer) return;
+    const report = reportFor(message, ExecutionStatus.FILLED, {
+      lastQuantity: message.quantity,
+      lastPrice: message.price,
+      filled: message.quantity,
+      averagePrice: message.price,
+    });
+    const bytes = this.encoder.encode(report);
+    client.send(this.encoder.buffer.subarray(0, bytes));
+  }
+}
+
+/** A `trading strategy` child with its IPC reports (ready, counters) collected. */
+export class StrategyChild {
+  readonly child: ChildProcess;
+  ready: Record<string, unknown> | undefined;
+  counters: Counters = {};
+  countersReports = 0;
+  output = '';
+  readonly #waiters = new Waiters();
+
+  constructor(args: readonly string[]) {
+    this.child = spawnTracked(process.execPath, [CLI_PATH, 'strategy', ...args], {
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      env: { ...process.env, TRADING_LOG_LEVEL: 'info' },
+    });
+    this.child.on('message', (message: ComponentReport) => {
+      if (message.kind === 'ready') this.ready = message.details;
+      if (message.kind === 'counters') {
+        this.counters = message.counters;
+        this.countersReports++;
+      }
+      this.#waiters.poke();
+    });
+    const collect = (chunk: Buffer): void => {
+      this.output += chunk.toString('utf8');
+      this.#waiters.poke();
+    };
+    this.child.stdout?.on('data', collect);
+    this.child.stderr?.on('data', collect);
+    this.child.once('exit', () => this.#waiters.poke());
+  }
+
+  waitReady(timeoutMs = 10_000): Promise<void> {
+    return this.#waiters.wait(() => this.ready !== undefined, `ready (output so far:\n${this.output})`, timeoutMs);
+  }
+
+  waitForOutput(pattern: RegExp, timeoutMs = 10_000): Promise<void> {
+    return this.#waiters.wait(() => pattern.test(this.output), `output ${pattern}`, timeoutMs);
+  }
+
+  /** Wait for a counters report (one a second) that satisfies `check`. */
+  waitForCounters(check: (counters: Counters) => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+    return this.#waiters.wait(() => check(this.counters), `counters: ${what}`, timeoutMs);
+  }
+}
+
+/** A 5-level book around `mid` (decimal), half-spread 0.01, given sizes per level. */
+export function bookAround(mid: number, timestamp: number, bidSize = 100, askSize = 100): L2Book {
+  const book = createL2Book();
+  const unit = 10_000;
+  for (let i = 0; i < 5; i++) {
+    book.bidPrices[i] = Math.round(mid * unit) - 100 - i * 100;
+    book.bidSizes[i] = bidSize;
+    book.askPrices[i] = Math.round(mid * unit) + 100 + i * 100;
+    book.askSizes[i] = askSize;
+  }
+  book.bidCount = 5;
+  book.askCount = 5;
+  book.timestamp = timestamp;
+  return book;
+}

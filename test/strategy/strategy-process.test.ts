@@ -1,0 +1,232 @@
+/**
+ * `trading strategy` as a real process between a fake gateway, a fake order manager and a
+ * real shared-memory book: it trades what the seed rule says, carries the gateway's tick
+ * stamp, never trades on a stale book, follows a recreated segment, survives the order
+ * manager going away, and stops cleanly.
+ */
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { monotonicNs } from '../../src/core/clock.js';
+import { OrderType, Side, TimeInForce } from '../../src/protocol/messages.js';
+import { BookWriter } from '../../src/shm/book-writer.js';
+import { cleanupAll, spawnCli, uniqueShmName, waitForExit } from '../helpers/resources.js';
+import { FakeGateway, FakeOrderManager, StrategyChild, bookAround } from './process-fakes.js';
+
+after(cleanupAll);
+
+const T = 1_700_000_000;
+
+/** A writer for `symbols` that beats every 50 ms and says the feed is up. */
+function liveWriter(name: string, symbols: string[]): { writer: BookWriter; stop: () => void } {
+  const writer = BookWriter.create({ name, symbols });
+  writer.setFeedConnected(true);
+  writer.heartbeat();
+  const timer = setInterval(() => writer.heartbeat(), 50);
+  return {
+    writer,
+    stop: () => {
+      clearInterval(timer);
+      if (!writer.closed) writer.close();
+    },
+  };
+}
+
+test('seed strategy: trades the rule with the tick stamp, refuses a stale book, follows a new segment and a restarted order manager', async () => {
+  const gateway = new FakeGateway();
+  let orderManager = new FakeOrderManager();
+  await gateway.listen();
+  const omPort = await orderManager.listen();
+  const shm = uniqueShmName('strategy-process');
+  // started before the segment exists: the orderbook may come up later
+  const strategy = new StrategyChild([
+    '--gateway', `127.0.0.1:${gateway.port}`,
+    '--order-manager', `127.0.0.1:${omPort}`,
+    '--shm', shm,
+    '--cooldown-ms', '0',
+    '--counters-interval-ms', '20',
+    '--gateway-timeout-ms', '0',
+  ]);
+  const writers: { stop: () => void }[] = [];
+  try {
+    await strategy.waitReady();
+    assert.equal(strategy.ready?.['gatewayConnected'], true);
+    assert.equal(strategy.ready?.['orderManagerConnected'], true);
+    assert.equal(strategy.ready?.['bookAttached'], false);
+    await gateway.waitForHellos(1);
+    await orderManager.waitForHellos(1);
+    assert.equal(gateway.binaryHellos, 1, 'binary hello to the gateway');
+    assert.equal(orderManager.binaryHellos, 1, 'binary hello to the order manager');
+
+    let book = liveWriter(shm, ['AAPL', 'MSFT']);
+    writers.push(book);
+    await strategy.waitForOutput(/book segment attached/);
+    const aapl = book.writer.indexOf('AAPL');
+    // The strategy reads the book when the tick arrives: write the next book only once it
+    // has handled the previous tick (its counters say so), as an orderbook a tick ahead.
+    let ticksSent = 0;
+    const tick = async (mid: number, at: number, sentNs: number): Promise<void> => {
+      const snapshot = bookAround(mid, at);
+      book.writer.write(aapl, snapshot);
+      gateway.sendTick('AAPL', snapshot, sentNs);
+      const expected = ++ticksSent;
+      await strategy.waitForCounters((c) => (c['ticks'] ?? 0) >= expected, `${expected} ticks handled`);
+    };
+
+    // news first: EMA 0.3 then 0.51, beyond the 0.2 threshold
+    gateway.sendNews('AAPL', 1);
+    gateway.sendNews('AAPL', 1);
+    await tick(100, T, 1001); // window filling
+    await tick(100, T + 10.5, 1002); // flat over 10 s: no signal
+    await tick(100.1, T + 11, 1003); // +0.1 % over 10 s with positive news: BUY at the ask
+    await orderManager.waitForOrders(1);
+    const first = orderManager.orders[0]?.order;
+    assert.ok(first !== undefined);
+    assert.equal(first.symbol, 'AAPL');
+    assert.equal(first.side, Side.BUY);
+    assert.equal(first.orderType, OrderType.LIMIT);
+    assert.equal(first.timeInForce, TimeInForce.IOC);
+    assert.equal(first.price, 1_001_100, 'the best ask of the shared book');
+    assert.equal(first.quantity, 100);
+    assert.equal(first.tickSentNs, 1003, "the gateway's stamp of the tick that caused it");
+    assert.ok(first.orderSentNs > 0 && first.orderSentNs <= monotonicNs());
+
+    // the writer goes away: the same rising book is now stale and must not be traded
+    book.stop();
+    gateway.sendTick('AAPL', bookAround(100.1, T + 11.2), 2001);
+    ticksSent++;
+    await strategy.waitForCounters((c) => (c['stale_book_reads'] ?? 0) >= 1, 'a stale book read');
+    // a restarted orderbook recreates the segment: the strategy adopts it and trades again
+    book.writer.unlink();
+    book = liveWriter(shm, ['AAPL', 'MSFT']);
+    writers.push(book);
+    await strategy.waitForOutput(/book segment replaced/);
+    await tick(100.12, T + 12, 3001);
+    await orderManager.waitForOrders(2);
+    assert.deepEqual(
+      orderManager.orders.map((o) => o.order.tickSentNs),
+      [1003, 3001],
+      'no order from the tick seen on a stale book',
+    );
+
+    // an order the order manager never answers, then the order manager goes away
+    orderManager.answer = false;
+    await tick(100.14, T + 12.5, 4001);
+    await orderManager.waitForOrders(3);
+    await orderManager.close();
+    await strategy.waitForCounters((c) => c['order_manager_connected'] === 0 && (c['orders_abandoned'] ?? 0) === 1, 'the order manager lost, its open order abandoned');
+    await tick(100.16, T + 12.7, 4501); // nowhere to send it: refused, counted
+    await strategy.waitForCounters((c) => (c['not_connected_refusals'] ?? 0) >= 1, 'an order refused while disconnected');
+
+    // the order manager comes back on its port: the strategy reconnects and resumes
+    orderManager = new FakeOrderManager();
+    await orderManager.listen(omPort);
+    await orderManager.waitForHellos(1);
+    await tick(100.18, T + 13, 5001);
+    await orderManager.waitForOrders(1);
+    assert.equal(orderManager.orders[0]?.order.tickSentNs, 5001);
+
+    strategy.child.kill('SIGTERM');
+    assert.equal(await waitForExit(strategy.child), 0, `clean exit; output:\n${strategy.output}`);
+    await strategy.waitForCounters((c) => c['ticks'] === 8, 'the final counters');
+    const final = strategy.counters;
+    assert.equal(final['news'], 2);
+    assert.equal(final['orders_sent'], 4);
+    assert.equal(final['fills'], 3, 'three answered orders');
+    assert.equal(final['position.AAPL'], 300);
+    assert.equal(final['orders_abandoned'], 1);
+    assert.equal(final['open_orders'], 0);
+    assert.ok((final['order_to_ack_count'] ?? 0) === 3 && (final['order_to_ack_p50_us'] ?? 0) > 0, JSON.stringify(final));
+    assert.ok((final['order_to_ack_p99_us'] ?? 0) >= (final['order_to_ack_p50_us'] ?? 0));
+    assert.equal(final['bad_messages'], 0);
+    assert.match(strategy.output, /INFO {2}strategy {5}stopped/);
+  } catch (err) {
+    console.error(JSON.stringify(strategy.counters), strategy.output);
+    throw err;
+  } finally {
+    for (const writer of writers) writer.stop();
+    await gateway.close();
+    await orderManager.close();
+  }
+});
+
+test('the imbalance strategy is selected by --strategy imbalance and joins the bid with a DAY order', async () => {
+  const gateway = new FakeGateway();
+  const orderManager = new FakeOrderManager();
+  await gateway.listen();
+  await orderManager.listen();
+  const shm = uniqueShmName('strategy-imbalance');
+  const book = liveWriter(shm, ['MSFT']);
+  const strategy = new StrategyChild([
+    '--gateway', `127.0.0.1:${gateway.port}`,
+    '--order-manager', `127.0.0.1:${orderManager.port}`,
+    '--shm', shm,
+    '--strategy', 'imbalance',
+    '--imbalance-quantity', '7',
+  ]);
+  try {
+    await strategy.waitReady();
+    assert.equal(strategy.ready?.['strategy'], 'imbalance');
+    assert.equal(strategy.ready?.['bookAttached'], true);
+    await gateway.waitForHellos(1);
+    await orderManager.waitForHellos(1);
+    const pressed = bookAround(250, T, 500, 100); // imbalance (1500 − 300) / 1800 = 0.67 > 0.5
+    book.writer.write(0, pressed);
+    gateway.sendTick('MSFT', pressed, 77);
+    await orderManager.waitForOrders(1);
+    const order = orderManager.orders[0]?.order;
+    assert.equal(order?.side, Side.BUY);
+    assert.equal(order?.timeInForce, TimeInForce.DAY);
+    assert.equal(order?.price, 2_499_900, 'joins the best bid');
+    assert.equal(order?.quantity, 7);
+    assert.equal(order?.tickSentNs, 77);
+    strategy.child.kill('SIGTERM');
+    assert.equal(await waitForExit(strategy.child), 0);
+  } finally {
+    book.stop();
+    await gateway.close();
+    await orderManager.close();
+  }
+});
+
+test('ready after --connect-wait-ms without the order manager, which it reaches once it is up', async () => {
+  const gateway = new FakeGateway();
+  await gateway.listen();
+  const probe = new FakeOrderManager();
+  const omPort = await probe.listen();
+  await probe.close(); // a port with nobody on it (for now)
+  const strategy = new StrategyChild([
+    '--gateway', `127.0.0.1:${gateway.port}`,
+    '--order-manager', `127.0.0.1:${omPort}`,
+    '--shm', uniqueShmName('strategy-wait'),
+    '--connect-wait-ms', '300',
+  ]);
+  const orderManager = new FakeOrderManager();
+  try {
+    await strategy.waitReady();
+    assert.equal(strategy.ready?.['gatewayConnected'], true);
+    assert.equal(strategy.ready?.['orderManagerConnected'], false);
+    await orderManager.listen(omPort);
+    await orderManager.waitForHellos(1);
+    strategy.child.kill('SIGTERM');
+    assert.equal(await waitForExit(strategy.child), 0);
+  } finally {
+    await gateway.close();
+    await orderManager.close();
+  }
+});
+
+test('a bad flag exits 2 naming the field', async () => {
+  for (const [args, field] of [
+    [['--strategy', 'momentum'], /--strategy: must be one of seed, imbalance/],
+    [['--imbalance-threshold', '2'], /--imbalance-threshold: must be ≤/],
+    [['--lookback-ms=-5', '--order-manager', 'nowhere'], /--order-manager: "nowhere" is not HOST:PORT[\s\S]*--lookback-ms: must be ≥ 0/],
+    [['--order-quantity', '50', '--max-position', '10'], /maxPosition \(10\) must be ≥ orderQuantity \(50\)/],
+  ] as const) {
+    const child = spawnCli(['strategy', ...args]);
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    assert.equal(await waitForExit(child), 2, args.join(' '));
+    assert.match(stderr, field);
+    assert.match(stderr, /E_CONFIG_INVALID/);
+  }
+});
