@@ -1,0 +1,229 @@
+/**
+ * `trading gateway` as a real process: what a seed client, a binary client, a client that
+ * never reads and a client that sends garbage each get, and how it fails to start.
+ */
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { MessageDecoder, MessageEncoder } from '../../src/protocol/codec.js';
+import { MessageType, PROTOCOL_VERSION } from '../../src/protocol/messages.js';
+import { cleanupAll, spawnCli, waitForExit } from '../helpers/resources.js';
+import { Peer, rssBytes, startGateway, until } from './helpers.js';
+
+after(cleanupAll);
+
+const SYMBOLS = ['AAPL', 'GOOGL', 'MSFT', 'AMZN', 'TSLA'];
+
+function helloPayload(binary: boolean): Buffer {
+  const encoder = new MessageEncoder({ mode: 'binary' });
+  const bytes = encoder.encode({ type: MessageType.HELLO, protocolVersion: PROTOCOL_VERSION, clientName: 'test', binary });
+  return Buffer.from(encoder.buffer.subarray(4, bytes));
+}
+
+function isLevels(value: unknown): boolean {
+  if (!Array.isArray(value) || value.length < 5) return false;
+  return value.every((level) => Array.isArray(level) && level.length === 2 && level.every((n) => typeof n === 'number' && Number.isFinite(n)));
+}
+
+test('a seed client that sends nothing gets the seed JSON: every symbol, news, the seed fields and types', { timeout: 20_000 }, async () => {
+  const gateway = await startGateway(['--symbols', SYMBOLS.join(','), '--news-interval', '0.3']);
+  const marketData = new Map<string, Record<string, unknown>[]>();
+  const news: Record<string, unknown>[] = [];
+  let notJson = 0;
+  const peer = new Peer(gateway.port, (payload) => {
+    if (payload[0] !== 0x7b) {
+      notJson++;
+      return;
+    }
+    const message = JSON.parse(payload.toString('utf8')) as { type: number; data: Record<string, unknown> };
+    if (message.type === 1) {
+      const symbol = String(message.data['symbol']);
+      marketData.set(symbol, [...(marketData.get(symbol) ?? []), message.data]);
+    } else if (message.type === 2) {
+      news.push(message.data);
+    }
+  });
+  await until(() => SYMBOLS.every((s) => (marketData.get(s)?.length ?? 0) >= 3) && news.length >= 2, 'market data for every symbol and news', 10_000);
+  peer.destroy();
+  assert.equal(notJson, 0, 'a client that never said hello gets JSON only');
+  const nowS = Date.now() / 1000;
+  for (const symbol of SYMBOLS) {
+    for (const data of marketData.get(symbol) ?? []) {
+      assert.equal(typeof data['timestamp'], 'number');
+      assert.ok(Math.abs(Number(data['timestamp']) - nowS) < 60, 'timestamp is epoch seconds');
+      assert.ok(isLevels(data['bids']) && isLevels(data['asks']), `levels of ${symbol}: ${JSON.stringify(data)}`);
+      const bids = data['bids'] as number[][];
+      const asks = data['asks'] as number[][];
+      assert.ok(bids[0][0] < asks[0][0], 'best bid below best ask');
+      for (let i = 1; i < bids.length; i++) assert.ok(bids[i][0] < bids[i - 1][0], 'bids best first (descending)');
+      for (let i = 1; i < asks.length; i++) assert.ok(asks[i][0] > asks[i - 1][0], 'asks best first (ascending)');
+      assert.equal(typeof data['last_price'], 'number');
+      assert.equal(typeof data['volume'], 'number');
+      assert.equal(typeof data['sequence'], 'number');
+      assert.equal(typeof data['sent_ns'], 'number');
+    }
+  }
+  // the seed's timestamp is a float: over a few updates at least one has a fraction
+  assert.ok([...marketData.values()].flat().some((d) => !Number.isInteger(d['timestamp'])), 'float timestamps');
+  for (const item of news) {
+    assert.ok(SYMBOLS.includes(String(item['symbol'])));
+    assert.equal(typeof item['timestamp'], 'number');
+    assert.ok(['positive', 'negative', 'neutral'].includes(String(item['sentiment'])), `sentiment ${String(item['sentiment'])}`);
+    assert.ok(typeof item['score'] === 'number' && item['score'] >= -1 && item['score'] <= 1);
+    assert.ok(typeof item['headline'] === 'string' && item['headline'].length > 0);
+  }
+  gateway.child.kill('SIGTERM');
+  assert.equal(await waitForExit(gateway.child), 0, gateway.output());
+});
+
+test('a binary HELLO switches the stream to binary, with no sequence gaps', { timeout: 20_000 }, async () => {
+  const gateway = await startGateway(['--rate', '200', '--symbols', 'AAPL,MSFT']);
+  const decoder = new MessageDecoder();
+  const sequences: number[] = [];
+  const kinds: string[] = [];
+  let sawBinary = false;
+  let stampsOk = true;
+  const peer = new Peer(gateway.port, (payload) => {
+    const message = decoder.decode(payload, 0, payload.length);
+    kinds.push(decoder.lastKind);
+    if (decoder.lastKind === 'binary') sawBinary = true;
+    if (!sawBinary) return;
+    if (decoder.lastKind !== 'binary') stampsOk = false;
+    if (message.type === MessageType.MARKET_DATA || message.type === MessageType.NEWS_SENTIMENT) {
+      sequences.push(message.sequence);
+      if (!(message.sentNs > 0)) stampsOk = false;
+    }
+  });
+  await until(() => kinds.length >= 1, 'the first frame', 5_000);
+  peer.sendPayload(helloPayload(true));
+  await until(() => sequences.length >= 1_000, 'a thousand binary messages', 10_000);
+  peer.destroy();
+  assert.ok(stampsOk, 'after the first binary frame, every frame is binary and stamped');
+  for (let i = 1; i < sequences.length; i++) assert.equal(sequences[i], sequences[i - 1] + 1, `gap after sequence ${sequences[i - 1]}`);
+  assert.equal(kinds[0], 'json', 'the stream starts in JSON');
+  gateway.child.kill('SIGTERM');
+  assert.equal(await waitForExit(gateway.child), 0);
+});
+
+test('a client that never reads: the gateway memory stays bounded and another client keeps its rate', { timeout: 40_000 }, async () => {
+  const gateway = await startGateway(['--rate', 'max', '--max-backlog-bytes', String(1024 * 1024)]);
+  const decoder = new MessageDecoder();
+  let received = 0;
+  const fast = new Peer(gateway.port, (payload) => {
+    if (decoder.decode(payload, 0, payload.length).type === MessageType.MARKET_DATA) received++;
+  });
+  await fast.connected;
+  fast.sendPayload(helloPayload(true));
+  const rateOver = async (ms: number): Promise<number> => {
+    const from = received;
+    const started = performance.now();
+    await sleep(ms);
+    return ((received - from) * 1000) / (performance.now() - started);
+  };
+  await sleep(500);
+  const alone = await rateOver(1_500);
+  const rssBefore = rssBytes(gateway.pid);
+
+  // connects, says nothing, reads nothing: its socket and our queue to it fill up
+  const stalled = new Peer(gateway.port);
+  await stalled.connected;
+  stalled.socket.pause();
+  await sleep(1_500);
+  const rssStalled = rssBytes(gateway.pid);
+  const withStalled = await rateOver(2_000);
+  const rssAfter = rssBytes(gateway.pid);
+  await until(() => (gateway.counters()['slow_consumer_events'] ?? 0) >= 1, 'a slow-consumer event in the counters', 5_000);
+  const counters = gateway.counters();
+  stalled.destroy();
+  fast.destroy();
+  gateway.child.kill('SIGTERM');
+  assert.equal(await waitForExit(gateway.child), 0);
+
+  const mib = (bytes: number): string => (bytes / 1048576).toFixed(1);
+  const summary = `rate alone ${alone.toFixed(0)}/s, with a stalled client ${withStalled.toFixed(0)}/s; rss ${mib(rssBefore)} → ${mib(rssStalled)} → ${mib(rssAfter)} MiB; counters ${JSON.stringify(counters)}`;
+  process.stdout.write(`# ${summary}\n`);
+  assert.ok(alone > 5_000, `max rate streams fast: ${summary}`);
+  assert.ok(withStalled > alone * 0.5, `the stalled client does not slow the other: ${summary}`);
+  // conflation bounds the stalled client at 3 × 1 MiB; allow for GC slack, not for growth
+  assert.ok(rssAfter - rssBefore < 48 * 1048576, `memory bounded: ${summary}`);
+  assert.ok(rssAfter - rssStalled < 16 * 1048576, `no growth while stalled: ${summary}`);
+  assert.ok((counters['frames_conflated'] ?? 0) > 0, 'the stalled client is conflated');
+  assert.ok((counters['market_data_per_s'] ?? 0) > 0);
+  assert.match(gateway.output(), /slow consumer: conflating/);
+});
+
+test('garbage and oversized frames close only the client that sent them', { timeout: 20_000 }, async () => {
+  const gateway = await startGateway(['--rate', '50']);
+  let good = 0;
+  const bystander = new Peer(gateway.port, () => good++);
+  await bystander.connected;
+
+  const errors: string[] = [];
+  const collect = (payload: Buffer): void => {
+    if (payload[0] === 0x7b && payload.includes('"type":11')) errors.push(payload.toString('utf8'));
+  };
+  const http = new Peer(gateway.port, collect);
+  await http.connected;
+  http.socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n'); // 'GET ' as a length: far too large
+  const oversized = new Peer(gateway.port, collect);
+  await oversized.connected;
+  const header = Buffer.alloc(4);
+  header.writeUInt32BE(10 * 1024 * 1024);
+  oversized.socket.write(header);
+  const unknownKind = new Peer(gateway.port, collect);
+  await unknownKind.connected;
+  unknownKind.sendPayload(Buffer.from([0xff, 0xfe, 0x00, 0x01]));
+  const badJson = new Peer(gateway.port, collect);
+  await badJson.connected;
+  badJson.sendPayload(Buffer.from('{"type": 9, "data": '));
+
+  await Promise.all([http.closed, oversized.closed, unknownKind.closed, badJson.closed]);
+  assert.equal(errors.length, 4, `each got an error frame: ${errors.join(' | ')}`);
+  assert.ok(errors.some((e) => e.includes('E_FRAME_TOO_LARGE')));
+  assert.ok(errors.some((e) => e.includes('E_PAYLOAD_UNKNOWN_KIND')));
+  const before = good;
+  await until(() => good >= before + 20, 'the bystander keeps receiving', 5_000);
+  assert.equal(bystander.socket.destroyed, false);
+  bystander.destroy();
+  gateway.child.kill('SIGTERM');
+  assert.equal(await waitForExit(gateway.child), 0);
+  assert.match(gateway.output(), /bad frame: closing client/);
+});
+
+test('a port in use is one line with E_PORT_IN_USE and exit 1', { timeout: 15_000 }, async () => {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  assert.ok(address !== null && typeof address === 'object');
+  try {
+    const child = spawnCli(['gateway', '--port', String(address.port)]);
+    let output = '';
+    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    assert.equal(await waitForExit(child), 1);
+    const lines = output.trim().split('\n');
+    assert.equal(lines.length, 1, output);
+    assert.match(lines[0] ?? '', /E_PORT_IN_USE/);
+  } finally {
+    server.close();
+  }
+});
+
+test('bad flags exit 2 naming each bad field', { timeout: 15_000 }, async () => {
+  const run = async (args: string[]): Promise<{ code: number | string; output: string }> => {
+    const child = spawnCli(args);
+    let output = '';
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    return { code: await waitForExit(child), output };
+  };
+  const gateway = await run(['gateway', '--rate', 'fast', '--port', '70000', '--slow-consumer', 'drop', '--symbols', 'aapl']);
+  assert.equal(gateway.code, 2);
+  for (const field of ['--rate', '--port', '--slow-consumer', '--symbols']) assert.match(gateway.output, new RegExp(field), gateway.output);
+  const zeroRate = await run(['gateway', '--rate', '0']);
+  assert.equal(zeroRate.code, 2);
+  assert.match(zeroRate.output, /--rate: must be > 0/);
+  const unknown = await run(['gateway', '--bogus']);
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.output, /--bogus/);
+});
