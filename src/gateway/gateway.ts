@@ -26,7 +26,7 @@
  *   client that is not conflating has a backlog above a high-water mark, or when no client
  *   is connected. Market time then follows the wall clock, spread over the rounds sent.
  */
-import { epochSeconds, monotonicMs, monotonicNs } from '../core/clock.js';
+import { monotonicMs, monotonicNs } from '../core/clock.js';
 import { ErrorCode, TradingError, describeError, isTradingError } from '../core/errors.js';
 import type { LogFields, Logger } from '../core/log.js';
 import type { Component, Counters } from '../core/runtime.js';
@@ -299,7 +299,7 @@ export class Gateway implements Component {
     const model = this.#model;
     const message = this.#marketData;
     const sentNs = monotonicNs();
-    const timestamp = epochSeconds();
+    const timestamp = wallSeconds();
     for (let index = 0; index < this.#symbolCount; index++) {
       model.step(index, dtSeconds, message);
       message.timestamp = timestamp;
@@ -315,7 +315,7 @@ export class Gateway implements Component {
     if (pacer === undefined || pacer.due(nowMs).rounds === 0) return;
     const news = this.#news;
     this.#model.nextNews(news);
-    news.timestamp = epochSeconds();
+    news.timestamp = wallSeconds();
     news.sequence = ++this.#sequence;
     news.sentNs = monotonicNs();
     this.#publish(news, NEWS_KEY, true);
@@ -384,7 +384,7 @@ export class Gateway implements Component {
 
   #heartbeatPayload(mode: PayloadMode): Uint8Array {
     const encoder = mode === 'binary' ? this.#binary.encoder : this.#json.encoder;
-    const bytes = encoder.encode({ type: MessageType.HEARTBEAT, timestamp: epochSeconds(), sentNs: monotonicNs() });
+    const bytes = encoder.encode({ type: MessageType.HEARTBEAT, timestamp: wallSeconds(), sentNs: monotonicNs() });
     // a copy: the encoder's buffer is reused by the next market message
     return Buffer.from(encoder.buffer.subarray(4, bytes));
   }
@@ -396,6 +396,15 @@ function wantsFrame(clients: readonly FrameServerClient<ClientState>[], toConfla
   if (toConflating) return true;
   for (let index = 0; index < clients.length; index++) if (!clients[index].conflating) return true;
   return false;
+}
+
+/**
+ * Epoch seconds with sub-millisecond digits, like the seed's time.time(): Date.now() / 1000
+ * is a whole number once in a thousand calls, and JSON then shows an integer where the seed
+ * always sent a float.
+ */
+function wallSeconds(): number {
+  return (performance.timeOrigin + performance.now()) / 1000;
 }
 
 function canTakeMore(clients: readonly FrameServerClient<ClientState>[], highWaterBytes: number): boolean {

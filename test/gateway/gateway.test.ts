@@ -4,6 +4,7 @@
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MessageDecoder, MessageEncoder } from '../../src/protocol/codec.js';
@@ -75,6 +76,45 @@ test('a seed client that sends nothing gets the seed JSON: every symbol, news, t
   }
   gateway.child.kill('SIGTERM');
   assert.equal(await waitForExit(gateway.child), 0, gateway.output());
+});
+
+/** The seed's client loop, verbatim in spirit: struct.unpack('>I'), recv, json.loads, dispatch on type. */
+const SEED_CLIENT = `
+import json, socket, struct, sys
+sock = socket.create_connection(('127.0.0.1', int(sys.argv[1])))
+def recv_exact(n):
+    data = b''
+    while len(data) < n:
+        chunk = sock.recv(n - len(data))
+        if not chunk: raise SystemExit('closed')
+        data += chunk
+    return data
+seen, news, floats = set(), 0, 0
+while len(seen) < 5 or news < 1:
+    (length,) = struct.unpack('>I', recv_exact(4))
+    message = json.loads(recv_exact(length).decode('utf-8'))
+    data = message['data']
+    if message['type'] == 1:
+        assert isinstance(data['timestamp'], (int, float)) and isinstance(data['last_price'], (int, float))
+        floats += isinstance(data['timestamp'], float)
+        best_bid, best_ask = data['bids'][0][0], data['asks'][0][0]
+        assert best_bid < best_ask and len(data['bids']) >= 5
+        seen.add(data['symbol'])
+    elif message['type'] == 2:
+        assert data['sentiment'] in ('positive', 'negative', 'neutral') and -1 <= data['score'] <= 1
+        news += 1
+assert floats > 0
+print('ok', sorted(seen), news)
+`;
+
+test('a python client written like the seed reads the stream unchanged', { timeout: 20_000 }, async () => {
+  const gateway = await startGateway(['--news-interval', '0.2']);
+  const result = spawnSync('python3', ['-c', SEED_CLIENT, String(gateway.port)], { timeout: 15_000 });
+  gateway.child.kill('SIGTERM');
+  await waitForExit(gateway.child);
+  assert.equal(result.error, undefined, `python3 could not run: ${String(result.error)}`);
+  assert.equal(result.status, 0, result.stderr.toString());
+  assert.match(result.stdout.toString(), /^ok \['AAPL', 'AMZN', 'GOOGL', 'MSFT', 'TSLA'\]/);
 });
 
 test('a binary HELLO switches the stream to binary, with no sequence gaps', { timeout: 20_000 }, async () => {
