@@ -17,7 +17,7 @@ import { JsonDecoder, JsonEncoder, jsonPayloadLength } from './json-codec.js';
 import { MessageType } from './messages.js';
 import type { Heartbeat, MarketData, Message } from './messages.js';
 import { createHeartbeat, createMarketData } from './reusable-messages.js';
-import type { SymbolInterner } from './symbol-interner.js';
+import { SymbolInterner } from './symbol-interner.js';
 
 export type PayloadKind = 'json' | 'binary';
 
@@ -42,7 +42,7 @@ export interface MessageDecoderOptions {
   marketData?: MarketData;
   /** Where HEARTBEAT of either kind is decoded. */
   heartbeat?: Heartbeat;
-  /** Symbol cache for binary payloads (share one across connections if you like). */
+  /** Symbol cache for decoded MARKET_DATA of both kinds (share one across connections if you like). */
   interner?: SymbolInterner;
 }
 
@@ -62,9 +62,9 @@ export class MessageDecoder {
   constructor(options: MessageDecoderOptions = {}) {
     this.marketData = options.marketData ?? createMarketData();
     this.heartbeat = options.heartbeat ?? createHeartbeat();
-    const targets = { marketData: this.marketData, heartbeat: this.heartbeat };
+    const targets = { marketData: this.marketData, heartbeat: this.heartbeat, interner: options.interner ?? new SymbolInterner() };
     this.#json = new JsonDecoder(targets);
-    this.#binary = new BinaryDecoder(options.interner === undefined ? targets : { ...targets, interner: options.interner });
+    this.#binary = new BinaryDecoder(targets);
   }
 
   /** Kind of the last payload decoded (or attempted). */

@@ -24,7 +24,8 @@
  * ORDERBOOK_UPDATE (6) have no schema in the seed and decode as OpaqueMessage.
  *
  * Encoding builds the text by hand (MARKET_DATA is the hot one); decoding is JSON.parse
- * followed by validation. Errors: text that is not JSON, or JSON that is not an object →
+ * followed by validation, except for MARKET_DATA in its usual shape, which a dedicated
+ * parser decodes to the same result (json-fast-path.ts). Errors: text that is not JSON, or JSON that is not an object →
  * E_PAYLOAD_MALFORMED; a missing or mistyped field → E_MESSAGE_INVALID naming it; a type
  * number we do not know → E_MESSAGE_UNKNOWN_TYPE.
  */
@@ -58,7 +59,9 @@ import type {
   Side,
   Shutdown,
 } from './messages.js';
+import { MarketDataFastPath } from './json-fast-path.js';
 import { createHeartbeat, createMarketData } from './reusable-messages.js';
+import { SymbolInterner } from './symbol-interner.js';
 import {
   MAX_ID_LENGTH,
   MAX_PRICE_UNITS,
@@ -498,23 +501,32 @@ export interface JsonDecoderOptions {
   marketData?: MarketData;
   /** Where HEARTBEAT is decoded (default: a new one). */
   heartbeat?: Heartbeat;
+  /** Symbol cache for MARKET_DATA's fast path (default: a new one). */
+  interner?: SymbolInterner;
 }
 
 export class JsonDecoder {
   readonly marketData: MarketData;
   readonly heartbeat: Heartbeat;
+  readonly #fastPath: MarketDataFastPath;
 
   constructor(options: JsonDecoderOptions = {}) {
     this.marketData = options.marketData ?? createMarketData();
     this.heartbeat = options.heartbeat ?? createHeartbeat();
+    this.#fastPath = new MarketDataFastPath(options.interner ?? new SymbolInterner());
   }
 
   /**
    * Decode the JSON payload buffer[offset, offset + length) (invalid UTF-8 becomes U+FFFD).
    * MARKET_DATA and HEARTBEAT come back as this decoder's reusable objects, valid until
    * the next decode; after an error they hold unspecified contents.
+   *
+   * MARKET_DATA in its usual shape takes a fast path (json-fast-path.ts) that yields the
+   * same message without JSON.parse; everything else, and anything that path does not
+   * recognise, goes through JSON.parse and the validation below.
    */
   decode(buffer: Buffer, offset: number, length: number): Message {
+    if (this.#fastPath.decode(buffer, offset, length, this.marketData)) return this.marketData;
     let root: unknown;
     try {
       root = JSON.parse(buffer.toString('utf8', offset, offset + length));

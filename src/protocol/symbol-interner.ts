@@ -52,6 +52,42 @@ export class SymbolInterner {
     return this.#insert(home & mask, low, high, source, sourceOffset);
   }
 
+  /**
+   * The symbol spelled by the ASCII bytes source[start, start + length) (JSON text between
+   * the quotes), or undefined when they are not a valid symbol. Same table and keys as
+   * `intern`: the bytes, zero-padded to 8, as two little-endian uint32 words.
+   */
+  internAscii(source: Buffer, start: number, length: number): string | undefined {
+    if (length < 1 || length > MAX_SYMBOL_LENGTH) return undefined;
+    let low = 0;
+    let high = 0;
+    for (let i = 0; i < length; i++) {
+      const code = source[start + i];
+      if (!isSymbolCharCode(code)) return undefined;
+      if (i < 4) low |= code << (8 * i);
+      else high |= code << (8 * (i - 4));
+    }
+    low >>>= 0;
+    high >>>= 0;
+    const mask = this.#mask;
+    const home = Math.imul(low ^ Math.imul(high, 0x85ebca6b), 0x9e3779b1) >>> 0;
+    for (let probe = 0; probe < PROBE_LIMIT; probe++) {
+      const slot = (home + probe) & mask;
+      const name = this.#names[slot];
+      if (name === undefined) return this.#store(slot, low, high, source.toString('latin1', start, start + length));
+      if (this.#low[slot] === low && this.#high[slot] === high) return name;
+    }
+    return this.#store(home & mask, low, high, source.toString('latin1', start, start + length));
+  }
+
+  #store(slot: number, low: number, high: number, name: string): string {
+    this.#low[slot] = low;
+    this.#high[slot] = high;
+    this.#names[slot] = name;
+    this.#misses++;
+    return name;
+  }
+
   #insert(slot: number, low: number, high: number, source: Buffer, sourceOffset: number): string | undefined {
     let length = 0;
     while (length < MAX_SYMBOL_LENGTH && source[sourceOffset + length] !== 0) {
@@ -62,11 +98,6 @@ export class SymbolInterner {
     for (let i = length; i < MAX_SYMBOL_LENGTH; i++) {
       if (source[sourceOffset + i] !== 0) return undefined;
     }
-    const name = source.toString('latin1', sourceOffset, sourceOffset + length);
-    this.#low[slot] = low;
-    this.#high[slot] = high;
-    this.#names[slot] = name;
-    this.#misses++;
-    return name;
+    return this.#store(slot, low, high, source.toString('latin1', sourceOffset, sourceOffset + length));
   }
 }
