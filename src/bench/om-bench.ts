@@ -1,0 +1,436 @@
+/**
+ * Order manager benchmark: the figures behind "orders/s with risk, execution and durable
+ * log ≥ 100k" and "order-to-ack p50 ≤ 500 µs / p99 ≤ 2 ms".
+ *
+ * The order manager runs as a real process (`trading ordermanager`, forked with an IPC
+ * channel for its ready port and final counters) against a book this process writes into
+ * a unique shared-memory segment (one symbol, a deep book on both sides, heartbeats every
+ * 50 ms) and a trade log in a temporary directory. One TCP client (FrameClient, binary
+ * after a binary HELLO) sends LIMIT IOC orders of 1 share at the touch, alternating buy
+ * and sell, so that every order passes risk, executes (one fill), is appended to the
+ * trade log and made durable (group commit, fdatasync) before its FILLED report comes
+ * back.
+ *
+ * - Throughput: a window of WINDOW orders in flight (an order is sent when an earlier one
+ *   is done), counted at the client from final reports, over a fixed time after a warm-up.
+ * - Order-to-ack: at a moderate rate (one order per PACE_MS timer tick, each alone on the
+ *   wire), the time from the order's send stamp (orderSentNs, echoed in its report) to
+ *   its report back, in an HdrHistogram (µs).
+ *
+ * Everything made is removed afterwards: the process, the segment and the directory.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { closeSync, fdatasyncSync, mkdtempSync, openSync, readFileSync, rmSync, unlinkSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createL2Book } from '../core/book.js';
+import { monotonicNs } from '../core/clock.js';
+import { toPriceUnits } from '../core/fixed-point.js';
+import { LatencyRecorder } from '../core/latency.js';
+import { createLogger } from '../core/log.js';
+import type { ComponentReport, Counters } from '../core/runtime.js';
+import { FrameClient } from '../net/frame-client.js';
+import { MessageDecoder, MessageEncoder } from '../protocol/codec.js';
+import {
+  ExecutionStatus,
+  MessageType,
+  OrderType,
+  PROTOCOL_VERSION,
+  Side,
+  TimeInForce,
+  type ExecutionReport,
+  type Order,
+} from '../protocol/messages.js';
+import { BookWriter } from '../shm/book-writer.js';
+import type { BenchContext, BenchResult, Benchmark } from './types.js';
+
+const CLI_SCRIPT = fileURLToPath(new URL('../cli.js', import.meta.url));
+const SYMBOL = 'BENCH';
+const WINDOW = 4_096;
+const WARMUP_MS = 1_500;
+const MEASURE_MS = 5_000;
+const PACE_MS = 1;
+const LATENCY_WARMUP_ORDERS = 300;
+const LATENCY_ORDERS = 4_000;
+const TARGET_ORDERS_PER_S = 100_000;
+const TARGET_ACK_P50_US = 500;
+const TARGET_ACK_P99_US = 2_000;
+const READY_TIMEOUT_MS = 15_000;
+const EXIT_TIMEOUT_MS = 10_000;
+/** Linux's USER_HZ (utime/stime in /proc/PID/stat are in these ticks). */
+const CLOCK_TICKS_PER_S = 100;
+/** About the size of one fill line of the trade log. */
+const DISK_LINE_BYTES = 330;
+const DISK_SMALL_SYNCS = 300;
+const DISK_BATCH_LINES = 2_000;
+const DISK_BATCHES = 100;
+const BID_UNITS = toPriceUnits(99.99);
+const ASK_UNITS = toPriceUnits(100.01);
+
+export const omBenchmark: Benchmark = {
+  name: 'om',
+  description: 'order manager process: orders/s through risk, execution and the durable trade log; order-to-ack latency',
+  run: runOrderManagerBenchmark,
+};
+
+/** The client side: sends orders, counts final reports, times acks. */
+class OrderStream {
+  readonly #client: FrameClient;
+  readonly #encoder = new MessageEncoder({ mode: 'binary' });
+  readonly #decoder = new MessageDecoder();
+  readonly #order: Order = {
+    type: MessageType.ORDER,
+    orderId: '',
+    symbol: SYMBOL,
+    side: Side.BUY,
+    orderType: OrderType.LIMIT,
+    timeInForce: TimeInForce.IOC,
+    price: ASK_UNITS,
+    quantity: 1,
+    timestamp: 0,
+    tickSentNs: 0,
+    orderSentNs: 0,
+  };
+  readonly acks = new LatencyRecorder();
+  #next = 0;
+  sent = 0;
+  done = 0;
+  filled = 0;
+  rejected = 0;
+  otherReports = 0;
+  recordAcks = false;
+  #window = 0;
+  #refill: NodeJS.Immediate | undefined;
+
+  constructor(port: number) {
+    this.#client = new FrameClient({
+      port,
+      reconnect: false,
+      maxBacklogBytes: 16 * 1024 * 1024,
+      log: createLogger('bench.om'),
+      onFrame: (buffer, offset, length) => this.#onFrame(buffer, offset, length),
+      onConnect: () => this.#send({ type: MessageType.HELLO, protocolVersion: PROTOCOL_VERSION, clientName: 'bench', binary: true }),
+    });
+  }
+
+  connect(): Promise<void> {
+    return this.#client.connect();
+  }
+
+  get inFlight(): number {
+    return this.sent - this.done;
+  }
+
+  /** Keep `window` orders in flight (0 = stop sending). */
+  pipeline(window: number): void {
+    this.#window = window;
+    this.#fill();
+  }
+
+  /** One order, stamped now. */
+  sendOne(): void {
+    const order = this.#order;
+    const n = this.#next++;
+    order.orderId = `b${n}`;
+    const buy = (n & 1) === 0;
+    order.side = buy ? Side.BUY : Side.SELL;
+    order.price = buy ? ASK_UNITS : BID_UNITS;
+    order.orderSentNs = this.recordAcks ? monotonicNs() : 0;
+    this.#send(order);
+    this.sent++;
+  }
+
+  destroy(): void {
+    if (this.#refill !== undefined) clearImmediate(this.#refill);
+    this.#client.destroy();
+  }
+
+  #send(message: Order | { type: typeof MessageType.HELLO; protocolVersion: number; clientName: string; binary: boolean }): void {
+    const bytes = this.#encoder.encode(message);
+    const status = this.#client.sendPayload(this.#encoder.buffer, 4, bytes - 4);
+    if (status !== 'sent' && status !== 'queued') throw new Error(`order manager connection refused an order: ${status}`);
+  }
+
+  #fill = (): void => {
+    this.#refill = undefined;
+    const want = this.#window - this.inFlight;
+    for (let i = 0; i < want; i++) this.sendOne();
+  };
+
+  #onFrame(buffer: Buffer, offset: number, length: number): void {
+    const message = this.#decoder.decode(buffer, offset, length);
+    if (message.type !== MessageType.TRADE_EXECUTION) return;
+    const report: ExecutionReport = message;
+    const status = report.status;
+    if (status === ExecutionStatus.FILLED) this.filled++;
+    else if (status === ExecutionStatus.REJECTED) this.rejected++;
+    else if (status !== ExecutionStatus.CANCELED) {
+      this.otherReports++;
+      return;
+    }
+    this.done++;
+    if (this.recordAcks && report.orderSentNs > 0) this.acks.record((monotonicNs() - report.orderSentNs) / 1000);
+    if (this.#window > 0 && this.#refill === undefined) this.#refill = setImmediate(this.#fill);
+  }
+}
+
+async function runOrderManagerBenchmark(context: BenchContext): Promise<BenchResult> {
+  const warmupMs = Math.max(300, Math.round(WARMUP_MS * Math.min(1, context.scale)));
+  const measureMs = Math.max(500, Math.round(MEASURE_MS * context.scale));
+  const latencyOrders = Math.max(500, Math.round(LATENCY_ORDERS * context.scale));
+  const name = `/ipct-bench-om-${process.pid}-${Date.now().toString(36)}`;
+  const dir = mkdtempSync(join(tmpdir(), 'ipct-bench-om-'));
+  const writer = BookWriter.create({ name, symbols: [SYMBOL] });
+  const heartbeat = setInterval(() => writer.heartbeat(), 50);
+  let child: ChildProcess | undefined;
+  let stream: OrderStream | undefined;
+  try {
+    writeDeepBook(writer);
+    writer.setFeedConnected(true);
+    child = fork(
+      CLI_SCRIPT,
+      [
+        'ordermanager', '--port', '0', '--shm', name, '--trade-log', join(dir, 'trades.log'),
+        // one client at full speed: the rate limit is not what is measured here
+        '--orders-per-second', '100000000', '--order-burst', '100000000',
+      ],
+      { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], env: { ...process.env, TRADING_LOG_LEVEL: 'warn' } },
+    );
+    const finalCounters = watchCounters(child);
+    const port = await readyPort(child);
+    stream = new OrderStream(port);
+    await stream.connect();
+    context.log(`order manager pid ${child.pid} on port ${port}; ${WINDOW} orders in flight, warm-up ${warmupMs} ms, measuring ${measureMs} ms`);
+
+    // Throughput.
+    const pid = child.pid ?? 0;
+    stream.pipeline(WINDOW);
+    await delay(warmupMs);
+    const startDone = stream.done;
+    const startCpuMs = processCpuMs(pid);
+    const startNs = monotonicNs();
+    await delay(measureMs);
+    const seconds = (monotonicNs() - startNs) / 1e9;
+    const measuredOrders = stream.done - startDone;
+    const ordersPerSecond = measuredOrders / seconds;
+    const cpuUsPerOrder = ((processCpuMs(pid) - startCpuMs) * 1000) / measuredOrders;
+    stream.pipeline(0);
+    await until(() => stream?.inFlight === 0, 10_000, 'the window to drain');
+    context.log(`${Math.round(ordersPerSecond).toLocaleString('en-US')} orders/s, ${cpuUsPerOrder.toFixed(2)} µs of order manager CPU per order`);
+
+    // Order-to-ack at a moderate rate.
+    stream.recordAcks = true;
+    await paced(stream, LATENCY_WARMUP_ORDERS);
+    stream.acks.reset();
+    const pacedStartNs = monotonicNs();
+    await paced(stream, latencyOrders);
+    const pacedRate = latencyOrders / ((monotonicNs() - pacedStartNs) / 1e9);
+    const acks = stream.acks.summary();
+    context.log(`order-to-ack p50 ${acks.p50} µs, p99 ${acks.p99} µs over ${acks.count} orders at ${Math.round(pacedRate)}/s`);
+
+    const rejected = stream.rejected;
+    const filled = stream.filled;
+    stream.destroy();
+    stream = undefined;
+    child.send({ kind: 'shutdown' });
+    const counters = await finalCounters;
+    const exitCode = await exited(child);
+    if (exitCode !== 0) throw new Error(`the order manager exited with ${exitCode}`);
+    if (rejected > 0) throw new Error(`${rejected} orders were rejected: the benchmark must measure executions`);
+    const disk = measureDisk(dir, context.scale);
+    context.log(`disk here: one small append + fdatasync p50 ${disk.smallSyncP50Us} µs; ${disk.batchLines}-line batches ${disk.batchLinesPerS.toLocaleString('en-US')} lines/s`);
+    const commits = counters['trade_log_commits'] ?? 0;
+    const linesPerCommit = commits > 0 ? (counters['trade_log_lines'] ?? 0) / commits : 0;
+    return {
+      rows: [
+        {
+          metric: 'order manager: orders/s (risk, execution, durable log)',
+          value: `${Math.round(ordersPerSecond).toLocaleString('en-US')} orders/s`,
+          target: `≥ ${TARGET_ORDERS_PER_S.toLocaleString('en-US')}`,
+          seed: 'not measured',
+          notes:
+            `one TCP client, binary, ${WINDOW} in flight, 1-share IOC orders each filled and fdatasync'd before its report; ` +
+            `${seconds.toFixed(1)} s after ${(warmupMs / 1000).toFixed(1)} s warm-up; ${linesPerCommit.toFixed(0)} lines per commit; ` +
+            `${filled.toLocaleString('en-US')} fills, 0 rejects; ${cpuUsPerOrder.toFixed(1)} µs order manager CPU per order (all threads); ` +
+            `disk alone: ${disk.batchLinesPerS.toLocaleString('en-US')} lines/s in ${disk.batchLines}-line synced batches`,
+        },
+        {
+          metric: 'order-to-ack (order sent → its report back, durable log included)',
+          value: `${acks.p50} µs p50 / ${acks.p99} µs p99 (p99.9 ${acks.p999} µs)`,
+          target: `≤ ${TARGET_ACK_P50_US} µs / ≤ ${(TARGET_ACK_P99_US / 1000).toFixed(0)} ms`,
+          seed: 'not measured',
+          notes:
+            `${acks.count.toLocaleString('en-US')} orders, one per ${PACE_MS} ms timer tick (${Math.round(pacedRate)}/s), each with its own fdatasync; ` +
+            `disk alone: one small append + fdatasync ${disk.smallSyncP50Us} µs p50 / ${disk.smallSyncP99Us} µs p99`,
+        },
+      ],
+      figures: {
+        om_orders_per_s: Math.round(ordersPerSecond),
+        order_ack_p50_us: acks.p50,
+        order_ack_p99_us: acks.p99,
+        order_ack_p999_us: acks.p999,
+        om_trade_log_lines_per_commit: Math.round(linesPerCommit),
+        om_cpu_us_per_order: Math.round(cpuUsPerOrder * 100) / 100,
+        disk_fdatasync_small_p50_us: disk.smallSyncP50Us,
+        disk_fdatasync_small_p99_us: disk.smallSyncP99Us,
+        disk_synced_lines_per_s: disk.batchLinesPerS,
+      },
+    };
+  } finally {
+    clearInterval(heartbeat);
+    stream?.destroy();
+    if (child !== undefined) await stopChild(child);
+    writer.close();
+    writer.unlink();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Bids at 99.99 and asks at 100.01, a billion shares each: liquidity never runs out. */
+function writeDeepBook(writer: BookWriter): void {
+  const book = createL2Book(writer.depth);
+  book.bidCount = 1;
+  book.askCount = 1;
+  book.bidPrices[0] = BID_UNITS;
+  book.bidSizes[0] = 1e9;
+  book.askPrices[0] = ASK_UNITS;
+  book.askSizes[0] = 1e9;
+  book.lastPrice = ASK_UNITS;
+  book.sequence = 1;
+  book.timestamp = Date.now() / 1000;
+  writer.write(writer.indexOf(SYMBOL), book);
+}
+
+/** user + system CPU of a process so far, ms (Linux /proc; the order manager's threads included). */
+function processCpuMs(pid: number): number {
+  // fields after the command name (which may hold spaces): utime and stime are the 12th and 13th
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return (ticks * 1000) / CLOCK_TICKS_PER_S;
+}
+
+interface DiskFloor {
+  smallSyncP50Us: number;
+  smallSyncP99Us: number;
+  batchLines: number;
+  batchLinesPerS: number;
+}
+
+/**
+ * What the disk alone allows, measured in the trade log's directory right after the run
+ * (the machine is shared: this says how fast fdatasync was at that moment): one
+ * fill-sized line appended and synced at a time, and batches as large as the group
+ * commit's under load.
+ */
+function measureDisk(dir: string, scale: number): DiskFloor {
+  const path = join(dir, 'disk-floor.log');
+  const line = Buffer.from(`${'x'.repeat(DISK_LINE_BYTES - 1)}\n`);
+  const batch = Buffer.concat(new Array<Buffer>(DISK_BATCH_LINES).fill(line));
+  const fd = openSync(path, 'a');
+  try {
+    const small = new LatencyRecorder();
+    const smallCount = Math.max(50, Math.round(DISK_SMALL_SYNCS * scale));
+    for (let i = 0; i < smallCount; i++) {
+      const startNs = monotonicNs();
+      writeSync(fd, line);
+      fdatasyncSync(fd);
+      small.record((monotonicNs() - startNs) / 1000);
+    }
+    const batches = Math.max(10, Math.round(DISK_BATCHES * scale));
+    const startNs = monotonicNs();
+    for (let i = 0; i < batches; i++) {
+      writeSync(fd, batch);
+      fdatasyncSync(fd);
+    }
+    const seconds = (monotonicNs() - startNs) / 1e9;
+    return {
+      smallSyncP50Us: small.percentile(50),
+      smallSyncP99Us: small.percentile(99),
+      batchLines: DISK_BATCH_LINES,
+      batchLinesPerS: Math.round((batches * DISK_BATCH_LINES) / seconds),
+    };
+  } finally {
+    closeSync(fd);
+    unlinkSync(path);
+  }
+}
+
+/** Send `count` orders one at a time, one per timer tick, and wait for the last report. */
+async function paced(stream: OrderStream, count: number): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    stream.sendOne();
+    await delay(PACE_MS);
+  }
+  await until(() => stream.inFlight === 0, 10_000, 'the last paced report');
+}
+
+function readyPort(child: ChildProcess): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (message: ComponentReport): void => {
+      if (message.kind === 'ready' && typeof message.details['port'] === 'number') {
+        finish();
+        resolve(message.details['port']);
+      } else if (message.kind === 'failed') {
+        finish();
+        reject(new Error(`the order manager failed to start: ${message.code}: ${message.message}`));
+      }
+    };
+    const onExit = (code: number | null, signal: string | null): void => {
+      finish();
+      reject(new Error(`the order manager exited (${code ?? signal}) before it was ready`));
+    };
+    const timer = setTimeout(() => {
+      finish();
+      reject(new Error(`the order manager was not ready within ${READY_TIMEOUT_MS} ms`));
+    }, READY_TIMEOUT_MS);
+    const finish = (): void => {
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+    };
+    child.on('message', onMessage);
+    child.once('exit', onExit);
+  });
+}
+
+/** Resolves with the last counters the child reports before it exits. */
+function watchCounters(child: ChildProcess): Promise<Counters> {
+  return new Promise((resolve) => {
+    let last: Counters = {};
+    child.on('message', (message: ComponentReport) => {
+      if (message.kind === 'counters') last = message.counters;
+    });
+    child.once('exit', () => resolve(last));
+  });
+}
+
+function exited(child: ChildProcess): Promise<number | string> {
+  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
+  if (child.signalCode !== null) return Promise.resolve(child.signalCode);
+  return new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+}
+
+/** Ask nicely (IPC shutdown), then SIGKILL after EXIT_TIMEOUT_MS. */
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const done = exited(child);
+  if (child.connected) child.send({ kind: 'shutdown' });
+  else child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), EXIT_TIMEOUT_MS);
+  await done;
+  clearTimeout(timer);
+}
+
+async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!condition()) {
+    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await delay(1);
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
