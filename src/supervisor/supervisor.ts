@@ -90,6 +90,8 @@ export class Supervisor {
       this.#stopRequested = resolve;
     });
     let outcome: { exitCode: number; reason: string };
+    // The name is ours to remove only once we know nobody else holds it.
+    let ownsSharedMemory = false;
     try {
       if (sharedMemory.exists(config.shm)) {
         throw new TradingError(
@@ -97,6 +99,7 @@ export class Supervisor {
           `shared memory ${config.shm} already exists: another system may be running with it; stop it, or pick another name with --shm, or remove the stale one with rm /dev/shm${config.shm}`,
         );
       }
+      ownsSharedMemory = true;
       for (const name of START_ORDER) await this.#start(name);
       log.info('system ready', { gatewayPort: this.#gatewayPort, orderManagerPort: this.#orderManagerPort, shm: config.shm });
       const progress = setInterval(() => this.#showProgress(), config.progressIntervalMs);
@@ -113,7 +116,7 @@ export class Supervisor {
     log.info('stopping system', { reason: outcome.reason });
     await this.#stopAll();
     try {
-      sharedMemory.remove(config.shm);
+      if (ownsSharedMemory) sharedMemory.remove(config.shm);
     } catch (err) {
       log.error('could not remove shared memory', { shm: config.shm, error: describeError(err) });
       if (outcome.exitCode === 0) outcome = { exitCode: 1, reason: `could not remove shared memory ${config.shm}` };
