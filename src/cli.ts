@@ -13,6 +13,10 @@ interface CommandEntry {
 }
 
 const COMMANDS: Record<string, CommandEntry> = {
+  gateway: { summary: 'stream the seeded market (market data and news) to every client', load: async () => (await import('./gateway/main.js')).main },
+  orderbook: { summary: 'write the gateway\'s books into the shared-memory book', load: async () => (await import('./orderbook/main.js')).main },
+  ordermanager: { summary: 'take orders: risk checks, execution against the shared book, durable trade log', load: async () => (await import('./ordermanager/main.js')).main },
+  strategy: { summary: 'trade the gateway\'s ticks and news through the order manager', load: async () => (await import('./strategy/main.js')).main },
   run: { summary: 'run the whole system under a supervisor (what npm start runs)', load: async () => (await import('./supervisor/main.js')).main },
   bench: { summary: 'run the benchmark suite (--only NAME, --json FILE)', load: async () => (await import('./bench/main.js')).main },
 };
