@@ -108,6 +108,8 @@ export class StrategyProcess implements Component {
   };
   /** The counters as of the stop (the book is unmapped after it, positions need it). */
   #finalCounters: Counters | undefined;
+  /** An order or cancel was queued while handling the current message: write it now. */
+  #orderQueued = false;
   #stopWaiting: () => void = () => undefined;
   #stopped: Promise<void> | undefined;
 
@@ -250,8 +252,21 @@ export class StrategyProcess implements Component {
   #send = (message: Order | Cancel): boolean => {
     if (!this.#orderManager.connected) return false;
     const bytes = this.#encoder.encode(message, 'binary');
-    return isAccepted(this.#orderManager.send(this.#encoder.buffer.subarray(0, bytes)));
+    const accepted = isAccepted(this.#orderManager.send(this.#encoder.buffer.subarray(0, bytes)));
+    this.#orderQueued ||= accepted;
+    return accepted;
   };
+
+  /**
+   * Write the orders of the message just handled now, rather than at the end of the
+   * event-loop turn: a read can hold many ticks, and an order must not wait for the rest
+   * of them to be handled. The orders of one message still go out in one write.
+   */
+  #flushOrders(): void {
+    if (!this.#orderQueued) return;
+    this.#orderQueued = false;
+    this.#orderManager.flush();
+  }
 
   #onGatewayFrame = (buffer: Buffer, offset: number, length: number): void => {
     let message: Message;
@@ -264,9 +279,11 @@ export class StrategyProcess implements Component {
     switch (message.type) {
       case MessageType.MARKET_DATA:
         this.engine.onMarketData(message);
+        this.#flushOrders();
         return;
       case MessageType.NEWS_SENTIMENT:
         this.engine.onNews(message);
+        this.#flushOrders();
         return;
       case MessageType.HEARTBEAT:
       case MessageType.HELLO:
@@ -299,6 +316,7 @@ export class StrategyProcess implements Component {
           this.#orderToAckUs.record((monotonicNs() - message.orderSentNs) / 1000);
         }
         this.engine.onExecutionReport(message);
+        this.#flushOrders();
         return;
       }
       case MessageType.HEARTBEAT:

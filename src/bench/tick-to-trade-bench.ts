@@ -1,0 +1,301 @@
+/**
+ * Tick-to-trade: from the gateway's stamp on a tick (monotonic ns at send) to the order it
+ * caused arriving at the order manager. Three processes, the real path in the middle:
+ *
+ *   feeder (tick-to-trade-feeder.js)        `trading strategy` (the real process)       this process
+ *   gateway + orderbook stand-in    ──TCP──► decode → engine → seed strategy → ──TCP──► order manager stand-in
+ *   writes the book to shm, then            reads the book from shm, refuses              stamps the arrival,
+ *   stamps and sends the tick               a stale one, encodes the order                 answers FILLED
+ *
+ * The strategy is the default seed strategy, configured so that every tick is a signal:
+ * lookback 0 (the change since the previous tick), threshold 0.0001 %, sentiment
+ * threshold 0 (one positive news item per symbol comes first), no cooldown, 1 share per
+ * order, a position cap it never reaches. The feeder raises each symbol's mid by 0.01 on
+ * every tick and writes that book into shared memory before it sends the tick, so the
+ * strategy's shared-memory read sees the book the tick announces.
+ *
+ * The clock is process.hrtime (CLOCK_MONOTONIC), shared by every process of the host, so
+ * arrival − tickSentNs is the true one-way latency across the three processes. The first
+ * ticks are a warm-up (JIT, connections) and are not recorded.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { monotonicNs } from '../core/clock.js';
+import { LatencyRecorder, type LatencySummary } from '../core/latency.js';
+import { createLogger } from '../core/log.js';
+import type { ComponentReport } from '../core/runtime.js';
+import { FrameServer } from '../net/frame-server.js';
+import { MessageDecoder, MessageEncoder } from '../protocol/codec.js';
+import { ExecutionStatus, MessageType, type ExecutionReport } from '../protocol/messages.js';
+import { unlinkSegment } from '../shm/native.js';
+import type { BenchContext, BenchResult, Benchmark } from './types.js';
+
+const FEEDER_SCRIPT = fileURLToPath(new URL('./tick-to-trade-feeder.js', import.meta.url));
+const CLI_SCRIPT = fileURLToPath(new URL('../cli.js', import.meta.url));
+const WARMUP_TICKS = 1_000;
+const MEASURED_TICKS = 12_000;
+/** One tick per timer: about 1,000 ticks/s with Node's 1 ms timer floor. */
+const TICK_INTERVAL_MS = 1;
+const STARTUP_TIMEOUT_MS = 15_000;
+const DRAIN_TIMEOUT_MS = 5_000;
+const EXIT_TIMEOUT_MS = 5_000;
+const TARGET_P50_US = 100;
+const TARGET_P99_US = 1_000;
+
+/** The flags that make the seed strategy trade every tick (see the file comment). */
+export const FIRE_ON_EVERY_TICK_FLAGS = [
+  '--strategy', 'seed',
+  '--lookback-ms', '0',
+  '--price-change-threshold', '0.000001',
+  '--sentiment-threshold', '0',
+  '--cooldown-ms', '0',
+  '--order-quantity', '1',
+  '--max-position', '1000000000',
+] as const;
+
+export const tickToTradeBenchmark: Benchmark = {
+  name: 'tick-to-trade',
+  description: 'gateway tick stamp → order at the order manager, through the real strategy process (TCP in, shm book, TCP out)',
+  run: (context) => runTickToTradeBenchmark(context),
+};
+
+export interface TickToTradeOptions {
+  /** Node flags for the strategy process, e.g. ['--cpu-prof'] to profile the path. */
+  strategyNodeArgs?: readonly string[];
+}
+
+interface Reception {
+  orders: number;
+  /** Orders that carried no tick stamp (none expected). */
+  unstamped: number;
+  total: LatencyRecorder;
+  inStrategy: LatencyRecorder;
+  outbound: LatencyRecorder;
+}
+
+export async function runTickToTradeBenchmark(context: BenchContext, options: TickToTradeOptions = {}): Promise<BenchResult> {
+  const measured = Math.max(1_000, Math.round(MEASURED_TICKS * context.scale));
+  const warmup = Math.max(200, Math.round(WARMUP_TICKS * Math.min(1, context.scale)));
+  const ticks = warmup + measured;
+  const shm = `/ipc-trading-t2t-${process.pid}-${Date.now().toString(36)}`;
+  const reception: Reception = {
+    orders: 0,
+    unstamped: 0,
+    // ns, up to 10 s
+    total: new LatencyRecorder(10_000_000_000),
+    inStrategy: new LatencyRecorder(10_000_000_000),
+    outbound: new LatencyRecorder(10_000_000_000),
+  };
+  const receiver = orderManagerStandIn(reception, warmup);
+  let feeder: ChildProcess | undefined;
+  let strategy: ChildProcess | undefined;
+  try {
+    const omPort = (await receiver.listen(0)).port;
+    feeder = spawn(process.execPath, [FEEDER_SCRIPT, shm, String(ticks), String(TICK_INTERVAL_MS)], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+      env: { ...process.env, TRADING_LOG_LEVEL: 'warn' },
+    });
+    const feedPort = Number((await lineFrom(feeder, /ready port=(\d+)/, STARTUP_TIMEOUT_MS))[1]);
+    strategy = spawn(
+      process.execPath,
+      [...(options.strategyNodeArgs ?? []), CLI_SCRIPT, 'strategy', '--gateway', `127.0.0.1:${feedPort}`, '--order-manager', `127.0.0.1:${omPort}`, '--shm', shm, ...FIRE_ON_EVERY_TICK_FLAGS],
+      { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, TRADING_LOG_LEVEL: 'warn' } },
+    );
+    const ready = await readyDetails(strategy);
+    if (ready['gatewayConnected'] !== true || ready['orderManagerConnected'] !== true || ready['bookAttached'] !== true) {
+      throw new Error(`the strategy came up without everything it needs: ${JSON.stringify(ready)}`);
+    }
+    unlinkQuietly(shm); // both processes have it mapped: nothing is left in /dev/shm whatever happens now
+    context.log(`strategy ready (pid ${strategy.pid}); ${warmup} warm-up + ${measured} measured ticks, one every ${TICK_INTERVAL_MS} ms`);
+    feeder.stdin?.write('go\n');
+    const done = await lineFrom(feeder, /done sent=(\d+) seconds=([\d.]+)/, ticks * 20 + STARTUP_TIMEOUT_MS);
+    const feedSeconds = Number(done[2]);
+    await until(() => reception.orders >= ticks, DRAIN_TIMEOUT_MS);
+    const ticksPerSecond = ticks / feedSeconds;
+    const total = microseconds(reception.total.summary());
+    const inside = microseconds(reception.inStrategy.summary());
+    const outbound = microseconds(reception.outbound.summary());
+    context.log(`p50 ${total.p50} µs, p99 ${total.p99} µs, p999 ${total.p999} µs over ${total.count} orders at ${ticksPerSecond.toFixed(0)} ticks/s`);
+    const conditions =
+      `${total.count.toLocaleString('en-US')} orders after ${warmup.toLocaleString('en-US')} warm-up ticks, ${ticksPerSecond.toFixed(0)} ticks/s ` +
+      `(one per ${TICK_INTERVAL_MS} ms timer, 5 symbols in turn, 5-level binary MARKET_DATA), every tick a signal ` +
+      `(seed strategy: lookback 0, threshold 1e-6, sentiment threshold 0, no cooldown); feeder process = gateway + shm book writer, ` +
+      `the real \`trading strategy\` process, order manager stand-in in the bench process answering FILLED; loopback, ` +
+      `${reception.orders.toLocaleString('en-US')} orders for ${ticks.toLocaleString('en-US')} ticks`;
+    return {
+      rows: [
+        {
+          metric: 'tick-to-trade (gateway tick → order at the order manager)',
+          value: `${total.p50} µs p50 / ${total.p99} µs p99 / ${total.p999} µs p99.9`,
+          target: `≤ ${TARGET_P50_US} µs p50 / ≤ ${TARGET_P99_US} µs p99`,
+          seed: 'not measured',
+          notes: conditions,
+        },
+        {
+          metric: '  of which: tick stamp → order sent (TCP in, decode, shm read, strategy)',
+          value: `${inside.p50} µs p50 / ${inside.p99} µs p99`,
+          notes: "the order's orderSentNs − tickSentNs, same run",
+        },
+        {
+          metric: '  of which: order sent → at the order manager (encode, TCP out, decode)',
+          value: `${outbound.p50} µs p50 / ${outbound.p99} µs p99`,
+          notes: 'arrival stamp − orderSentNs, same run',
+        },
+      ],
+      figures: {
+        tick_to_trade_p50_us: total.p50,
+        tick_to_trade_p99_us: total.p99,
+        tick_to_trade_p999_us: total.p999,
+        tick_to_trade_max_us: total.max,
+        tick_to_trade_samples: total.count,
+        tick_to_trade_ticks_per_s: Math.round(ticksPerSecond),
+        tick_to_trade_in_strategy_p50_us: inside.p50,
+        tick_to_trade_in_strategy_p99_us: inside.p99,
+        tick_to_trade_outbound_p50_us: outbound.p50,
+        tick_to_trade_outbound_p99_us: outbound.p99,
+      },
+    };
+  } finally {
+    unlinkQuietly(shm);
+    await stop(strategy, 'SIGTERM');
+    feeder?.stdin?.end();
+    await stop(feeder, 'SIGTERM');
+    await receiver.close();
+  }
+}
+
+/** A FrameServer that stamps each order on arrival, records its latencies and answers it FILLED. */
+function orderManagerStandIn(reception: Reception, warmup: number): FrameServer {
+  const decoder = new MessageDecoder();
+  const encoder = new MessageEncoder({ mode: 'binary' });
+  let executions = 0;
+  const server: FrameServer = new FrameServer({
+    log: createLogger('bench.t2t'),
+    onFrame: (client, buffer, offset, length) => {
+      const arrivalNs = monotonicNs();
+      const message = decoder.decode(buffer, offset, length);
+      if (message.type !== MessageType.ORDER) return;
+      const index = reception.orders++;
+      if (message.tickSentNs <= 0) reception.unstamped++;
+      else if (index >= warmup) {
+        reception.total.record(arrivalNs - message.tickSentNs);
+        reception.inStrategy.record(message.orderSentNs - message.tickSentNs);
+        reception.outbound.record(arrivalNs - message.orderSentNs);
+      }
+      const report: ExecutionReport = {
+        type: MessageType.TRADE_EXECUTION,
+        executionId: `B${++executions}`,
+        orderId: message.orderId,
+        symbol: message.symbol,
+        side: message.side,
+        orderType: message.orderType,
+        timeInForce: message.timeInForce,
+        status: ExecutionStatus.FILLED,
+        lastQuantity: message.quantity,
+        lastPrice: message.price,
+        orderPrice: message.price,
+        orderQuantity: message.quantity,
+        filledQuantity: message.quantity,
+        leavesQuantity: 0,
+        averagePrice: message.price,
+        timestamp: message.timestamp,
+        rejectCode: '',
+        reason: '',
+        tickSentNs: message.tickSentNs,
+        orderSentNs: message.orderSentNs,
+      };
+      const bytes = encoder.encode(report);
+      client.send(encoder.buffer.subarray(0, bytes));
+    },
+  });
+  return server;
+}
+
+function microseconds(summary: LatencySummary): LatencySummary {
+  const us = (ns: number): number => Math.round(ns / 100) / 10;
+  return { count: summary.count, p50: us(summary.p50), p90: us(summary.p90), p99: us(summary.p99), p999: us(summary.p999), max: us(summary.max) };
+}
+
+/** The first stdout line of `child` matching `pattern`; rejects on exit or timeout. */
+function lineFrom(child: ChildProcess, pattern: RegExp, timeoutMs: number): Promise<RegExpExecArray> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const onData = (chunk: Buffer): void => {
+      text += chunk.toString('utf8');
+      const match = pattern.exec(text);
+      if (match !== null) {
+        finish();
+        resolve(match);
+      }
+    };
+    const onExit = (code: number | null, signal: string | null): void => {
+      finish();
+      reject(new Error(`the feeder exited (${code ?? signal}) before saying ${pattern}`));
+    };
+    const timer = setTimeout(() => {
+      finish();
+      reject(new Error(`the feeder did not say ${pattern} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const finish = (): void => {
+      clearTimeout(timer);
+      child.stdout?.off('data', onData);
+      child.off('exit', onExit);
+    };
+    child.stdout?.on('data', onData);
+    child.once('exit', onExit);
+  });
+}
+
+/** The strategy's ready details, from the runtime's IPC report. */
+function readyDetails(child: ChildProcess): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (message: ComponentReport): void => {
+      if (message.kind === 'ready') {
+        finish();
+        resolve(message.details);
+      } else if (message.kind === 'failed') {
+        finish();
+        reject(new Error(`the strategy failed to start: ${message.code} ${message.message}`));
+      }
+    };
+    const onExit = (code: number | null, signal: string | null): void => {
+      finish();
+      reject(new Error(`the strategy exited (${code ?? signal}) before it was ready`));
+    };
+    const timer = setTimeout(() => {
+      finish();
+      reject(new Error(`the strategy was not ready within ${STARTUP_TIMEOUT_MS} ms`));
+    }, STARTUP_TIMEOUT_MS);
+    const finish = (): void => {
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+    };
+    child.on('message', onMessage);
+    child.once('exit', onExit);
+  });
+}
+
+/** Resolves when `done()` holds or after timeoutMs (the caller reports what arrived). */
+async function until(done: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!done() && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+}
+
+/** Signal the child and wait for it; SIGKILL if it does not go within EXIT_TIMEOUT_MS. */
+async function stop(child: ChildProcess | undefined, signal: NodeJS.Signals): Promise<void> {
+  if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill(signal);
+  const timer = setTimeout(() => child.kill('SIGKILL'), EXIT_TIMEOUT_MS);
+  await exited;
+  clearTimeout(timer);
+}
+
+function unlinkQuietly(name: string): void {
+  try {
+    unlinkSegment(name);
+  } catch {
+    // already gone (the feeder unlinked it, or it was never created)
+  }
+}

@@ -1,0 +1,149 @@
+/**
+ * The market side of the tick-to-trade benchmark, run as its own process by
+ * tick-to-trade-bench.ts: the gateway and the orderbook in one small program.
+ *
+ *   node tick-to-trade-feeder.js SHM_NAME TICKS INTERVAL_MS
+ *
+ * It creates the book segment SHM_NAME (symbols FEED_SYMBOLS, beating every 50 ms), listens
+ * on an ephemeral loopback port (printed as `ready port=N` on stdout) and, on a `go` line
+ * on stdin, sends every client one positive news item per symbol and then TICKS binary
+ * MARKET_DATA frames, one every INTERVAL_MS (a timer per tick, so ticks never queue behind
+ * each other), the symbols in turn. For each tick it first writes the symbol's new book
+ * into shared memory (as the orderbook process would have by then), then stamps the tick
+ * with the monotonic clock (`sentNs`), encodes it and writes it to the socket at once.
+ * Each symbol's mid rises by 0.01 every tick, so the seed rule with a zero lookback sees a
+ * rise on every tick. Prints `done sent=N seconds=S` when finished and exits when stdin
+ * closes or the client goes away, unlinking the segment.
+ */
+import { createL2Book } from '../core/book.js';
+import { epochSeconds, monotonicNs } from '../core/clock.js';
+import { FrameServer } from '../net/frame-server.js';
+import { MessageEncoder } from '../protocol/codec.js';
+import { MessageType, Sentiment, type NewsSentiment } from '../protocol/messages.js';
+import { createMarketData } from '../protocol/reusable-messages.js';
+import { BookWriter } from '../shm/book-writer.js';
+
+export const FEED_SYMBOLS = ['AAPL', 'MSFT', 'GOOGL', 'AMZN', 'TSLA'] as const;
+const LEVELS = 5;
+const START_MID_UNITS = 1_000_000; // 100.00
+const STEP_UNITS = 100; // 0.01 per tick: 1e-4 relative, far above the bench's threshold
+/** A feeder left behind by a crashed parent must not live forever. */
+const MAX_LIFETIME_MS = 300_000;
+
+function main(): void {
+  const [name, ticksArg, intervalArg] = process.argv.slice(2);
+  const ticks = Number(ticksArg);
+  const intervalMs = Number(intervalArg ?? 1);
+  if (name === undefined || !Number.isInteger(ticks) || ticks < 1 || !(intervalMs >= 0)) {
+    process.stderr.write('usage: tick-to-trade-feeder SHM_NAME TICKS INTERVAL_MS\n');
+    process.exitCode = 2;
+    return;
+  }
+  const lifetime = setTimeout(() => process.exit(3), MAX_LIFETIME_MS);
+  lifetime.unref();
+
+  const writer = BookWriter.create({ name, symbols: FEED_SYMBOLS, depth: 10, replaceStale: true });
+  writer.setFeedConnected(true);
+  writer.heartbeat();
+  const beat = setInterval(() => writer.heartbeat(), 50);
+  const encoder = new MessageEncoder({ mode: 'binary' });
+  const tick = createMarketData();
+  const book = createL2Book();
+  const mids = new Float64Array(FEED_SYMBOLS.length).fill(START_MID_UNITS);
+  let finished = false;
+
+  const finish = (): void => {
+    if (finished) return;
+    finished = true;
+    clearInterval(beat);
+    writer.close();
+    try {
+      writer.unlink();
+    } catch {
+      // the benchmark unlinks it as soon as the strategy has it mapped
+    }
+    void server.close().then(() => process.exit(0));
+  };
+
+  const server = new FrameServer({ onFrame: () => undefined, onDisconnect: finish });
+
+  const stream = (): void => {
+    for (const symbol of FEED_SYMBOLS) {
+      const news: NewsSentiment = {
+        type: MessageType.NEWS_SENTIMENT,
+        symbol,
+        timestamp: epochSeconds(),
+        sentiment: Sentiment.POSITIVE,
+        score: 1,
+        headline: 'benchmark: every rise is news-backed',
+        sequence: 0,
+        sentNs: monotonicNs(),
+      };
+      const bytes = encoder.encode(news);
+      for (const client of server.clients) client.send(encoder.buffer.subarray(0, bytes));
+    }
+    let sent = 0;
+    const startedNs = monotonicNs();
+    const sendOne = (): void => {
+      if (finished) return;
+      const index = sent % FEED_SYMBOLS.length;
+      const mid = (mids[index] += STEP_UNITS);
+      for (let i = 0; i < LEVELS; i++) {
+        book.bidPrices[i] = mid - 100 - i * 100;
+        book.bidSizes[i] = 100;
+        book.askPrices[i] = mid + 100 + i * 100;
+        book.askSizes[i] = 100;
+      }
+      book.bidCount = LEVELS;
+      book.askCount = LEVELS;
+      book.lastPrice = mid;
+      book.timestamp = epochSeconds();
+      book.sequence = sent + 1;
+      writer.write(index, book);
+      // the tick: the same book, stamped the moment it goes out
+      tick.symbol = FEED_SYMBOLS[index] ?? '';
+      for (let i = 0; i < LEVELS; i++) {
+        tick.bidPrices[i] = book.bidPrices[i] ?? 0;
+        tick.bidSizes[i] = 100;
+        tick.askPrices[i] = book.askPrices[i] ?? 0;
+        tick.askSizes[i] = 100;
+      }
+      tick.bidCount = LEVELS;
+      tick.askCount = LEVELS;
+      tick.lastPrice = mid;
+      tick.volume = sent;
+      tick.timestamp = book.timestamp;
+      tick.sequence = book.sequence;
+      tick.sentNs = monotonicNs();
+      const bytes = encoder.encode(tick);
+      for (const client of server.clients) {
+        client.send(encoder.buffer.subarray(0, bytes));
+        client.flush();
+      }
+      sent++;
+      if (sent < ticks) {
+        setTimeout(sendOne, intervalMs);
+      } else {
+        process.stdout.write(`done sent=${sent} seconds=${((monotonicNs() - startedNs) / 1e9).toFixed(3)}\n`);
+      }
+    };
+    sendOne();
+  };
+
+  process.stdin.setEncoding('utf8');
+  process.stdin.on('data', (text: string) => {
+    if (text.includes('go')) stream();
+  });
+  process.stdin.on('end', finish);
+  process.on('SIGTERM', finish);
+  server.listen(0).then(
+    ({ port }) => process.stdout.write(`ready port=${port}\n`),
+    (error: unknown) => {
+      process.stderr.write(`tick-to-trade-feeder: ${String(error)}\n`);
+      finish();
+      process.exitCode = 1;
+    },
+  );
+}
+
+main();
