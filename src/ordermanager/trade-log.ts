@@ -68,15 +68,27 @@ interface FlushWaiter {
   reject: (error: TradingError) => void;
 }
 
-/** One of the two files and the lines queued for it. */
+/** Initial size of each of a file's two staging buffers (they grow to the largest batch). */
+const INITIAL_STAGING_BYTES = 256 * 1024;
+const NEWLINE = 0x0a;
+
+/**
+ * One of the two files and the lines queued for it. Lines are encoded into a staging
+ * buffer as they are appended (no string is built up per batch and flattened at commit
+ * time); a commit takes that buffer and appends go on into the other one, which is free
+ * again because only one commit is in flight at a time.
+ */
 class JournalFile {
   readonly path: string;
   readonly label: string;
   fd: number;
-  pending = '';
   pendingLines = 0;
   /** The file ends mid-line: the next write starts with a newline. */
   needsNewline = false;
+  #staging = Buffer.allocUnsafe(INITIAL_STAGING_BYTES);
+  #spare = Buffer.allocUnsafe(INITIAL_STAGING_BYTES);
+  /** Bytes of #staging in use; byte 0 is kept for the newline a torn tail needs. */
+  #length = 1;
 
   constructor(path: string, label: string, fd: number) {
     this.path = path;
@@ -84,13 +96,39 @@ class JournalFile {
     this.fd = fd;
   }
 
-  /** Take what is pending as bytes to write (or undefined if nothing is). */
+  /** Queue one line (newline included). */
+  add(line: string): void {
+    // UTF-8 takes at most 3 bytes per UTF-16 unit
+    const worst = this.#length + 3 * line.length;
+    if (worst > this.#staging.length) {
+      const grown = Buffer.allocUnsafe(Math.max(worst, 2 * this.#staging.length));
+      this.#staging.copy(grown, 0, 0, this.#length);
+      this.#staging = grown;
+    }
+    this.#length += this.#staging.write(line, this.#length, 'utf8');
+    this.pendingLines++;
+  }
+
+  /** Take what is pending as bytes to write (or undefined if nothing is); valid until the next take. */
   takePending(): Buffer | undefined {
     if (this.pendingLines === 0) return undefined;
-    const bytes = Buffer.from(this.needsNewline ? '\n' + this.pending : this.pending, 'utf8');
-    this.pending = '';
+    const staging = this.#staging;
+    const length = this.#length;
+    this.#staging = this.#spare;
+    this.#spare = staging;
+    this.#length = 1;
     this.pendingLines = 0;
-    return bytes;
+    if (this.needsNewline) {
+      staging[0] = NEWLINE;
+      return staging.subarray(0, length);
+    }
+    return staging.subarray(1, length);
+  }
+
+  /** Forget what is pending (the journal failed). */
+  dropPending(): void {
+    this.#length = 1;
+    this.pendingLines = 0;
   }
 }
 
@@ -227,15 +265,13 @@ export class TradeLog implements ExecutionJournal {
 
   append(report: Readonly<ExecutionReport>, client: string, liquidity: Liquidity, bookSequence: number): number {
     this.#checkAppendable();
-    this.#fills.pending += encodeFillLine(report, client, liquidity, bookSequence);
-    this.#fills.pendingLines++;
+    this.#fills.add(encodeFillLine(report, client, liquidity, bookSequence));
     return this.#appendedOne();
   }
 
   appendOrderEvent(event: Readonly<OrderEvent>): number {
     this.#checkAppendable();
-    this.#orders.pending += encodeOrderEventLine(event);
-    this.#orders.pendingLines++;
+    this.#orders.add(encodeOrderEventLine(event));
     return this.#appendedOne();
   }
 
@@ -329,7 +365,7 @@ export class TradeLog implements ExecutionJournal {
       { cause },
     );
     this.#failure = error;
-    for (const each of [this.#fills, this.#orders]) each.takePending();
+    for (const each of [this.#fills, this.#orders]) each.dropPending();
     this.#log.error('failed', { path: file.path, operation, error: cause.code ?? cause.message, durable: this.#durable });
     const waiters = this.#waiters;
     this.#waiters = [];
