@@ -22,8 +22,7 @@ import { MessageEncoder } from '../protocol/codec.js';
 import { MessageType, Sentiment, type NewsSentiment } from '../protocol/messages.js';
 import { createMarketData } from '../protocol/reusable-messages.js';
 import { BookWriter } from '../shm/book-writer.js';
-
-export const FEED_SYMBOLS = ['AAPL', 'MSFT', 'GOOGL', 'AMZN', 'TSLA'] as const;
+import { FEED_SYMBOLS } from './tick-to-trade-bench.js';
 const LEVELS = 5;
 const START_MID_UNITS = 1_000_000; // 100.00
 const STEP_UNITS = 100; // 0.01 per tick: 1e-4 relative, far above the bench's threshold

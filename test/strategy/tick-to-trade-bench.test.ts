@@ -1,0 +1,22 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { tickToTradeBenchmark } from '../../src/bench/tick-to-trade-bench.js';
+
+test('the tick-to-trade benchmark runs the real strategy process end to end: an order for every tick, stamped', async () => {
+  const lines: string[] = [];
+  const result = await tickToTradeBenchmark.run({ scale: 0.01, log: (line) => lines.push(line) });
+  const figures = result.figures;
+  // 1,000 measured ticks (the minimum); a symbol's first tick has no previous price to rise from
+  const samples = figures['tick_to_trade_samples'] ?? 0;
+  assert.ok(samples >= 950 && samples <= 1000, `samples ${samples}`);
+  const p50 = figures['tick_to_trade_p50_us'] ?? 0;
+  const p99 = figures['tick_to_trade_p99_us'] ?? 0;
+  assert.ok(p50 > 0 && p99 >= p50, `p50 ${p50} p99 ${p99}`);
+  assert.ok((figures['tick_to_trade_in_strategy_p50_us'] ?? 0) > 0);
+  assert.ok((figures['tick_to_trade_outbound_p50_us'] ?? 0) > 0);
+  assert.equal(result.rows.length, 3);
+  assert.match(result.rows[0]?.notes ?? '', /ticks\/s/);
+  assert.ok(lines.some((line) => line.includes('p50')));
+  assert.deepEqual(readdirSync('/dev/shm').filter((entry) => entry.startsWith(`ipc-trading-t2t-${process.pid}-`)), [], 'segment removed');
+});
