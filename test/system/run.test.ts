@@ -1,0 +1,175 @@
+/**
+ * The whole system as a user runs it: `trading run` with real processes, real TCP on
+ * ephemeral ports and real shared memory.
+ */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { cleanupAll, spawnCli, tempDir, uniqueShmName, waitForExit, waitForOutput } from '../helpers/resources.js';
+import type { RunSummary } from '../../src/supervisor/summary.js';
+
+after(cleanupAll);
+
+interface Run {
+  child: ChildProcess;
+  output: () => string;
+  shm: string;
+  tradeLog: string;
+  summaryFile: string;
+}
+
+function startRun(extra: string[], env: NodeJS.ProcessEnv = {}): Run {
+  const dir = tempDir('run');
+  const shm = uniqueShmName('run');
+  const tradeLog = join(dir, 'trades.log');
+  const summaryFile = join(dir, 'summary.json');
+  const child = spawnCli(
+    ['run', '--gateway-port', '0', '--order-manager-port', '0', '--shm', shm, '--trade-log', tradeLog, '--summary', summaryFile, ...extra],
+    { env: { ...process.env, ...env } },
+  );
+  let text = '';
+  child.stdout?.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  return { child, output: () => text, shm, tradeLog, summaryFile };
+}
+
+/** pid of each component from the supervisor's "component ready" lines (latest wins). */
+function componentPids(output: string): Map<string, number> {
+  const pids = new Map<string, number>();
+  for (const match of output.matchAll(/component ready component=(\w+) pid=(\d+)/g)) pids.set(match[1] ?? '', Number(match[2]));
+  return pids;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function fillLines(tradeLog: string): Record<string, unknown>[] {
+  if (!existsSync(tradeLog)) return [];
+  return readFileSync(tradeLog, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as Record<string, unknown>)
+    .filter((record) => typeof record['execution_id'] === 'string');
+}
+
+test('trading run --duration produces trades, stops cleanly and leaves nothing behind', { timeout: 60_000 }, async () => {
+  // the default strategy measures moves over 10 s of market data, so its first trade comes after that
+  const run = startRun(['--duration', '14']);
+  await waitForOutput(run.child, /system ready/, 30_000);
+  const pids = componentPids(run.output());
+  assert.deepEqual([...pids.keys()].sort(), ['gateway', 'orderbook', 'ordermanager', 'strategy']);
+  assert.equal(await waitForExit(run.child), 0, run.output());
+  for (const [name, pid] of pids) assert.equal(isAlive(pid), false, `${name} (pid ${pid}) still running`);
+  assert.equal(existsSync(`/dev/shm${run.shm}`), false, 'shared memory removed');
+  const summary = JSON.parse(readFileSync(run.summaryFile, 'utf8')) as RunSummary;
+  const fills = fillLines(run.tradeLog);
+  assert.ok(summary.trading.fills > 0, `expected trades, summary: ${JSON.stringify(summary.trading)}`);
+  assert.equal(summary.trading.fills, fills.length, 'summary agrees with the trade log');
+  const volume = fills.reduce((sum, fill) => sum + Number(fill['quantity']), 0);
+  assert.equal(summary.trading.volume, volume);
+  assert.match(run.output(), /run finished after/);
+});
+
+test('a component killed with SIGKILL is restarted and trading resumes', { timeout: 90_000 }, async () => {
+  const run = startRun(['--duration', '30']);
+  await waitForOutput(run.child, /system ready/, 30_000);
+  const before = componentPids(run.output());
+  const victim = before.get('ordermanager');
+  assert.ok(victim !== undefined);
+  await waitForOutput(run.child, /fills [1-9]/, 20_000).catch(() => undefined);
+  const fillsBefore = fillLines(run.tradeLog).length;
+  process.kill(victim, 'SIGKILL');
+  await waitForOutput(run.child, /component crashed; restarting component=ordermanager/, 10_000);
+  await waitForOutput(run.child, /component ready component=ordermanager/, 20_000);
+  const restarted = componentPids(run.output()).get('ordermanager');
+  assert.ok(restarted !== undefined && restarted !== victim, 'a new ordermanager process');
+  // trading resumes: new fills reach the log after the restart
+  const deadline = Date.now() + 20_000;
+  while (fillLines(run.tradeLog).length <= fillsBefore && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  assert.ok(fillLines(run.tradeLog).length > fillsBefore, 'new fills after the restart');
+  run.child.kill('SIGTERM');
+  assert.equal(await waitForExit(run.child), 0, run.output());
+  for (const [name, pid] of componentPids(run.output())) assert.equal(isAlive(pid), false, `${name} still running`);
+  assert.equal(existsSync(`/dev/shm${run.shm}`), false);
+  const summary = JSON.parse(readFileSync(run.summaryFile, 'utf8')) as RunSummary;
+  assert.equal(summary.components['ordermanager']?.restarts, 1);
+});
+
+test('SIGTERM stops the system cleanly: exit 0, no process, no shared memory', { timeout: 60_000 }, async () => {
+  const run = startRun([]);
+  await waitForOutput(run.child, /system ready/, 30_000);
+  const pids = componentPids(run.output());
+  run.child.kill('SIGTERM');
+  assert.equal(await waitForExit(run.child), 0, run.output());
+  for (const [name, pid] of pids) assert.equal(isAlive(pid), false, `${name} (pid ${pid}) still running`);
+  assert.equal(existsSync(`/dev/shm${run.shm}`), false);
+  // stop order: strategy first, gateway last
+  const stops = [...run.output().matchAll(/component stopped component=(\w+)/g)].map((m) => m[1]);
+  assert.deepEqual(stops, ['strategy', 'orderbook', 'ordermanager', 'gateway']);
+});
+
+test('a crash loop stops the system with the reason and a non-zero exit', { timeout: 60_000 }, async () => {
+  // --max-restarts 1: the second crash of one component within a minute is a loop
+  const run = startRun(['--max-restarts', '1']);
+  await waitForOutput(run.child, /system ready/, 30_000);
+  for (let crash = 1; crash <= 2; crash++) {
+    const pid = componentPids(run.output()).get('strategy');
+    assert.ok(pid !== undefined);
+    process.kill(pid, 'SIGKILL');
+    if (crash === 1) await waitForOutput(run.child, /component ready component=strategy/, 20_000);
+  }
+  assert.equal(await waitForExit(run.child), 1);
+  assert.match(run.output(), /trading run: strategy crashed 2 times within 60 s \(limit 1\)/);
+  for (const [name, pid] of componentPids(run.output())) assert.equal(isAlive(pid), false, `${name} still running`);
+  assert.equal(existsSync(`/dev/shm${run.shm}`), false);
+});
+
+async function occupiedPort(): Promise<{ server: Server; port: number }> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  assert.ok(address !== null && typeof address === 'object');
+  return { server, port: address.port };
+}
+
+test('clear one-line errors: port in use, shm exists, bad config, unwritable trade log', { timeout: 60_000 }, async () => {
+  const { server, port } = await occupiedPort();
+  try {
+    const inUse = startRun(['--gateway-port', String(port)]);
+    assert.equal(await waitForExit(inUse.child), 1);
+    assert.match(inUse.output(), /E_PORT_IN_USE/);
+    assert.doesNotMatch(inUse.output(), /\n\s+at /, 'no stack trace');
+  } finally {
+    server.close();
+  }
+
+  const shm = uniqueShmName('exists');
+  writeFileSync(`/dev/shm${shm}`, 'x');
+  const exists = startRun(['--shm', shm]);
+  assert.equal(await waitForExit(exists.child), 1);
+  assert.match(exists.output(), /E_SHM_EXISTS: shared memory .* already exists/);
+  assert.ok(existsSync(`/dev/shm${shm}`), 'a segment that is not ours is left alone');
+
+  const bad = startRun(['--rate', 'fast', '--duration=-1']);
+  assert.equal(await waitForExit(bad.child), 2);
+  assert.match(bad.output(), /--rate: expected a number/);
+  assert.match(bad.output(), /--duration: must be ≥ 0/);
+
+  // a path under a regular file cannot be created, even by root
+  const notADirectory = join(tempDir('ro'), 'file');
+  writeFileSync(notADirectory, '');
+  const unwritable = startRun(['--trade-log', join(notADirectory, 'trades.log')]);
+  assert.equal(await waitForExit(unwritable.child), 1);
+  assert.match(unwritable.output(), /E_TRADE_LOG_UNWRITABLE/);
+});
