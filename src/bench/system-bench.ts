@@ -1,0 +1,86 @@
+/**
+ * The whole system at the seed's default rates (5 symbols × 10 updates/s, news every 2 s):
+ * `trading run` for a fixed time, as a user starts it, then its summary: CPU % per
+ * process, market data, orders and fills, and the latencies the components measured.
+ * This is what the system costs at rest-of-day rates, not how fast it can go.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { RunSummary } from '../supervisor/summary.js';
+import type { BenchContext, BenchResult, Benchmark } from './types.js';
+
+const CLI = fileURLToPath(new URL('../cli.js', import.meta.url));
+const DURATION_S = 20;
+
+async function runSystem(durationS: number): Promise<RunSummary> {
+  const dir = mkdtempSync(join(tmpdir(), 'ipct-bench-system-'));
+  const summaryFile = join(dir, 'summary.json');
+  try {
+    const child = spawn(
+      process.execPath,
+      [
+        CLI, 'run',
+        '--duration', String(durationS),
+        '--gateway-port', '0',
+        '--order-manager-port', '0',
+        '--shm', `/ipct-bench-system-${process.pid}`,
+        '--trade-log', join(dir, 'trades.log'),
+        '--summary', summaryFile,
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, TRADING_LOG_LEVEL: 'warn' } },
+    );
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    if (code !== 0) throw new Error(`trading run exited with ${code}: ${stderr.trim().split('\n').slice(-3).join(' | ')}`);
+    return JSON.parse(readFileSync(summaryFile, 'utf8')) as RunSummary;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export const systemBenchmark: Benchmark = {
+  name: 'system',
+  description: `the whole system at the seed's default rates for ${DURATION_S} s (CPU % per process)`,
+  async run(context: BenchContext): Promise<BenchResult> {
+    const durationS = Math.max(5, Math.round(DURATION_S * context.scale));
+    context.log(`trading run --duration ${durationS} (defaults: 5 symbols × 10 updates/s, news every 2 s)`);
+    const summary = await runSystem(durationS);
+    const seconds = summary.elapsedSeconds;
+    const figures: Record<string, number> = {};
+    const cpu: string[] = [];
+    for (const [name, { counters }] of Object.entries(summary.components)) {
+      const percent = ((counters['cpu_ms'] ?? 0) / 10 / seconds);
+      figures[`system_cpu_percent_${name}`] = Math.round(percent * 10) / 10;
+      cpu.push(`${name} ${percent.toFixed(1)}%`);
+    }
+    const t = summary.trading;
+    figures['system_fills_per_s'] = Math.round((t.fills / seconds) * 100) / 100;
+    figures['system_orders'] = t.orders;
+    figures['system_fills'] = t.fills;
+    for (const [key, value] of Object.entries(summary.latency)) figures[`system_${key}`] = value;
+    const latency = summary.latency;
+    return {
+      rows: [
+        { metric: 'system: CPU per process', value: cpu.join(', '), notes: `${seconds.toFixed(0)} s at default rates` },
+        {
+          metric: 'system: orders / fills',
+          value: `${t.orders} / ${t.fills} (${(t.fills / seconds).toFixed(1)} fills/s)`,
+          seed: '136 trades in 30 s (4.5/s)',
+          notes: `${t.rejects} rejects`,
+        },
+        ...(latency['tick_to_trade_p50_us'] !== undefined
+          ? [{
+              metric: 'system: tick-to-trade at 50 ticks/s',
+              value: `${latency['tick_to_trade_p50_us']} µs p50 / ${latency['tick_to_trade_p99_us'] ?? '?'} µs p99`,
+              notes: `${t.orders} orders`,
+            }]
+          : []),
+      ],
+      figures,
+    };
+  },
+};
