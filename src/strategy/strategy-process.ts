@@ -35,6 +35,7 @@
 import { monotonicNs } from '../core/clock.js';
 import { describeError } from '../core/errors.js';
 import { LatencyRecorder } from '../core/latency.js';
+import { fromPriceUnits } from '../core/fixed-point.js';
 import type { LogFields, Logger } from '../core/log.js';
 import type { Component, Counters } from '../core/runtime.js';
 import { FrameClient } from '../net/frame-client.js';
@@ -219,7 +220,8 @@ export class StrategyProcess implements Component {
       gateway_connects: this.#gateway.counters.connects,
       order_manager_connects: this.#orderManager.counters.connects,
       book_attachments: this.book.attachments,
-      realized_pnl: tracker.realizedPnl(),
+      // in currency, as the order manager publishes them (the books keep price units × shares)
+      realized_pnl: fromPriceUnits(tracker.realizedPnl()),
       unrealized_pnl: 0,
       order_to_ack_count: ack.count,
       order_to_ack_p50_us: ack.count > 0 ? ack.percentile(50) : 0,
@@ -233,7 +235,7 @@ export class StrategyProcess implements Component {
       const pnl = this.engine.context.unrealizedPnl(symbol);
       if (pnl === pnl) unrealized += pnl;
     }
-    counters['unrealized_pnl'] = unrealized;
+    counters['unrealized_pnl'] = fromPriceUnits(unrealized);
     // a strategy's own counters (the seed's: signals, cooldowns, ...), if it keeps any
     const own = (this.engine.strategy as { counters?: unknown }).counters;
     if (typeof own === 'object' && own !== null) {
