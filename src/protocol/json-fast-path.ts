@@ -15,16 +15,16 @@
  * errors are those of the general path by construction. It may have written into the
  * target before giving up (the decoder's contract allows that).
  *
- * Numbers: JSON.parse returns the double nearest to the decimal text. For text of at most
- * 15-16 significant digits (mantissa m < 2^53, exact as a double) and at most 22 fraction
- * digits, that double is m / 10^k: both operands are exact and IEEE division rounds the
- * exact quotient correctly (Clinger's fast path). Anything longer, or with an exponent,
- * is left to the general path.
+ * Numbers: JSON.parse returns the double nearest to the decimal text. When its digits,
+ * read as an integer m, are below 2^53 (exact as a double) and at most 22 of them follow
+ * the point (10^k exact too), that double is m / 10^k: IEEE division rounds the exact
+ * quotient correctly (Clinger's fast path). Anything longer, or with an exponent, is left
+ * to the general path.
  */
 import { PRICE_SCALE } from '../core/fixed-point.js';
 import type { MarketData } from './messages.js';
 import type { SymbolInterner } from './symbol-interner.js';
-import { MAX_PRICE_UNITS } from './validation.js';
+import { MAX_PRICE_UNITS, MAX_SYMBOL_LENGTH } from './validation.js';
 
 const QUOTE = 0x22;
 const COMMA = 0x2c;
@@ -42,8 +42,8 @@ const TAB = 0x09;
 const LINE_FEED = 0x0a;
 const CARRIAGE_RETURN = 0x0d;
 
-/** Above this, mantissa * 10 + 9 could pass 2^53 and stop being exact. */
-const MANTISSA_LIMIT = Math.floor((2 ** 53 - 9) / 10);
+/** Integers below this are exact doubles, and so is every step of accumulating them. */
+const EXACT_MANTISSA_LIMIT = 2 ** 53;
 /** 10^0 .. 10^22, every one exact as a double. */
 const POWERS_OF_TEN = Array.from({ length: 23 }, (_, k) => 10 ** k);
 const MAX_FRACTION_DIGITS = POWERS_OF_TEN.length - 1;
@@ -64,164 +64,166 @@ const KEY_VOLUME = keyBytes('volume');
 const KEY_SEQUENCE = keyBytes('sequence');
 const KEY_SENT_NS = keyBytes('sent_ns');
 
-/**
- * One parse: the bytes, a cursor and the end. Methods return false / NaN when the text is
- * not the expected shape; the cursor is then meaningless.
- */
-class Cursor {
-  bytes: Buffer = Buffer.alloc(0);
-  at = 0;
-  end = 0;
-
-  /** The byte at the cursor after whitespace, or -1 at the end (the cursor stays on it). */
-  peek(): number {
-    const bytes = this.bytes;
-    const end = this.end;
-    let at = this.at;
-    while (at < end) {
-      const code = bytes[at];
-      if (code !== SPACE && code !== LINE_FEED && code !== CARRIAGE_RETURN && code !== TAB) {
-        this.at = at;
-        return code;
-      }
-      at++;
-    }
-    this.at = at;
-    return -1;
+/** Position of the first non-whitespace byte at or after `at` (or `end`). */
+function skipSpace(bytes: Buffer, at: number, end: number): number {
+  while (at < end) {
+    const code = bytes[at];
+    if (code !== SPACE && code !== LINE_FEED && code !== CARRIAGE_RETURN && code !== TAB) return at;
+    at++;
   }
+  return at;
+}
 
-  /** Consume `code` (after whitespace). */
-  take(code: number): boolean {
-    if (this.peek() !== code) return false;
-    this.at++;
-    return true;
-  }
-
-  /** Consume `"key"` then `:` (whitespace allowed around). */
-  key(key: Uint8Array): boolean {
-    if (this.peek() !== QUOTE) return false;
-    const bytes = this.bytes;
-    const at = this.at;
-    const length = key.length;
-    if (at + length > this.end) return false;
-    for (let i = 1; i < length; i++) {
-      if (bytes[at + i] !== key[i]) return false;
-    }
-    this.at = at + length;
-    return this.take(COLON);
-  }
-
-  /** Consume `,` then `"key"` then `:`. */
-  nextKey(key: Uint8Array): boolean {
-    return this.take(COMMA) && this.key(key);
-  }
-
-  /**
-   * A JSON number with no exponent whose double is exactly mantissa / 10^k (see the file
-   * comment), or NaN. Leading zeros, a bare "-", "1." and ".5" are not JSON: NaN.
-   */
-  number(): number {
-    let code = this.peek();
-    const bytes = this.bytes;
-    const end = this.end;
-    let at = this.at;
-    let negative = false;
-    if (code === MINUS) {
-      negative = true;
-      at++;
-      code = at < end ? bytes[at] : -1;
-    }
-    let mantissa = 0;
-    if (code === DIGIT_0) {
-      at++;
-    } else if (code > DIGIT_0 && code <= DIGIT_9) {
-      do {
-        if (mantissa > MANTISSA_LIMIT) return Number.NaN;
-        mantissa = mantissa * 10 + (code - DIGIT_0);
-        at++;
-        code = at < end ? bytes[at] : -1;
-      } while (code >= DIGIT_0 && code <= DIGIT_9);
-    } else {
-      return Number.NaN;
-    }
-    code = at < end ? bytes[at] : -1;
-    let fractionDigits = 0;
-    if (code === DOT) {
-      at++;
-      code = at < end ? bytes[at] : -1;
-      if (!(code >= DIGIT_0 && code <= DIGIT_9)) return Number.NaN;
-      do {
-        if (mantissa > MANTISSA_LIMIT || fractionDigits === MAX_FRACTION_DIGITS) return Number.NaN;
-        mantissa = mantissa * 10 + (code - DIGIT_0);
-        fractionDigits++;
-        at++;
-        code = at < end ? bytes[at] : -1;
-      } while (code >= DIGIT_0 && code <= DIGIT_9);
-    } else if (code >= DIGIT_0 && code <= DIGIT_9) {
-      return Number.NaN; // a leading zero followed by digits
-    }
-    // An exponent is left to the general path; so is anything else glued to the number.
-    if (code === 0x65 || code === 0x45) return Number.NaN;
-    this.at = at;
-    const magnitude = fractionDigits === 0 ? mantissa : mantissa / POWERS_OF_TEN[fractionDigits];
-    return negative ? -magnitude : magnitude;
-  }
-
-  /** A decimal price as integer price units, exactly as the general path rounds it, or NaN. */
-  price(): number {
-    const value = this.number();
-    if (!(value <= MAX_DECIMAL_PRICE && value >= -MAX_DECIMAL_PRICE)) return Number.NaN;
-    return Math.round(value * PRICE_SCALE) + 0; // + 0 turns -0 into 0, as the general path does
-  }
-
-  /**
-   * `[[price, size], ...]` into the arrays; the level count, or -1. More levels than the
-   * arrays hold is the general path's error to report.
-   */
-  levels(prices: Float64Array, sizes: Float64Array): number {
-    if (!this.take(OPEN_ARRAY)) return -1;
-    if (this.peek() === CLOSE_ARRAY) {
-      this.at++;
-      return 0;
-    }
-    const capacity = prices.length;
-    let count = 0;
-    for (;;) {
-      if (count === capacity || !this.take(OPEN_ARRAY)) return -1;
-      const price = this.price();
-      if (price !== price || !this.take(COMMA)) return -1;
-      const size = this.number();
-      if (size !== size || !this.take(CLOSE_ARRAY)) return -1;
-      prices[count] = price;
-      sizes[count] = size;
-      count++;
-      const code = this.peek();
-      this.at++;
-      if (code === CLOSE_ARRAY) return count;
-      if (code !== COMMA) return -1;
-    }
-  }
-
-  /** `"SYMBOL"`: the interned symbol, or undefined for anything else (escapes included). */
-  symbol(interner: SymbolInterner): string | undefined {
-    if (this.peek() !== QUOTE) return undefined;
-    const bytes = this.bytes;
-    const start = this.at + 1;
-    const limit = Math.min(this.end, start + 9);
-    let at = start;
-    while (at < limit && bytes[at] !== QUOTE) at++;
-    if (at === limit) return undefined;
-    this.at = at + 1;
-    return interner.internAscii(bytes, start, at - start);
-  }
+/** After `byte` (whitespace allowed before it and skipped after it), or -1. */
+function expect(bytes: Buffer, at: number, end: number, byte: number): number {
+  if (at < 0) return -1;
+  at = skipSpace(bytes, at, end);
+  if (at >= end || bytes[at] !== byte) return -1;
+  return skipSpace(bytes, at + 1, end);
 }
 
 /**
- * Decodes MARKET_DATA payloads of the usual shape without JSON.parse. One per decoder
- * (it keeps a cursor); not reentrant.
+ * After `"key"` and its colon (whitespace allowed around the colon and skipped after it),
+ * or -1. `at` must already be past any whitespace before the key.
+ */
+function expectKey(bytes: Buffer, at: number, end: number, key: Uint8Array): number {
+  const length = key.length;
+  if (at < 0 || at + length > end) return -1;
+  for (let i = 0; i < length; i++) {
+    if (bytes[at + i] !== key[i]) return -1;
+  }
+  return expect(bytes, at + length, end, COLON);
+}
+
+/**
+ * Where readNumber and readPrice leave the value. A Float64Array slot rather than a
+ * return value: a double returned from a call that is not inlined is boxed into a new
+ * heap number, which would make every number of every message an allocation.
+ */
+const value = new Float64Array(1);
+
+/**
+ * The JSON number at `at` (no whitespace before it), if its double is exactly
+ * mantissa / 10^k (see the file comment): its value in value[0], and the position after
+ * it and any whitespace; otherwise -1. Leading zeros, a bare "-", "1." and ".5" are not
+ * JSON: -1.
+ *
+ * Digits accumulate in a double without a check per digit: while the exact mantissa is
+ * below 2^53 every step is exact, and once it reaches 2^53 the computed one does too
+ * (rounding is monotonic and 2^53 is a double), so one test at the end tells them apart.
+ */
+function readNumber(bytes: Buffer, at: number, end: number): number {
+  if (at < 0 || at >= end) return -1;
+  let code = bytes[at];
+  const negative = code === MINUS;
+  if (negative) {
+    at++;
+    code = at < end ? bytes[at] : -1;
+  }
+  let mantissa = 0;
+  if (code === DIGIT_0) {
+    at++;
+    code = at < end ? bytes[at] : -1;
+    if (code >= DIGIT_0 && code <= DIGIT_9) return -1; // a leading zero
+  } else if (code > DIGIT_0 && code <= DIGIT_9) {
+    do {
+      mantissa = mantissa * 10 + (code - DIGIT_0);
+      at++;
+      code = at < end ? bytes[at] : -1;
+    } while (code >= DIGIT_0 && code <= DIGIT_9);
+  } else {
+    return -1;
+  }
+  let fractionDigits = 0;
+  if (code === DOT) {
+    at++;
+    const first = at;
+    code = at < end ? bytes[at] : -1;
+    while (code >= DIGIT_0 && code <= DIGIT_9) {
+      mantissa = mantissa * 10 + (code - DIGIT_0);
+      at++;
+      code = at < end ? bytes[at] : -1;
+    }
+    fractionDigits = at - first;
+    if (fractionDigits === 0 || fractionDigits > MAX_FRACTION_DIGITS) return -1;
+  }
+  // An exponent is left to the general path (anything else glued on fails the caller's next check).
+  if (code === 0x65 || code === 0x45 || !(mantissa < EXACT_MANTISSA_LIMIT)) return -1;
+  const magnitude = fractionDigits === 0 ? mantissa : mantissa / POWERS_OF_TEN[fractionDigits];
+  value[0] = negative ? -magnitude : magnitude;
+  return skipSpace(bytes, at, end);
+}
+
+/**
+ * A decimal price at `at`: integer price units in value[0], exactly as the general path
+ * rounds them, and the position after it; or -1.
+ */
+function readPrice(bytes: Buffer, at: number, end: number): number {
+  const after = readNumber(bytes, at, end);
+  if (after < 0) return -1;
+  const decimal = value[0];
+  if (!(decimal <= MAX_DECIMAL_PRICE && decimal >= -MAX_DECIMAL_PRICE)) return -1;
+  value[0] = Math.round(decimal * PRICE_SCALE) + 0; // + 0 turns -0 into 0, as the general path does
+  return after;
+}
+
+/** Where readLevels stopped (past the closing bracket and whitespace). */
+let levelsEnd = 0;
+
+/**
+ * `[[price, size], ...]` at `at` into the arrays: the level count (levelsEnd set), or -1.
+ * More levels than the arrays hold is the general path's error to report.
+ */
+function readLevels(bytes: Buffer, at: number, end: number, prices: Float64Array, sizes: Float64Array): number {
+  if (at < 0 || at >= end || bytes[at] !== OPEN_ARRAY) return -1;
+  at = skipSpace(bytes, at + 1, end);
+  if (at < end && bytes[at] === CLOSE_ARRAY) {
+    levelsEnd = skipSpace(bytes, at + 1, end);
+    return 0;
+  }
+  const capacity = prices.length;
+  let count = 0;
+  for (;;) {
+    if (count === capacity || at >= end || bytes[at] !== OPEN_ARRAY) return -1;
+    at = readPrice(bytes, skipSpace(bytes, at + 1, end), end);
+    if (at < 0 || at >= end || bytes[at] !== COMMA) return -1;
+    prices[count] = value[0];
+    at = readNumber(bytes, skipSpace(bytes, at + 1, end), end);
+    if (at < 0 || at >= end || bytes[at] !== CLOSE_ARRAY) return -1;
+    sizes[count] = value[0];
+    count++;
+    at = skipSpace(bytes, at + 1, end);
+    if (at >= end) return -1;
+    const code = bytes[at];
+    at = skipSpace(bytes, at + 1, end);
+    if (code === CLOSE_ARRAY) {
+      levelsEnd = at;
+      return count;
+    }
+    if (code !== COMMA) return -1;
+  }
+}
+
+/** Where readSymbol stopped. */
+let symbolEnd = 0;
+
+/** `"SYMBOL"` at `at`: the interned symbol (symbolEnd set), or undefined for anything else (escapes included). */
+function readSymbol(bytes: Buffer, at: number, end: number, interner: SymbolInterner): string | undefined {
+  if (at < 0 || at >= end || bytes[at] !== QUOTE) return undefined;
+  const start = at + 1;
+  const limit = Math.min(end, start + MAX_SYMBOL_LENGTH + 1);
+  let close = start;
+  while (close < limit && bytes[close] !== QUOTE) close++;
+  if (close === limit) return undefined;
+  symbolEnd = skipSpace(bytes, close + 1, end);
+  return interner.internAscii(bytes, start, close - start);
+}
+
+/**
+ * Decodes MARKET_DATA payloads of the usual shape without JSON.parse. Not reentrant (it
+ * keeps positions in module variables), which one synchronous call never needs.
  */
 export class MarketDataFastPath {
-  readonly #cursor = new Cursor();
   readonly #interner: SymbolInterner;
 
   constructor(interner: SymbolInterner) {
@@ -234,47 +236,54 @@ export class MarketDataFastPath {
    * caller then decodes it the general way).
    */
   decode(buffer: Buffer, offset: number, length: number, target: MarketData): boolean {
-    const cursor = this.#cursor;
-    cursor.bytes = buffer;
-    cursor.at = offset;
-    cursor.end = offset + length;
-    const ok = this.#parse(cursor, target);
-    cursor.bytes = EMPTY; // do not keep a socket chunk alive
-    return ok;
-  }
-
-  #parse(cursor: Cursor, target: MarketData): boolean {
-    if (!cursor.take(OPEN_OBJECT) || !cursor.key(KEY_TYPE) || cursor.number() !== 1) return false;
-    if (!cursor.nextKey(KEY_DATA) || !cursor.take(OPEN_OBJECT) || !cursor.key(KEY_SYMBOL)) return false;
-    const symbol = cursor.symbol(this.#interner);
-    if (symbol === undefined || !cursor.nextKey(KEY_TIMESTAMP)) return false;
-    const timestamp = cursor.number();
-    if (timestamp !== timestamp || !cursor.nextKey(KEY_BIDS)) return false;
-    const bidCount = cursor.levels(target.bidPrices, target.bidSizes);
-    if (bidCount < 0 || !cursor.nextKey(KEY_ASKS)) return false;
-    const askCount = cursor.levels(target.askPrices, target.askSizes);
-    if (askCount < 0 || !cursor.nextKey(KEY_LAST_PRICE)) return false;
-    const lastPrice = cursor.price();
-    if (lastPrice !== lastPrice || !cursor.nextKey(KEY_VOLUME)) return false;
-    const volume = cursor.number();
-    if (volume !== volume) return false;
+    const end = offset + length;
+    let at = expect(buffer, offset, end, OPEN_OBJECT);
+    at = readNumber(buffer, expectKey(buffer, at, end, KEY_TYPE), end);
+    if (at < 0 || value[0] !== 1) return false;
+    at = expect(buffer, at, end, COMMA);
+    at = expectKey(buffer, at, end, KEY_DATA);
+    at = expect(buffer, at, end, OPEN_OBJECT);
+    at = expectKey(buffer, at, end, KEY_SYMBOL);
+    const symbol = readSymbol(buffer, at, end, this.#interner);
+    if (symbol === undefined) return false;
+    at = expect(buffer, symbolEnd, end, COMMA);
+    at = readNumber(buffer, expectKey(buffer, at, end, KEY_TIMESTAMP), end);
+    if (at < 0) return false;
+    const timestamp = value[0];
+    at = expect(buffer, at, end, COMMA);
+    at = expectKey(buffer, at, end, KEY_BIDS);
+    const bidCount = readLevels(buffer, at, end, target.bidPrices, target.bidSizes);
+    if (bidCount < 0) return false;
+    at = expect(buffer, levelsEnd, end, COMMA);
+    at = expectKey(buffer, at, end, KEY_ASKS);
+    const askCount = readLevels(buffer, at, end, target.askPrices, target.askSizes);
+    if (askCount < 0) return false;
+    at = expect(buffer, levelsEnd, end, COMMA);
+    at = readPrice(buffer, expectKey(buffer, at, end, KEY_LAST_PRICE), end);
+    if (at < 0) return false;
+    const lastPrice = value[0];
+    at = expect(buffer, at, end, COMMA);
+    at = readNumber(buffer, expectKey(buffer, at, end, KEY_VOLUME), end);
+    if (at < 0) return false;
+    const volume = value[0];
     let sequence = 0;
     let sentNs = 0;
-    if (cursor.peek() === COMMA) {
-      const afterVolume = cursor.at;
-      if (cursor.nextKey(KEY_SEQUENCE)) {
-        sequence = cursor.number();
-        if (sequence !== sequence) return false;
-      } else {
-        cursor.at = afterVolume;
+    if (at < end && buffer[at] === COMMA) {
+      const afterSequence = expectKey(buffer, skipSpace(buffer, at + 1, end), end, KEY_SEQUENCE);
+      if (afterSequence >= 0) {
+        at = readNumber(buffer, afterSequence, end);
+        if (at < 0) return false;
+        sequence = value[0];
       }
     }
-    if (cursor.peek() === COMMA) {
-      if (!cursor.nextKey(KEY_SENT_NS)) return false;
-      sentNs = cursor.number();
-      if (sentNs !== sentNs) return false;
+    if (at < end && buffer[at] === COMMA) {
+      at = readNumber(buffer, expectKey(buffer, skipSpace(buffer, at + 1, end), end, KEY_SENT_NS), end);
+      if (at < 0) return false;
+      sentNs = value[0];
     }
-    if (!cursor.take(CLOSE_OBJECT) || !cursor.take(CLOSE_OBJECT) || cursor.peek() !== -1) return false;
+    at = expect(buffer, at, end, CLOSE_OBJECT);
+    at = expect(buffer, at, end, CLOSE_OBJECT);
+    if (at !== end) return false;
     target.symbol = symbol;
     target.timestamp = timestamp;
     target.bidCount = bidCount;
@@ -286,5 +295,3 @@ export class MarketDataFastPath {
     return true;
   }
 }
-
-const EMPTY = Buffer.alloc(0);
