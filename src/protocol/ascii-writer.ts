@@ -42,18 +42,30 @@ function digitCount(value: number): number {
   return value < 1_000_000_000 ? 9 : 10;
 }
 
+/** "00".."99" as ASCII pairs: two digits per division instead of one. */
+const DIGIT_PAIRS = new Uint8Array(200);
+for (let i = 0; i < 100; i++) {
+  DIGIT_PAIRS[2 * i] = CHAR_0 + Math.floor(i / 10);
+  DIGIT_PAIRS[2 * i + 1] = CHAR_0 + (i % 10);
+}
+
 /**
- * Exactly `digits` decimal digits of a non-negative int32 (zero-padded), last digit
- * first. Int32 division by a constant compiles to a multiply and shift, which is why
- * the value is kept below 2^31 here.
+ * Exactly `digits` decimal digits of a non-negative int32 (zero-padded), last pair
+ * first. `| 0` makes the value an int32 for the compiler, so that the division by the
+ * constant 100 compiles to a multiply and shift; that is why it is kept below 2^31.
  */
 function writeInt32Digits(target: Buffer, position: number, value: number, digits: number): number {
-  let rest = value;
-  for (let i = position + digits - 1; i >= position; i--) {
-    const next = (rest / 10) | 0;
-    target[i] = CHAR_0 + (rest - next * 10);
+  let rest = value | 0;
+  let at = position + digits;
+  while (at - position >= 2) {
+    const next = (rest / 100) | 0;
+    const pair = (rest - next * 100) << 1;
+    target[at - 1] = DIGIT_PAIRS[pair + 1];
+    target[at - 2] = DIGIT_PAIRS[pair];
+    at -= 2;
     rest = next;
   }
+  if (at > position) target[position] = CHAR_0 + rest;
   return position + digits;
 }
 
@@ -101,11 +113,12 @@ function writeMicros(target: Buffer, position: number, micros: number): number {
   }
   const whole = Math.floor(magnitude / MICROS);
   at = writeDigits(target, at, whole);
-  let fraction = magnitude - whole * MICROS;
+  // 0..999999, an int32: the trailing-zero loop is integer arithmetic, not fmod.
+  let fraction = (magnitude - whole * MICROS) | 0;
   if (fraction === 0) return at;
   let digits = 6;
   while (fraction % 10 === 0) {
-    fraction /= 10;
+    fraction = (fraction / 10) | 0;
     digits--;
   }
   target[at++] = CHAR_DOT;
@@ -139,9 +152,19 @@ export function writePrice(target: Buffer, position: number, units: number): num
     target[at++] = CHAR_MINUS;
     magnitude = -units;
   }
-  const whole = Math.floor(magnitude / PRICE_SCALE);
-  at = writeDigits(target, at, whole);
-  const fraction = magnitude - whole * PRICE_SCALE;
+  let whole: number;
+  let fraction: number;
+  if (magnitude < INT32_LIMIT) {
+    // The usual case, in int32 arithmetic (division by a constant is a multiply).
+    const small = magnitude | 0;
+    whole = (small / PRICE_SCALE) | 0;
+    fraction = small - whole * PRICE_SCALE;
+    at = writeInt32Digits(target, at, whole, digitCount(whole));
+  } else {
+    whole = Math.floor(magnitude / PRICE_SCALE);
+    fraction = magnitude - whole * PRICE_SCALE;
+    at = writeDigits(target, at, whole);
+  }
   const length = FRACTION_LENGTHS[fraction];
   const from = fraction * FRACTION_STRIDE;
   for (let i = 0; i < length; i++) target[at + i] = FRACTION_BYTES[from + i];
