@@ -3,7 +3,7 @@
  * created), scan it back line by line in bounded memory, and append a batch durably.
  * Formats and policy live in the callers (trade-log.ts).
  */
-import { closeSync, fdatasync, fstatSync, fsyncSync, openSync, readSync, write } from 'node:fs';
+import { closeSync, fdatasync, fstatSync, fsyncSync, openSync, readSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ErrorCode, TradingError } from '../core/errors.js';
 
@@ -127,14 +127,22 @@ export function scanJournalLines(fd: number, onLine: (line: string) => boolean, 
   return result;
 }
 
-/** Write all of `bytes` (appending), then fdatasync; `done` once both finished or either failed. */
+/**
+ * Write all of `bytes` (appending), then fdatasync; `done` once both finished or either
+ * failed (always asynchronously).
+ *
+ * The write is done from this thread: it only copies into the page cache (tens of µs even
+ * for a large batch), while a threadpool round trip costs a thread wakeup each way, which
+ * on a busy machine is the larger part of an isolated order's ack. Only fdatasync, which
+ * waits for the device, goes to the threadpool: one round trip per commit instead of two.
+ */
 export function appendDurably(fd: number, bytes: Buffer, done: (error: NodeJS.ErrnoException | null, operation: string) => void): void {
-  const writeFrom = (offset: number): void => {
-    write(fd, bytes, offset, bytes.length - offset, null, (writeError, written) => {
-      if (writeError !== null) done(writeError, 'write');
-      else if (offset + written < bytes.length) writeFrom(offset + written);
-      else fdatasync(fd, (syncError) => done(syncError, 'fdatasync'));
-    });
-  };
-  writeFrom(0);
+  let offset = 0;
+  try {
+    while (offset < bytes.length) offset += writeSync(fd, bytes, offset, bytes.length - offset, null);
+  } catch (error) {
+    process.nextTick(done, error as NodeJS.ErrnoException, 'write');
+    return;
+  }
+  fdatasync(fd, (syncError) => done(syncError, 'fdatasync'));
 }
