@@ -81,8 +81,14 @@ function writeDigits(target: Buffer, position: number, value: number): number {
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 const MICROS = 1_000_000;
-/** Below this magnitude a value in millionths is a safe integer. */
-const MAX_MICROS_VALUE = Math.floor(MAX_SAFE / MICROS);
+/**
+ * Below this magnitude (2^33) doubles are less than 10^-6 apart, so at most one decimal
+ * with ≤ 6 places rounds to a given double: that decimal is then String(value)'s
+ * shortest text. Above it two such decimals can share a double (8968215757.01073 and
+ * ...010731), and the micros text would be a longer spelling than String(value)'s.
+ * (Millionths of it, < 8.6e15, are also safe integers.)
+ */
+const MAX_MICROS_VALUE = 2 ** 33;
 
 /** A finite number as JSON text (integers, then values with ≤ 6 decimals, then the rest). */
 export function writeNumber(target: Buffer, position: number, value: number): number {

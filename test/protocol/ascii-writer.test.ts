@@ -1,0 +1,65 @@
+/**
+ * The in-place ASCII writer must produce exactly the text of the string-building path
+ * (String(number), priceText), because the bytes of MARKET_DATA are what seed peers
+ * parse and what the JSON fast path expects: random and edge numbers, prices, and whole
+ * MARKET_DATA payloads against encodeJsonPayload.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { writeNumber, writePrice } from '../../src/protocol/ascii-writer.js';
+import { MessageEncoder } from '../../src/protocol/codec.js';
+import { FRAME_HEADER_BYTES } from '../../src/protocol/framing.js';
+import { encodeJsonPayload, priceText } from '../../src/protocol/json-codec.js';
+import { marketData } from './message-arbitraries.js';
+
+const scratch = Buffer.alloc(64);
+
+function numberText(value: number): string {
+  return scratch.toString('latin1', 0, writeNumber(scratch, 0, value));
+}
+
+function priceBytes(units: number): string {
+  return scratch.toString('latin1', 0, writePrice(scratch, 0, units));
+}
+
+const edgeNumbers = [
+  0, -0, 1, -1, 9, 10, 99, 100, 2 ** 31 - 1, 2 ** 31, 2 ** 31 + 1, 99_999_999, 100_000_000, 2 ** 53 - 1, 2 ** 53, 2 ** 53 + 2, 1e21, 1e-7,
+  0.1, 0.000001, 0.0000015, 123.456789, 1730700000.123, 1730700000.123456, 1730700000.1234567, -1730700000.5, 5e-324,
+  Number.MAX_VALUE, -Number.MAX_VALUE, 8_999_999_999.999998, 8_968_215_757.01073, 4_294_967_296.000001, 1.5, 1000000.000001,
+];
+
+test('writeNumber writes String(value) (JSON.stringify) for edge and random finite numbers', () => {
+  for (const value of edgeNumbers) assert.equal(numberText(value), JSON.stringify(value), `for ${value}`);
+  const decimals = fc
+    .tuple(fc.bigInt({ min: -(10n ** 17n), max: 10n ** 17n }), fc.integer({ min: 0, max: 8 }))
+    .map(([digits, scale]) => Number(`${digits}e-${scale}`));
+  fc.assert(
+    fc.property(fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.maxSafeInteger(), decimals), (value) => {
+      assert.equal(numberText(value), JSON.stringify(value));
+    }),
+    { numRuns: 20_000, seed: 59 },
+  );
+});
+
+test('writePrice writes priceText(units) for edge and random prices', () => {
+  const edges = [0, 1, 5, 9_999, 10_000, 10_001, 1_895_000, 1_895_123, -12_345, 2 ** 31 - 1, 2 ** 31, 2 ** 31 + 5, 1e14, -1e14, 1_895_000.5, -0.25];
+  for (const units of edges) assert.equal(priceBytes(units), priceText(units), `for ${units}`);
+  fc.assert(
+    fc.property(fc.oneof(fc.integer({ min: -1e9, max: 1e9 }), fc.integer({ min: -1e14, max: 1e14 }), fc.double({ min: -1e14, max: 1e14, noNaN: true })), (units) => {
+      assert.equal(priceBytes(units), priceText(units));
+    }),
+    { numRuns: 20_000, seed: 61 },
+  );
+});
+
+test('MARKET_DATA written in place is byte for byte the string-built payload', () => {
+  const encoder = new MessageEncoder();
+  fc.assert(
+    fc.property(marketData, (message) => {
+      const bytes = encoder.encode(message, 'json');
+      assert.equal(encoder.buffer.toString('latin1', FRAME_HEADER_BYTES, bytes), encodeJsonPayload(message));
+    }),
+    { numRuns: 3000, seed: 67 },
+  );
+});
