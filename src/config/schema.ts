@@ -152,6 +152,26 @@ function readConfigFile(path: string, problems: string[]): Record<string, unknow
   }
 }
 
+/**
+ * `--duration -1` means the value -1 to a person, but parseArgs reads `-1` as a flag and
+ * refuses the pair as ambiguous. A negative number after a flag that takes a value is
+ * joined to it (`--duration=-1`) so that it is validated, and reported, like any value.
+ */
+function joinNegativeNumbers(argv: readonly string[], valueFlags: ReadonlySet<string>): string[] {
+  const joined: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    const next = argv[i + 1];
+    if (arg.startsWith('--') && valueFlags.has(arg.slice(2)) && next !== undefined && /^-\d|^-\.\d/.test(next)) {
+      joined.push(`${arg}=${next}`);
+      i += 1;
+    } else {
+      joined.push(arg);
+    }
+  }
+  return joined;
+}
+
 /** Load and validate; throws TradingError E_CONFIG_INVALID listing every problem. */
 export function loadConfig<S extends Schema>(schema: S, options: LoadOptions): Loaded<S> {
   const env = options.env ?? process.env;
@@ -164,7 +184,8 @@ export function loadConfig<S extends Schema>(schema: S, options: LoadOptions): L
 
   let parsed: ReturnType<typeof parseArgs>;
   try {
-    parsed = parseArgs({ args: [...options.argv], options: flagOptions, strict: true, allowPositionals: options.allowPositionals ?? false });
+    const valueFlags = new Set(Object.keys(flagOptions).filter((flag) => flagOptions[flag]?.type === 'string'));
+    parsed = parseArgs({ args: joinNegativeNumbers(options.argv, valueFlags), options: flagOptions, strict: true, allowPositionals: options.allowPositionals ?? false });
   } catch (err) {
     throw new TradingError(ErrorCode.CONFIG_INVALID, (err as Error).message.replace(/\. To specify.*$/s, ''));
   }

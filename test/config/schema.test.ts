@@ -55,6 +55,12 @@ test('every bad field is reported at once', () => {
   }
 });
 
+test('a negative number after a flag is a value to validate, not a flag', () => {
+  assert.match(problemsOf(() => loadConfig(schema, { argv: ['--port', '-1', '--rate', '-2.5'], env: {} })), /--port: must be ≥ 0, got -1/);
+  assert.match(problemsOf(() => loadConfig(schema, { argv: ['--port', '-1'], env: {} })), /^invalid configuration/);
+  assert.match(problemsOf(() => loadConfig(schema, { argv: ['--port', '--rate'], env: {} })), /argument is ambiguous/);
+});
+
 test('unknown flags and unknown config keys are refused', () => {
   assert.match(problemsOf(() => loadConfig(schema, { argv: ['--prot', '1'], env: {} })), /Unknown option '--prot'/);
   const file = join(tempDir('config'), 'c.json');

@@ -161,7 +161,7 @@ test('clear one-line errors: port in use, shm exists, bad config, unwritable tra
   assert.match(exists.output(), /E_SHM_EXISTS: shared memory .* already exists/);
   assert.ok(existsSync(`/dev/shm${shm}`), 'a segment that is not ours is left alone');
 
-  const bad = startRun(['--rate', 'fast', '--duration=-1']);
+  const bad = startRun(['--rate', 'fast', '--duration', '-1']);
   assert.equal(await waitForExit(bad.child), 2);
   assert.match(bad.output(), /--rate: expected a number/);
   assert.match(bad.output(), /--duration: must be ≥ 0/);
