@@ -43,6 +43,7 @@ import {
   type Order,
 } from '../protocol/messages.js';
 import { BookWriter } from '../shm/book-writer.js';
+import { childExited, componentReady, stopComponent } from './component-child.js';
 import type { BenchContext, BenchResult, Benchmark } from './types.js';
 
 const CLI_SCRIPT = fileURLToPath(new URL('../cli.js', import.meta.url));
@@ -198,7 +199,9 @@ async function runOrderManagerBenchmark(context: BenchContext): Promise<BenchRes
       { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], env: { ...process.env, TRADING_LOG_LEVEL: 'warn' } },
     );
     const finalCounters = watchCounters(child);
-    const port = await readyPort(child);
+    const ready = await componentReady(child, 'the order manager', READY_TIMEOUT_MS);
+    const port = ready['port'];
+    if (typeof port !== 'number') throw new Error(`the order manager's ready report has no port: ${JSON.stringify(ready)}`);
     stream = new OrderStream(port);
     await stream.connect();
     context.log(`order manager pid ${child.pid} on port ${port}; ${WINDOW} orders in flight, warm-up ${warmupMs} ms, measuring ${measureMs} ms`);
@@ -235,7 +238,7 @@ async function runOrderManagerBenchmark(context: BenchContext): Promise<BenchRes
     stream = undefined;
     child.send({ kind: 'shutdown' });
     const counters = await finalCounters;
-    const exitCode = await exited(child);
+    const exitCode = await childExited(child);
     if (exitCode !== 0) throw new Error(`the order manager exited with ${exitCode}`);
     if (rejected > 0) throw new Error(`${rejected} orders were rejected: the benchmark must measure executions`);
     const disk = await measureDisk(dir, context.scale);
@@ -280,7 +283,7 @@ async function runOrderManagerBenchmark(context: BenchContext): Promise<BenchRes
   } finally {
     clearInterval(heartbeat);
     stream?.destroy();
-    if (child !== undefined) await stopChild(child);
+    await stopComponent(child, EXIT_TIMEOUT_MS);
     writer.close();
     writer.unlink();
     rmSync(dir, { recursive: true, force: true });
@@ -368,35 +371,6 @@ async function paced(stream: OrderStream, count: number): Promise<void> {
   await until(() => stream.inFlight === 0, 10_000, 'the last paced report');
 }
 
-function readyPort(child: ChildProcess): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (message: ComponentReport): void => {
-      if (message.kind === 'ready' && typeof message.details['port'] === 'number') {
-        finish();
-        resolve(message.details['port']);
-      } else if (message.kind === 'failed') {
-        finish();
-        reject(new Error(`the order manager failed to start: ${message.code}: ${message.message}`));
-      }
-    };
-    const onExit = (code: number | null, signal: string | null): void => {
-      finish();
-      reject(new Error(`the order manager exited (${code ?? signal}) before it was ready`));
-    };
-    const timer = setTimeout(() => {
-      finish();
-      reject(new Error(`the order manager was not ready within ${READY_TIMEOUT_MS} ms`));
-    }, READY_TIMEOUT_MS);
-    const finish = (): void => {
-      clearTimeout(timer);
-      child.off('message', onMessage);
-      child.off('exit', onExit);
-    };
-    child.on('message', onMessage);
-    child.once('exit', onExit);
-  });
-}
-
 /** Resolves with the last counters the child reports before it exits. */
 function watchCounters(child: ChildProcess): Promise<Counters> {
   return new Promise((resolve) => {
@@ -406,23 +380,6 @@ function watchCounters(child: ChildProcess): Promise<Counters> {
     });
     child.once('exit', () => resolve(last));
   });
-}
-
-function exited(child: ChildProcess): Promise<number | string> {
-  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
-  if (child.signalCode !== null) return Promise.resolve(child.signalCode);
-  return new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
-}
-
-/** Ask nicely (IPC shutdown), then SIGKILL after EXIT_TIMEOUT_MS. */
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const done = exited(child);
-  if (child.connected) child.send({ kind: 'shutdown' });
-  else child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), EXIT_TIMEOUT_MS);
-  await done;
-  clearTimeout(timer);
 }
 
 async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {

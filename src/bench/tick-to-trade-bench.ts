@@ -23,11 +23,11 @@ import { fileURLToPath } from 'node:url';
 import { monotonicNs } from '../core/clock.js';
 import { LatencyRecorder, type LatencySummary } from '../core/latency.js';
 import { createLogger } from '../core/log.js';
-import type { ComponentReport } from '../core/runtime.js';
 import { FrameServer } from '../net/frame-server.js';
 import { MessageDecoder, MessageEncoder } from '../protocol/codec.js';
 import { ExecutionStatus, MessageType, type ExecutionReport } from '../protocol/messages.js';
 import { unlinkSegment } from '../shm/native.js';
+import { componentReady, stopComponent } from './component-child.js';
 import type { BenchContext, BenchResult, Benchmark } from './types.js';
 
 /** The feeder's symbols, ticked in turn. */
@@ -104,7 +104,7 @@ export async function runTickToTradeBenchmark(context: BenchContext, options: Ti
       [...(options.strategyNodeArgs ?? []), CLI_SCRIPT, 'strategy', '--gateway', `127.0.0.1:${feedPort}`, '--order-manager', `127.0.0.1:${omPort}`, '--shm', shm, ...FIRE_ON_EVERY_TICK_FLAGS],
       { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, TRADING_LOG_LEVEL: 'warn' } },
     );
-    const ready = await readyDetails(strategy);
+    const ready = await componentReady(strategy, 'the strategy', STARTUP_TIMEOUT_MS);
     if (ready['gatewayConnected'] !== true || ready['orderManagerConnected'] !== true || ready['bookAttached'] !== true) {
       throw new Error(`the strategy came up without everything it needs: ${JSON.stringify(ready)}`);
     }
@@ -164,9 +164,9 @@ export async function runTickToTradeBenchmark(context: BenchContext, options: Ti
     };
   } finally {
     unlinkQuietly(shm);
-    await stop(strategy, 'SIGTERM');
+    await stopComponent(strategy, EXIT_TIMEOUT_MS);
     feeder?.stdin?.end();
-    await stop(feeder, 'SIGTERM');
+    await stopComponent(feeder, EXIT_TIMEOUT_MS);
     await receiver.close();
   }
 }
@@ -253,50 +253,10 @@ function lineFrom(child: ChildProcess, pattern: RegExp, timeoutMs: number): Prom
   });
 }
 
-/** The strategy's ready details, from the runtime's IPC report. */
-function readyDetails(child: ChildProcess): Promise<Record<string, unknown>> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (message: ComponentReport): void => {
-      if (message.kind === 'ready') {
-        finish();
-        resolve(message.details);
-      } else if (message.kind === 'failed') {
-        finish();
-        reject(new Error(`the strategy failed to start: ${message.code} ${message.message}`));
-      }
-    };
-    const onExit = (code: number | null, signal: string | null): void => {
-      finish();
-      reject(new Error(`the strategy exited (${code ?? signal}) before it was ready`));
-    };
-    const timer = setTimeout(() => {
-      finish();
-      reject(new Error(`the strategy was not ready within ${STARTUP_TIMEOUT_MS} ms`));
-    }, STARTUP_TIMEOUT_MS);
-    const finish = (): void => {
-      clearTimeout(timer);
-      child.off('message', onMessage);
-      child.off('exit', onExit);
-    };
-    child.on('message', onMessage);
-    child.once('exit', onExit);
-  });
-}
-
 /** Resolves when `done()` holds or after timeoutMs (the caller reports what arrived). */
 async function until(done: () => boolean, timeoutMs: number): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   while (!done() && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
-}
-
-/** Signal the child and wait for it; SIGKILL if it does not go within EXIT_TIMEOUT_MS. */
-async function stop(child: ChildProcess | undefined, signal: NodeJS.Signals): Promise<void> {
-  if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill(signal);
-  const timer = setTimeout(() => child.kill('SIGKILL'), EXIT_TIMEOUT_MS);
-  await exited;
-  clearTimeout(timer);
 }
 
 function unlinkQuietly(name: string): void {
