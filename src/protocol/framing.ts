@@ -129,9 +129,19 @@ export class FrameDecoder {
   }
 }
 
-/** Write the 4-byte big-endian length of a payload at `offset`. */
+/**
+ * Write the 4-byte big-endian length of a payload at `offset`. Four byte stores: this
+ * runs once per frame sent, and writeUInt32BE's argument checks cost more than the
+ * stores (the same RangeErrors are kept for a bad offset or length).
+ */
 export function writeFrameHeader(buffer: Buffer, offset: number, payloadLength: number): void {
-  buffer.writeUInt32BE(payloadLength, offset);
+  if (!(Number.isInteger(offset) && offset >= 0 && offset + FRAME_HEADER_BYTES <= buffer.length) || !(payloadLength >= 0 && payloadLength <= ABSOLUTE_MAX_FRAME_BYTES)) {
+    buffer.writeUInt32BE(payloadLength, offset); // throws the RangeError describing the problem
+  }
+  buffer[offset] = payloadLength >>> 24;
+  buffer[offset + 1] = (payloadLength >>> 16) & 0xff;
+  buffer[offset + 2] = (payloadLength >>> 8) & 0xff;
+  buffer[offset + 3] = payloadLength & 0xff;
 }
 
 /** A complete frame (header + payload) as a new Buffer. For control paths and tests. */

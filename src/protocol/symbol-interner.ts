@@ -16,6 +16,10 @@ export class SymbolInterner {
   readonly #names: (string | undefined)[];
   readonly #mask: number;
   #misses = 0;
+  /** The last symbol `intern` returned, and its key. */
+  #lastLow = 0;
+  #lastHigh = 0;
+  #lastName: string | undefined;
 
   constructor(capacity: number = DEFAULT_CAPACITY) {
     if (!Number.isInteger(capacity) || capacity < PROBE_LIMIT || (capacity & (capacity - 1)) !== 0) {
@@ -41,6 +45,18 @@ export class SymbolInterner {
   intern(view: DataView, base: number, source: Buffer, sourceOffset: number): string | undefined {
     const low = view.getUint32(base, true);
     const high = view.getUint32(base + 4, true);
+    // A feed repeats its last symbol often (one symbol's burst, or one symbol only).
+    if (low === this.#lastLow && high === this.#lastHigh && this.#lastName !== undefined) return this.#lastName;
+    const name = this.#lookup(low, high, source, sourceOffset);
+    if (name !== undefined) {
+      this.#lastLow = low;
+      this.#lastHigh = high;
+      this.#lastName = name;
+    }
+    return name;
+  }
+
+  #lookup(low: number, high: number, source: Buffer, sourceOffset: number): string | undefined {
     const mask = this.#mask;
     const home = Math.imul(low ^ Math.imul(high, 0x85ebca6b), 0x9e3779b1) >>> 0;
     for (let probe = 0; probe < PROBE_LIMIT; probe++) {
