@@ -315,14 +315,28 @@ function marketDataJsonBound(m: MarketData): number {
   return MARKET_DATA_FIXED_CHARS + 5 * MAX_NUMBER_CHARS + MARKET_DATA_LEVEL_CHARS * (m.bidCount + m.askCount);
 }
 
+/**
+ * Throws what checkMarketData finds first. Called when the writer's own checks (the same
+ * conditions, tested while it walks the message) found something wrong, so that the
+ * error is the same whichever field the writer met first.
+ */
+function refuseMarketData(m: MarketData): never {
+  checkMarketData(m);
+  throw invalidField(MessageType.MARKET_DATA, 'data', 'refused by the writer, accepted by checkMarketData'); // unreachable
+}
+
+/** The levels as [[price,size],...] without the brackets around them, or -1 for a bad price or size. */
 function writeLevels(target: Buffer, position: number, count: number, prices: Float64Array, sizes: Float64Array): number {
   let at = position;
   for (let i = 0; i < count; i++) {
+    const price = prices[i];
+    const size = sizes[i];
+    if (!isPriceUnits(price) || !isFiniteNumber(size)) return -1;
     if (i > 0) target[at++] = 0x2c; // ,
     target[at++] = 0x5b; // [
-    at = writePrice(target, at, prices[i]);
+    at = writePrice(target, at, price);
     target[at++] = 0x2c;
-    at = writeNumber(target, at, sizes[i]);
+    at = writeNumber(target, at, size);
     target[at++] = 0x5d; // ]
   }
   return at;
@@ -330,26 +344,53 @@ function writeLevels(target: Buffer, position: number, count: number, prices: Fl
 
 /**
  * MARKET_DATA written byte by byte into target (which must hold marketDataJsonBound bytes
- * from offset): the same text as marketDataText, without building a string first.
+ * from offset): the same text as marketDataText, without building a string first. It
+ * checks what checkMarketData checks as it goes, in one pass, and on a bad field lets
+ * checkMarketData throw (so the error is checkMarketData's); bytes may have been written.
  */
 function writeMarketDataJson(m: MarketData, target: Buffer, offset: number): number {
-  checkMarketData(m);
+  const symbol = m.symbol;
+  if (typeof symbol !== 'string' || !isSymbol(symbol)) refuseMarketData(m);
+  checkLevelCounts(m);
+  const timestamp = m.timestamp;
+  const lastPrice = m.lastPrice;
+  const volume = m.volume;
+  const sequence = m.sequence;
+  const sentNs = m.sentNs;
+  if (
+    !(
+      typeof timestamp === 'number' &&
+      isFiniteNumber(timestamp) &&
+      typeof lastPrice === 'number' &&
+      isPriceUnits(lastPrice) &&
+      typeof volume === 'number' &&
+      isFiniteNumber(volume) &&
+      typeof sequence === 'number' &&
+      isFiniteNumber(sequence) &&
+      typeof sentNs === 'number' &&
+      isFiniteNumber(sentNs)
+    )
+  ) {
+    refuseMarketData(m);
+  }
   let at = writeBytes(target, offset, MARKET_DATA_HEAD);
-  at = writeAsciiText(target, at, m.symbol);
+  at = writeAsciiText(target, at, symbol);
   at = writeBytes(target, at, MARKET_DATA_TIMESTAMP);
-  at = writeNumber(target, at, m.timestamp);
+  at = writeNumber(target, at, timestamp);
   at = writeBytes(target, at, MARKET_DATA_BIDS);
   at = writeLevels(target, at, m.bidCount, m.bidPrices, m.bidSizes);
+  if (at < 0) refuseMarketData(m);
   at = writeBytes(target, at, MARKET_DATA_ASKS);
   at = writeLevels(target, at, m.askCount, m.askPrices, m.askSizes);
+  if (at < 0) refuseMarketData(m);
   at = writeBytes(target, at, MARKET_DATA_LAST_PRICE);
-  at = writePrice(target, at, m.lastPrice);
+  at = writePrice(target, at, lastPrice);
   at = writeBytes(target, at, MARKET_DATA_VOLUME);
-  at = writeNumber(target, at, m.volume);
+  at = writeNumber(target, at, volume);
   at = writeBytes(target, at, MARKET_DATA_SEQUENCE);
-  at = writeNumber(target, at, m.sequence);
+  at = writeNumber(target, at, sequence);
   at = writeBytes(target, at, MARKET_DATA_SENT_NS);
-  at = writeNumber(target, at, m.sentNs);
+  at = writeNumber(target, at, sentNs);
   at = writeBytes(target, at, MARKET_DATA_TAIL);
   return at - offset;
 }

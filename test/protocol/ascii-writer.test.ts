@@ -7,7 +7,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { TradingError } from '../../src/core/errors.js';
 import { writeNumber, writePrice } from '../../src/protocol/ascii-writer.js';
+import { checkMarketData } from '../../src/protocol/encodable.js';
 import { MessageEncoder } from '../../src/protocol/codec.js';
 import { FRAME_HEADER_BYTES } from '../../src/protocol/framing.js';
 import { encodeJsonPayload, priceText } from '../../src/protocol/json-codec.js';
@@ -61,5 +63,40 @@ test('MARKET_DATA written in place is byte for byte the string-built payload', (
       assert.equal(encoder.buffer.toString('latin1', FRAME_HEADER_BYTES, bytes), encodeJsonPayload(message));
     }),
     { numRuns: 3000, seed: 67 },
+  );
+});
+
+test('a bad MARKET_DATA is refused with checkMarketData\'s error, whichever bad field the writer meets first', () => {
+  const encoder = new MessageEncoder();
+  const fields = ['symbol', 'timestamp', 'lastPrice', 'volume', 'sequence', 'sentNs', 'bidPrice', 'bidSize', 'askPrice', 'askSize', 'bidCount'] as const;
+  const badFor = (field: (typeof fields)[number]): unknown =>
+    field === 'symbol' ? 'aapl' : field === 'bidCount' ? 40 : field === 'bidPrice' || field === 'askPrice' || field === 'lastPrice' ? 0.5 : Number.NaN;
+  fc.assert(
+    fc.property(marketData, fc.subarray([...fields], { minLength: 1 }), (message, bad) => {
+      for (const field of bad) {
+        const value = badFor(field);
+        if (field === 'bidPrice' || field === 'bidSize' || field === 'askPrice' || field === 'askSize') {
+          const side = field.startsWith('bid') ? 'bid' : 'ask';
+          if (message[`${side}Count`] === 0) message[`${side}Count`] = 1;
+          message[field === 'bidPrice' ? 'bidPrices' : field === 'bidSize' ? 'bidSizes' : field === 'askPrice' ? 'askPrices' : 'askSizes'][0] = value as number;
+        } else {
+          Object.assign(message, { [field]: value });
+        }
+      }
+      let expected: unknown;
+      try {
+        checkMarketData(message);
+      } catch (err) {
+        expected = err;
+      }
+      assert.ok(expected instanceof TradingError);
+      assert.throws(() => encoder.encode(message, 'json'), (err: unknown) => {
+        assert.ok(err instanceof TradingError);
+        assert.equal(err.code, expected.code);
+        assert.equal(err.message, expected.message);
+        return true;
+      });
+    }),
+    { numRuns: 2000, seed: 71 },
   );
 });
