@@ -68,7 +68,8 @@ const KEY_SENT_NS = keyBytes('sent_ns');
 function skipSpace(bytes: Buffer, at: number, end: number): number {
   while (at < end) {
     const code = bytes[at];
-    if (code !== SPACE && code !== LINE_FEED && code !== CARRIAGE_RETURN && code !== TAB) return at;
+    // Every byte this path accepts outside whitespace is above the space: one test, usually.
+    if (code > SPACE || (code !== SPACE && code !== LINE_FEED && code !== CARRIAGE_RETURN && code !== TAB)) return at;
     at++;
   }
   return at;
@@ -118,18 +119,20 @@ function readNumber(bytes: Buffer, at: number, end: number): number {
   const negative = code === MINUS;
   if (negative) {
     at++;
-    code = at < end ? bytes[at] : -1;
+    code = bytes[at]; // '-' is not the last byte (that is '}')
   }
   let mantissa = 0;
+  // No bounds tests inside the digit loops: decode() made sure the payload's last byte
+  // is '}', which stops every run of digits before the end.
   if (code === DIGIT_0) {
     at++;
-    code = at < end ? bytes[at] : -1;
+    code = bytes[at];
     if (code >= DIGIT_0 && code <= DIGIT_9) return -1; // a leading zero
   } else if (code > DIGIT_0 && code <= DIGIT_9) {
     do {
       mantissa = mantissa * 10 + (code - DIGIT_0);
       at++;
-      code = at < end ? bytes[at] : -1;
+      code = bytes[at];
     } while (code >= DIGIT_0 && code <= DIGIT_9);
   } else {
     return -1;
@@ -138,11 +141,11 @@ function readNumber(bytes: Buffer, at: number, end: number): number {
   if (code === DOT) {
     at++;
     const first = at;
-    code = at < end ? bytes[at] : -1;
+    code = bytes[at];
     while (code >= DIGIT_0 && code <= DIGIT_9) {
       mantissa = mantissa * 10 + (code - DIGIT_0);
       at++;
-      code = at < end ? bytes[at] : -1;
+      code = bytes[at];
     }
     fractionDigits = at - first;
     if (fractionDigits === 0 || fractionDigits > MAX_FRACTION_DIGITS) return -1;
@@ -237,6 +240,9 @@ export class MarketDataFastPath {
    */
   decode(buffer: Buffer, offset: number, length: number, target: MarketData): boolean {
     const end = offset + length;
+    // The number loops rely on this: a '}' at the end ends every run of digits inside.
+    // (Trailing whitespace after it is valid JSON, and left to the general path.)
+    if (length < 2 || buffer[end - 1] !== CLOSE_OBJECT) return false;
     let at = expect(buffer, offset, end, OPEN_OBJECT);
     at = readNumber(buffer, expectKey(buffer, at, end, KEY_TYPE), end);
     if (at < 0 || value[0] !== 1) return false;
