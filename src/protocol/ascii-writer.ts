@@ -19,6 +19,64 @@ export function asciiBytes(text: string): Uint8Array {
   return Uint8Array.from(text, (character) => character.charCodeAt(0));
 }
 
+/**
+ * An ASCII constant prepared for writeConstant: its bytes as big-endian 32-bit words,
+ * then the 0-3 bytes left over.
+ */
+export interface AsciiConstant {
+  readonly words: Uint32Array;
+  readonly tail: Uint8Array;
+  readonly length: number;
+}
+
+export function asciiConstant(text: string): AsciiConstant {
+  const bytes = asciiBytes(text);
+  const wordCount = bytes.length >>> 2;
+  const words = new Uint32Array(wordCount);
+  for (let i = 0; i < wordCount; i++) {
+    words[i] = ((bytes[4 * i] << 24) | (bytes[4 * i + 1] << 16) | (bytes[4 * i + 2] << 8) | bytes[4 * i + 3]) >>> 0;
+  }
+  return { words, tail: bytes.slice(4 * wordCount), length: bytes.length };
+}
+
+/**
+ * A DataView over the ArrayBuffer of the last Buffer asked for, made again only when the
+ * ArrayBuffer changes (an encoder writes into the same Buffer message after message).
+ * `shift` is that Buffer's byteOffset: view position = Buffer position + shift.
+ */
+export class AsciiView {
+  view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
+  shift = 0;
+  #buffer: Buffer | undefined;
+
+  of(target: Buffer): DataView<ArrayBufferLike> {
+    if (target !== this.#buffer) {
+      this.#buffer = target;
+      if (target.buffer !== this.view.buffer) this.view = new DataView(target.buffer);
+      this.shift = target.byteOffset;
+    }
+    return this.view;
+  }
+}
+
+/**
+ * `constant` at target[position..], four bytes per store through `view` (a DataView over
+ * target's ArrayBuffer, `shift` = target.byteOffset): about twice as fast as a byte loop.
+ */
+export function writeConstant(view: DataView, shift: number, target: Buffer, position: number, constant: AsciiConstant): number {
+  const words = constant.words;
+  const wordCount = words.length;
+  let at = position + shift;
+  for (let i = 0; i < wordCount; i++) {
+    view.setUint32(at, words[i]);
+    at += 4;
+  }
+  const tail = constant.tail;
+  const rest = position + 4 * wordCount;
+  for (let i = 0; i < tail.length; i++) target[rest + i] = tail[i];
+  return position + constant.length;
+}
+
 export function writeBytes(target: Buffer, position: number, bytes: Uint8Array): number {
   const length = bytes.length;
   for (let i = 0; i < length; i++) target[position + i] = bytes[i];

@@ -31,7 +31,7 @@
  */
 import { ErrorCode, TradingError } from '../core/errors.js';
 import { PRICE_SCALE } from '../core/fixed-point.js';
-import { MAX_NUMBER_CHARS, asciiBytes, writeAsciiText, writeBytes, writeNumber, writePrice } from './ascii-writer.js';
+import { AsciiView, MAX_NUMBER_CHARS, asciiConstant, writeAsciiText, writeConstant, writeNumber, writePrice } from './ascii-writer.js';
 import { assertEncodable, checkLevelCounts, checkMarketData } from './encodable.js';
 import {
   EXECUTION_STATUS_NAMES,
@@ -296,15 +296,15 @@ export function jsonPayloadLength(message: Message): number {
 /** Longest UTF-8 sequence one UTF-16 unit can need when the write stops short. */
 const MAX_UTF8_SEQUENCE = 4;
 
-const MARKET_DATA_HEAD = asciiBytes('{"type":1,"data":{"symbol":"');
-const MARKET_DATA_TIMESTAMP = asciiBytes('","timestamp":');
-const MARKET_DATA_BIDS = asciiBytes(',"bids":[');
-const MARKET_DATA_ASKS = asciiBytes('],"asks":[');
-const MARKET_DATA_LAST_PRICE = asciiBytes('],"last_price":');
-const MARKET_DATA_VOLUME = asciiBytes(',"volume":');
-const MARKET_DATA_SEQUENCE = asciiBytes(',"sequence":');
-const MARKET_DATA_SENT_NS = asciiBytes(',"sent_ns":');
-const MARKET_DATA_TAIL = asciiBytes('}}');
+const MARKET_DATA_HEAD = asciiConstant('{"type":1,"data":{"symbol":"');
+const MARKET_DATA_TIMESTAMP = asciiConstant('","timestamp":');
+const MARKET_DATA_BIDS = asciiConstant(',"bids":[');
+const MARKET_DATA_ASKS = asciiConstant('],"asks":[');
+const MARKET_DATA_LAST_PRICE = asciiConstant('],"last_price":');
+const MARKET_DATA_VOLUME = asciiConstant(',"volume":');
+const MARKET_DATA_SEQUENCE = asciiConstant(',"sequence":');
+const MARKET_DATA_SENT_NS = asciiConstant(',"sent_ns":');
+const MARKET_DATA_TAIL = asciiConstant('}}');
 /** Constant text of a MARKET_DATA payload, symbol included (≤ 8), with margin. */
 const MARKET_DATA_FIXED_CHARS = 160;
 /** Per level: "[", price, ",", size, "]", ",". */
@@ -348,7 +348,7 @@ function writeLevels(target: Buffer, position: number, count: number, prices: Fl
  * checks what checkMarketData checks as it goes, in one pass, and on a bad field lets
  * checkMarketData throw (so the error is checkMarketData's); bytes may have been written.
  */
-function writeMarketDataJson(m: MarketData, target: Buffer, offset: number): number {
+function writeMarketDataJson(m: MarketData, target: Buffer, offset: number, views: AsciiView): number {
   const symbol = m.symbol;
   if (typeof symbol !== 'string' || !isSymbol(symbol)) refuseMarketData(m);
   checkLevelCounts(m);
@@ -373,29 +373,33 @@ function writeMarketDataJson(m: MarketData, target: Buffer, offset: number): num
   ) {
     refuseMarketData(m);
   }
-  let at = writeBytes(target, offset, MARKET_DATA_HEAD);
+  const view = views.of(target);
+  const shift = views.shift;
+  let at = writeConstant(view, shift, target, offset, MARKET_DATA_HEAD);
   at = writeAsciiText(target, at, symbol);
-  at = writeBytes(target, at, MARKET_DATA_TIMESTAMP);
+  at = writeConstant(view, shift, target, at, MARKET_DATA_TIMESTAMP);
   at = writeNumber(target, at, timestamp);
-  at = writeBytes(target, at, MARKET_DATA_BIDS);
+  at = writeConstant(view, shift, target, at, MARKET_DATA_BIDS);
   at = writeLevels(target, at, m.bidCount, m.bidPrices, m.bidSizes);
   if (at < 0) refuseMarketData(m);
-  at = writeBytes(target, at, MARKET_DATA_ASKS);
+  at = writeConstant(view, shift, target, at, MARKET_DATA_ASKS);
   at = writeLevels(target, at, m.askCount, m.askPrices, m.askSizes);
   if (at < 0) refuseMarketData(m);
-  at = writeBytes(target, at, MARKET_DATA_LAST_PRICE);
+  at = writeConstant(view, shift, target, at, MARKET_DATA_LAST_PRICE);
   at = writePrice(target, at, lastPrice);
-  at = writeBytes(target, at, MARKET_DATA_VOLUME);
+  at = writeConstant(view, shift, target, at, MARKET_DATA_VOLUME);
   at = writeNumber(target, at, volume);
-  at = writeBytes(target, at, MARKET_DATA_SEQUENCE);
+  at = writeConstant(view, shift, target, at, MARKET_DATA_SEQUENCE);
   at = writeNumber(target, at, sequence);
-  at = writeBytes(target, at, MARKET_DATA_SENT_NS);
+  at = writeConstant(view, shift, target, at, MARKET_DATA_SENT_NS);
   at = writeNumber(target, at, sentNs);
-  at = writeBytes(target, at, MARKET_DATA_TAIL);
+  at = writeConstant(view, shift, target, at, MARKET_DATA_TAIL);
   return at - offset;
 }
 
 export class JsonEncoder {
+  readonly #views = new AsciiView();
+
   /**
    * Write the JSON payload of `message` at target[offset..]. Returns the bytes written, or
    * 0 when the target has no room (grow it to jsonPayloadLength(message) and call again).
@@ -404,7 +408,7 @@ export class JsonEncoder {
   encode(message: Message, target: Buffer, offset: number): number {
     const room = target.length - offset;
     if (message.type === MessageType.MARKET_DATA && marketDataJsonBound(message) <= room) {
-      return writeMarketDataJson(message, target, offset);
+      return writeMarketDataJson(message, target, offset, this.#views);
     }
     const text = encodeJsonPayload(message);
     if (message.type === MessageType.MARKET_DATA || message.type === MessageType.HEARTBEAT) {
