@@ -331,23 +331,20 @@ function writeMarketData(message: MarketData, view: DataView, base: number, symb
  * every float64 field of the layout is 8-byte aligned; element `first` is the timestamp.
  */
 function writeMarketDataAligned(message: MarketData, view: DataView, base: number, symbols: SymbolWriter, float64s: Float64Array): number {
-  const type = MessageType.MARKET_DATA;
   const bidCount = message.bidCount;
   const askCount = message.askCount;
   view.setUint8(base + MarketDataLayout.BID_COUNT, bidCount);
   view.setUint8(base + MarketDataLayout.ASK_COUNT, askCount);
-  symbols.write(type, message.symbol, view, base + MarketDataLayout.SYMBOL);
+  symbols.write(MessageType.MARKET_DATA, message.symbol, view, base + MarketDataLayout.SYMBOL);
   const first = (base + MarketDataLayout.TIMESTAMP) >>> 3;
   const timestamp = message.timestamp;
-  if (!isFiniteNumber(timestamp)) throw invalidField(type, 'timestamp', `expected a finite number, got ${timestamp}`);
   const lastPrice = message.lastPrice;
-  if (!isPriceUnits(lastPrice)) throw invalidField(type, 'last_price', `expected integer price units, got ${lastPrice}`);
   const volume = message.volume;
-  if (!isFiniteNumber(volume)) throw invalidField(type, 'volume', `expected a finite number, got ${volume}`);
   const sequence = message.sequence;
-  if (!isFiniteNumber(sequence)) throw invalidField(type, 'sequence', `expected a finite number, got ${sequence}`);
   const sentNs = message.sentNs;
-  if (!isFiniteNumber(sentNs)) throw invalidField(type, 'sent_ns', `expected a finite number, got ${sentNs}`);
+  if (!(isFiniteNumber(timestamp) && isPriceUnits(lastPrice) && isFiniteNumber(volume) && isFiniteNumber(sequence) && isFiniteNumber(sentNs))) {
+    refuseHeader(timestamp, lastPrice, volume, sequence, sentNs);
+  }
   float64s[first] = timestamp;
   float64s[first + 1] = lastPrice;
   float64s[first + 2] = volume;
@@ -358,9 +355,8 @@ function writeMarketDataAligned(message: MarketData, view: DataView, base: numbe
   const bidSizes = message.bidSizes;
   for (let i = 0; i < bidCount; i++) {
     const price = bidPrices[i];
-    if (!isPriceUnits(price)) throw invalidField(type, 'bids', `expected integer price units, got ${price}`);
     const size = bidSizes[i];
-    if (!isFiniteNumber(size)) throw invalidField(type, 'bids', `expected a finite number, got ${size}`);
+    if (!(isPriceUnits(price) && isFiniteNumber(size))) refuseLevel('bids', price, size);
     float64s[at] = price;
     float64s[at + 1] = size;
     at += 2;
@@ -369,9 +365,8 @@ function writeMarketDataAligned(message: MarketData, view: DataView, base: numbe
   const askSizes = message.askSizes;
   for (let i = 0; i < askCount; i++) {
     const price = askPrices[i];
-    if (!isPriceUnits(price)) throw invalidField(type, 'asks', `expected integer price units, got ${price}`);
     const size = askSizes[i];
-    if (!isFiniteNumber(size)) throw invalidField(type, 'asks', `expected a finite number, got ${size}`);
+    if (!(isPriceUnits(price) && isFiniteNumber(size))) refuseLevel('asks', price, size);
     float64s[at] = price;
     float64s[at + 1] = size;
     at += 2;
@@ -704,17 +699,14 @@ export class BinaryDecoder {
  * the same values and the same checks in the same order as the DataView path.
  */
 function readMarketDataAligned(target: MarketData, float64s: Float64Array, first: number, bidCount: number, askCount: number): void {
-  const type = MessageType.MARKET_DATA;
   const timestamp = float64s[first];
-  if (!isFiniteNumber(timestamp)) throw invalidField(type, 'timestamp', `expected a finite number, got ${timestamp}`);
   const lastPrice = float64s[first + 1];
-  if (!isPriceUnits(lastPrice)) throw invalidField(type, 'last_price', `expected integer price units, got ${lastPrice}`);
   const volume = float64s[first + 2];
-  if (!isFiniteNumber(volume)) throw invalidField(type, 'volume', `expected a finite number, got ${volume}`);
   const sequence = float64s[first + 3];
-  if (!isFiniteNumber(sequence)) throw invalidField(type, 'sequence', `expected a finite number, got ${sequence}`);
   const sentNs = float64s[first + 4];
-  if (!isFiniteNumber(sentNs)) throw invalidField(type, 'sent_ns', `expected a finite number, got ${sentNs}`);
+  if (!(isFiniteNumber(timestamp) && isPriceUnits(lastPrice) && isFiniteNumber(volume) && isFiniteNumber(sequence) && isFiniteNumber(sentNs))) {
+    refuseHeader(timestamp, lastPrice, volume, sequence, sentNs);
+  }
   target.timestamp = timestamp;
   target.lastPrice = lastPrice;
   target.volume = volume;
@@ -725,9 +717,8 @@ function readMarketDataAligned(target: MarketData, float64s: Float64Array, first
   const bidSizes = target.bidSizes;
   for (let i = 0; i < bidCount; i++) {
     const price = float64s[at];
-    if (!isPriceUnits(price)) throw invalidField(type, 'bids', `expected integer price units, got ${price}`);
     const size = float64s[at + 1];
-    if (!isFiniteNumber(size)) throw invalidField(type, 'bids', `expected a finite number, got ${size}`);
+    if (!(isPriceUnits(price) && isFiniteNumber(size))) refuseLevel('bids', price, size);
     bidPrices[i] = price;
     bidSizes[i] = size;
     at += 2;
@@ -736,15 +727,31 @@ function readMarketDataAligned(target: MarketData, float64s: Float64Array, first
   const askSizes = target.askSizes;
   for (let i = 0; i < askCount; i++) {
     const price = float64s[at];
-    if (!isPriceUnits(price)) throw invalidField(type, 'asks', `expected integer price units, got ${price}`);
     const size = float64s[at + 1];
-    if (!isFiniteNumber(size)) throw invalidField(type, 'asks', `expected a finite number, got ${size}`);
+    if (!(isPriceUnits(price) && isFiniteNumber(size))) refuseLevel('asks', price, size);
     askPrices[i] = price;
     askSizes[i] = size;
     at += 2;
   }
   target.bidCount = bidCount;
   target.askCount = askCount;
+}
+
+/** The error for the first bad one of MARKET_DATA's scalar fields (in layout order, as the DataView path checks them). */
+function refuseHeader(timestamp: number, lastPrice: number, volume: number, sequence: number, sentNs: number): never {
+  const type = MessageType.MARKET_DATA;
+  if (!isFiniteNumber(timestamp)) throw invalidField(type, 'timestamp', `expected a finite number, got ${timestamp}`);
+  if (!isPriceUnits(lastPrice)) throw invalidField(type, 'last_price', `expected integer price units, got ${lastPrice}`);
+  if (!isFiniteNumber(volume)) throw invalidField(type, 'volume', `expected a finite number, got ${volume}`);
+  if (!isFiniteNumber(sequence)) throw invalidField(type, 'sequence', `expected a finite number, got ${sequence}`);
+  throw invalidField(type, 'sent_ns', `expected a finite number, got ${sentNs}`);
+}
+
+/** The error for a bad level (price checked first, as the DataView path does). */
+function refuseLevel(field: 'bids' | 'asks', price: number, size: number): never {
+  const type = MessageType.MARKET_DATA;
+  if (!isPriceUnits(price)) throw invalidField(type, field, `expected integer price units, got ${price}`);
+  throw invalidField(type, field, `expected a finite number, got ${size}`);
 }
 
 function readNumber(type: number, field: string, view: DataView, position: number): number {
