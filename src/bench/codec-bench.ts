@@ -5,8 +5,11 @@
  * path, which yields what JSON.parse + validation would). Separate encode-only and
  * decode-only rates show where the time goes. Each figure is the median of several
  * timed rounds after a warm-up, with the spread (slowest..fastest round) beside it.
- * The encoder writes into a Buffer of its own, so binary frames start 8-byte aligned
- * and take the decoder's aligned path, as frames do in our own processes' buffers.
+ * Binary frames here start 8-byte aligned (a Buffer.alloc), so both sides take the
+ * binary codec's Float64Array path, as a MessageEncoder's own buffer does; frames inside
+ * socket chunks take it when they land aligned (a chunk of MARKET_DATA and HEARTBEAT
+ * frames stays aligned, all their lengths being multiples of 8) and the DataView path
+ * otherwise, with identical results.
  *
  * Every round checks its result (the sequence numbers it decoded add up), so a codec
  * that silently decoded nothing could not post a figure.
