@@ -28,6 +28,7 @@ import { MessageDecoder, MessageEncoder } from '../protocol/codec.js';
 import { ExecutionStatus, MessageType, type ExecutionReport } from '../protocol/messages.js';
 import { unlinkSegment } from '../shm/native.js';
 import { componentReady, stopComponent } from './component-child.js';
+import { measureLoopbackRoundTrip } from './loopback-floor.js';
 import type { BenchContext, BenchResult, Benchmark } from './types.js';
 
 /** The feeder's symbols, ticked in turn. */
@@ -120,6 +121,8 @@ export async function runTickToTradeBenchmark(context: BenchContext, options: Ti
     const total = microseconds(reception.total.summary());
     const inside = microseconds(reception.inStrategy.summary());
     const outbound = microseconds(reception.outbound.summary());
+    context.log('floor: bare TCP round trips between two Node processes at the same pacing');
+    const floor = microseconds(await measureLoopbackRoundTrip(TICK_INTERVAL_MS, Math.min(warmup, 500), Math.min(measured, 5_000)));
     context.log(`p50 ${total.p50} µs, p99 ${total.p99} µs, p999 ${total.p999} µs over ${total.count} orders at ${ticksPerSecond.toFixed(0)} ticks/s`);
     const conditions =
       `${total.count.toLocaleString('en-US')} orders after ${warmup.toLocaleString('en-US')} warm-up ticks, ${ticksPerSecond.toFixed(0)} ticks/s ` +
@@ -147,6 +150,11 @@ export async function runTickToTradeBenchmark(context: BenchContext, options: Ti
           value: `${outbound.p50} µs p50 / ${outbound.p99} µs p99`,
           notes: 'arrival stamp − orderSentNs, same run',
         },
+        {
+          metric: '  floor: bare TCP round trip between two Node processes (two hops, as tick → order)',
+          value: `${floor.p50} µs p50 / ${floor.p99} µs p99`,
+          notes: `${floor.count.toLocaleString('en-US')} 64-byte echoes, one per ${TICK_INTERVAL_MS} ms timer, right after the run; no codec, no shared memory, no third process`,
+        },
       ],
       figures: {
         tick_to_trade_p50_us: total.p50,
@@ -160,6 +168,8 @@ export async function runTickToTradeBenchmark(context: BenchContext, options: Ti
         tick_to_trade_in_strategy_p99_us: inside.p99,
         tick_to_trade_outbound_p50_us: outbound.p50,
         tick_to_trade_outbound_p99_us: outbound.p99,
+        loopback_round_trip_p50_us: floor.p50,
+        loopback_round_trip_p99_us: floor.p99,
       },
     };
   } finally {
