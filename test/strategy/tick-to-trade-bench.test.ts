@@ -15,7 +15,8 @@ test('the tick-to-trade benchmark runs the real strategy process end to end: an 
   assert.ok(p50 > 0 && p99 >= p50, `p50 ${p50} p99 ${p99}`);
   assert.ok((figures['tick_to_trade_in_strategy_p50_us'] ?? 0) > 0);
   assert.ok((figures['tick_to_trade_outbound_p50_us'] ?? 0) > 0);
-  assert.equal(result.rows.length, 3);
+  assert.ok((figures['loopback_round_trip_p50_us'] ?? 0) > 0, 'the floor is measured beside the figure');
+  assert.equal(result.rows.length, 4);
   assert.match(result.rows[0]?.notes ?? '', /ticks\/s/);
   assert.ok(lines.some((line) => line.includes('p50')));
   assert.deepEqual(readdirSync('/dev/shm').filter((entry) => entry.startsWith(`ipc-trading-t2t-${process.pid}-`)), [], 'segment removed');
