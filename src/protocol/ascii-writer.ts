@@ -129,8 +129,10 @@ function writeInt32Digits(target: Buffer, position: number, value: number, digit
 
 /** A non-negative integer below 2^53, in decimal. */
 function writeDigits(target: Buffer, position: number, value: number): number {
-  if (value < INT32_LIMIT) return writeInt32Digits(target, position, value, digitCount(value));
-  // Split into parts below 2^31: the high part is < 2^53 / 1e8 ≈ 9e7.
+  // Values from 10^8 up are split in two below 10^8 < 2^30, small integers (Smis): an
+  // int32 above 2^30 passed to writeInt32Digits (not inlined) would be boxed, an
+  // allocation per epoch timestamp or nanosecond stamp. The high part is < 2^53 / 1e8 ≈ 9e7.
+  if (value < LOW_DIGITS_SCALE) return writeInt32Digits(target, position, value, digitCount(value));
   const high = Math.floor(value / LOW_DIGITS_SCALE);
   const low = value - high * LOW_DIGITS_SCALE;
   const at = writeInt32Digits(target, position, high, digitCount(high));
@@ -162,13 +164,21 @@ export function writeNumber(target: Buffer, position: number, value: number): nu
     // When micros / 1e6 gives back exactly this double, the decimal text of micros with
     // the point moved parses to it too: both are the correctly rounded k / 10^6.
     const micros = Math.round(value * MICROS);
-    if (micros / MICROS === value) return writeMicros(target, position, micros);
+    if (micros / MICROS === value) {
+      // Handed over in a Float64Array: a double argument to a call that is not inlined
+      // (this one is not) would be boxed, an allocation per timestamp.
+      microsSlot[0] = micros;
+      return writeMicros(target, position);
+    }
   }
   return writeAsciiText(target, position, '' + value);
 }
 
-/** An integer count of millionths as a decimal ("-1.5" for -1500000), trailing zeros cut. */
-function writeMicros(target: Buffer, position: number, micros: number): number {
+const microsSlot = new Float64Array(1);
+
+/** The integer count of millionths in microsSlot[0] as a decimal ("-1.5" for -1500000), trailing zeros cut. */
+function writeMicros(target: Buffer, position: number): number {
+  const micros = microsSlot[0];
   let at = position;
   let magnitude = micros;
   if (micros < 0) {
