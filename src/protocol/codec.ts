@@ -91,7 +91,8 @@ export interface MessageEncoderOptions {
 /**
  * Encodes messages as complete frames (4-byte big-endian length + payload) in a given kind,
  * by default the connection's current `mode`. Encoding allocates nothing for MARKET_DATA
- * and HEARTBEAT in binary; JSON builds one string per message.
+ * and HEARTBEAT in binary, nor for MARKET_DATA in JSON (written in place); other JSON
+ * messages build one string each.
  */
 export class MessageEncoder {
   /** The kind `encode` uses when none is given. */
