@@ -91,8 +91,8 @@ export interface MessageEncoderOptions {
 /**
  * Encodes messages as complete frames (4-byte big-endian length + payload) in a given kind,
  * by default the connection's current `mode`. Encoding allocates nothing for MARKET_DATA
- * and HEARTBEAT in binary, nor for MARKET_DATA in JSON (written in place; only a number
- * with more than 6 decimals or beyond 2^53 goes through a string); other JSON
+ * and HEARTBEAT in binary, nor for MARKET_DATA in JSON (written in place; only an unusual
+ * number, such as one with more than 6 decimals, goes through a string); other JSON
  * messages build one string each.
  */
 export class MessageEncoder {
