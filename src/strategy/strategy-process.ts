@@ -287,18 +287,8 @@ export class StrategyProcess implements Component {
         this.engine.onNews(message);
         this.#flushOrders();
         return;
-      case MessageType.HEARTBEAT:
-      case MessageType.HELLO:
-        return;
-      case MessageType.SHUTDOWN:
-        this.#log.info('gateway is shutting down; will reconnect', { reason: message.reason });
-        return;
-      case MessageType.ERROR:
-        this.#counters.errorsFromGateway += 1;
-        this.#log.warn('gateway refused something we sent', { code: message.code, message: message.message });
-        return;
       default:
-        this.#counters.unexpectedMessages += 1;
+        this.#onControlMessage('gateway', message);
     }
   };
 
@@ -321,20 +311,29 @@ export class StrategyProcess implements Component {
         this.#flushOrders();
         return;
       }
+      default:
+        this.#onControlMessage('order manager', message);
+    }
+  };
+
+  /** What either peer may say besides its data: liveness, goodbye, or a refusal. */
+  #onControlMessage(peer: 'gateway' | 'order manager', message: Message): void {
+    switch (message.type) {
       case MessageType.HEARTBEAT:
       case MessageType.HELLO:
         return;
       case MessageType.SHUTDOWN:
-        this.#log.info('order manager is shutting down; will reconnect', { reason: message.reason });
+        this.#log.info(`${peer} is shutting down; will reconnect`, { reason: message.reason });
         return;
       case MessageType.ERROR:
-        this.#counters.errorsFromOrderManager += 1;
-        this.#log.warn('order manager refused something we sent', { code: message.code, message: message.message });
+        if (peer === 'gateway') this.#counters.errorsFromGateway += 1;
+        else this.#counters.errorsFromOrderManager += 1;
+        this.#log.warn(`${peer} refused something we sent`, { code: message.code, message: message.message });
         return;
       default:
         this.#counters.unexpectedMessages += 1;
     }
-  };
+  }
 
   #onOrderManagerLost(): void {
     const abandoned = this.engine.abandonOpenOrders();
