@@ -3,7 +3,7 @@
  * created), scan it back line by line in bounded memory, and append a batch durably.
  * Formats and policy live in the callers (trade-log.ts).
  */
-import { closeSync, fdatasync, fstatSync, fsyncSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, fdatasync, fdatasyncSync, fstatSync, fsyncSync, openSync, readSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ErrorCode, TradingError } from '../core/errors.js';
 
@@ -145,4 +145,33 @@ export function appendDurably(fd: number, bytes: Buffer, done: (error: NodeJS.Er
     return;
   }
   fdatasync(fd, (syncError) => done(syncError, 'fdatasync'));
+}
+
+export interface SyncAppendFailure {
+  error: NodeJS.ErrnoException;
+  operation: 'write' | 'fdatasync';
+}
+
+/**
+ * appendDurably without the threadpool: write, then fdatasync, both on this thread; returns
+ * undefined once the bytes are durable, or what failed. It blocks the event loop for the
+ * device's sync time (about 250-300 µs on the machine this was measured on), but saves the
+ * threadpool round trip (a worker wakeup there and an event-loop wakeup back, about 40-50
+ * µs at the median and much more in the tail when the machine is busy). For an isolated
+ * small commit nothing else is waiting, so that is a pure gain; under load the blocked
+ * intake would cost throughput, so the caller keeps this for small batches.
+ */
+export function appendDurablySync(fd: number, bytes: Buffer): SyncAppendFailure | undefined {
+  let offset = 0;
+  try {
+    while (offset < bytes.length) offset += writeSync(fd, bytes, offset, bytes.length - offset, null);
+  } catch (error) {
+    return { error: error as NodeJS.ErrnoException, operation: 'write' };
+  }
+  try {
+    fdatasyncSync(fd);
+  } catch (error) {
+    return { error: error as NodeJS.ErrnoException, operation: 'fdatasync' };
+  }
+  return undefined;
 }

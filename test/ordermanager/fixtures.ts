@@ -124,3 +124,14 @@ export function failingFdatasync(_fd: number, callback: FdatasyncCallback): void
   err.code = 'EIO';
   setImmediate(() => callback(err));
 }
+
+/** Replace fs.fdatasyncSync for one test, as wrapFdatasync does fs.fdatasync. Returns the restore function. */
+export function wrapFdatasyncSync(wrapper: (fd: number, original: typeof fs.fdatasyncSync) => void): () => void {
+  const original = fs.fdatasyncSync;
+  fs.fdatasyncSync = ((fd: number) => wrapper(fd, original)) as typeof fs.fdatasyncSync;
+  syncBuiltinESMExports();
+  return () => {
+    fs.fdatasyncSync = original;
+    syncBuiltinESMExports();
+  };
+}

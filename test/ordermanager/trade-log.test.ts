@@ -11,7 +11,7 @@ import { TradeLog } from '../../src/ordermanager/trade-log.js';
 import { readTradeLog } from '../../src/ordermanager/trade-log-reader.js';
 import { encodeFillLine, parseFillLine, createLoggedFill } from '../../src/ordermanager/trade-log-line.js';
 import { cleanupAll, tempDir } from '../helpers/resources.js';
-import { failingFdatasync, wrapFdatasync } from './fixtures.js';
+import { failingFdatasync, wrapFdatasync, wrapFdatasyncSync } from './fixtures.js';
 
 after(cleanupAll);
 
@@ -177,6 +177,63 @@ test('a failed fdatasync fails the log for good: listener told once, flush rejec
     assert.deepEqual(durable, [], 'nothing was ever durable');
     assert.throws(() => log.append(fillReport(), 'c1', 'taker', 1), { code: ErrorCode.TRADE_LOG_UNWRITABLE });
     await assert.rejects(log.flush(), { code: ErrorCode.TRADE_LOG_UNWRITABLE });
+  } finally {
+    restore();
+    await log.close().catch(() => undefined);
+  }
+});
+
+test('small commits sync on this thread, after the write and before the listener; larger ones use the threadpool', async () => {
+  const path = join(tempDir('oms-log'), 'trades.log');
+  const log = TradeLog.open(path, { syncCommitMaxLines: 8 });
+  recoverAll(log);
+  const events: string[] = [];
+  const restorePool = wrapFdatasync((fd, callback, original) => {
+    events.push('pool-sync');
+    original(fd, callback);
+  });
+  const restoreInline = wrapFdatasyncSync((fd, original) => {
+    assert.match(readFileSync(path, 'utf8'), /"execution_id":"E\d+"/, 'written before the sync');
+    events.push('inline-sync');
+    original(fd);
+  });
+  try {
+    log.setListener({ onDurable: (durable) => events.push(`durable ${durable}`), onFailure: () => assert.fail('no failure expected') });
+    log.append(fillReport(), 'c1', 'taker', 1);
+    assert.equal(log.durableCount, 0, 'not durable on return from append');
+    await log.flush();
+    assert.deepEqual(events, ['inline-sync', 'durable 1']);
+    events.length = 0;
+    for (let i = 0; i < 9; i++) log.append(fillReport(), 'c1', 'taker', 1);
+    await log.flush();
+    assert.deepEqual(events, ['pool-sync', 'durable 10'], 'nine lines are more than eight: threadpool');
+    assert.equal(readFileSync(path, 'utf8').split('\n').length, 11);
+  } finally {
+    restorePool();
+    restoreInline();
+    await log.close();
+  }
+});
+
+test('a failed inline fdatasync fails the log for good, as a threadpool one does', async () => {
+  const path = join(tempDir('oms-log'), 'trades.log');
+  const log = TradeLog.open(path, { syncCommitMaxLines: 8 });
+  recoverAll(log);
+  const failures: TradingError[] = [];
+  const durable: number[] = [];
+  log.setListener({ onDurable: (d) => durable.push(d), onFailure: (e) => failures.push(e) });
+  const restore = wrapFdatasyncSync(() => {
+    const err: NodeJS.ErrnoException = new Error('EIO: i/o error');
+    err.code = 'EIO';
+    throw err;
+  });
+  try {
+    log.append(fillReport(), 'c1', 'taker', 1);
+    await assert.rejects(log.flush(), { code: ErrorCode.TRADE_LOG_UNWRITABLE });
+    assert.equal(failures.length, 1);
+    assert.match(failures[0]?.message ?? '', /fdatasync failed \(EIO\)/);
+    assert.deepEqual(durable, [], 'nothing was ever durable');
+    assert.throws(() => log.append(fillReport(), 'c1', 'taker', 1), { code: ErrorCode.TRADE_LOG_UNWRITABLE });
   } finally {
     restore();
     await log.close().catch(() => undefined);
