@@ -74,12 +74,6 @@ import { TradeLog } from './trade-log.js';
 
 /** Our heartbeat to clients that said HELLO, after this long without sending them anything. */
 const HEARTBEAT_INTERVAL_MS = 1_000;
-/**
- * Commits of at most this many lines fdatasync on the event-loop thread (trade-log.ts,
- * "Small commits"): an isolated order's ack skips the threadpool round trip, while under
- * load batches are far larger (about 170 lines at 100k orders/s) and stay on the threadpool.
- */
-const SYNC_COMMIT_MAX_LINES = 8;
 const STOP_REASON = 'order manager stopping: end of the day';
 const DISCONNECT_REASON = 'client disconnected: an unnamed connection cannot be told about this order again';
 
@@ -143,7 +137,10 @@ export class OrderManagerService implements Component {
     // The trade log first: an unwritable one must fail the start before we take a single order.
     const tradeLog = TradeLog.open(settings.tradeLog, {
       logger: this.#log.child('trade-log'),
-      syncCommitMaxLines: SYNC_COMMIT_MAX_LINES,
+      // Small commits fdatasync on this thread (trade-log.ts, "Small commits"): an isolated
+      // order's ack skips the threadpool round trip, while under load batches are far larger
+      // (about 170 lines at 100k orders/s) and stay on the threadpool.
+      syncCommitMaxLines: settings.syncCommitMaxLines,
     });
     this.#tradeLog = tradeLog;
     const liveBook = new LiveBook({ name: settings.shm, maxAgeMs: settings.bookMaxAgeMs, log: this.#log.child('book') });

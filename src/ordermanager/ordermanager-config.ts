@@ -35,6 +35,14 @@ export const orderManagerSchema = {
     max: 1_000,
     description: 'while DAY orders rest, how often an idle duty cycle looks for new books, ms',
   },
+  syncCommitMaxLines: {
+    kind: 'integer',
+    default: 8,
+    min: 0,
+    max: 1_000_000,
+    description:
+      'a commit of at most this many lines syncs on the main thread: faster acks for isolated orders, but intake waits while the disk syncs (0 = always sync on the threadpool)',
+  },
   maxFrameBytes: { kind: 'integer', default: DEFAULT_MAX_FRAME_BYTES, min: 64, max: 64 * 1024 * 1024, description: 'largest inbound frame, bytes' },
   maxBacklogBytes: {
     kind: 'integer',
@@ -57,6 +65,7 @@ export interface OrderManagerSettings {
   pollIntervalMs: number;
   maxFrameBytes: number;
   maxBacklogBytes: number;
+  syncCommitMaxLines: number;
 }
 
 /**
@@ -88,5 +97,6 @@ export function loadOrderManagerSettings(argv: readonly string[], env: NodeJS.Pr
     pollIntervalMs: config.pollIntervalMs,
     maxFrameBytes: config.maxFrameBytes,
     maxBacklogBytes: config.maxBacklogBytes,
+    syncCommitMaxLines: config.syncCommitMaxLines,
   };
 }
