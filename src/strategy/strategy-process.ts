@@ -32,7 +32,7 @@
  * A tick that makes no order allocates nothing here: decode fills a reused MarketData and
  * the engine and strategies are allocation-free on that path.
  */
-import { monotonicNs } from '../core/clock.js';
+import { epochSeconds, monotonicNs } from '../core/clock.js';
 import { describeError } from '../core/errors.js';
 import { LatencyRecorder } from '../core/latency.js';
 import { fromPriceUnits } from '../core/fixed-point.js';
@@ -43,7 +43,7 @@ import { isAccepted } from '../net/send-status.js';
 import { MessageDecoder, MessageEncoder } from '../protocol/codec.js';
 import { FRAME_HEADER_BYTES } from '../protocol/framing.js';
 import type { Cancel, Message, Order } from '../protocol/messages.js';
-import { MessageType, PROTOCOL_VERSION } from '../protocol/messages.js';
+import { MessageType, PROTOCOL_VERSION, TimeInForce } from '../protocol/messages.js';
 import { LiveBook } from '../shm/live-book.js';
 import { StrategyEngine } from './engine.js';
 import type { Strategy } from './strategy.js';
@@ -83,6 +83,7 @@ interface ProcessCounters {
   errorsFromOrderManager: number;
   errorsFromGateway: number;
   ordersAbandoned: number;
+  orphanCancelsSent: number;
 }
 
 export class StrategyProcess implements Component {
@@ -106,7 +107,10 @@ export class StrategyProcess implements Component {
     errorsFromOrderManager: 0,
     errorsFromGateway: 0,
     ordersAbandoned: 0,
+    orphanCancelsSent: 0,
   };
+  /** DAY orders abandoned with a lost connection, to cancel on the next: id → symbol. */
+  readonly #orphans = new Map<string, string>();
   /** The counters as of the stop (the book is unmapped after it, positions need it). */
   #finalCounters: Counters | undefined;
   /** An order or cancel was queued while handling the current message: write it now. */
@@ -138,6 +142,7 @@ export class StrategyProcess implements Component {
       onFrame: this.#onOrderManagerFrame,
       onConnect: () => {
         this.#orderManager.send(this.#helloFrame);
+        this.#cancelOrphans();
       },
       onDisconnect: () => this.#onOrderManagerLost(),
       reconnect,
@@ -205,6 +210,7 @@ export class StrategyProcess implements Component {
       canceled: tracker.counters.canceled,
       open_orders: tracker.openOrderCount,
       orders_abandoned: this.#counters.ordersAbandoned,
+      orphan_cancels_sent: this.#counters.orphanCancelsSent,
       unknown_reports: tracker.counters.unknownReports,
       stale_book_refusals: engine.ordersRefusedStaleBook,
       unknown_book_refusals: engine.ordersRefusedUnknownBook,
@@ -335,9 +341,31 @@ export class StrategyProcess implements Component {
     }
   }
 
+  /**
+   * Open orders are abandoned: reports sent while we were away are lost, so their fate is
+   * unknown (order-tracker.ts). A DAY order may still rest at the order manager, though,
+   * where it would go on filling for a strategy that no longer counts it: it is cancelled
+   * as soon as the order manager is back (the same client name owns it, also across an
+   * order-manager restart). An IOC is done by the time we could ask.
+   */
   #onOrderManagerLost(): void {
+    for (const order of this.engine.tracker.openOrders()) {
+      if (order.timeInForce === TimeInForce.DAY && order.leavesQuantity > 0) this.#orphans.set(order.orderId, order.symbol);
+    }
     const abandoned = this.engine.abandonOpenOrders();
     this.#counters.ordersAbandoned += abandoned;
+  }
+
+  #cancelOrphans(): void {
+    let sent = 0;
+    for (const [orderId, symbol] of this.#orphans) {
+      const frame = this.#encodeCopy({ type: MessageType.CANCEL, orderId, symbol, timestamp: epochSeconds() });
+      if (!isAccepted(this.#orderManager.send(frame))) break; // lost again: the next connect tries again
+      this.#orphans.delete(orderId);
+      this.#counters.orphanCancelsSent += 1;
+      sent += 1;
+    }
+    if (sent > 0) this.#log.info('asked the order manager to cancel DAY orders abandoned with the lost connection', { orders: sent });
   }
 
   #badMessage(from: string, err: unknown): void {

@@ -10,7 +10,7 @@ import type { Counters, ComponentReport } from '../../src/core/runtime.js';
 import { FrameServer } from '../../src/net/frame-server.js';
 import type { FrameServerClient } from '../../src/net/frame-server-client.js';
 import { MessageDecoder, MessageEncoder } from '../../src/protocol/codec.js';
-import type { Message, Order } from '../../src/protocol/messages.js';
+import type { Cancel, Message, Order } from '../../src/protocol/messages.js';
 import { ExecutionStatus, MessageType } from '../../src/protocol/messages.js';
 import { createMarketData } from '../../src/protocol/reusable-messages.js';
 import { CLI_PATH, spawnTracked } from '../helpers/resources.js';
@@ -124,7 +124,14 @@ export class FakeOrderManager extends FakeServer {
     return this.waiters.wait(() => this.orders.length >= count, `${count} order(s), have ${this.orders.length}`, timeoutMs);
   }
 
+  readonly cancels: Cancel[] = [];
+
+  waitForCancels(count: number, timeoutMs = 10_000): Promise<void> {
+    return this.waiters.wait(() => this.cancels.length >= count, `${count} cancel(s), have ${this.cancels.length}`, timeoutMs);
+  }
+
   protected onMessage(client: FrameServerClient, message: Message): void {
+    if (message.type === MessageType.CANCEL) this.cancels.push({ ...message });
     if (message.type !== MessageType.ORDER) return;
     this.orders.push({ order: message, answered: this.answer });
     if (!this.answer) return;

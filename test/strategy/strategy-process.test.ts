@@ -149,9 +149,9 @@ test('seed strategy: trades the rule with the tick stamp, refuses a stale book, 
   }
 });
 
-test('the imbalance strategy is selected by --strategy imbalance and joins the bid with a DAY order', async () => {
+test('the imbalance strategy is selected by --strategy imbalance and joins the bid with a DAY order, cancelled if the connection drops', async () => {
   const gateway = new FakeGateway();
-  const orderManager = new FakeOrderManager();
+  let orderManager = new FakeOrderManager();
   await gateway.listen();
   await orderManager.listen();
   const shm = uniqueShmName('strategy-imbalance');
@@ -179,6 +179,22 @@ test('the imbalance strategy is selected by --strategy imbalance and joins the b
     assert.equal(order?.price, 2_499_900, 'joins the best bid');
     assert.equal(order?.quantity, 7);
     assert.equal(order?.tickSentNs, 77);
+
+    // the connection drops with the DAY order resting: once back, the strategy cancels it
+    // rather than leave it filling for a strategy that no longer counts it
+    const omPort = orderManager.port;
+    orderManager.answer = false;
+    gateway.sendTick('MSFT', pressed, 78);
+    await orderManager.waitForOrders(2);
+    const resting = orderManager.orders[1]?.order;
+    await orderManager.close();
+    await strategy.waitForCounters((c) => c['orders_abandoned'] === 1, 'the resting DAY order abandoned');
+    orderManager = new FakeOrderManager();
+    await orderManager.listen(omPort);
+    await orderManager.waitForCancels(1);
+    assert.equal(orderManager.cancels[0]?.orderId, resting?.orderId);
+    assert.equal(orderManager.cancels[0]?.symbol, 'MSFT');
+    await strategy.waitForCounters((c) => c['orphan_cancels_sent'] === 1, 'the cancel counted');
     strategy.child.kill('SIGTERM');
     assert.equal(await waitForExit(strategy.child), 0);
   } finally {
