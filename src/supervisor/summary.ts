@@ -87,10 +87,13 @@ export function formatSummary(summary: RunSummary): string {
   }
   const t = summary.trading;
   const tradingRows = [
-    ['orders', String(t.orders)],
-    ['fills', String(t.fills)],
-    ['rejects', String(t.rejects)],
-    ['volume (shares)', String(t.volume)],
+    // orders and rejects are counted by the order manager process (a restart starts them
+    // again); fills, volume, positions and PnL are the trade log's, which it rebuilds on
+    // every start and which outlives runs
+    ['orders (order manager process)', String(t.orders)],
+    ['rejects (order manager process)', String(t.rejects)],
+    ['fills (trade log)', String(t.fills)],
+    ['volume, shares (trade log)', String(t.volume)],
     ['realized PnL', t.realizedPnl.toFixed(2)],
     ['unrealized PnL', t.unrealizedPnl.toFixed(2)],
     ...Object.entries(t.positions).map(([symbol, qty]) => [`position ${symbol}`, String(qty)]),
