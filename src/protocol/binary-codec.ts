@@ -48,6 +48,7 @@ import { createHeartbeat, createMarketData } from './reusable-messages.js';
 import { SymbolInterner } from './symbol-interner.js';
 import {
   MAX_ID_LENGTH,
+  MAX_PRICE_UNITS,
   MAX_TEXT_LENGTH,
   invalidField,
   isFiniteNumber,
@@ -351,12 +352,15 @@ function writeMarketDataAligned(message: MarketData, view: DataView, base: numbe
   float64s[first + 3] = sequence;
   float64s[first + 4] = sentNs;
   let at = first + 5;
+  let residue = 0;
+  let largest = 0;
   const bidPrices = message.bidPrices;
   const bidSizes = message.bidSizes;
   for (let i = 0; i < bidCount; i++) {
     const price = bidPrices[i];
     const size = bidSizes[i];
-    if (!(isPriceUnits(price) && isFiniteNumber(size))) refuseLevel('bids', price, size);
+    residue += Math.abs(price - Math.trunc(price)) + (size - size);
+    largest = Math.max(largest, Math.abs(price));
     float64s[at] = price;
     float64s[at + 1] = size;
     at += 2;
@@ -366,11 +370,13 @@ function writeMarketDataAligned(message: MarketData, view: DataView, base: numbe
   for (let i = 0; i < askCount; i++) {
     const price = askPrices[i];
     const size = askSizes[i];
-    if (!(isPriceUnits(price) && isFiniteNumber(size))) refuseLevel('asks', price, size);
+    residue += Math.abs(price - Math.trunc(price)) + (size - size);
+    largest = Math.max(largest, Math.abs(price));
     float64s[at] = price;
     float64s[at + 1] = size;
     at += 2;
   }
+  if (!(residue === 0 && largest <= MAX_PRICE_UNITS)) refuseLevels(bidPrices, bidSizes, bidCount, askPrices, askSizes, askCount);
   return MarketDataLayout.LEVELS + PRICE_LEVEL_BYTES * (bidCount + askCount);
 }
 
@@ -713,12 +719,15 @@ function readMarketDataAligned(target: MarketData, float64s: Float64Array, first
   target.sequence = sequence;
   target.sentNs = sentNs;
   let at = first + 5;
+  let residue = 0;
+  let largest = 0;
   const bidPrices = target.bidPrices;
   const bidSizes = target.bidSizes;
   for (let i = 0; i < bidCount; i++) {
     const price = float64s[at];
     const size = float64s[at + 1];
-    if (!(isPriceUnits(price) && isFiniteNumber(size))) refuseLevel('bids', price, size);
+    residue += Math.abs(price - Math.trunc(price)) + (size - size);
+    largest = Math.max(largest, Math.abs(price));
     bidPrices[i] = price;
     bidSizes[i] = size;
     at += 2;
@@ -728,11 +737,13 @@ function readMarketDataAligned(target: MarketData, float64s: Float64Array, first
   for (let i = 0; i < askCount; i++) {
     const price = float64s[at];
     const size = float64s[at + 1];
-    if (!(isPriceUnits(price) && isFiniteNumber(size))) refuseLevel('asks', price, size);
+    residue += Math.abs(price - Math.trunc(price)) + (size - size);
+    largest = Math.max(largest, Math.abs(price));
     askPrices[i] = price;
     askSizes[i] = size;
     at += 2;
   }
+  if (!(residue === 0 && largest <= MAX_PRICE_UNITS)) refuseLevels(bidPrices, bidSizes, bidCount, askPrices, askSizes, askCount);
   target.bidCount = bidCount;
   target.askCount = askCount;
 }
@@ -745,6 +756,21 @@ function refuseHeader(timestamp: number, lastPrice: number, volume: number, sequ
   if (!isFiniteNumber(volume)) throw invalidField(type, 'volume', `expected a finite number, got ${volume}`);
   if (!isFiniteNumber(sequence)) throw invalidField(type, 'sequence', `expected a finite number, got ${sequence}`);
   throw invalidField(type, 'sent_ns', `expected a finite number, got ${sentNs}`);
+}
+
+/**
+ * The error for the first bad level of the levels just copied (bids before asks, each
+ * level's price before its size, as the DataView path checks them). Called only when the
+ * copy loop's summary says one is bad.
+ */
+function refuseLevels(bidPrices: Float64Array, bidSizes: Float64Array, bidCount: number, askPrices: Float64Array, askSizes: Float64Array, askCount: number): never {
+  for (let i = 0; i < bidCount; i++) {
+    if (!(isPriceUnits(bidPrices[i]) && isFiniteNumber(bidSizes[i]))) refuseLevel('bids', bidPrices[i], bidSizes[i]);
+  }
+  for (let i = 0; i < askCount; i++) {
+    if (!(isPriceUnits(askPrices[i]) && isFiniteNumber(askSizes[i]))) refuseLevel('asks', askPrices[i], askSizes[i]);
+  }
+  throw new Error('refuseLevels: no bad level found (the copy loop and this check disagree)');
 }
 
 /** The error for a bad level (price checked first, as the DataView path does). */

@@ -120,3 +120,57 @@ test('bad numbers: the same error at every alignment, encoding and decoding', ()
     }
   }
 });
+
+test('several bad levels at once (every pair of slots and bad values): the first in layout order is the one refused, at every alignment', () => {
+  // The aligned paths copy all levels and check them together; the DataView path (the
+  // misaligned shifts) checks one value at a time and stops at the first bad one.
+  const badValues = [Number.NaN, Infinity, -Infinity, 0.5, -0.5, 5e-324, 2e14, -2e14];
+  const slots = ['bid0', 'bidSize0', 'bid2', 'bidSize2', 'ask0', 'askSize0', 'ask2', 'askSize2'] as const;
+  const decoder = new BinaryDecoder();
+  const good = createMarketData(4);
+  Object.assign(good, { symbol: 'MSFT', bidCount: 3, askCount: 3 });
+  good.bidPrices.set([100, 99, 98]);
+  good.askPrices.set([101, 102, 103]);
+  good.bidSizes.set([1, 2, 3]);
+  good.askSizes.set([4, 5, 6]);
+  const target = Buffer.alloc(256);
+  const bytes = new BinaryEncoder().encode(good, target, 0);
+  const position = (slot: (typeof slots)[number]): number => {
+    const level = Number(slot.at(-1)) + (slot.startsWith('ask') ? 3 : 0);
+    return MarketDataLayout.LEVELS + 16 * level + (slot.includes('Size') ? 8 : 0);
+  };
+  let refusedCount = 0;
+  for (let pair = 0; pair < slots.length * slots.length * badValues.length * badValues.length; pair++) {
+    const a = pair % slots.length;
+    const b = Math.floor(pair / slots.length) % slots.length;
+    const badA = badValues[Math.floor(pair / slots.length ** 2) % badValues.length];
+    const badB = badValues[Math.floor(pair / (slots.length ** 2 * badValues.length))];
+    if (a < b) {
+      const message = createMarketData(4);
+      Object.assign(message, { symbol: 'MSFT', bidCount: 3, askCount: 3 });
+      message.bidPrices.set(good.bidPrices.subarray(0, 3));
+      message.askPrices.set(good.askPrices.subarray(0, 3));
+      message.bidSizes.set(good.bidSizes.subarray(0, 3));
+      message.askSizes.set(good.askSizes.subarray(0, 3));
+      const payload = Buffer.from(target.subarray(0, bytes));
+      for (const [slot, bad] of [
+        [slots[a], badA],
+        [slots[b], badB],
+      ] as const) {
+        const array = slot.startsWith('bid') ? (slot.includes('Size') ? message.bidSizes : message.bidPrices) : slot.includes('Size') ? message.askSizes : message.askPrices;
+        array[Number(slot.at(-1))] = bad;
+        payload.writeDoubleLE(bad, position(slot));
+      }
+      const encoded = encodeEverywhere(message);
+      for (const result of encoded) assert.deepEqual(result, encoded[0], `encoding ${slots[a]} = ${badA}, ${slots[b]} = ${badB}`);
+      const decoded: Outcome[] = [];
+      for (let shift = 0; shift < 8; shift++) {
+        decoded.push(outcome(() => normalize(decoder.decode(placed(payload, shift), shift, payload.length), { keepSignalData: false })));
+      }
+      for (const result of decoded) assert.deepEqual(result, decoded[0], `decoding ${slots[a]} = ${badA}, ${slots[b]} = ${badB}`);
+      assert.equal(decoded[0].ok, encoded[0].ok);
+      if (!decoded[0].ok) refusedCount++;
+    }
+  }
+  assert.ok(refusedCount > 1000, `most pairs hold a refused value (${refusedCount})`);
+});
