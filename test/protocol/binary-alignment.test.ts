@@ -174,3 +174,29 @@ test('several bad levels at once (every pair of slots and bad values): the first
   }
   assert.ok(refusedCount > 1000, `most pairs hold a refused value (${refusedCount})`);
 });
+
+test('Buffers that share one ArrayBuffer at different offsets (socket chunks): each decoded at its own offset', () => {
+  // The codec remembers the last Buffer's views and byteOffset; a different Buffer over the
+  // same memory must not reuse the previous one's offset.
+  const encoder = new BinaryEncoder();
+  const decoder = new BinaryDecoder();
+  const memory = Buffer.alloc(4096);
+  const message = createMarketData(4);
+  Object.assign(message, { symbol: 'IBM', bidCount: 2, askCount: 1, lastPrice: 1234, volume: 9 });
+  message.bidPrices.set([100, 99]);
+  message.bidSizes.set([1, 2]);
+  message.askPrices.set([101]);
+  message.askSizes.set([3]);
+  for (let round = 0; round < 3; round++) {
+    for (const start of [0, 3, 4, 12, 100, 4, 0, 333]) {
+      const chunk = memory.subarray(start, start + 512);
+      message.sequence = start * 10 + round;
+      const bytes = encoder.encode(message, chunk, 8);
+      const view = memory.subarray(start + 8, start + 8 + bytes);
+      const decoded = decoder.decode(view, 0, bytes);
+      assert.deepEqual(normalize(decoded, { keepSignalData: false }), normalize(message, { keepSignalData: false }), `chunk at ${start}`);
+      const again = decoder.decode(chunk, 8, bytes);
+      assert.equal(again.type === 1 && again.sequence, start * 10 + round);
+    }
+  }
+});
