@@ -127,8 +127,27 @@ function writeInt32Digits(target: Buffer, position: number, value: number, digit
   return position + digits;
 }
 
+/**
+ * writeNumberInSlot's argument. A caller that V8 does not inline writeNumber into (the
+ * MARKET_DATA writer is one: its inlining budget runs out) would box a double argument,
+ * an allocation per epoch timestamp: such a caller stores the value here itself.
+ */
+export const numberSlot = new Float64Array(1);
+
 /** A non-negative integer below 2^53, in decimal. */
 function writeDigits(target: Buffer, position: number, value: number): number {
+  digitsSlot[0] = value;
+  return writeDigitsInSlot(target, position);
+}
+
+/**
+ * writeDigits of digitsSlot[0]. The value travels in a Float64Array because an integer
+ * above 2^30 (a nanosecond stamp, an epoch second) passed to a call that is not inlined
+ * would be boxed; the store-and-call entry above is small enough to be inlined.
+ */
+const digitsSlot = new Float64Array(1);
+function writeDigitsInSlot(target: Buffer, position: number): number {
+  const value = digitsSlot[0];
   // Values from 10^8 up are split in two below 10^8 < 2^30, small integers (Smis): an
   // int32 above 2^30 passed to writeInt32Digits (not inlined) would be boxed, an
   // allocation per epoch timestamp or nanosecond stamp. The high part is < 2^53 / 1e8 ≈ 9e7.
@@ -152,6 +171,13 @@ const MAX_MICROS_VALUE = 2 ** 33;
 
 /** A finite number as JSON text (integers, then values with ≤ 6 decimals, then the rest). */
 export function writeNumber(target: Buffer, position: number, value: number): number {
+  numberSlot[0] = value;
+  return writeNumberInSlot(target, position);
+}
+
+/** writeNumber of numberSlot[0] (see numberSlot). */
+export function writeNumberInSlot(target: Buffer, position: number): number {
+  const value = numberSlot[0];
   if (value - Math.trunc(value) === 0 && value <= MAX_SAFE && value >= -MAX_SAFE) {
     if (value < 0) {
       target[position] = CHAR_MINUS;

@@ -31,7 +31,7 @@
  */
 import { ErrorCode, TradingError } from '../core/errors.js';
 import { PRICE_SCALE } from '../core/fixed-point.js';
-import { AsciiView, MAX_NUMBER_CHARS, asciiConstant, writeAsciiText, writeConstant, writeNumber, writePrice } from './ascii-writer.js';
+import { AsciiView, MAX_NUMBER_CHARS, asciiConstant, numberSlot, writeAsciiText, writeConstant, writeNumberInSlot, writePrice } from './ascii-writer.js';
 import { assertEncodable, checkLevelCounts, checkMarketData } from './encodable.js';
 import {
   EXECUTION_STATUS_NAMES,
@@ -336,7 +336,8 @@ function writeLevels(target: Buffer, position: number, count: number, prices: Fl
     target[at++] = 0x5b; // [
     at = writePrice(target, at, price);
     target[at++] = 0x2c;
-    at = writeNumber(target, at, size);
+    numberSlot[0] = size;
+    at = writeNumberInSlot(target, at);
     target[at++] = 0x5d; // ]
   }
   return at;
@@ -375,10 +376,13 @@ function writeMarketDataJson(m: MarketData, target: Buffer, offset: number, view
   }
   const view = views.of(target);
   const shift = views.shift;
+  // Numbers go through numberSlot: writeNumber is not inlined here, and a double passed
+  // to it (the timestamp) was a heap number per message (16 bytes, measured).
   let at = writeConstant(view, shift, target, offset, MARKET_DATA_HEAD);
   at = writeAsciiText(target, at, symbol);
   at = writeConstant(view, shift, target, at, MARKET_DATA_TIMESTAMP);
-  at = writeNumber(target, at, timestamp);
+  numberSlot[0] = timestamp;
+  at = writeNumberInSlot(target, at);
   at = writeConstant(view, shift, target, at, MARKET_DATA_BIDS);
   at = writeLevels(target, at, m.bidCount, m.bidPrices, m.bidSizes);
   if (at < 0) refuseMarketData(m);
@@ -388,11 +392,14 @@ function writeMarketDataJson(m: MarketData, target: Buffer, offset: number, view
   at = writeConstant(view, shift, target, at, MARKET_DATA_LAST_PRICE);
   at = writePrice(target, at, lastPrice);
   at = writeConstant(view, shift, target, at, MARKET_DATA_VOLUME);
-  at = writeNumber(target, at, volume);
+  numberSlot[0] = volume;
+  at = writeNumberInSlot(target, at);
   at = writeConstant(view, shift, target, at, MARKET_DATA_SEQUENCE);
-  at = writeNumber(target, at, sequence);
+  numberSlot[0] = sequence;
+  at = writeNumberInSlot(target, at);
   at = writeConstant(view, shift, target, at, MARKET_DATA_SENT_NS);
-  at = writeNumber(target, at, sentNs);
+  numberSlot[0] = sentNs;
+  at = writeNumberInSlot(target, at);
   at = writeConstant(view, shift, target, at, MARKET_DATA_TAIL);
   return at - offset;
 }
