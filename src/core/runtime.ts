@@ -126,8 +126,16 @@ export async function runComponent(
   const onMessage = (message: unknown): void => {
     if ((message as SupervisorCommand | undefined)?.kind === 'shutdown') void stop('supervisor');
   };
-  // The supervisor going away (IPC channel closed) means nobody will ever stop us.
-  const onDisconnect = (): void => void stop('supervisor gone');
+  // The supervisor going away (IPC channel closed) means nobody will ever stop us. Our
+  // stdout and stderr were pipes to it: a log line written to them now fails with EPIPE,
+  // which must not kill us before the stop has released what we hold (the orderbook's
+  // shared memory, the order manager's log).
+  const ignoreBrokenPipe = (): void => undefined;
+  const onDisconnect = (): void => {
+    process.stdout.on('error', ignoreBrokenPipe);
+    process.stderr.on('error', ignoreBrokenPipe);
+    void stop('supervisor gone');
+  };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   process.on('message', onMessage);

@@ -135,6 +135,20 @@ test('a crash loop stops the system with the reason and a non-zero exit', { time
   assert.equal(existsSync(`/dev/shm${run.shm}`), false);
 });
 
+test('a supervisor killed with SIGKILL leaves no component and no shared memory behind', { timeout: 60_000 }, async () => {
+  const run = startRun([]);
+  await waitForOutput(run.child, /system ready/, 30_000);
+  const pids = componentPids(run.output());
+  run.child.kill('SIGKILL');
+  await waitForExit(run.child);
+  // each component sees its IPC channel close and stops itself; nothing signals that to us,
+  // so watch the pids
+  const deadline = Date.now() + 15_000;
+  while ([...pids.values()].some(isAlive) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+  for (const [name, pid] of pids) assert.equal(isAlive(pid), false, `${name} (pid ${pid}) outlived its supervisor`);
+  assert.equal(existsSync(`/dev/shm${run.shm}`), false, 'the orderbook removed the segment on its way out');
+});
+
 async function occupiedPort(): Promise<{ server: Server; port: number }> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
