@@ -48,6 +48,19 @@ export const ErrorCode = {
   RISK_NO_LIQUIDITY: 'E_RISK_NO_LIQUIDITY',
   // trade log
   TRADE_LOG_CORRUPT: 'E_TRADE_LOG_CORRUPT',
+  // sessions: authentication, identity, TLS
+  /** A claimed identity without its secret, or with a wrong one (or a token the server cannot check). */
+  AUTH_FAILED: 'E_AUTH_FAILED',
+  /** An anonymous client (no proven identity) where the server takes none (--no-anonymous, or not on loopback). */
+  AUTH_REQUIRED: 'E_AUTH_REQUIRED',
+  /** A server asked to listen beyond loopback with no credentials (and no --insecure). */
+  INSECURE_BIND: 'E_INSECURE_BIND',
+  /** A credentials file that cannot be read or parsed. */
+  AUTH_FILE_INVALID: 'E_AUTH_FILE_INVALID',
+  /** TLS material that cannot be loaded, or a handshake that failed (wrong CA, no certificate). */
+  TLS_FAILED: 'E_TLS_FAILED',
+  /** The identity's session was taken over by a newer, authenticated connection. */
+  SESSION_TAKEN_OVER: 'E_SESSION_TAKEN_OVER',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -4,6 +4,11 @@
  * Lines go to stderr so that stdout stays free for a command's own output (tables, JSON).
  * Level from TRADING_LOG_LEVEL (debug, info, warn, error, silent); default info.
  * Never pass secrets as fields: everything given here is printed.
+ *
+ * Escaping. Field values and messages often carry client-supplied text (names, order ids,
+ * reasons). Control characters (C0, DEL, C1) and the Unicode line separators in them are
+ * written as escapes (\u001b, \n ...), so no client can colour, rewrite or split a log
+ * line, or forge one of its own.
  */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 export type LogFields = Record<string, string | number | boolean | bigint | null | undefined>;
@@ -29,9 +34,28 @@ export function setLogSink(next: (line: string) => void): void {
   sink = next;
 }
 
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+// eslint-disable-next-line no-control-regex
+const CONTROL_GLOBAL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+
+function escapeControl(character: string): string {
+  return '\\u' + character.charCodeAt(0).toString(16).padStart(4, '0');
+}
+
+/**
+ * `text` with every control character escaped (\u001b for ESC, and so on): safe to put in
+ * one log line whatever a client sent. Text without one comes back as it is.
+ */
+export function escapeLogText(text: string): string {
+  return CONTROL.test(text) ? text.replace(CONTROL_GLOBAL, escapeControl) : text;
+}
+
 function formatValue(value: LogFields[string]): string {
   const text = String(value);
-  return /[\s="]/.test(text) || text === '' ? JSON.stringify(text) : text;
+  // JSON.stringify leaves DEL, C1 and U+2028/9 raw: escape those too
+  if (/[\s="]/.test(text) || text === '') return escapeLogText(JSON.stringify(text));
+  return escapeLogText(text);
 }
 
 export function formatFields(fields: LogFields | undefined): string {
@@ -75,7 +99,7 @@ export class Logger {
   #emit(level: Exclude<LogLevel, 'silent'>, message: string, fields: LogFields | undefined): void {
     if (LEVEL_RANK[level] < threshold) return;
     const time = new Date().toISOString();
-    sink(`${time} ${level.toUpperCase().padEnd(5)} ${this.component.padEnd(12)} ${message}${formatFields(fields)}`);
+    sink(`${time} ${level.toUpperCase().padEnd(5)} ${this.component.padEnd(12)} ${escapeLogText(message)}${formatFields(fields)}`);
   }
 }
 
