@@ -51,6 +51,19 @@ export function escapeLogText(text: string): string {
   return CONTROL.test(text) ? text.replace(CONTROL_GLOBAL, escapeControl) : text;
 }
 
+/**
+ * A message keeps the continuation lines our own multi-line texts use (a newline followed
+ * by indentation, as in the list of bad configuration fields): an indented line can never
+ * pass for a log line of its own, which starts with a time. Every other control character
+ * is escaped, as in fields.
+ */
+export function escapeLogMessage(message: string): string {
+  if (!CONTROL.test(message)) return message;
+  return message.replace(CONTROL_GLOBAL, (character, offset: number) =>
+    character === '\n' && message.charCodeAt(offset + 1) === 0x20 ? character : escapeControl(character),
+  );
+}
+
 function formatValue(value: LogFields[string]): string {
   const text = String(value);
   // JSON.stringify leaves DEL, C1 and U+2028/9 raw: escape those too
@@ -99,7 +112,7 @@ export class Logger {
   #emit(level: Exclude<LogLevel, 'silent'>, message: string, fields: LogFields | undefined): void {
     if (LEVEL_RANK[level] < threshold) return;
     const time = new Date().toISOString();
-    sink(`${time} ${level.toUpperCase().padEnd(5)} ${this.component.padEnd(12)} ${escapeLogText(message)}${formatFields(fields)}`);
+    sink(`${time} ${level.toUpperCase().padEnd(5)} ${this.component.padEnd(12)} ${escapeLogMessage(message)}${formatFields(fields)}`);
   }
 }
 

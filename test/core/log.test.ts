@@ -34,3 +34,9 @@ test('ordinary text is left as it is', () => {
   const lines = capture((log) => log.info('hello', { name: 'strategy', spaced: 'a b' }));
   assert.match(lines[0] ?? '', /hello name=strategy spaced="a b"$/);
 });
+
+test('a message keeps its indented continuation lines, and only those', () => {
+  const lines = capture((log) => log.error('invalid configuration:\n  --shm: required\nFAKE line'));
+  assert.equal(lines.length, 1);
+  assert.match(lines[0] ?? '', /invalid configuration:\n {2}--shm: required\\u000aFAKE line$/);
+});
