@@ -5,8 +5,9 @@
  */
 import { writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
-import { ErrorCode, TradingError, describeError } from '../core/errors.js';
-import { loadConfig, describeSchema, type Schema } from '../config/schema.js';
+import { taskCommand } from '../command/command.js';
+import { type Schema } from '../config/schema.js';
+import { describeError } from '../core/errors.js';
 import { formatTable } from './format.js';
 import { BENCHMARKS } from './registry.js';
 import type { BenchRow } from './types.js';
@@ -15,19 +16,25 @@ const schema = {
   only: { kind: 'optional-string', description: `run only these benchmarks (comma-separated)` },
   json: { kind: 'optional-string', description: 'also write the figures as one flat JSON object to this file' },
   scale: { kind: 'number', default: 1, min: 0.01, max: 10, description: 'work multiplier (0.1 = quick look)' },
-} satisfies Schema;
+} as const satisfies Schema;
 
-export async function main(argv: string[]): Promise<number> {
-  const { config, help } = loadConfig(schema, { argv, configFlag: '' });
-  if (help) {
-    process.stdout.write(`${describeSchema('bench', schema, '')}\n\nbenchmarks: ${BENCHMARKS.map((b) => b.name).join(', ')}\n`);
-    return 0;
-  }
-  const wanted = config.only?.split(',').map((s) => s.trim()) ?? BENCHMARKS.map((b) => b.name);
-  const unknown = wanted.filter((name) => !BENCHMARKS.some((b) => b.name === name));
-  if (unknown.length > 0) {
-    throw new TradingError(ErrorCode.CONFIG_INVALID, `unknown benchmark ${unknown.join(', ')} (known: ${BENCHMARKS.map((b) => b.name).join(', ')})`);
-  }
+export const main = taskCommand({
+  name: 'bench',
+  schema,
+  configFlag: '',
+  helpFooter: () => `benchmarks: ${BENCHMARKS.map((b) => b.name).join(', ')}`,
+  settle: (config, problems) => {
+    const known = BENCHMARKS.map((b) => b.name);
+    const wanted = config.only?.split(',').map((s) => s.trim()) ?? known;
+    const unknown = wanted.filter((name) => !known.includes(name));
+    if (unknown.length > 0) problems.push(`--only: unknown benchmark ${unknown.join(', ')} (known: ${known.join(', ')})`);
+    return { ...config, wanted };
+  },
+  task: runBenchmarks,
+});
+
+async function runBenchmarks(config: { wanted: string[]; scale: number; json: string | undefined }): Promise<number> {
+  const { wanted } = config;
   const cpu = cpus()[0]?.model ?? 'unknown cpu';
   const header = `ipc-trading bench — Node ${process.version}, ${availableParallelism()} cores (${cpu}), ${process.platform}/${process.arch}, scale ${config.scale}`;
   process.stdout.write(`${header}\n\n`);

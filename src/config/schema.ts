@@ -172,33 +172,72 @@ function joinNegativeNumbers(argv: readonly string[], valueFlags: ReadonlySet<st
   return joined;
 }
 
+type FlagOption = { type: 'string' | 'boolean'; short?: string };
+type ArgToken = NonNullable<ReturnType<typeof parseArgs>['tokens']>[number];
+
+/**
+ * What is wrong with the command line itself, all of it at once: unknown flags, a flag
+ * that needs a value without one, a switch given a value, stray arguments. (parseArgs'
+ * strict mode stops at the first.)
+ */
+function flagProblems(tokens: readonly ArgToken[], flagOptions: Record<string, FlagOption>, allowPositionals: boolean): string[] {
+  const problems: string[] = [];
+  for (const token of tokens) {
+    if (token.kind === 'positional') {
+      if (!allowPositionals) problems.push(`unexpected argument '${token.value}'`);
+      continue;
+    }
+    if (token.kind !== 'option') continue;
+    const option = flagOptions[token.name];
+    if (option === undefined) {
+      problems.push(`Unknown option '${token.rawName}'`);
+    } else if (option.type === 'string' && token.value === undefined) {
+      problems.push(`${token.rawName}: needs a value`);
+    } else if (option.type === 'string' && !token.inlineValue && token.value?.startsWith('-') === true) {
+      problems.push(`${token.rawName}: needs a value, not the flag '${token.value}' (argument is ambiguous)`);
+    } else if (option.type === 'boolean' && token.inlineValue === true) {
+      problems.push(`${token.rawName}: is a switch and takes no value, got '${token.value ?? ''}'`);
+    }
+  }
+  return problems;
+}
+
+/** The one format of a configuration error: every problem on its own line. */
+export function configError(problems: readonly string[]): TradingError {
+  return new TradingError(ErrorCode.CONFIG_INVALID, `invalid configuration:\n  ${problems.join('\n  ')}`);
+}
+
 /** Load and validate; throws TradingError E_CONFIG_INVALID listing every problem. */
 export function loadConfig<S extends Schema>(schema: S, options: LoadOptions): Loaded<S> {
   const env = options.env ?? process.env;
   const configFlag = options.configFlag ?? 'config';
-  const flagOptions: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' } };
+  const flagOptions: Record<string, FlagOption> = { help: { type: 'boolean', short: 'h' } };
   for (const [key, field] of Object.entries(schema)) {
     flagOptions[kebabCase(key)] = { type: field.kind === 'boolean' ? 'boolean' : 'string' };
   }
   if (configFlag !== '') flagOptions[configFlag] = { type: 'string' };
 
-  let parsed: ReturnType<typeof parseArgs>;
-  try {
-    const valueFlags = new Set(Object.keys(flagOptions).filter((flag) => flagOptions[flag]?.type === 'string'));
-    parsed = parseArgs({ args: joinNegativeNumbers(options.argv, valueFlags), options: flagOptions, strict: true, allowPositionals: options.allowPositionals ?? false });
-  } catch (err) {
-    throw new TradingError(ErrorCode.CONFIG_INVALID, (err as Error).message.replace(/\. To specify.*$/s, ''));
-  }
-  const flags = parsed.values as Record<string, string | boolean | undefined>;
-  const problems: string[] = [];
-  const file = configFlag !== '' && typeof flags[configFlag] === 'string' ? readConfigFile(flags[configFlag], problems) : {};
+  const valueFlags = new Set(Object.keys(flagOptions).filter((flag) => flagOptions[flag]?.type === 'string'));
+  const parsed = parseArgs({
+    args: joinNegativeNumbers(options.argv, valueFlags),
+    options: flagOptions,
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
+  const flags = parsed.values;
+  const problems = flagProblems(parsed.tokens, flagOptions, options.allowPositionals ?? false);
+  const configFile = configFlag === '' ? undefined : flags[configFlag];
+  const file = typeof configFile === 'string' ? readConfigFile(configFile, problems) : {};
   for (const key of Object.keys(file)) {
     if (!(key in schema)) problems.push(`config file: unknown key "${key}" (known: ${Object.keys(schema).join(', ')})`);
   }
 
   const config: Record<string, unknown> = {};
   for (const [key, field] of Object.entries(schema)) {
-    const flag = flags[kebabCase(key)];
+    const given = flags[kebabCase(key)];
+    // a flag misused (a value without its switch, a switch without its value) is already a problem
+    const flag = typeof given === (field.kind === 'boolean' ? 'boolean' : 'string') ? given : undefined;
     const envValue = env[envName(key, field)];
     let value: unknown = 'default' in field ? field.default : undefined;
     if (key in file) value = convert(field, file[key], `config file "${key}"`, problems);
@@ -206,10 +245,15 @@ export function loadConfig<S extends Schema>(schema: S, options: LoadOptions): L
     if (flag !== undefined) value = convert(field, flag, `--${kebabCase(key)}`, problems);
     config[key] = Array.isArray(value) ? [...(value as string[])] : value;
   }
-  if (problems.length > 0) {
-    throw new TradingError(ErrorCode.CONFIG_INVALID, `invalid configuration:\n  ${problems.join('\n  ')}`);
-  }
+  if (problems.length > 0) throw configError(problems);
   return { config: config as ConfigOf<S>, positionals: parsed.positionals, help: flags['help'] === true };
+}
+
+/** Whether the command line asks for help (-h or --help, before any `--`). */
+export function wantsHelp(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  const options = end === -1 ? argv : argv.slice(0, end);
+  return options.includes('-h') || options.includes('--help');
 }
 
 /** `--help` text generated from the schema. */

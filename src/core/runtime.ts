@@ -8,7 +8,10 @@
  * Readiness and counters go to the supervisor over the IPC channel when there is one
  * (child_process.fork), and as log lines always, so a component also runs alone.
  * SIGINT, SIGTERM or an IPC `shutdown` stop it gracefully; a second signal forces exit.
- * A start failure is one line with the error's code (no stack trace) and a non-zero exit.
+ * A start failure is one line with the error's code (no stack trace) and a non-zero exit;
+ * so is a failure while running, which the component announces with `control.fail(err)`.
+ *
+ * Commands do not call this directly: src/command/command.ts wraps it with the config.
  */
 import { describeError, isTradingError, ErrorCode } from './errors.js';
 import { Lifecycle } from './lifecycle.js';
@@ -37,6 +40,16 @@ export type SupervisorCommand = { kind: 'shutdown' };
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
+
+/** What the harness hands the component's builder besides its logger. */
+export interface ComponentControl {
+  /**
+   * The component cannot go on (a trade log that can no longer be written, ...): log the
+   * error with its code, tell the supervisor, stop gracefully, and exit non-zero. Safe to
+   * call more than once and at any time; only the first error counts.
+   */
+  fail(error: unknown): void;
+}
 
 export interface RunOptions {
   /** How often counters are reported to the supervisor, ms (default 1000). */
@@ -69,13 +82,13 @@ function exitCodeFor(err: unknown): number {
  */
 export async function runComponent(
   name: string,
-  build: (log: Logger) => Component | Promise<Component>,
-  options: RunOptions = {},
+  build: (log: Logger, control: ComponentControl) => Component | Promise<Component>,
+  options: RunOptions | (() => RunOptions) = {},
 ): Promise<number> {
   const log = createLogger(name);
   const lifecycle = new Lifecycle(name);
-  const countersIntervalMs = options.countersIntervalMs ?? 1000;
-  const stopTimeoutMs = options.stopTimeoutMs ?? 10_000;
+  // read after build: a command's options may come from the config its builder loads
+  const option = <K extends keyof RunOptions>(key: K): RunOptions[K] => (typeof options === 'function' ? options() : options)[key];
   let component: Component | undefined;
   let countersTimer: NodeJS.Timeout | undefined;
   let finish: (code: number) => void = () => undefined;
@@ -88,12 +101,16 @@ export async function runComponent(
     log.error(`${when}: ${describeError(err)}`);
     return report({ kind: 'failed', component: name, code: String(code), message: describeError(err) });
   };
+  /** Set by control.fail: the stop that follows ends with a non-zero exit. */
+  let failure: unknown;
+  let failed = false;
 
   const stop = async (why: string): Promise<void> => {
     if (!lifecycle.canMoveTo('stopping')) return;
     lifecycle.moveTo('stopping');
     log.info('stopping', { reason: why });
     if (countersTimer !== undefined) clearInterval(countersTimer);
+    const stopTimeoutMs = option('stopTimeoutMs') ?? 10_000;
     const timer = setTimeout(() => {
       log.error('stop timed out; exiting', { timeoutMs: stopTimeoutMs });
       finish(EXIT_FAILURE);
@@ -105,7 +122,7 @@ export async function runComponent(
       await report({ kind: 'counters', component: name, counters: processCounters(component?.counters?.() ?? {}), atMs: Date.now() });
       lifecycle.moveTo('stopped');
       log.info('stopped');
-      finish(EXIT_OK);
+      finish(failed ? EXIT_FAILURE : EXIT_OK);
     } catch (err) {
       await fail(err, 'stop failed');
       finish(EXIT_FAILURE);
@@ -141,10 +158,21 @@ export async function runComponent(
   process.on('message', onMessage);
   process.on('disconnect', onDisconnect);
 
+  const control: ComponentControl = {
+    fail(err) {
+      if (failed) return;
+      failed = true;
+      failure = err;
+      // while starting, the start's own path reports it once start() returns
+      if (lifecycle.state === 'running') void fail(err, 'failed').then(() => stop('failed'));
+    },
+  };
+
   try {
     lifecycle.moveTo('starting');
-    component = await build(log);
+    component = await build(log, control);
     const details = await component.start();
+    if (failed) throw failure;
     if (lifecycle.state !== 'starting') {
       // a stop arrived while starting: release what start acquired
       await component.stop();
@@ -156,7 +184,7 @@ export async function runComponent(
       if (process.send !== undefined) {
         countersTimer = setInterval(() => {
           void report({ kind: 'counters', component: name, counters: processCounters(ownCounters()), atMs: Date.now() });
-        }, countersIntervalMs);
+        }, option('countersIntervalMs') ?? 1000);
         countersTimer.unref();
       }
     }

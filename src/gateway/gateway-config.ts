@@ -2,8 +2,7 @@
  * `trading gateway` options: the schema (flags, TRADING_* environment, config file) and the
  * one value the schema cannot express, `--rate R|max`.
  */
-import { commonFields, type ConfigOf, type Schema } from '../config/schema.js';
-import { ErrorCode, TradingError } from '../core/errors.js';
+import { commonFields, configError, type ConfigOf, type Schema } from '../config/schema.js';
 import { DEFAULT_SYMBOLS, MARKET_DEFAULTS } from '../market/market-options.js';
 import { DEFAULT_MAX_BACKLOG_BYTES, MIN_BACKLOG_BYTES } from '../net/frame-server.js';
 import { SYMBOL_PATTERN } from '../protocol/messages.js';
@@ -76,7 +75,7 @@ export function parseRate(text: string): GatewayRate {
   if (text === 'max') return 'max';
   const rate = Number(text);
   if (!(rate > 0 && rate <= MAX_NUMERIC_RATE)) {
-    throw new TradingError(ErrorCode.CONFIG_INVALID, `invalid configuration:\n  --rate: must be > 0 and ≤ ${MAX_NUMERIC_RATE} (or max), got "${text}"`);
+    throw configError([`--rate: must be > 0 and ≤ ${MAX_NUMERIC_RATE} (or max), got "${text}"`]);
   }
   return rate;
 }

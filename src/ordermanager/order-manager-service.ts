@@ -89,6 +89,7 @@ type Client = FrameServerClient<Connection>;
 export class OrderManagerService implements Component {
   readonly #settings: OrderManagerSettings;
   readonly #log: Logger;
+  readonly #fail: (error: unknown) => void;
   readonly #decoder = new MessageDecoder();
   /** One encoder for every connection: the kind is chosen per report (the client's mode). */
   readonly #encoder = new MessageEncoder();
@@ -122,9 +123,14 @@ export class OrderManagerService implements Component {
     deliver: (name, report) => this.#deliver(name, report),
   };
 
-  constructor(settings: OrderManagerSettings, log: Logger) {
+  /**
+   * `fail` is the command's way out (command.ts): stop with the error's code and a
+   * non-zero exit, so that the supervisor restarts us from what is on disk.
+   */
+  constructor(settings: OrderManagerSettings, log: Logger, fail: (error: unknown) => void) {
     this.#settings = settings;
     this.#log = log;
+    this.#fail = fail;
   }
 
   /** The core, once started (tests and tools). */
@@ -422,8 +428,7 @@ export class OrderManagerService implements Component {
 
   #journalFailed(error: TradingError): void {
     this.#log.error('trade log failed: stopping so that the supervisor restarts us from what is on disk', { error: describeError(error) });
-    // the runtime's graceful stop, as if asked: it ends with exit 1 (flush rejects)
-    process.kill(process.pid, 'SIGTERM');
+    this.#fail(error);
   }
 
   async #stopNow(): Promise<void> {

@@ -3,8 +3,7 @@
  * plus what the schema cannot say on its own: --shm is required, and the risk-limit flags
  * become one validated RiskLimits (risk-limits.ts).
  */
-import { commonFields, loadConfig, type ConfigOf, type Schema } from '../config/schema.js';
-import { ErrorCode, TradingError } from '../core/errors.js';
+import { commonFields, type ConfigOf, type Schema } from '../config/schema.js';
 import { DEFAULT_MAX_BACKLOG_BYTES, MIN_BACKLOG_BYTES } from '../net/frame-server.js';
 import { DEFAULT_MAX_FRAME_BYTES } from '../protocol/framing.js';
 import { DEFAULT_RISK_LIMITS, parseRiskLimits, type RiskLimits } from './risk-limits.js';
@@ -68,17 +67,10 @@ export interface OrderManagerSettings {
   syncCommitMaxLines: number;
 }
 
-/**
- * Flags → settings, or undefined when --help was asked for. Throws E_CONFIG_INVALID naming
- * every bad field (the process exits 2).
- */
-export function loadOrderManagerSettings(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): OrderManagerSettings | undefined {
-  const { config, help } = loadConfig(orderManagerSchema, { argv, env });
-  if (help) return undefined;
-  if (config.shm === '') {
-    throw new TradingError(ErrorCode.CONFIG_INVALID, 'invalid configuration:\n  --shm: required (the shared-memory book segment, e.g. /ipc-trading-book)');
-  }
-  if (config.tradeLog.trim() === '') throw new TradingError(ErrorCode.CONFIG_INVALID, 'invalid configuration:\n  --trade-log: must not be empty');
+/** The checks the schema cannot make, and the risk-limit flags as one RiskLimits. */
+export function settleOrderManagerConfig(config: OrderManagerConfig, problems: string[]): OrderManagerSettings {
+  if (config.shm === '') problems.push('--shm: required (the shared-memory book segment, e.g. /ipc-trading-book)');
+  if (config.tradeLog.trim() === '') problems.push('--trade-log: must not be empty');
   const limits = parseRiskLimits({
     maxOrderQuantity: config.maxOrderQuantity,
     maxPosition: config.maxPosition,

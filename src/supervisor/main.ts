@@ -1,12 +1,12 @@
 /**
  * `trading run` (what `npm start` runs): the whole system until Ctrl+C, SIGTERM or
- * --duration. Exit 0 after a clean run; 1 with the reason otherwise; 2 for bad options.
+ * --duration. Exit 0 after a clean run; 1 with the reason otherwise; 2 for bad options;
+ * 130 after a second signal (every component killed, the shared memory removed).
  */
 import { writeFileSync } from 'node:fs';
-import { describeSchema, loadConfig } from '../config/schema.js';
-import { ErrorCode, isTradingError } from '../core/errors.js';
+import { taskCommand } from '../command/command.js';
+import { ErrorCode } from '../core/errors.js';
 import { createLogger, setLogSink } from '../core/log.js';
-import { EXIT_USAGE } from '../core/runtime.js';
 import { ShmError, closeSegment, openSegment, unlinkSegment } from '../shm/index.js';
 import { Display } from './display.js';
 import { runSchema } from './run-config.js';
@@ -32,60 +32,36 @@ const sharedMemory: SharedMemoryOps = {
   },
 };
 
-export async function main(argv: string[]): Promise<number> {
-  let loaded;
-  try {
-    loaded = loadConfig(runSchema, { argv });
-  } catch (err) {
-    if (isTradingError(err)) {
-      process.stderr.write(`trading run: ${err.message}\n`);
-      return EXIT_USAGE;
-    }
-    throw err;
-  }
-  if (loaded.help) {
-    process.stdout.write(describeSchema('run', runSchema) + '\n');
-    return 0;
-  }
-  const { config } = loaded;
-  const display = new Display({
-    write: (text) => process.stderr.write(text),
-    isTTY: process.stderr.isTTY,
-    columns: process.stderr.columns,
-  });
-  setLogSink((line) => display.line(line));
-  const log = createLogger('supervisor');
-  const supervisor = new Supervisor({ config, log, display, sharedMemory });
+export const main = taskCommand({
+  name: 'run',
+  schema: runSchema,
+  task: async (config, { stopping, onForcedExit }) => {
+    const display = new Display({
+      write: (text) => process.stderr.write(text),
+      isTTY: process.stderr.isTTY,
+      columns: process.stderr.columns,
+    });
+    setLogSink((line) => display.line(line));
+    const log = createLogger('supervisor');
+    const supervisor = new Supervisor({ config, log, display, sharedMemory });
+    stopping.addEventListener('abort', () => supervisor.requestStop(`${String(stopping.reason)} received`), { once: true });
+    onForcedExit(() => {
+      log.warn('second signal: killing every component now');
+      supervisor.forceKill();
+      sharedMemory.remove(config.shm);
+    });
 
-  let interrupts = 0;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    interrupts += 1;
-    if (interrupts === 1) {
-      supervisor.requestStop(`${signal} received`);
-      return;
+    const outcome = await supervisor.run();
+    process.stdout.write(formatSummary(outcome.summary) + '\n');
+    if (config.summary !== undefined) {
+      try {
+        writeFileSync(config.summary, JSON.stringify(outcome.summary, null, 2) + '\n');
+      } catch (err) {
+        log.error('could not write the summary', { file: config.summary, error: (err as Error).message });
+        return 1;
+      }
     }
-    log.warn('second signal: killing every component now');
-    supervisor.forceKill();
-    sharedMemory.remove(config.shm);
-    process.exit(130);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  process.on('SIGHUP', onSignal);
-
-  const outcome = await supervisor.run();
-  process.off('SIGINT', onSignal);
-  process.off('SIGTERM', onSignal);
-  process.off('SIGHUP', onSignal);
-  process.stdout.write(formatSummary(outcome.summary) + '\n');
-  if (config.summary !== undefined) {
-    try {
-      writeFileSync(config.summary, JSON.stringify(outcome.summary, null, 2) + '\n');
-    } catch (err) {
-      log.error('could not write the summary', { file: config.summary, error: (err as Error).message });
-      return 1;
-    }
-  }
-  if (outcome.exitCode !== 0) process.stderr.write(`trading run: ${outcome.reason}\n`);
-  return outcome.exitCode;
-}
+    if (outcome.exitCode !== 0) process.stderr.write(`trading run: ${outcome.reason}\n`);
+    return outcome.exitCode;
+  },
+});

@@ -54,6 +54,21 @@ test('a start failure is one line with its code, reported to the supervisor, exi
   assert.doesNotMatch(stderr(), /\n\s+at /, 'no stack trace');
 });
 
+test('control.fail stops a running component gracefully with its code, reported, exit 1', async () => {
+  const { child, messages, stderr } = runFixture('fail-running');
+  assert.equal(await waitForExit(child), 1);
+  assert.deepEqual(
+    messages.map((m) => m.kind).filter((kind) => kind !== 'counters'),
+    ['ready', 'failed'],
+  );
+  const failed = messages.find((m): m is Extract<ComponentReport, { kind: 'failed' }> => m.kind === 'failed');
+  assert.equal(failed?.code, 'E_TRADE_LOG_UNWRITABLE');
+  const last = messages.at(-1);
+  assert.ok(last?.kind === 'counters' && last.counters['handled'] === 42, 'stop() ran and the final counters were sent');
+  assert.match(stderr(), /failed: E_TRADE_LOG_UNWRITABLE: disk gone/);
+  assert.match(stderr(), /stopping reason=failed/);
+});
+
 test('a component whose supervisor vanishes stops by itself', async () => {
   const { child } = runFixture('ok');
   await new Promise<void>((resolve) => child.on('message', (m) => (m as ComponentReport).kind === 'ready' && resolve()));

@@ -1,0 +1,47 @@
+// Every `trading` subcommand behaves the same at its edges (src/command/command.ts):
+// -h and --help print the options and exit 0; an unknown flag exits 2 naming it, together
+// with every other bad field.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { after } from 'node:test';
+import { cleanupAll, spawnCli, waitForExit } from '../helpers/resources.js';
+
+after(cleanupAll);
+
+const COMMANDS = ['gateway', 'orderbook', 'ordermanager', 'strategy', 'run', 'bench'];
+
+async function trading(args: string[]): Promise<{ code: number | string; stdout: string; stderr: string }> {
+  const child = spawnCli(args, { env: { ...process.env, TRADING_SHM: '' } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return { code: await waitForExit(child), stdout, stderr };
+}
+
+for (const command of COMMANDS) {
+  test(`trading ${command} -h and --help print its options and exit 0`, async () => {
+    for (const flag of ['-h', '--help']) {
+      const result = await trading([command, flag]);
+      assert.equal(result.code, 0, `${command} ${flag}: ${result.stderr}`);
+      assert.match(result.stdout, new RegExp(`^usage: trading ${command} \\[options\\]`));
+    }
+  });
+
+  test(`trading ${command} with unknown flags exits 2 naming each, and any bad value beside them`, async () => {
+    const badValue = command === 'gateway' || command === 'bench' ? [] : ['--shm', 'no-slash'];
+    const result = await trading([command, '--no-such-flag', '--another-one=3', ...badValue]);
+    assert.equal(result.code, 2, result.stderr);
+    assert.match(result.stderr, /E_CONFIG_INVALID/);
+    assert.match(result.stderr, /--no-such-flag/);
+    assert.match(result.stderr, /--another-one/);
+    if (command !== 'bench' && command !== 'gateway') assert.match(result.stderr, /--shm: "no-slash" is not a shared-memory name/);
+  });
+}
+
+test('a flag that needs a value, given none, and a stray argument are named', async () => {
+  const result = await trading(['gateway', 'extra', '--port']);
+  assert.equal(result.code, 2, result.stderr);
+  assert.match(result.stderr, /unexpected argument 'extra'/);
+  assert.match(result.stderr, /--port: needs a value/);
+});
