@@ -1,8 +1,9 @@
 /**
  * The in-place ASCII writer must produce exactly the text of the string-building path
  * (String(number), priceText), because the bytes of MARKET_DATA are what seed peers
- * parse and what the JSON fast path expects: random and edge numbers, prices, and whole
- * MARKET_DATA payloads against encodeJsonPayload.
+ * parse and what the JSON MARKET_DATA decoder expects: random and edge numbers, prices,
+ * and whole MARKET_DATA payloads against the text built as strings (referenceText below,
+ * the encoder's string-building path before MARKET_DATA had one writer).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,6 +14,7 @@ import { checkMarketData } from '../../src/protocol/encodable.js';
 import { MessageEncoder } from '../../src/protocol/codec.js';
 import { FRAME_HEADER_BYTES } from '../../src/protocol/framing.js';
 import { encodeJsonPayload, priceText } from '../../src/protocol/json-codec.js';
+import type { MarketData } from '../../src/protocol/messages.js';
 import { marketData } from './message-arbitraries.js';
 
 const scratch = Buffer.alloc(64);
@@ -55,12 +57,25 @@ test('writePrice writes priceText(units) for edge and random prices', () => {
   );
 });
 
+/** A MARKET_DATA payload built as strings (String(number), priceText): what seed peers have always read. */
+function referenceText(m: MarketData): string {
+  const levels = (count: number, prices: Float64Array, sizes: Float64Array): string =>
+    '[' + Array.from({ length: count }, (_, i) => '[' + priceText(prices[i]) + ',' + String(sizes[i]) + ']').join(',') + ']';
+  return (
+    `{"type":1,"data":{"symbol":"${m.symbol}","timestamp":${m.timestamp},"bids":${levels(m.bidCount, m.bidPrices, m.bidSizes)},` +
+    `"asks":${levels(m.askCount, m.askPrices, m.askSizes)},"last_price":${priceText(m.lastPrice)},"volume":${m.volume},` +
+    `"sequence":${m.sequence},"sent_ns":${m.sentNs}}}`
+  );
+}
+
 test('MARKET_DATA written in place is byte for byte the string-built payload', () => {
   const encoder = new MessageEncoder();
   fc.assert(
     fc.property(marketData, (message) => {
       const bytes = encoder.encode(message, 'json');
-      assert.equal(encoder.buffer.toString('latin1', FRAME_HEADER_BYTES, bytes), encodeJsonPayload(message));
+      const expected = referenceText(message);
+      assert.equal(encoder.buffer.toString('latin1', FRAME_HEADER_BYTES, bytes), expected);
+      assert.equal(encodeJsonPayload(message), expected);
     }),
     { numRuns: 3000, seed: 67 },
   );

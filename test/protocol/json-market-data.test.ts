@@ -1,18 +1,20 @@
 /**
- * The JSON MARKET_DATA fast path against the general path (UTF-8 → JSON.parse →
- * validation), differentially: whenever the fast path accepts a payload it must produce
- * exactly what the general path produces (-0 and every float bit included), and the
- * decoder as a whole (fast path with fallback) must give the general path's result or
- * the general path's error, code and message, for valid, seed-formatted, mutated and
- * garbage payloads. The fast path must also take the common shapes (or it is no fast path).
+ * The JSON MARKET_DATA decoder against a reference (UTF-8 → JSON.parse → field-by-field
+ * checks, json-market-data-reference.ts), differentially: whenever its direct pass over
+ * the bytes accepts a payload it must produce exactly what the reference produces (-0 and
+ * every float bit included), and the decoder as a whole (direct pass, or JSON.parse and
+ * the same parser over the fields rewritten in order) must give the reference's result
+ * or the reference's error, code and message, for valid, seed-formatted, mutated and
+ * garbage payloads. The direct pass must also take the common shapes (or it is no fast path).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { ErrorCode, TradingError } from '../../src/core/errors.js';
+import { TradingError } from '../../src/core/errors.js';
 import { FRAME_HEADER_BYTES } from '../../src/protocol/framing.js';
 import { JsonDecoder, encodeJsonPayload } from '../../src/protocol/json-codec.js';
-import { MarketDataFastPath } from '../../src/protocol/json-fast-path.js';
+import { MarketDataJsonDecoder } from '../../src/protocol/json-market-data.js';
+import { referenceDecode } from './json-market-data-reference.js';
 import { MessageEncoder } from '../../src/protocol/codec.js';
 import { MessageType } from '../../src/protocol/messages.js';
 import type { MarketData, Message } from '../../src/protocol/messages.js';
@@ -31,21 +33,12 @@ function outcome(run: () => Message): Outcome {
   }
 }
 
-/** What the general path alone makes of the payload (JsonDecoder.decode without its fast path). */
+/** What the reference makes of the payload. */
 function reference(payload: Buffer, offset = 0, length = payload.length): Outcome {
-  const general = new JsonDecoder();
-  return outcome(() => {
-    let root: unknown;
-    try {
-      root = JSON.parse(payload.toString('utf8', offset, offset + length));
-    } catch (err) {
-      throw new TradingError(ErrorCode.PAYLOAD_MALFORMED, `payload is not valid JSON: ${(err as Error).message}`);
-    }
-    return general.decodeValue(root);
-  });
+  return outcome(() => referenceDecode(payload, offset, length));
 }
 
-const fastPath = new MarketDataFastPath(new SymbolInterner(64));
+const fastPath = new MarketDataJsonDecoder(new SymbolInterner(64));
 const fastTarget = createMarketData();
 const decoder = new JsonDecoder();
 const stats = { fast: 0, fallback: 0 };
@@ -292,7 +285,7 @@ test('the fast path never reads past the payload, whatever follows it in the buf
 
 test('symbols are interned: a repeated symbol is the same string, not a new one', () => {
   const interner = new SymbolInterner(16);
-  const path = new MarketDataFastPath(interner);
+  const path = new MarketDataJsonDecoder(interner);
   const target = createMarketData();
   const payload = Buffer.from(SAMPLE, 'latin1');
   assert.ok(path.decode(payload, 0, payload.length, target));

@@ -1,30 +1,36 @@
 /**
- * A fast path for the one hot JSON message, MARKET_DATA, in the shape our encoder (and
- * the seed's json.dumps, which adds spaces) writes it:
+ * MARKET_DATA in JSON, decoded in this one place, straight from the bytes, in the shape
+ * our encoder (and the seed's json.dumps, which adds spaces) writes it:
  *
  *   {"type":1,"data":{"symbol":"AAPL","timestamp":1730700000.123,"bids":[[189.49,300],...],
  *    "asks":[...],"last_price":189.5,"volume":1204331[,"sequence":7][,"sent_ns":7000]}}
  *
- * parsed straight from the bytes, with JSON whitespace allowed between tokens. It either
- * decodes the payload completely, into the same values the general path (UTF-8 →
- * JSON.parse → validation) would produce, or gives up and returns false, after which the
- * caller runs the general path from scratch. It never throws and never decides an error:
- * anything it does not recognise (other message types, other key orders, unknown or
- * duplicate keys, escapes, exponents, numbers it cannot convert exactly, values the
- * validation would refuse, malformed text) goes to the general path, so results and
- * errors are those of the general path by construction. It may have written into the
- * target before giving up (the decoder's contract allows that).
+ * with JSON whitespace allowed between tokens.
+ *
+ * `decode` takes a raw payload: it either decodes it completely, into exactly what
+ * JSON.parse would give for those numbers, or returns false (other message types, other
+ * key orders, unknown or duplicate keys, escapes, malformed text, bad values). It never
+ * throws and never decides an error. The JSON decoder then parses the payload with
+ * JSON.parse (which decides whether it is JSON at all) and hands the `data` object to
+ * `decodeParsed`, which writes the MARKET_DATA fields in the usual order and shape and
+ * runs the same `decode` on that text: so the values always come from this one parser,
+ * whatever the key order. When that fails too, the field it stopped at is the first bad
+ * one in field order, and fieldError (json-fields.ts) words the error.
  *
  * Numbers: JSON.parse returns the double nearest to the decimal text. When its digits,
  * read as an integer m, are below 2^53 (exact as a double) and at most 22 of them follow
  * the point (10^k exact too), that double is m / 10^k: IEEE division rounds the exact
- * quotient correctly (Clinger's fast path). Anything longer, or with an exponent, is left
- * to the general path.
+ * quotient correctly (Clinger's fast path). Anything longer, or with an exponent, is
+ * checked against JSON's number grammar and converted by Number() (which allocates its
+ * text, off the hot path).
  */
 import { PRICE_SCALE } from '../core/fixed-point.js';
+import { MessageType } from './messages.js';
 import type { MarketData } from './messages.js';
+import { fieldError } from './json-fields.js';
+import type { JsonObject } from './json-fields.js';
 import type { SymbolInterner } from './symbol-interner.js';
-import { MAX_PRICE_UNITS, MAX_SYMBOL_LENGTH } from './validation.js';
+import { MAX_PRICE_UNITS, MAX_SYMBOL_LENGTH, isFiniteNumber } from './validation.js';
 
 const QUOTE = 0x22;
 const COMMA = 0x2c;
@@ -41,6 +47,9 @@ const SPACE = 0x20;
 const TAB = 0x09;
 const LINE_FEED = 0x0a;
 const CARRIAGE_RETURN = 0x0d;
+const PLUS = 0x2b;
+const LOWER_E = 0x65;
+const UPPER_E = 0x45;
 
 /** Integers below this are exact doubles, and so is every step of accumulating them. */
 const EXACT_MANTISSA_LIMIT = 2 ** 53;
@@ -149,6 +158,7 @@ const value = new Float64Array(1);
  */
 function readNumber(bytes: Buffer, at: number, end: number): number {
   if (at < 0 || at >= end) return -1;
+  const start = at;
   let code = bytes[at];
   const negative = code === MINUS;
   if (negative) {
@@ -182,12 +192,40 @@ function readNumber(bytes: Buffer, at: number, end: number): number {
       code = bytes[at];
     }
     fractionDigits = at - first;
-    if (fractionDigits === 0 || fractionDigits > MAX_FRACTION_DIGITS) return -1;
+    if (fractionDigits === 0) return -1;
   }
-  // An exponent is left to the general path (anything else glued on fails the caller's next check).
-  if (code === 0x65 || code === 0x45 || !(mantissa < EXACT_MANTISSA_LIMIT)) return -1;
+  if (code === LOWER_E || code === UPPER_E || !(mantissa < EXACT_MANTISSA_LIMIT) || fractionDigits > MAX_FRACTION_DIGITS) {
+    return readNumberSlowly(bytes, start, at, end);
+  }
   const magnitude = fractionDigits === 0 ? mantissa : mantissa / POWERS_OF_TEN[fractionDigits];
   value[0] = negative ? -magnitude : magnitude;
+  return skipSpace(bytes, at, end);
+}
+
+/**
+ * A number readNumber cannot convert exactly by itself: [start, at) is already a valid
+ * JSON integer and fraction; an exponent may follow. Number() of the text is the double
+ * JSON.parse would give.
+ */
+function readNumberSlowly(bytes: Buffer, start: number, at: number, end: number): number {
+  let code = bytes[at];
+  if (code === LOWER_E || code === UPPER_E) {
+    at++;
+    code = bytes[at];
+    if (code === PLUS || code === MINUS) {
+      at++;
+      code = bytes[at];
+    }
+    const first = at;
+    while (at < end && code >= DIGIT_0 && code <= DIGIT_9) {
+      at++;
+      code = bytes[at];
+    }
+    if (at === first) return -1;
+  }
+  const number = Number(bytes.toString('latin1', start, at));
+  if (!isFiniteNumber(number)) return -1; // 1e400: for the caller, not a usable number
+  value[0] = number;
   return skipSpace(bytes, at, end);
 }
 
@@ -262,10 +300,43 @@ function readSymbol(bytes: Buffer, at: number, end: number, interner: SymbolInte
 }
 
 /**
- * Decodes MARKET_DATA payloads of the usual shape without JSON.parse. Not reentrant (it
- * keeps positions in module variables), which one synchronous call never needs.
+ * The field decode() stopped at when it returned false ('' when it stopped before the
+ * fields or after them). Read by decodeParsed; module state like the positions above.
  */
-export class MarketDataFastPath {
+let failedField = '';
+
+function fail(field: string): false {
+  failedField = field;
+  return false;
+}
+
+/** The MARKET_DATA fields in the order decode() reads them (and the order our encoder writes them). */
+const FIELDS = ['symbol', 'timestamp', 'bids', 'asks', 'last_price', 'volume', 'sequence', 'sent_ns'] as const;
+
+/**
+ * A parsed JSON value as JSON text that decode() reads back to the same value: numbers
+ * in their shortest round-trip form, -0 kept, and ±Infinity (what JSON.parse makes of
+ * 1e400) as ±1e400.
+ */
+function jsonText(value: unknown): string {
+  if (typeof value === 'number') {
+    if (Object.is(value, -0)) return '-0';
+    if (value === Infinity) return '1e400';
+    if (value === -Infinity) return '-1e400';
+    return String(value);
+  }
+  if (Array.isArray(value)) return '[' + value.map(jsonText).join(',') + ']';
+  if (typeof value === 'object' && value !== null) {
+    return '{' + Object.entries(value).map(([key, item]) => JSON.stringify(key) + ':' + jsonText(item)).join(',') + '}';
+  }
+  return JSON.stringify(value);
+}
+
+/**
+ * Decodes MARKET_DATA (see the file comment). Not reentrant (it keeps positions in module
+ * variables), which one synchronous call never needs.
+ */
+export class MarketDataJsonDecoder {
   readonly #interner: SymbolInterner;
 
   constructor(interner: SymbolInterner) {
@@ -274,13 +345,15 @@ export class MarketDataFastPath {
 
   /**
    * Decode buffer[offset, offset + length) into `target` and return true, or return false
-   * when the payload is anything but a MARKET_DATA this path can decode exactly (the
-   * caller then decodes it the general way).
+   * when the payload is anything but a MARKET_DATA in the usual shape with valid values
+   * (the caller then parses it with JSON.parse and calls decodeParsed). It may have
+   * written into the target before giving up.
    */
   decode(buffer: Buffer, offset: number, length: number, target: MarketData): boolean {
+    failedField = '';
     const end = offset + length;
     // The number loops rely on this: a '}' at the end ends every run of digits inside.
-    // (Trailing whitespace after it is valid JSON, and left to the general path.)
+    // (Trailing whitespace after it is valid JSON, and left to JSON.parse.)
     if (length < 2 || buffer[end - 1] !== CLOSE_OBJECT) return false;
     let at = matchExact(buffer, offset, end, EXACT_HEAD);
     if (at < 0) {
@@ -293,21 +366,21 @@ export class MarketDataFastPath {
       at = expectKey(buffer, at, end, KEY_SYMBOL);
     }
     const symbol = readSymbol(buffer, at, end, this.#interner);
-    if (symbol === undefined) return false;
+    if (symbol === undefined) return fail('symbol');
     at = readNumber(buffer, nextKey(buffer, symbolEnd, end, NEXT_TIMESTAMP, KEY_TIMESTAMP), end);
-    if (at < 0) return false;
+    if (at < 0) return fail('timestamp');
     const timestamp = value[0];
     at = nextKey(buffer, at, end, NEXT_BIDS, KEY_BIDS);
     const bidCount = readLevels(buffer, at, end, target.bidPrices, target.bidSizes);
-    if (bidCount < 0) return false;
+    if (bidCount < 0) return fail('bids');
     at = nextKey(buffer, levelsEnd, end, NEXT_ASKS, KEY_ASKS);
     const askCount = readLevels(buffer, at, end, target.askPrices, target.askSizes);
-    if (askCount < 0) return false;
+    if (askCount < 0) return fail('asks');
     at = readPrice(buffer, nextKey(buffer, levelsEnd, end, NEXT_LAST_PRICE, KEY_LAST_PRICE), end);
-    if (at < 0) return false;
+    if (at < 0) return fail('last_price');
     const lastPrice = value[0];
     at = readNumber(buffer, nextKey(buffer, at, end, NEXT_VOLUME, KEY_VOLUME), end);
-    if (at < 0) return false;
+    if (at < 0) return fail('volume');
     const volume = value[0];
     let sequence = 0;
     let sentNs = 0;
@@ -315,13 +388,13 @@ export class MarketDataFastPath {
       const afterSequence = nextKey(buffer, at, end, NEXT_SEQUENCE, KEY_SEQUENCE);
       if (afterSequence >= 0) {
         at = readNumber(buffer, afterSequence, end);
-        if (at < 0) return false;
+        if (at < 0) return fail('sequence');
         sequence = value[0];
       }
     }
     if (at < end && buffer[at] === COMMA) {
       at = readNumber(buffer, nextKey(buffer, at, end, NEXT_SENT_NS, KEY_SENT_NS), end);
-      if (at < 0) return false;
+      if (at < 0) return fail('sent_ns');
       sentNs = value[0];
     }
     at = expect(buffer, at, end, CLOSE_OBJECT);
@@ -336,5 +409,25 @@ export class MarketDataFastPath {
     target.sequence = sequence;
     target.sentNs = sentNs;
     return true;
+  }
+
+  /**
+   * The `data` object of a MARKET_DATA that JSON.parse accepted but decode() did not:
+   * its fields written in decode()'s order and shape, then decoded by decode(). Throws
+   * E_MESSAGE_INVALID naming the first bad field.
+   */
+  decodeParsed(data: JsonObject, target: MarketData): MarketData {
+    let text = '{"type":1,"data":{';
+    let separator = '';
+    for (const field of FIELDS) {
+      const item = data[field];
+      if (item === undefined) continue;
+      text += separator + '"' + field + '":' + jsonText(item);
+      separator = ',';
+    }
+    const bytes = Buffer.from(text + '}}', 'utf8');
+    if (this.decode(bytes, 0, bytes.length, target)) return target;
+    const field = failedField === '' ? 'data' : failedField;
+    throw fieldError(MessageType.MARKET_DATA, field, data[field], target.bidPrices.length);
   }
 }
