@@ -66,6 +66,12 @@ export const tickToTradeBenchmark: Benchmark = {
 export interface TickToTradeOptions {
   /** Node flags for the strategy process, e.g. ['--cpu-prof'] to profile the path. */
   strategyNodeArgs?: readonly string[];
+  /** Symbols ticked in turn (default the five FEED_SYMBOLS; the scale benchmark goes to 10,000). */
+  symbolCount?: number;
+  /** Measured ticks at scale 1 (default MEASURED_TICKS). */
+  measuredTicks?: number;
+  /** Measure the bare round-trip floor after the run (default true). */
+  measureFloor?: boolean;
 }
 
 interface Reception {
@@ -78,8 +84,10 @@ interface Reception {
 }
 
 export async function runTickToTradeBenchmark(context: BenchContext, options: TickToTradeOptions = {}): Promise<BenchResult> {
-  const measured = Math.max(1_000, Math.round(MEASURED_TICKS * context.scale));
-  const warmup = Math.max(200, Math.round(WARMUP_TICKS * Math.min(1, context.scale)));
+  const symbolCount = options.symbolCount ?? FEED_SYMBOLS.length;
+  const measured = Math.max(1_000, Math.round((options.measuredTicks ?? MEASURED_TICKS) * context.scale));
+  // A symbol's first tick cannot be a signal: the warm-up covers every symbol at least once.
+  const warmup = Math.max(200, Math.round(WARMUP_TICKS * Math.min(1, context.scale)), symbolCount + 200);
   const ticks = warmup + measured;
   const shm = `/ipc-trading-t2t-${process.pid}-${Date.now().toString(36)}`;
   const reception: Reception = {
@@ -90,12 +98,13 @@ export async function runTickToTradeBenchmark(context: BenchContext, options: Ti
     inStrategy: new LatencyRecorder(10_000_000_000),
     outbound: new LatencyRecorder(10_000_000_000),
   };
-  const receiver = orderManagerStandIn(reception, warmup);
+  // orders, not ticks: a symbol's first tick sends none, so the measured ticks' orders start here
+  const receiver = orderManagerStandIn(reception, warmup - symbolCount);
   let feeder: ChildProcess | undefined;
   let strategy: ChildProcess | undefined;
   try {
     const omPort = (await receiver.listen(0)).port;
-    feeder = spawn(process.execPath, [FEEDER_SCRIPT, shm, String(ticks), String(TICK_INTERVAL_MS)], {
+    feeder = spawn(process.execPath, [FEEDER_SCRIPT, shm, String(ticks), String(TICK_INTERVAL_MS), String(symbolCount)], {
       stdio: ['pipe', 'pipe', 'inherit'],
       env: { ...process.env, TRADING_LOG_LEVEL: 'warn' },
     });
@@ -115,18 +124,21 @@ export async function runTickToTradeBenchmark(context: BenchContext, options: Ti
     const done = await lineFrom(feeder, /done sent=(\d+) seconds=([\d.]+)/, ticks * 20 + STARTUP_TIMEOUT_MS);
     const feedSeconds = Number(done[2]);
     // every tick is a signal but a symbol's first, which has no previous price to rise from
-    const expectedOrders = ticks - FEED_SYMBOLS.length;
+    const expectedOrders = ticks - symbolCount;
     await until(() => reception.orders >= expectedOrders, DRAIN_TIMEOUT_MS);
     const ticksPerSecond = ticks / feedSeconds;
     const total = microseconds(reception.total.summary());
     const inside = microseconds(reception.inStrategy.summary());
     const outbound = microseconds(reception.outbound.summary());
-    context.log('floor: bare TCP round trips between two Node processes at the same pacing');
-    const floor = microseconds(await measureLoopbackRoundTrip(TICK_INTERVAL_MS, Math.min(warmup, 500), Math.min(measured, 5_000)));
+    const measureFloor = options.measureFloor ?? true;
+    if (measureFloor) context.log('floor: bare TCP round trips between two Node processes at the same pacing');
+    const floor = measureFloor
+      ? microseconds(await measureLoopbackRoundTrip(TICK_INTERVAL_MS, Math.min(warmup, 500), Math.min(measured, 5_000)))
+      : { count: 0, p50: NaN, p90: NaN, p99: NaN, p999: NaN, max: NaN };
     context.log(`p50 ${total.p50} µs, p99 ${total.p99} µs, p999 ${total.p999} µs over ${total.count} orders at ${ticksPerSecond.toFixed(0)} ticks/s`);
     const conditions =
       `${total.count.toLocaleString('en-US')} orders after ${warmup.toLocaleString('en-US')} warm-up ticks, ${ticksPerSecond.toFixed(0)} ticks/s ` +
-      `(one per ${TICK_INTERVAL_MS} ms timer, 5 symbols in turn, 5-level binary MARKET_DATA), every tick a signal ` +
+      `(one per ${TICK_INTERVAL_MS} ms timer, ${symbolCount.toLocaleString('en-US')} symbols in turn, 5-level binary MARKET_DATA), every tick a signal ` +
       `(seed strategy: lookback 0, threshold 1e-6, sentiment threshold 0, no cooldown); feeder process = gateway + shm book writer, ` +
       `the real \`trading strategy\` process, order manager stand-in in the bench process answering FILLED; loopback, ` +
       `${reception.orders.toLocaleString('en-US')} orders for ${ticks.toLocaleString('en-US')} ticks ` +

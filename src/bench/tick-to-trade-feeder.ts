@@ -2,9 +2,10 @@
  * The market side of the tick-to-trade benchmark, run as its own process by
  * tick-to-trade-bench.ts: the gateway and the orderbook in one small program.
  *
- *   node tick-to-trade-feeder.js SHM_NAME TICKS INTERVAL_MS
+ *   node tick-to-trade-feeder.js SHM_NAME TICKS INTERVAL_MS [SYMBOL_COUNT]
  *
- * It creates the book segment SHM_NAME (symbols FEED_SYMBOLS, beating every 50 ms), listens
+ * It creates the book segment SHM_NAME (symbols FEED_SYMBOLS, or SYMBOL_COUNT generated
+ * ones for the scale benchmark; beating every 50 ms), listens
  * on an ephemeral loopback port (printed as `ready port=N` on stdout) and, on a `go` line
  * on stdin, sends every client one positive news item per symbol and then TICKS binary
  * MARKET_DATA frames, one every INTERVAL_MS (a timer per tick, so ticks never queue behind
@@ -22,6 +23,7 @@ import { MessageEncoder } from '../protocol/codec.js';
 import { MessageType, Sentiment, type NewsSentiment } from '../protocol/messages.js';
 import { createMarketData } from '../protocol/reusable-messages.js';
 import { BookWriter } from '../shm/book-writer.js';
+import { syntheticSymbols } from '../core/symbol-list.js';
 import { FEED_SYMBOLS } from './tick-to-trade-bench.js';
 const LEVELS = 5;
 const START_MID_UNITS = 1_000_000; // 100.00
@@ -30,25 +32,27 @@ const STEP_UNITS = 100; // 0.01 per tick: 1e-4 relative, far above the bench's t
 const MAX_LIFETIME_MS = 300_000;
 
 function main(): void {
-  const [name, ticksArg, intervalArg] = process.argv.slice(2);
+  const [name, ticksArg, intervalArg, symbolCountArg] = process.argv.slice(2);
   const ticks = Number(ticksArg);
   const intervalMs = Number(intervalArg ?? 1);
-  if (name === undefined || !Number.isInteger(ticks) || ticks < 1 || !(intervalMs >= 0)) {
-    process.stderr.write('usage: tick-to-trade-feeder SHM_NAME TICKS INTERVAL_MS\n');
+  const symbolCount = Number(symbolCountArg ?? FEED_SYMBOLS.length);
+  if (name === undefined || !Number.isInteger(ticks) || ticks < 1 || !(intervalMs >= 0) || !Number.isInteger(symbolCount) || symbolCount < 1) {
+    process.stderr.write('usage: tick-to-trade-feeder SHM_NAME TICKS INTERVAL_MS [SYMBOL_COUNT]\n');
     process.exitCode = 2;
     return;
   }
   const lifetime = setTimeout(() => process.exit(3), MAX_LIFETIME_MS);
   lifetime.unref();
 
-  const writer = BookWriter.create({ name, symbols: FEED_SYMBOLS, depth: 10, replaceStale: true });
+  const symbols: readonly string[] = symbolCount === FEED_SYMBOLS.length ? FEED_SYMBOLS : syntheticSymbols(symbolCount);
+  const writer = BookWriter.create({ name, symbols, depth: 10, replaceStale: true });
   writer.setFeedConnected(true);
   writer.heartbeat();
   const beat = setInterval(() => writer.heartbeat(), 50);
   const encoder = new MessageEncoder({ mode: 'binary' });
   const tick = createMarketData();
   const book = createL2Book();
-  const mids = new Float64Array(FEED_SYMBOLS.length).fill(START_MID_UNITS);
+  const mids = new Float64Array(symbols.length).fill(START_MID_UNITS);
   let finished = false;
 
   const finish = (): void => {
@@ -67,7 +71,7 @@ function main(): void {
   const server = new FrameServer({ onFrame: () => undefined, onDisconnect: finish });
 
   const stream = (): void => {
-    for (const symbol of FEED_SYMBOLS) {
+    for (const symbol of symbols) {
       const news: NewsSentiment = {
         type: MessageType.NEWS_SENTIMENT,
         symbol,
@@ -85,7 +89,7 @@ function main(): void {
     const startedNs = monotonicNs();
     const sendOne = (): void => {
       if (finished) return;
-      const index = sent % FEED_SYMBOLS.length;
+      const index = sent % symbols.length;
       const mid = (mids[index] += STEP_UNITS);
       for (let i = 0; i < LEVELS; i++) {
         book.bidPrices[i] = mid - 100 - i * 100;
@@ -100,7 +104,7 @@ function main(): void {
       book.sequence = sent + 1;
       writer.write(index, book);
       // the tick: the same book, stamped the moment it goes out
-      tick.symbol = FEED_SYMBOLS[index] ?? '';
+      tick.symbol = symbols[index] ?? '';
       for (let i = 0; i < LEVELS; i++) {
         tick.bidPrices[i] = book.bidPrices[i] ?? 0;
         tick.bidSizes[i] = 100;

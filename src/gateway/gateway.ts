@@ -26,6 +26,7 @@
  *   client that is not conflating has a backlog above a high-water mark, or when no client
  *   is connected. Market time then follows the wall clock, spread over the rounds sent.
  */
+import { describeSymbols } from '../core/symbol-list.js';
 import { monotonicMs, monotonicNs } from '../core/clock.js';
 import { ErrorCode, TradingError, describeError, isTradingError } from '../core/errors.js';
 import type { LogFields, Logger } from '../core/log.js';
@@ -36,6 +37,7 @@ import type { FrameServerClient, PayloadMode } from '../net/frame-server-client.
 import { MessageDecoder, MessageEncoder } from '../protocol/codec.js';
 import { MessageType, type MarketData, type Message, type NewsSentiment } from '../protocol/messages.js';
 import type { GatewayRate } from './gateway-config.js';
+import { RoundSlicer } from './round-slicer.js';
 import { RateMeter, TickPacer } from './tick-pacer.js';
 
 export interface GatewayOptions {
@@ -125,6 +127,15 @@ export class Gateway implements Component {
   #immediate: NodeJS.Immediate | undefined;
   #lastTurnMs = 0;
   #roundsLastTurn = 1;
+  /**
+   * Set when one round may be larger than a batch (thousands of symbols, sized as JSON, the
+   * larger kind): paced rounds are then spread over their period, and max-rate turns send
+   * a batch of symbols from a cursor. Decided once, so the order of a round never changes.
+   */
+  readonly #slicer: RoundSlicer | undefined;
+  /** Max rate, sliced: when the round under way began (its length steps the next one). */
+  #maxRoundStartMs = 0;
+  #maxRoundDtSeconds = 0;
   /** Sizes of the last frames encoded, for sizing max-rate batches. */
   #lastJsonBytes = JSON_BYTES_FIXED_ESTIMATE;
   #lastBinaryBytes = 64;
@@ -146,6 +157,7 @@ export class Gateway implements Component {
     this.#batchBytes = Math.min(MAX_BATCH_BYTES, Math.floor(options.maxBacklogBytes / BATCH_FRACTION_OF_BACKLOG));
     this.#highWaterBytes = Math.floor(options.maxBacklogBytes / 4);
     this.#lastJsonBytes = JSON_BYTES_FIXED_ESTIMATE + 2 * this.#model.config.bookDepth * JSON_BYTES_PER_LEVEL_ESTIMATE;
+    this.#slicer = this.#lastJsonBytes * this.#symbolCount > this.#batchBytes ? new RoundSlicer(this.#symbolCount) : undefined;
     this.#server = new FrameServer<ClientState>({
       onFrame: this.#onFrame,
       onConnect: (client) => {
@@ -183,14 +195,14 @@ export class Gateway implements Component {
       this.#tick();
     }
     this.#log.info('streaming', {
-      symbols: this.options.symbols.join(','),
+      symbols: describeSymbols(this.options.symbols),
       rate: this.options.rate,
       newsIntervalS: this.options.newsIntervalSeconds,
       seed: this.options.seed,
       slowConsumerPolicy: this.options.slowConsumerPolicy,
       maxBacklogBytes: this.options.maxBacklogBytes,
     });
-    return { port: address.port, host: address.host, symbols: this.options.symbols.join(','), rate: this.options.rate };
+    return { port: address.port, host: address.host, symbols: describeSymbols(this.options.symbols), rate: this.options.rate };
   }
 
   async stop(): Promise<void> {
@@ -234,7 +246,7 @@ export class Gateway implements Component {
     return Math.max(1, Math.min(byBytes, Math.ceil(rate / 10)));
   }
 
-  /** Paced mode: send what is due, then sleep until the next round or news item. */
+  /** Paced mode: send what is due, then sleep until the next round (or slice of one) or news item. */
   #tick = (): void => {
     this.#timer = undefined;
     if (!this.#running) return;
@@ -246,13 +258,20 @@ export class Gateway implements Component {
     const skipped = due.skipped;
     this.#roundsSkipped += skipped;
     const periodS = ticker.periodMs / 1000;
+    const slicer = this.#slicer;
+    // late: a round still being spread is finished before the next begins
+    if (slicer !== undefined && rounds > 0 && slicer.inRound) this.#sendSymbols(slicer.cursor, slicer.finish(), slicer.dtSeconds, true);
     for (let round = 0; round < rounds; round++) {
       // the market clock keeps up with the wall clock: skipped rounds' time goes into the next one
-      this.#sendRound(round === 0 ? periodS * (1 + skipped) : periodS, true);
+      const dtSeconds = round === 0 ? periodS * (1 + skipped) : periodS;
+      if (slicer !== undefined && round === rounds - 1) slicer.begin(nowMs, ticker.periodMs, dtSeconds);
+      else this.#sendSymbols(0, this.#symbolCount, dtSeconds, true);
     }
+    if (slicer !== undefined && slicer.inRound) this.#sendSymbols(slicer.cursor, slicer.take(nowMs), slicer.dtSeconds, true);
     this.#maybeSendNews(nowMs);
     const afterMs = monotonicMs();
-    const delayMs = Math.min(ticker.delayMs(afterMs), this.#newsPacer?.delayMs(afterMs) ?? Number.POSITIVE_INFINITY);
+    const nextMs = slicer !== undefined && slicer.inRound ? Math.max(1, slicer.delayMs(afterMs)) : ticker.delayMs(afterMs);
+    const delayMs = Math.min(nextMs, this.#newsPacer?.delayMs(afterMs) ?? Number.POSITIVE_INFINITY);
     this.#timer = setTimeout(this.#tick, delayMs);
   };
 
@@ -273,6 +292,11 @@ export class Gateway implements Component {
     const dtSeconds = (nowMs - this.#lastTurnMs) / 1000 / this.#roundsLastTurn;
     this.#lastTurnMs = nowMs;
     const roundBytes = this.#roundBytes();
+    if (this.#slicer !== undefined) {
+      this.#pumpMaxSlice(this.#slicer, nowMs, roundBytes);
+      this.#immediate = setImmediate(this.#pumpMax);
+      return;
+    }
     const rounds = Math.max(1, Math.min(MAX_ROUNDS_PER_TURN, Math.floor(this.#batchBytes / roundBytes)));
     // a conflating client keeps only the latest frame per symbol: the batch's last round
     // leaves it in the same state as every round would, for a fraction of the work
@@ -280,6 +304,26 @@ export class Gateway implements Component {
     this.#roundsLastTurn = rounds;
     this.#immediate = setImmediate(this.#pumpMax);
   };
+
+  /**
+   * Max rate with rounds bigger than a batch: a batch of symbols from the cursor, each
+   * stepped by the length of the last full round (the market time that passed for it).
+   */
+  #pumpMaxSlice(slicer: RoundSlicer, nowMs: number, roundBytes: number): void {
+    let left = Math.max(1, Math.floor((this.#batchBytes / roundBytes) * this.#symbolCount));
+    while (left > 0) {
+      if (!slicer.inRound) {
+        if (this.#maxRoundStartMs > 0) this.#maxRoundDtSeconds = (nowMs - this.#maxRoundStartMs) / 1000;
+        this.#maxRoundStartMs = nowMs;
+        slicer.begin(nowMs, 0, this.#maxRoundDtSeconds);
+      }
+      const from = slicer.cursor;
+      const to = Math.min(this.#symbolCount, from + left);
+      this.#sendSymbols(from, to, slicer.dtSeconds, true);
+      left -= to - from;
+      slicer.advanceTo(to);
+    }
+  }
 
   /** Bytes one round puts into one client's queue, at most (by the last frames encoded). */
   #roundBytes(): number {
@@ -296,18 +340,23 @@ export class Gateway implements Component {
 
   /** One MARKET_DATA per symbol; clients in conflation get it only if `toConflating`. */
   #sendRound(dtSeconds: number, toConflating: boolean): void {
+    this.#sendSymbols(0, this.#symbolCount, dtSeconds, toConflating);
+  }
+
+  /** One MARKET_DATA for each symbol index in [from, to). */
+  #sendSymbols(from: number, to: number, dtSeconds: number, toConflating: boolean): void {
     const model = this.#model;
     const message = this.#marketData;
     const sentNs = monotonicNs();
     const timestamp = wallSeconds();
-    for (let index = 0; index < this.#symbolCount; index++) {
+    for (let index = from; index < to; index++) {
       model.step(index, dtSeconds, message);
       message.timestamp = timestamp;
       message.sequence = ++this.#sequence;
       message.sentNs = sentNs;
       this.#publish(message, index, toConflating);
     }
-    this.#marketDataSent += this.#symbolCount;
+    this.#marketDataSent += to - from;
   }
 
   #maybeSendNews(nowMs: number): void {

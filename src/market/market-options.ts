@@ -104,7 +104,7 @@ export const KNOWN_SYMBOLS: Readonly<Record<string, { startPrice: number; annual
 };
 export const DEFAULT_SYMBOLS: readonly string[] = ['AAPL', 'GOOGL', 'MSFT', 'AMZN', 'TSLA'];
 export const DEFAULT_ANNUAL_VOLATILITY = 0.3;
-export const MAX_SYMBOLS = 1024;
+export const MAX_SYMBOLS = 16_384;
 
 export const MARKET_DEFAULTS = {
   seed: 1,

@@ -22,6 +22,7 @@
  *   created the segment removes it: no /dev/shm entry outlives a clean stop; after a crash
  *   the next orderbook replaces it, and the supervisor removes it at the end of a run.
  */
+import { describeSymbols } from '../core/symbol-list.js';
 import { monotonicMs } from '../core/clock.js';
 import { DEFAULT_BOOK_DEPTH } from '../core/book.js';
 import { ErrorCode, TradingError, describeError } from '../core/errors.js';
@@ -177,7 +178,7 @@ export class Orderbook implements Component {
     try {
       const writer = BookWriter.create({ name: this.options.shm, symbols, depth: this.options.depth ?? DEFAULT_BOOK_DEPTH, replaceStale: this.options.replaceStale });
       this.#writer = writer;
-      this.#log.info('book segment created', { shm: this.options.shm, symbols: symbols.join(','), depth: writer.depth, replaceStale: this.options.replaceStale });
+      this.#log.info('book segment created', { shm: this.options.shm, symbols: describeSymbols(symbols), depth: writer.depth, replaceStale: this.options.replaceStale });
       this.#resolveSegment();
     } catch (err) {
       this.#rejectSegment(err instanceof Error ? err : new Error(String(err)));
@@ -197,7 +198,9 @@ export class Orderbook implements Component {
     }
     switch (message.type) {
       case MessageType.MARKET_DATA:
-        this.#noteSequence(message.sequence);
+        // a gap while discovering (frames conflated or dropped by a gateway under load) may
+        // have reordered the round: the cycle starts again from here
+        if (!this.#noteSequence(message.sequence) && this.#writer === undefined) this.#discovery.reset();
         this.#onMarketData(message);
         return;
       case MessageType.NEWS_SENTIMENT:
@@ -250,9 +253,12 @@ export class Orderbook implements Component {
     }
   }
 
-  #noteSequence(sequence: number): void {
-    if (this.#lastSequence !== 0 && sequence !== this.#lastSequence + 1) this.#sequenceGaps++;
+  /** Track the gateway's sequence; false on a gap. */
+  #noteSequence(sequence: number): boolean {
+    const inOrder = this.#lastSequence === 0 || sequence === this.#lastSequence + 1;
+    if (!inOrder) this.#sequenceGaps++;
     this.#lastSequence = sequence;
+    return inOrder;
   }
 
   #onFeedLost(reason: Error | undefined): void {

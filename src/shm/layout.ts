@@ -45,7 +45,7 @@ export const LAYOUT_MAGIC = 0x4243_5049;
 export const LAYOUT_VERSION = 1;
 export const CACHE_LINE_BYTES = 64;
 export const SYMBOL_BYTES = 8;
-export const MAX_SYMBOLS = 1024;
+export const MAX_SYMBOLS = 16_384;
 export { MAX_BOOK_DEPTH };
 
 // header line, byte offsets from the start of the segment
