@@ -1,7 +1,8 @@
 /**
  * `trading bench` / `npm run bench`: runs the benchmark suite and prints one table (and,
  * with --json FILE, one flat JSON object of figures). `--only NAME[,NAME]` runs some.
- * `--scale F` shrinks the work for a quick look (figures then are rougher).
+ * `--scale F` shrinks the work for a quick look (figures then are rougher); `--quick` is
+ * the smoke run: scale 0.1, every benchmark once, a minute or two.
  */
 import { writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
@@ -12,10 +13,13 @@ import { formatTable } from './format.js';
 import { BENCHMARKS } from './registry.js';
 import type { BenchRow } from './types.js';
 
+const QUICK_SCALE = 0.1;
+
 const schema = {
   only: { kind: 'optional-string', description: `run only these benchmarks (comma-separated)` },
   json: { kind: 'optional-string', description: 'also write the figures as one flat JSON object to this file' },
   scale: { kind: 'number', default: 1, min: 0.01, max: 10, description: 'work multiplier (0.1 = quick look)' },
+  quick: { kind: 'boolean', default: false, description: 'a smoke run: every benchmark at scale 0.1 (rough figures)' },
 } as const satisfies Schema;
 
 export const main = taskCommand({
@@ -28,15 +32,15 @@ export const main = taskCommand({
     const wanted = config.only?.split(',').map((s) => s.trim()) ?? known;
     const unknown = wanted.filter((name) => !known.includes(name));
     if (unknown.length > 0) problems.push(`--only: unknown benchmark ${unknown.join(', ')} (known: ${known.join(', ')})`);
-    return { ...config, wanted };
+    return { ...config, wanted, scale: config.quick ? QUICK_SCALE : config.scale };
   },
   task: runBenchmarks,
 });
 
-async function runBenchmarks(config: { wanted: string[]; scale: number; json: string | undefined }): Promise<number> {
-  const { wanted } = config;
+async function runBenchmarks(config: { wanted: string[]; scale: number; quick: boolean; json: string | undefined }): Promise<number> {
+  const { wanted, scale } = config;
   const cpu = cpus()[0]?.model ?? 'unknown cpu';
-  const header = `ipc-trading bench — Node ${process.version}, ${availableParallelism()} cores (${cpu}), ${process.platform}/${process.arch}, scale ${config.scale}`;
+  const header = `ipc-trading bench — Node ${process.version}, ${availableParallelism()} cores (${cpu}), ${process.platform}/${process.arch}, scale ${scale}${config.quick ? ' (--quick)' : ''}`;
   process.stdout.write(`${header}\n\n`);
 
   const rows: BenchRow[] = [];
@@ -50,7 +54,7 @@ async function runBenchmarks(config: { wanted: string[]; scale: number; json: st
     process.stderr.write(`[bench] ${bench.name}: ${bench.description}\n`);
     const startedMs = performance.now();
     try {
-      const result = await bench.run({ scale: config.scale, log: (message) => process.stderr.write(`[bench] ${bench.name}: ${message}\n`) });
+      const result = await bench.run({ scale, log: (message) => process.stderr.write(`[bench] ${bench.name}: ${message}\n`) });
       rows.push(...result.rows);
       Object.assign(figures, result.figures);
       process.stderr.write(`[bench] ${bench.name}: done in ${((performance.now() - startedMs) / 1000).toFixed(1)} s\n`);

@@ -13,7 +13,7 @@
  *   slots by index, an interner that holds the whole universe), so this stays flat.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +21,7 @@ import { syntheticSymbols } from '../core/symbol-list.js';
 import { unlinkSegment } from '../shm/native.js';
 import { BookReader } from '../shm/book-reader.js';
 import { componentReady, stopComponent } from './component-child.js';
+import { processCpuMs } from './process-cpu.js';
 import { runTickToTradeBenchmark } from './tick-to-trade-bench.js';
 import type { BenchContext, BenchResult, BenchRow, Benchmark } from './types.js';
 
@@ -155,20 +156,6 @@ function sample(reader: BookReader, gateway: ChildProcess, orderbook: ChildProce
   for (let i = 0; i < reader.symbols.length; i++) updates += reader.updateCount(i);
   return { atMs: performance.now(), updates, gatewayCpuMs: processCpuMs(gateway.pid), orderbookCpuMs: processCpuMs(orderbook.pid) };
 }
-
-/** user + system CPU of a process, ms, from /proc (NaN where there is none). */
-export function processCpuMs(pid: number | undefined): number {
-  if (pid === undefined) return NaN;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // after the command name: state is field 3, utime 14 and stime 15, in clock ticks (USER_HZ = 100 on Linux)
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return NaN;
-  }
-}
-
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
