@@ -18,6 +18,7 @@ const COMMANDS: Record<string, CommandEntry> = {
   ordermanager: { summary: 'take orders: risk checks, execution against the shared book, durable trade log', load: async () => (await import('./ordermanager/main.js')).main },
   strategy: { summary: 'trade the gateway\'s ticks and news through the order manager', load: async () => (await import('./strategy/main.js')).main },
   run: { summary: 'run the whole system under a supervisor (what npm start runs)', load: async () => (await import('./supervisor/main.js')).main },
+  dashboard: { summary: 'serve the live web dashboard of a running system (read-only)', load: async () => (await import('./dashboard/main.js')).main },
   bench: { summary: 'run the benchmark suite (--only NAME, --json FILE)', load: async () => (await import('./bench/main.js')).main },
 };
 

@@ -26,6 +26,8 @@ async function runSystem(durationS: number): Promise<RunSummary> {
         '--duration', String(durationS),
         '--gateway-port', '0',
         '--order-manager-port', '0',
+        // the dashboard on a free port, or off with TRADING_NO_DASHBOARD=true (to compare)
+        '--dashboard-port', '0',
         '--shm', `/ipct-bench-system-${process.pid}`,
         '--trade-log', join(dir, 'trades.log'),
         '--summary', summaryFile,

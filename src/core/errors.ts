@@ -61,6 +61,10 @@ export const ErrorCode = {
   TLS_FAILED: 'E_TLS_FAILED',
   /** The identity's session was taken over by a newer, authenticated connection. */
   SESSION_TAKEN_OVER: 'E_SESSION_TAKEN_OVER',
+  // dashboard
+  DASHBOARD_UNAUTHORIZED: 'E_DASHBOARD_UNAUTHORIZED',
+  DASHBOARD_FULL: 'E_DASHBOARD_FULL',
+  DASHBOARD_ASSETS_MISSING: 'E_DASHBOARD_ASSETS_MISSING',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

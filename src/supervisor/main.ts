@@ -5,8 +5,9 @@
  */
 import { writeFileSync } from 'node:fs';
 import { taskCommand } from '../command/command.js';
-import { ErrorCode } from '../core/errors.js';
-import { createLogger, setLogSink } from '../core/log.js';
+import { ErrorCode, describeError } from '../core/errors.js';
+import { createLogger, setLogSink, type LogFields } from '../core/log.js';
+import { startDashboard, type RunningDashboard } from '../dashboard/dashboard-server.js';
 import { ShmError, closeSegment, openSegment, unlinkSegment } from '../shm/index.js';
 import { Display } from './display.js';
 import { runSchema } from './run-config.js';
@@ -43,7 +44,36 @@ export const main = taskCommand({
     });
     setLogSink((line) => display.line(line));
     const log = createLogger('supervisor');
-    const supervisor = new Supervisor({ config, log, display, sharedMemory });
+    let dashboard: RunningDashboard | undefined;
+    const startDashboardWhenReady = async ({ gatewayPort }: { gatewayPort: number }): Promise<LogFields> => {
+      if (config.noDashboard) return { dashboard: 'off' };
+      try {
+        dashboard = await startDashboard({
+          host: config.dashboardHost,
+          port: config.dashboardPort,
+          token: config.dashboardToken,
+          shm: config.shm,
+          tradeLog: config.tradeLog,
+          symbols: config.symbols,
+          gateway: { host: config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host, port: gatewayPort },
+          health: { label: 'supervisor', sample: () => supervisor.componentSamples() },
+          log: createLogger('dashboard'),
+        });
+        return { dashboard: dashboard.url };
+      } catch (err) {
+        // the trading system does not depend on its dashboard: say why there is none, and go on
+        log.warn('dashboard not served', { error: describeError(err) });
+        return { dashboard: 'off' };
+      }
+    };
+    const supervisor = new Supervisor({
+      config,
+      log,
+      display,
+      sharedMemory,
+      onReady: startDashboardWhenReady,
+      onStopping: async () => dashboard?.close(),
+    });
     stopping.addEventListener('abort', () => supervisor.requestStop(`${String(stopping.reason)} received`), { once: true });
     onForcedExit(() => {
       log.warn('second signal: killing every component now');

@@ -1,5 +1,6 @@
 /** The configuration of `trading run`: the whole system on one host. */
 import { commonFields, type Schema } from '../config/schema.js';
+import { dashboardFlags } from '../dashboard/dashboard-config.js';
 
 export const runSchema = {
   host: commonFields.host(),
@@ -20,5 +21,7 @@ export const runSchema = {
   rate: { kind: 'number', default: 10, min: 0.1, max: 100_000, description: 'market data updates per second per symbol' },
   strategy: { kind: 'string', default: 'seed', choices: ['seed', 'imbalance'], description: 'trading strategy' },
   maxRestarts: { kind: 'integer', default: 5, min: 0, max: 1000, description: 'crashes per minute of one component before the system stops' },
+  ...dashboardFlags,
+  noDashboard: { kind: 'boolean', default: false, description: 'do not serve the dashboard' },
   progressIntervalMs: { kind: 'integer', default: 1000, min: 100, max: 60_000, description: 'how often progress is shown (terminal), ms' },
 } satisfies Schema;

@@ -11,7 +11,8 @@
  */
 import type { ConfigOf } from '../config/schema.js';
 import { ErrorCode, TradingError, describeError } from '../core/errors.js';
-import type { Logger } from '../core/log.js';
+import type { LogFields, Logger } from '../core/log.js';
+import type { ComponentSample } from '../dashboard/health.js';
 import type { Counters } from '../core/runtime.js';
 import { progressBar, type Display } from './display.js';
 import { ManagedChild, type ChildExit } from './managed-child.js';
@@ -37,6 +38,13 @@ export interface SupervisorOptions {
   env?: NodeJS.ProcessEnv;
   readyTimeoutMs?: number;
   stopTimeoutMs?: number;
+  /**
+   * Called once every component is ready, before the ready line, with the ports bound; its
+   * fields join that line (the dashboard's URL). A failure is logged and the run goes on.
+   */
+  onReady?: (endpoints: { gatewayPort: number; orderManagerPort: number }) => Promise<LogFields>;
+  /** Called once as the stop begins, before any component is stopped (never throws). */
+  onStopping?: () => Promise<void>;
 }
 
 export const START_ORDER = ['gateway', 'orderbook', 'ordermanager', 'strategy'] as const;
@@ -56,6 +64,7 @@ export class Supervisor {
   readonly #restartTimers = new Set<NodeJS.Timeout>();
   #gatewayPort: number;
   #orderManagerPort: number;
+  readonly #countersAtMs = new Map<ComponentName, number>();
   #stopping = false;
   #startedMs = 0;
   #stopRequested: (reason: { exitCode: number; reason: string }) => void = () => undefined;
@@ -101,7 +110,8 @@ export class Supervisor {
       }
       ownsSharedMemory = true;
       for (const name of START_ORDER) await this.#start(name);
-      log.info('system ready', { gatewayPort: this.#gatewayPort, orderManagerPort: this.#orderManagerPort, shm: config.shm });
+      const extra = await this.#onReady();
+      log.info('system ready', { gatewayPort: this.#gatewayPort, orderManagerPort: this.#orderManagerPort, shm: config.shm, ...extra });
       const progress = setInterval(() => this.#showProgress(), config.progressIntervalMs);
       const duration = config.duration > 0 ? setTimeout(() => this.requestStop(`duration of ${config.duration} s reached`), config.duration * 1000) : undefined;
       outcome = await stopped;
@@ -114,6 +124,7 @@ export class Supervisor {
     for (const timer of this.#restartTimers) clearTimeout(timer);
     this.#options.display.finish();
     log.info('stopping system', { reason: outcome.reason });
+    await this.#options.onStopping?.().catch((err: unknown) => log.warn('stop hook failed', { error: describeError(err) }));
     await this.#stopAll();
     try {
       if (ownsSharedMemory) sharedMemory.remove(config.shm);
@@ -131,6 +142,25 @@ export class Supervisor {
       }),
     });
     return { ...outcome, summary };
+  }
+
+  /** Each component as the dashboard shows it: state, pid, starts and its latest counters. */
+  componentSamples(): ComponentSample[] {
+    return START_ORDER.map((name) => {
+      const child = this.child(name);
+      return { name, state: child.state, pid: child.pid, starts: child.starts, counters: child.counters, countersAtMs: this.#countersAtMs.get(name) };
+    });
+  }
+
+  async #onReady(): Promise<LogFields> {
+    const hook = this.#options.onReady;
+    if (hook === undefined) return {};
+    try {
+      return await hook({ gatewayPort: this.#gatewayPort, orderManagerPort: this.#orderManagerPort });
+    } catch (err) {
+      this.#options.log.warn('ready hook failed; running without it', { error: describeError(err) });
+      return {};
+    }
   }
 
   /** Stop every component in STOP_ORDER, killing what does not stop in time. */
@@ -187,6 +217,7 @@ export class Supervisor {
       env: { ...process.env, ...this.#options.env },
     });
     child.on('line', (line) => this.#options.display.line(line));
+    child.on('counters', () => this.#countersAtMs.set(name, performance.now()));
     child.on('exit', (exit) => this.#onExit(name, exit));
     return child;
   }

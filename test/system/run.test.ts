@@ -27,7 +27,7 @@ function startRun(extra: string[], env: NodeJS.ProcessEnv = {}): Run {
   const tradeLog = join(dir, 'trades.log');
   const summaryFile = join(dir, 'summary.json');
   const child = spawnCli(
-    ['run', '--gateway-port', '0', '--order-manager-port', '0', '--shm', shm, '--trade-log', tradeLog, '--summary', summaryFile, ...extra],
+    ['run', '--gateway-port', '0', '--order-manager-port', '0', '--dashboard-port', '0', '--shm', shm, '--trade-log', tradeLog, '--summary', summaryFile, ...extra],
     { env: { ...process.env, ...env } },
   );
   let text = '';

@@ -1,0 +1,71 @@
+/**
+ * The gateway's news as the dashboard sees it: one more gateway client, in the seed's JSON
+ * (it sends nothing, so the gateway streams to it as to any seed client). Market data on
+ * the same connection is decoded and dropped: the dashboard's prices come from the shared
+ * book. The gateway bounds what it queues for each client, so a slow dashboard costs the
+ * gateway a conflated queue, never the trading clients' time.
+ */
+import { describeError } from '../core/errors.js';
+import type { Logger } from '../core/log.js';
+import { FrameClient } from '../net/frame-client.js';
+import { MessageDecoder } from '../protocol/codec.js';
+import { MessageType, SENTIMENT_NAMES } from '../protocol/messages.js';
+import type { NewsView } from './wire.js';
+
+export interface NewsFeedOptions {
+  host: string;
+  port: number;
+  log: Logger;
+  onNews: (news: NewsView) => void;
+}
+
+export class NewsFeed {
+  readonly #client: FrameClient;
+  readonly #decoder = new MessageDecoder();
+  readonly #options: NewsFeedOptions;
+  badFrames = 0;
+  received = 0;
+
+  constructor(options: NewsFeedOptions) {
+    this.#options = options;
+    this.#client = new FrameClient({
+      host: options.host,
+      port: options.port,
+      log: options.log,
+      reconnect: { minDelayMs: 200, maxDelayMs: 2_000 },
+      onFrame: (buffer, offset, length) => this.#onFrame(buffer, offset, length),
+    });
+  }
+
+  get connected(): boolean {
+    return this.#client.connected;
+  }
+
+  start(): void {
+    void this.#client.connect();
+  }
+
+  close(): Promise<void> {
+    return this.#client.close();
+  }
+
+  #onFrame(buffer: Buffer, offset: number, length: number): void {
+    let message;
+    try {
+      message = this.#decoder.decode(buffer, offset, length);
+    } catch (err) {
+      this.badFrames += 1;
+      if (this.badFrames === 1) this.#options.log.warn('undecodable frame from the gateway', { error: describeError(err) });
+      return;
+    }
+    if (message.type !== MessageType.NEWS_SENTIMENT) return;
+    this.received += 1;
+    this.#options.onNews({
+      time: message.timestamp,
+      symbol: message.symbol,
+      sentiment: SENTIMENT_NAMES[message.sentiment],
+      score: message.score,
+      headline: message.headline,
+    });
+  }
+}
