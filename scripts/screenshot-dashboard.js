@@ -50,7 +50,7 @@ async function until(what, check, timeoutMs) {
 
 let browser;
 try {
-  const url = await until('the dashboard', () => /dashboard=(http:\/\/\S+)/.exec(output)?.[1], 60_000);
+  const url = await until('the dashboard', () => /dashboard="?(http:\/\/[^\s"]+)/.exec(output)?.[1], 60_000);
   const minFills = Number(values.fills);
   await until(`${minFills} fills`, async () => {
     const state = await (await fetch(new URL('state.json', url))).json();

@@ -3,22 +3,30 @@
  * it reads the shared book, follows the trade log, and takes the gateway's news as one
  * more client. Read-only: it sends nothing to any component.
  */
-import { describeSchema, loadConfig, parseHostPort } from '../config/schema.js';
-import { runComponent, type Component, type Counters } from '../core/runtime.js';
+import { componentCommand } from '../command/command.js';
+import { parseHostPort } from '../config/schema.js';
+import type { Component, Counters } from '../core/runtime.js';
+import { SYMBOL_PATTERN } from '../protocol/messages.js';
 import { dashboardSchema } from './dashboard-config.js';
 import { startDashboard, type RunningDashboard } from './dashboard-server.js';
 
-export async function main(argv: string[]): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(describeSchema('dashboard', dashboardSchema) + '\n');
-    return 0;
+function parseSymbols(text: string | undefined, problems: string[]): string[] | undefined {
+  if (text === undefined) return undefined;
+  const symbols = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (symbols.length === 0 || symbols.some((s) => !SYMBOL_PATTERN.test(s))) {
+    problems.push(`--symbols: expected symbols of 1-8 characters A-Z 0-9 . _ -, got "${text}"`);
+    return undefined;
   }
-  return runComponent('dashboard', (log) => {
-    const { config } = loadConfig(dashboardSchema, { argv });
-    const gateway = parseHostPort(config.gateway, '--gateway');
-    const symbols = config.symbols?.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  return symbols;
+}
+
+export const main = componentCommand({
+  name: 'dashboard',
+  schema: dashboardSchema,
+  settle: (config, problems) => ({ ...config, gateway: parseHostPort(config.gateway, '--gateway'), symbols: parseSymbols(config.symbols, problems) }),
+  component: (config, { log }): Component => {
     let running: RunningDashboard | undefined;
-    const component: Component = {
+    return {
       async start() {
         running = await startDashboard({
           host: config.host,
@@ -26,8 +34,8 @@ export async function main(argv: string[]): Promise<number> {
           token: config.token,
           shm: config.shm,
           tradeLog: config.tradeLog,
-          symbols,
-          gateway,
+          symbols: config.symbols,
+          gateway: config.gateway,
           log,
         });
         return { url: running.url };
@@ -41,6 +49,5 @@ export async function main(argv: string[]): Promise<number> {
         return { browsers: counters.clients, frames_sent: counters.framesSent, frames_skipped: counters.framesSkipped, bytes_sent: counters.bytesSent };
       },
     };
-    return component;
-  });
-}
+  },
+});

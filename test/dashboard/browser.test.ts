@@ -35,7 +35,7 @@ before(async () => {
   run.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   run.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const ready = await waitForOutput(run, /system ready/, 30_000);
-  url = /dashboard=(http:\/\/\S+)/.exec(ready)?.[1] ?? '';
+  url = /dashboard="?(http:\/\/[^\s"]+)/.exec(ready)?.[1] ?? '';
   assert.notEqual(url, '', `no dashboard URL in the ready line: ${ready}`);
   browser = await launchBrowser();
 });
