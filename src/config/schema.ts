@@ -15,10 +15,14 @@ interface FieldBase {
   env?: string;
 }
 
+/**
+ * A field without a `default` is required: no value from any source is a problem
+ * ("--shm: required"). `required(field)` makes one from a field with a default.
+ */
 export interface StringField extends FieldBase {
   kind: 'string';
-  default: string;
-  /** Allowed values, if a closed set. */
+  default?: string;
+  /** Allowed values, if a closed set; the config's type is then their union. */
   choices?: readonly string[];
   pattern?: RegExp;
   patternHint?: string;
@@ -28,7 +32,7 @@ export interface OptionalStringField extends FieldBase {
 }
 export interface NumberField extends FieldBase {
   kind: 'number' | 'integer';
-  default: number;
+  default?: number;
   min?: number;
   max?: number;
 }
@@ -46,7 +50,9 @@ export interface ListField extends FieldBase {
 export type Field = StringField | OptionalStringField | NumberField | BooleanField | ListField;
 export type Schema = Record<string, Field>;
 
-type ValueOf<F extends Field> = F extends StringField
+type ValueOf<F extends Field> = F extends { kind: 'string'; choices: readonly (infer C extends string)[] }
+  ? C
+  : F extends StringField
   ? string
   : F extends OptionalStringField
     ? string | undefined
@@ -101,7 +107,7 @@ function convert(field: Field, raw: unknown, where: string, problems: string[]):
     case 'integer': {
       const value = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
       if (typeof value !== 'number' || !Number.isFinite(value)) {
-        return void problems.push(`${where}: expected a number, got ${JSON.stringify(raw)}`);
+        return void problems.push(`${where}: expected a number, got ${typeof raw === 'number' ? String(raw) : JSON.stringify(raw)}`);
       }
       if (field.kind === 'integer' && !Number.isInteger(value)) {
         return void problems.push(`${where}: expected an integer, got ${value}`);
@@ -202,9 +208,12 @@ function flagProblems(tokens: readonly ArgToken[], flagOptions: Record<string, F
   return problems;
 }
 
-/** The one format of a configuration error: every problem on its own line. */
-export function configError(problems: readonly string[]): TradingError {
-  return new TradingError(ErrorCode.CONFIG_INVALID, `invalid configuration:\n  ${problems.join('\n  ')}`);
+/**
+ * The one format of a configuration error, wherever options come from (flags, a config
+ * file, options given in code): `invalid <what>:` then every problem on its own line.
+ */
+export function configError(problems: readonly string[], what = 'configuration'): TradingError {
+  return new TradingError(ErrorCode.CONFIG_INVALID, `invalid ${what}:\n  ${problems.join('\n  ')}`);
 }
 
 /** Load and validate; throws TradingError E_CONFIG_INVALID listing every problem. */
@@ -239,14 +248,81 @@ export function loadConfig<S extends Schema>(schema: S, options: LoadOptions): L
     // a flag misused (a value without its switch, a switch without its value) is already a problem
     const flag = typeof given === (field.kind === 'boolean' ? 'boolean' : 'string') ? given : undefined;
     const envValue = env[envName(key, field)];
-    let value: unknown = 'default' in field ? field.default : undefined;
+    let value: unknown = defaultOf(field);
     if (key in file) value = convert(field, file[key], `config file "${key}"`, problems);
     if (envValue !== undefined && envValue !== '') value = convert(field, envValue, envName(key, field), problems);
     if (flag !== undefined) value = convert(field, flag, `--${kebabCase(key)}`, problems);
-    config[key] = Array.isArray(value) ? [...(value as string[])] : value;
+    else if (!(key in file) && (envValue === undefined || envValue === '') && isRequired(field)) {
+      problems.push(`--${kebabCase(key)}: required (${field.description})`);
+    }
+    config[key] = value;
   }
   if (problems.length > 0) throw configError(problems);
   return { config: config as ConfigOf<S>, positionals: parsed.positionals, help: flags['help'] === true };
+}
+
+/** A field without a default must be given. */
+function isRequired(field: Field): boolean {
+  return (field.kind === 'string' || field.kind === 'number' || field.kind === 'integer') && field.default === undefined;
+}
+
+/** The field's default, a fresh copy for lists. */
+function defaultOf(field: Field): unknown {
+  if (field.kind === 'optional-string') return undefined;
+  return Array.isArray(field.default) ? [...(field.default as readonly string[])] : field.default;
+}
+
+/** The same field, required: its default dropped. */
+export function required<F extends StringField | NumberField>(field: F, description = field.description): Omit<F, 'default'> {
+  const { default: _dropped, ...rest } = field;
+  return { ...rest, description };
+}
+
+/**
+ * Validate a plain object (a section of a config file, options given in code) against a
+ * schema with the same field rules as flags, so that a concept has one validator wherever
+ * its values come from: defaults filled in, unknown keys refused, required keys demanded,
+ * every problem named by its key, all at once (E_CONFIG_INVALID).
+ */
+export function checkValues<S extends Schema>(schema: S, input: unknown, what: string): ConfigOf<S> {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+    throw configError([`${what}: must be an object, got ${JSON.stringify(input) ?? String(input)}`]);
+  }
+  const given = input as Record<string, unknown>;
+  const problems: string[] = [];
+  for (const key of Object.keys(given)) {
+    if (!(key in schema)) problems.push(`${key}: unknown setting (known: ${Object.keys(schema).join(', ')})`);
+  }
+  const values: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(schema)) {
+    const raw = given[key];
+    if (raw !== undefined) values[key] = convert(field, raw, key, problems);
+    else if (isRequired(field)) problems.push(`${key}: required (${field.description})`);
+    else values[key] = defaultOf(field);
+  }
+  if (problems.length > 0) throw configError(problems);
+  return values as ConfigOf<S>;
+}
+
+/**
+ * The command line that gives a command these values, built from that command's own
+ * schema: a key it does not have is a compile error, and a value left out takes that
+ * command's default, so a caller (the supervisor) never carries a second copy of it.
+ */
+export function toArgs<S extends Schema>(schema: S, values: { [K in keyof S]?: ValueOf<S[K]> | undefined }): string[] {
+  const args: string[] = [];
+  for (const [key, value] of Object.entries(values as Record<string, unknown>)) {
+    const field = schema[key];
+    if (field === undefined || value === undefined) continue;
+    if (field.kind === 'boolean') {
+      // a switch only says true; false is expressible only as its default
+      if (value === true) args.push(`--${kebabCase(key)}`);
+      else if (field.default) throw new TradingError(ErrorCode.CONFIG_INVALID, `--${kebabCase(key)}: a switch cannot be turned off from the command line`);
+      continue;
+    }
+    args.push(`--${kebabCase(key)}=${Array.isArray(value) ? value.join(',') : String(value)}`);
+  }
+  return args;
 }
 
 /** Whether the command line asks for help (-h or --help, before any `--`). */
@@ -260,7 +336,8 @@ export function wantsHelp(argv: readonly string[]): boolean {
 export function describeSchema(command: string, schema: Schema, configFlag = 'config'): string {
   const lines = [`usage: trading ${command} [options]`, '', 'options (flag | environment | default):'];
   for (const [key, field] of Object.entries(schema)) {
-    const value = 'default' in field ? (Array.isArray(field.default) ? field.default.join(',') : String(field.default)) : '(none)';
+    const fallback = defaultOf(field);
+    const value = isRequired(field) ? '(required)' : fallback === undefined ? '(none)' : Array.isArray(fallback) ? fallback.join(',') : String(fallback);
     lines.push(`  --${kebabCase(key).padEnd(22)} ${field.description}`);
     lines.push(`  ${''.padEnd(24)} ${envName(key, field)} | default: ${value}`);
   }

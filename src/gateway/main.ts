@@ -19,7 +19,7 @@ export const main = componentCommand({
       rate: config.rate,
       newsIntervalSeconds: config.newsInterval,
       timeScale: config.timeScale,
-      slowConsumerPolicy: config.slowConsumer === 'disconnect' ? 'disconnect' : 'conflate',
+      slowConsumerPolicy: config.slowConsumer,
       maxBacklogBytes: config.maxBacklogBytes,
       maxFrameBytes: config.maxFrameBytes,
       log,

@@ -9,8 +9,8 @@
  * clock (they tell the driver how often to call the model). See market-model.ts for what
  * each parameter does to the market.
  */
+import { configError } from '../config/schema.js';
 import { MAX_BOOK_DEPTH, DEFAULT_BOOK_DEPTH } from '../core/book.js';
-import { ErrorCode, TradingError } from '../core/errors.js';
 import { PRICE_SCALE, toPriceUnits } from '../core/fixed-point.js';
 import { SYMBOL_PATTERN } from '../protocol/messages.js';
 
@@ -107,7 +107,7 @@ export const DEFAULT_ANNUAL_VOLATILITY = 0.3;
 export const MAX_SYMBOLS = 16_384;
 
 export const MARKET_DEFAULTS = {
-  seed: 1,
+  seed: 42,
   tickSize: 0.01,
   bookDepth: DEFAULT_BOOK_DEPTH,
   annualDrift: 0,
@@ -195,7 +195,7 @@ const START_PRICE_RULE: NumberRule = { min: 0, exclusiveMin: true, max: 1e9 };
  */
 export function resolveMarketOptions(input: unknown = {}): MarketModelConfig {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
-    throw new TradingError(ErrorCode.CONFIG_INVALID, `invalid market options: expected an object, got ${describe(input)}`);
+    throw configError([`expected an object, got ${describe(input)}`], 'market options');
   }
   const options = input as Record<string, unknown>;
   const read = new FieldReader();
@@ -266,7 +266,7 @@ export function resolveMarketOptions(input: unknown = {}): MarketModelConfig {
   });
 
   if (read.problems.length > 0) {
-    throw new TradingError(ErrorCode.CONFIG_INVALID, `invalid market options:\n  ${read.problems.join('\n  ')}`);
+    throw configError(read.problems, 'market options');
   }
   return {
     seed,

@@ -15,6 +15,7 @@
  *   silent for heartbeat.timeoutMs is declared dead (E_PEER_TIMEOUT) and the client
  *   reconnects.
  */
+import { configError } from '../config/schema.js';
 import { connect as netConnect, type Socket } from 'node:net';
 import { monotonicMs } from '../core/clock.js';
 import { ErrorCode, TradingError, describeError } from '../core/errors.js';
@@ -222,7 +223,7 @@ export class FrameClient {
     }
     if (this.#backoff !== undefined) problems.push(...checkBackoff(this.#backoff));
     problems.push(...checkHeartbeat({ intervalMs: this.heartbeatIntervalMs, timeoutMs: this.heartbeatTimeoutMs }));
-    if (problems.length > 0) throw new TradingError(ErrorCode.CONFIG_INVALID, `FrameClient options: ${problems.join('; ')}`);
+    if (problems.length > 0) throw configError(problems, 'FrameClient options');
   }
 
   #open(): void {

@@ -16,6 +16,7 @@
  *   are gone (a peer that does not finish within closeTimeoutMs is destroyed); `destroy()`
  *   drops everything at once. Both are idempotent.
  */
+import { configError } from '../config/schema.js';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { monotonicMs } from '../core/clock.js';
 import { ErrorCode, TradingError, describeError } from '../core/errors.js';
@@ -395,5 +396,5 @@ function validateServerOptions(options: ResolvedServerOptions): void {
     problems.push(`closeTimeoutMs must be a number ≥ 0, got ${options.closeTimeoutMs}`);
   }
   problems.push(...checkHeartbeat({ intervalMs: options.heartbeatIntervalMs, timeoutMs: options.heartbeatTimeoutMs }));
-  if (problems.length > 0) throw new TradingError(ErrorCode.CONFIG_INVALID, `FrameServer options: ${problems.join('; ')}`);
+  if (problems.length > 0) throw configError(problems, 'FrameServer options');
 }

@@ -3,33 +3,9 @@
  * write the gateway's books into the shared-memory book. See orderbook.ts.
  */
 import { componentCommand } from '../command/command.js';
-import { commonFields, parseHostPort, type Schema } from '../config/schema.js';
-import { DEFAULT_BOOK_DEPTH, MAX_BOOK_DEPTH } from '../core/book.js';
-import { SYMBOL_PATTERN } from '../protocol/messages.js';
+import { parseHostPort } from '../config/schema.js';
+import { orderbookSchema, parseSymbols } from './orderbook-config.js';
 import { Orderbook } from './orderbook.js';
-
-export const orderbookSchema = {
-  gateway: commonFields.endpoint('127.0.0.1:5555', 'the gateway to read market data from, HOST:PORT'),
-  shm: commonFields.shm(),
-  replaceStale: {
-    kind: 'boolean',
-    default: false,
-    description: 'take over a segment left by an orderbook that is gone (a live one is never touched)',
-  },
-  symbols: { kind: 'optional-string', description: 'symbols to make slots for, comma-separated (default: learnt from the gateway)' },
-  depth: { kind: 'integer', default: DEFAULT_BOOK_DEPTH, min: 1, max: MAX_BOOK_DEPTH, description: 'levels per side in the shared book' },
-} as const satisfies Schema;
-
-/** `--symbols` text → the symbols, or undefined (learn them from the gateway). */
-function parseSymbols(text: string | undefined, problems: string[]): string[] | undefined {
-  if (text === undefined) return undefined;
-  const symbols = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
-  const bad = symbols.filter((s) => !SYMBOL_PATTERN.test(s));
-  if (symbols.length === 0 || bad.length > 0 || new Set(symbols).size !== symbols.length) {
-    problems.push(`--symbols: expected distinct symbols of 1-8 characters A-Z 0-9 . _ -, got "${text}"`);
-  }
-  return symbols;
-}
 
 export const main = componentCommand({
   name: 'orderbook',

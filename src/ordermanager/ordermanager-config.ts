@@ -1,31 +1,20 @@
 /**
  * `trading ordermanager` options: the schema (flags, TRADING_* environment, config file),
- * plus what the schema cannot say on its own: --shm is required, and the risk-limit flags
- * become one validated RiskLimits (risk-limits.ts).
+ * plus what the schema cannot say on its own. The risk-limit flags are risk-limits.ts's
+ * fields, so a limit is checked by one rule whether it comes from a flag or from code.
  */
-import { commonFields, type ConfigOf, type Schema } from '../config/schema.js';
+import { commonFields, required, type ConfigOf, type Schema } from '../config/schema.js';
 import { DEFAULT_MAX_BACKLOG_BYTES, MIN_BACKLOG_BYTES } from '../net/frame-server.js';
 import { DEFAULT_MAX_FRAME_BYTES } from '../protocol/framing.js';
-import { DEFAULT_RISK_LIMITS, parseRiskLimits, type RiskLimits } from './risk-limits.js';
+import { RISK_LIMIT_FIELDS, riskLimitsOf, type RiskLimits } from './risk-limits.js';
 
 export const orderManagerSchema = {
   host: commonFields.host(),
   port: commonFields.port(5558),
   // Required: an order manager reading the wrong book would trade on someone else's prices.
-  shm: { ...commonFields.shm(), default: '', description: 'shared-memory book segment name (required), e.g. /ipc-trading-book' },
+  shm: required(commonFields.shm(), 'the shared-memory book segment, e.g. /ipc-trading-book'),
   tradeLog: { kind: 'string', default: 'trades.log', description: 'trade log path (its order journal is PATH.orders)' },
-  maxOrderQuantity: { kind: 'integer', default: DEFAULT_RISK_LIMITS.maxOrderQuantity, min: 1, description: 'largest quantity of one order, shares' },
-  maxPosition: { kind: 'integer', default: DEFAULT_RISK_LIMITS.maxPosition, min: 1, description: 'largest worst-case net position per symbol, shares' },
-  maxNotional: { kind: 'number', default: DEFAULT_RISK_LIMITS.maxNotional, min: 0.0001, description: 'largest value of one order, currency units' },
-  priceCollarBps: {
-    kind: 'integer',
-    default: DEFAULT_RISK_LIMITS.priceCollarBps,
-    min: 1,
-    max: 10_000,
-    description: 'a limit price may be at most this many basis points from the mid',
-  },
-  ordersPerSecond: { kind: 'number', default: DEFAULT_RISK_LIMITS.ordersPerSecond, min: 0.001, description: 'order rate per client (token bucket refill)' },
-  orderBurst: { kind: 'integer', default: DEFAULT_RISK_LIMITS.orderBurst, min: 1, description: 'orders a client may send at once (token bucket size)' },
+  ...RISK_LIMIT_FIELDS,
   bookMaxAgeMs: { kind: 'integer', default: 500, min: 1, max: 60_000, description: 'a book whose writer has not beaten for this long is stale, ms' },
   pollIntervalMs: {
     kind: 'integer',
@@ -69,16 +58,8 @@ export interface OrderManagerSettings {
 
 /** The checks the schema cannot make, and the risk-limit flags as one RiskLimits. */
 export function settleOrderManagerConfig(config: OrderManagerConfig, problems: string[]): OrderManagerSettings {
-  if (config.shm === '') problems.push('--shm: required (the shared-memory book segment, e.g. /ipc-trading-book)');
   if (config.tradeLog.trim() === '') problems.push('--trade-log: must not be empty');
-  const limits = parseRiskLimits({
-    maxOrderQuantity: config.maxOrderQuantity,
-    maxPosition: config.maxPosition,
-    maxNotional: config.maxNotional,
-    priceCollarBps: config.priceCollarBps,
-    ordersPerSecond: config.ordersPerSecond,
-    orderBurst: config.orderBurst,
-  });
+  const limits = riskLimitsOf(config);
   return {
     host: config.host,
     port: config.port,

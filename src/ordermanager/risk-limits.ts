@@ -1,9 +1,9 @@
 /**
  * The order manager's risk limits: one validated, frozen object. `parseRiskLimits` takes
- * partial input (a config file section, flags already turned into numbers), fills in the
- * defaults, refuses unknown keys and reports every bad field at once.
+ * partial input (a config file section, options in code), fills in the defaults, refuses
+ * unknown keys and reports every bad field at once, with the same rules as the flags.
  */
-import { ErrorCode, TradingError } from '../core/errors.js';
+import { checkValues, type Schema } from '../config/schema.js';
 
 export interface RiskLimits {
   /** Largest quantity of one order, shares. */
@@ -36,53 +36,56 @@ export const DEFAULT_RISK_LIMITS = Object.freeze({
   orderBurst: 200_000,
 } satisfies RiskLimits);
 
-type LimitRule = (value: unknown) => string | undefined;
+/**
+ * The limits as config fields: the order manager's flags spread these, and
+ * parseRiskLimits checks an object with them, so a limit has one rule wherever it is set.
+ */
+export const RISK_LIMIT_FIELDS = {
+  maxOrderQuantity: {
+    kind: 'integer',
+    default: DEFAULT_RISK_LIMITS.maxOrderQuantity,
+    min: 1,
+    max: Number.MAX_SAFE_INTEGER,
+    description: 'largest quantity of one order, shares',
+  },
+  maxPosition: {
+    kind: 'integer',
+    default: DEFAULT_RISK_LIMITS.maxPosition,
+    min: 1,
+    max: Number.MAX_SAFE_INTEGER,
+    description: 'largest worst-case net position per symbol, shares',
+  },
+  maxNotional: { kind: 'number', default: DEFAULT_RISK_LIMITS.maxNotional, min: 0.0001, description: 'largest value of one order, currency units' },
+  priceCollarBps: {
+    kind: 'integer',
+    default: DEFAULT_RISK_LIMITS.priceCollarBps,
+    min: 1,
+    max: 10_000,
+    description: 'a limit price may be at most this many basis points from the mid',
+  },
+  ordersPerSecond: { kind: 'number', default: DEFAULT_RISK_LIMITS.ordersPerSecond, min: 0.001, description: 'order rate per client (token bucket refill)' },
+  orderBurst: {
+    kind: 'integer',
+    default: DEFAULT_RISK_LIMITS.orderBurst,
+    min: 1,
+    max: Number.MAX_SAFE_INTEGER,
+    description: 'orders a client may send at once (token bucket size)',
+  },
+} as const satisfies Schema;
 
-function positiveInteger(value: unknown): string | undefined {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value > 0 ? undefined : 'must be a positive integer';
+/** The limits out of a config that spreads RISK_LIMIT_FIELDS (already checked by its schema). */
+export function riskLimitsOf(config: RiskLimits): RiskLimits {
+  return Object.freeze({
+    maxOrderQuantity: config.maxOrderQuantity,
+    maxPosition: config.maxPosition,
+    maxNotional: config.maxNotional,
+    priceCollarBps: config.priceCollarBps,
+    ordersPerSecond: config.ordersPerSecond,
+    orderBurst: config.orderBurst,
+  });
 }
-
-function positiveNumber(value: unknown): string | undefined {
-  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? undefined : 'must be a finite number > 0';
-}
-
-function basisPoints(value: unknown): string | undefined {
-  return typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 10_000
-    ? undefined
-    : 'must be an integer number of basis points in 1..10000';
-}
-
-const RULES: Record<keyof RiskLimits, LimitRule> = {
-  maxOrderQuantity: positiveInteger,
-  maxPosition: positiveInteger,
-  maxNotional: positiveNumber,
-  priceCollarBps: basisPoints,
-  ordersPerSecond: positiveNumber,
-  orderBurst: positiveInteger,
-};
 
 /** Defaults ← `input`; throws E_CONFIG_INVALID naming every bad or unknown field. */
 export function parseRiskLimits(input: unknown = {}): RiskLimits {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    throw new TradingError(ErrorCode.CONFIG_INVALID, 'risk limits must be an object');
-  }
-  const given = input as Record<string, unknown>;
-  const problems: string[] = [];
-  const merged: Record<string, number> = { ...DEFAULT_RISK_LIMITS };
-  for (const key of Object.keys(given)) {
-    const rule = (RULES as Record<string, LimitRule | undefined>)[key];
-    if (rule === undefined) {
-      problems.push(`${key}: unknown setting (known: ${Object.keys(RULES).join(', ')})`);
-      continue;
-    }
-    const value = given[key];
-    if (value === undefined) continue;
-    const problem = rule(value);
-    if (problem !== undefined) problems.push(`${key}: ${problem}, got ${JSON.stringify(value) ?? String(value)}`);
-    else merged[key] = value as number;
-  }
-  if (problems.length > 0) {
-    throw new TradingError(ErrorCode.CONFIG_INVALID, `invalid risk limits: ${problems.join('; ')}`);
-  }
-  return Object.freeze(merged as unknown as RiskLimits);
+  return riskLimitsOf(checkValues(RISK_LIMIT_FIELDS, input, 'risk limits'));
 }

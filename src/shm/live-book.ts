@@ -20,9 +20,10 @@
  * loads). The heartbeat verdict is therefore up to checkIntervalMs late, on top of
  * maxAgeMs; `refresh()` runs the checks now.
  */
+import { configError } from '../config/schema.js';
 import type { L2Book } from '../core/book.js';
 import { monotonicMs, monotonicNs } from '../core/clock.js';
-import { ErrorCode, TradingError, describeError, isTradingError } from '../core/errors.js';
+import { ErrorCode, describeError, isTradingError } from '../core/errors.js';
 import { createLogger, type Logger } from '../core/log.js';
 import { BookReader } from './book-reader.js';
 
@@ -72,7 +73,7 @@ export class LiveBook {
     if (!(this.checkIntervalMs >= 1 && Number.isFinite(this.checkIntervalMs))) {
       problems.push(`checkIntervalMs must be a number ≥ 1, got ${this.checkIntervalMs}`);
     }
-    if (problems.length > 0) throw new TradingError(ErrorCode.CONFIG_INVALID, `LiveBook ${options.name}: ${problems.join('; ')}`);
+    if (problems.length > 0) throw configError(problems, `LiveBook ${options.name} options`);
     this.#depth = options.depth;
     this.#log = options.log ?? createLogger('live-book');
     this.refresh();

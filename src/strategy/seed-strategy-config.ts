@@ -27,8 +27,7 @@
  * `--lookback-ms 0 --price-change-threshold 0.005 --sentiment-threshold 0.3` is the seed's
  * rule exactly.
  */
-import type { Schema } from '../config/schema.js';
-import { ErrorCode, TradingError } from '../core/errors.js';
+import { checkValues, configError, type Schema } from '../config/schema.js';
 import type { PriceSource } from './price-window.js';
 
 export interface SeedStrategyConfig {
@@ -97,45 +96,14 @@ export const DEFAULT_SEED_STRATEGY_CONFIG: Readonly<SeedStrategyConfig> = Object
 });
 
 /**
- * Defaults overlaid with `overrides`, checked: every problem is reported at once in one
- * TradingError E_CONFIG_INVALID, and unknown keys are refused.
+ * Defaults overlaid with `overrides`, checked with the same field rules as the flags
+ * (config/schema.ts checkValues): every problem at once in one E_CONFIG_INVALID, unknown
+ * keys refused.
  */
 export function resolveSeedStrategyConfig(overrides: Partial<SeedStrategyConfig> = {}): SeedStrategyConfig {
-  const problems: string[] = [];
-  const config: SeedStrategyConfig = { ...DEFAULT_SEED_STRATEGY_CONFIG };
-  const fields: Schema = SEED_STRATEGY_FIELDS;
-  for (const [key, value] of Object.entries(overrides) as [string, unknown][]) {
-    const field = fields[key];
-    if (field === undefined) {
-      problems.push(`unknown key "${key}" (known: ${Object.keys(fields).join(', ')})`);
-      continue;
-    }
-    if (value === undefined) continue;
-    if (field.kind === 'number' || field.kind === 'integer') {
-      if (typeof value !== 'number' || !Number.isFinite(value)) {
-        problems.push(`${key}: expected a finite number, got ${JSON.stringify(value)}`);
-      } else if (field.kind === 'integer' && !Number.isInteger(value)) {
-        problems.push(`${key}: expected an integer, got ${value}`);
-      } else if (field.min !== undefined && value < field.min) {
-        problems.push(`${key}: must be ≥ ${field.min}, got ${value}`);
-      } else if (field.max !== undefined && value > field.max) {
-        problems.push(`${key}: must be ≤ ${field.max}, got ${value}`);
-      } else {
-        (config as unknown as Record<string, unknown>)[key] = value;
-      }
-    } else if (field.kind === 'string') {
-      if (typeof value !== 'string' || (field.choices !== undefined && !field.choices.includes(value))) {
-        problems.push(`${key}: must be one of ${field.choices?.join(', ') ?? 'a string'}, got ${JSON.stringify(value)}`);
-      } else {
-        (config as unknown as Record<string, unknown>)[key] = value;
-      }
-    }
-  }
-  if (problems.length === 0 && config.maxPosition < config.orderQuantity) {
-    problems.push(`maxPosition (${config.maxPosition}) must be ≥ orderQuantity (${config.orderQuantity})`);
-  }
-  if (problems.length > 0) {
-    throw new TradingError(ErrorCode.CONFIG_INVALID, `invalid seed strategy configuration:\n  ${problems.join('\n  ')}`);
+  const config = checkValues(SEED_STRATEGY_FIELDS, overrides, 'seed strategy configuration');
+  if (config.maxPosition < config.orderQuantity) {
+    throw configError([`maxPosition (${config.maxPosition}) must be ≥ orderQuantity (${config.orderQuantity})`]);
   }
   return config;
 }

@@ -11,7 +11,6 @@
 import { commonFields, parseHostPort, type ConfigOf, type Schema } from '../config/schema.js';
 import { DEFAULT_LIVE_BOOK_MAX_AGE_MS } from '../shm/live-book.js';
 import { DEFAULT_IMBALANCE_STRATEGY_CONFIG, ImbalanceStrategy } from './examples/imbalance-strategy.js';
-import type { PriceSource } from './price-window.js';
 import { SEED_STRATEGY_FIELDS, type SeedStrategyConfig } from './seed-strategy-config.js';
 import { SeedStrategy } from './seed-strategy.js';
 import type { Strategy } from './strategy.js';
@@ -130,7 +129,7 @@ export function buildStrategy(config: ConfigOf<StrategyProcessSchema>): Strategy
     orderQuantity: config.orderQuantity,
     cooldownMs: config.cooldownMs,
     maxPosition: config.maxPosition,
-    priceSource: config.priceSource as PriceSource,
+    priceSource: config.priceSource,
   };
   return new SeedStrategy(seed);
 }

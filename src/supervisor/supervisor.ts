@@ -9,11 +9,15 @@
  * a crash loop stops the system with the reason. The shared memory is removed on every
  * way out.
  */
-import type { ConfigOf } from '../config/schema.js';
+import { toArgs, type ConfigOf } from '../config/schema.js';
 import { ErrorCode, TradingError, describeError } from '../core/errors.js';
 import type { LogFields, Logger } from '../core/log.js';
 import type { ComponentSample } from '../dashboard/health.js';
 import type { Counters } from '../core/runtime.js';
+import { gatewaySchema } from '../gateway/gateway-config.js';
+import { orderbookSchema } from '../orderbook/orderbook-config.js';
+import { orderManagerSchema } from '../ordermanager/ordermanager-config.js';
+import { STRATEGY_PROCESS_SCHEMA } from '../strategy/strategy-config.js';
 import { progressBar, type Display } from './display.js';
 import { ManagedChild, type ChildExit } from './managed-child.js';
 import { RestartPolicy } from './restart-policy.js';
@@ -193,21 +197,11 @@ export class Supervisor {
     const orderManager = (): string => `${config.host}:${this.#orderManagerPort}`;
     // Restarts reuse the ports first bound, so that clients reconnect to the same address.
     const args: Record<ComponentName, () => string[]> = {
-      gateway: () => [
-        '--host', config.host,
-        '--port', String(this.#gatewayPort),
-        '--seed', String(config.seed),
-        '--symbols', config.symbols.join(','),
-        '--rate', String(config.rate),
-      ],
-      orderbook: () => ['--gateway', gateway(), '--shm', config.shm, '--replace-stale'],
-      ordermanager: () => [
-        '--host', config.host,
-        '--port', String(this.#orderManagerPort),
-        '--shm', config.shm,
-        '--trade-log', config.tradeLog,
-      ],
-      strategy: () => ['--gateway', gateway(), '--order-manager', orderManager(), '--shm', config.shm, '--strategy', config.strategy],
+      gateway: () =>
+        toArgs(gatewaySchema, { host: config.host, port: this.#gatewayPort, seed: config.seed, symbols: config.symbols, rate: config.rate }),
+      orderbook: () => toArgs(orderbookSchema, { gateway: gateway(), shm: config.shm, replaceStale: true }),
+      ordermanager: () => toArgs(orderManagerSchema, { host: config.host, port: this.#orderManagerPort, shm: config.shm, tradeLog: config.tradeLog }),
+      strategy: () => toArgs(STRATEGY_PROCESS_SCHEMA, { gateway: gateway(), orderManager: orderManager(), shm: config.shm, strategy: config.strategy }),
     };
     const child = new ManagedChild({
       name,

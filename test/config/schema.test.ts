@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after } from 'node:test';
-import { loadConfig, parseHostPort, commonFields, describeSchema, type Schema } from '../../src/config/schema.js';
+import { checkValues, commonFields, describeSchema, loadConfig, parseHostPort, required, toArgs, type Schema } from '../../src/config/schema.js';
 import { ErrorCode, TradingError } from '../../src/core/errors.js';
 import { cleanupAll, tempDir } from '../helpers/resources.js';
 
@@ -85,4 +85,36 @@ test('HOST:PORT parsing', () => {
 test('help text names every flag and its environment variable', () => {
   const text = describeSchema('demo', schema);
   for (const part of ['--port', 'TRADING_PORT', '--symbols', 'TRADING_SYMBOLS', 'default: AAPL,MSFT']) assert.ok(text.includes(part), part);
+});
+
+test('choices keep their literal type, a field without a default is required, and toArgs round-trips', () => {
+  const typed = {
+    mode: { kind: 'string', default: 'conflate', choices: ['conflate', 'disconnect'], description: 'policy' },
+    shm: required(commonFields.shm(), 'the segment'),
+    port: commonFields.port(5555),
+    verbose: { kind: 'boolean', default: false, description: 'more output' },
+    symbols: { kind: 'list', default: ['AAPL'], description: 'symbols' },
+  } as const satisfies Schema;
+  assert.match(problemsOf(() => loadConfig(typed, { argv: [], env: {} })), /--shm: required \(the segment\)/);
+  const { config } = loadConfig(typed, { argv: ['--shm', '/x'], env: {} });
+  // a compile-time check as much as a runtime one: no cast needed for the union
+  const mode: 'conflate' | 'disconnect' = config.mode;
+  assert.equal(mode, 'conflate');
+  const args = toArgs(typed, { shm: '/y', port: 0, verbose: true, symbols: ['A', 'B'], mode: 'disconnect' });
+  assert.deepEqual(loadConfig(typed, { argv: args, env: {} }).config, { mode: 'disconnect', shm: '/y', port: 0, verbose: true, symbols: ['A', 'B'] });
+});
+
+test('checkValues: an object checked by the same rules as flags, every problem at once', () => {
+  const fields = { port: commonFields.port(5555), rate: { kind: 'number', default: 10, min: 0.1, description: 'rate' } } as const satisfies Schema;
+  assert.deepEqual(checkValues(fields, { rate: 2 }, 'test'), { port: 5555, rate: 2 });
+  const message = problemsOf(() => checkValues(fields, { port: 70000, rate: 0, speed: 1 }, 'test'));
+  for (const part of ['port: must be ≤ 65535', 'rate: must be ≥ 0.1', 'speed: unknown setting']) assert.ok(message.includes(part), message);
+  assert.match(problemsOf(() => checkValues(fields, 'fast', 'test')), /test: must be an object/);
+});
+
+test('every problem of the command line at once: unknown flags, a flag without its value, a switch with one', () => {
+  const message = problemsOf(() => loadConfig(schema, { argv: ['--nope', '--verbose=yes', 'stray', '--port', '70000', '--rate'], env: {} }));
+  for (const part of ["Unknown option '--nope'", '--verbose: is a switch', "unexpected argument 'stray'", '--port: must be ≤ 65535', '--rate: needs a value']) {
+    assert.ok(message.includes(part), `missing "${part}" in:\n${message}`);
+  }
 });

@@ -222,5 +222,5 @@ test('defaults are the calibrated seed rule (0.05 % over 10 s, EMA α 0.3 beyond
     }
   }
   assert.throws(() => new SeedStrategy({ orderQuantity: 500, maxPosition: 100 }), /maxPosition \(100\) must be ≥ orderQuantity \(500\)/);
-  assert.throws(() => new SeedStrategy({ priceChangeThreshold: Number.NaN }), /priceChangeThreshold: expected a finite number/);
+  assert.throws(() => new SeedStrategy({ priceChangeThreshold: Number.NaN }), /priceChangeThreshold: expected a number, got NaN/);
 });

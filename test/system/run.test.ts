@@ -177,7 +177,7 @@ test('clear one-line errors: port in use, shm exists, bad config, unwritable tra
 
   const bad = startRun(['--rate', 'fast', '--duration', '-1']);
   assert.equal(await waitForExit(bad.child), 2);
-  assert.match(bad.output(), /--rate: expected a number/);
+  assert.match(bad.output(), /--rate: "fast" is not a number of updates per second/);
   assert.match(bad.output(), /--duration: must be ≥ 0/);
 
   // a path under a regular file cannot be created, even by root

@@ -11,8 +11,8 @@
  * It uses the parts of the context the seed strategy does not: DAY orders, cancel,
  * open-order lookup and execution callbacks.
  */
+import { configError } from '../../config/schema.js';
 import { createL2Book, type L2Book } from '../../core/book.js';
-import { ErrorCode, TradingError } from '../../core/errors.js';
 import type { ExecutionReport, MarketData } from '../../protocol/messages.js';
 import { OrderType, Side, TimeInForce } from '../../protocol/messages.js';
 import type { OrderRequest, Strategy, StrategyContext } from '../strategy.js';
@@ -75,7 +75,7 @@ export class ImbalanceStrategy implements Strategy {
       problems.push(`maxPosition must be an integer ≥ quantity, got ${merged.maxPosition}`);
     }
     if (!(merged.restingTimeoutMs > 0)) problems.push(`restingTimeoutMs must be > 0, got ${merged.restingTimeoutMs}`);
-    if (problems.length > 0) throw new TradingError(ErrorCode.CONFIG_INVALID, `invalid imbalance strategy configuration: ${problems.join('; ')}`);
+    if (problems.length > 0) throw configError(problems, 'imbalance strategy configuration');
     this.config = Object.freeze(merged);
   }
 
