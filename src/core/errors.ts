@@ -65,6 +65,8 @@ export const ErrorCode = {
   DASHBOARD_UNAUTHORIZED: 'E_DASHBOARD_UNAUTHORIZED',
   DASHBOARD_FULL: 'E_DASHBOARD_FULL',
   DASHBOARD_ASSETS_MISSING: 'E_DASHBOARD_ASSETS_MISSING',
+  /** An order's signal_data is larger than MAX_SIGNAL_DATA_BYTES of JSON (protocol/validation.ts). */
+  SIGNAL_DATA_TOO_LARGE: 'E_SIGNAL_DATA_TOO_LARGE',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -43,6 +43,9 @@ export interface LoggedFill {
 }
 
 /**
+ * - `accepted`: an order that carries signal data (the strategy's reasons) was accepted;
+ *   written first, so the journal says why each such order was made. Recovery only notes
+ *   its id.
  * - `rested`: a DAY order rests (written before its entry fills, so it is durable before
  *   any report says the order is working).
  * - `canceled`: a resting order was cancelled.
@@ -50,7 +53,7 @@ export interface LoggedFill {
  *   (an IOC that found nothing): recorded so its id stays used after a restart.
  * A resting order that fills completely needs no event: its fills say so.
  */
-export type OrderEventKind = 'rested' | 'canceled' | 'unfilled';
+export type OrderEventKind = 'accepted' | 'rested' | 'canceled' | 'unfilled';
 
 /** An order event. Prices in price units. */
 export interface OrderEvent {
@@ -69,6 +72,8 @@ export interface OrderEvent {
   orderSentNs: number;
   /** Epoch seconds. */
   timestamp: number;
+  /** The order's signal data (`accepted` only; undefined otherwise). */
+  signalData?: Record<string, unknown> | undefined;
 }
 
 /** What recovery found in one file. */

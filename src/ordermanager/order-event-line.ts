@@ -4,6 +4,9 @@
  *   {"event":"rested","order_id":"strategy-43","client":"strategy","symbol":"AAPL",
  *    "side":"BUY","order_type":"LIMIT","time_in_force":"DAY","price":189.5,
  *    "quantity":300,"tick_sent_ns":1234,"order_sent_ns":1240,"timestamp":1764050000.2}
+ *
+ * An `accepted` event ends with the order's `"signal_data":{...}` (the strategy's reasons,
+ * bounded by the codecs to MAX_SIGNAL_DATA_BYTES of JSON).
  */
 import { fromPriceUnits, toPriceUnits } from '../core/fixed-point.js';
 import { ORDER_TYPE_NAMES, OrderType, SIDE_NAMES, Side, TIME_IN_FORCE_NAMES, TimeInForce } from '../protocol/messages.js';
@@ -15,7 +18,8 @@ export function encodeOrderEventLine(event: Readonly<OrderEvent>): string {
     `"symbol":${JSON.stringify(event.symbol)},"side":"${SIDE_NAMES[event.side]}","order_type":"${ORDER_TYPE_NAMES[event.orderType]}",` +
     `"time_in_force":"${TIME_IN_FORCE_NAMES[event.timeInForce]}","price":${fromPriceUnits(event.price)},` +
     `"quantity":${event.quantity},"tick_sent_ns":${event.tickSentNs},"order_sent_ns":${event.orderSentNs},` +
-    `"timestamp":${event.timestamp}}\n`
+    `"timestamp":${event.timestamp}` +
+    (event.signalData === undefined ? '}\n' : `,"signal_data":${JSON.stringify(event.signalData)}}\n`)
   );
 }
 
@@ -34,7 +38,9 @@ export function parseOrderEventLine(line: string, out: OrderEvent): boolean {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return false;
   const record = parsed as Record<string, unknown>;
   const { event, order_id: orderId, client, symbol, side, order_type: orderType, time_in_force: timeInForce, price, quantity } = record;
-  if (event !== 'rested' && event !== 'canceled' && event !== 'unfilled') return false;
+  if (event !== 'accepted' && event !== 'rested' && event !== 'canceled' && event !== 'unfilled') return false;
+  const signalData = record['signal_data'];
+  if (signalData !== undefined && (typeof signalData !== 'object' || signalData === null || Array.isArray(signalData))) return false;
   if (typeof orderId !== 'string' || orderId === '') return false;
   if (typeof client !== 'string' || typeof symbol !== 'string' || symbol === '') return false;
   if (side !== 'BUY' && side !== 'SELL') return false;
@@ -54,6 +60,7 @@ export function parseOrderEventLine(line: string, out: OrderEvent): boolean {
   out.tickSentNs = finiteOr(record['tick_sent_ns'], 0);
   out.orderSentNs = finiteOr(record['order_sent_ns'], 0);
   out.timestamp = finiteOr(record['timestamp'], 0);
+  out.signalData = signalData as Record<string, unknown> | undefined;
   return true;
 }
 
@@ -71,5 +78,6 @@ export function createOrderEvent(): OrderEvent {
     tickSentNs: 0,
     orderSentNs: 0,
     timestamp: 0,
+    signalData: undefined,
   };
 }

@@ -325,6 +325,8 @@ export class OrderManager {
     const plan = this.#plan;
     planTakerFills(order.side, limitPrice, order.quantity, book, state.liquidity, plan);
     const rests = entry.timeInForce === TimeInForce.DAY && plan.filled < entry.quantity;
+    // Why the order was made, when its sender says (strategy orders do): journaled with the order.
+    if (order.signalData !== undefined) this.#appendOrderEvent('accepted', entry, order.signalData);
     // Journaled before the fills, so that no report says "working" before the order
     // would survive a restart as working.
     if (rests) this.#appendOrderEvent('rested', entry);
@@ -503,7 +505,7 @@ export class OrderManager {
   #fill(order: WorkingOrder, state: SymbolState, price: number, quantity: number, liquidity: Liquidity, bookSequence: number): void {
     order.filled += quantity;
     order.notional += quantity * price;
-    state.position.apply(order.side, quantity, price);
+    state.position.apply(order.side === Side.BUY, quantity, price);
     this.#fills++;
     this.#filledQuantity += quantity;
     const report = this.#fillReport(order, price, quantity);
@@ -576,9 +578,10 @@ export class OrderManager {
   }
 
   /** Journal an order event about `order`; reports made after it wait for it. */
-  #appendOrderEvent(kind: OrderEventKind, order: WorkingOrder): void {
+  #appendOrderEvent(kind: OrderEventKind, order: WorkingOrder, signalData?: Record<string, unknown>): void {
     const event = this.#event;
     event.kind = kind;
+    event.signalData = signalData;
     event.orderId = order.orderId;
     event.client = order.client;
     event.symbol = order.symbol;

@@ -30,12 +30,13 @@ import { refuseHeader, refuseLevels } from './binary-encoder.js';
 import { Float64Run, ViewCache } from './binary-views.js';
 import { isExecutionStatus, isOrderType, isSentiment, isSide, isTimeInForce } from './encodable.js';
 import { MessageType } from './messages.js';
-import type { Heartbeat, MarketData, Message } from './messages.js';
+import type { Heartbeat, MarketData, Message, Order } from './messages.js';
 import { createHeartbeat, createMarketData } from './reusable-messages.js';
 import { SymbolInterner } from './symbol-interner.js';
 import {
   MAX_ID_LENGTH,
   MAX_PRICE_UNITS,
+  MAX_SIGNAL_DATA_BYTES,
   MAX_TEXT_LENGTH,
   invalidField,
   isFiniteNumber,
@@ -137,6 +138,22 @@ function readSymbol(type: number, c: BinaryReadContext, at: number): string {
   return symbol;
 }
 
+/** An ORDER's signal data: JSON text of an object, at most MAX_SIGNAL_DATA_BYTES. */
+function readSignalData(c: BinaryReadContext, at: number, bytes: number): Record<string, unknown> {
+  const type = MessageType.ORDER;
+  if (bytes > MAX_SIGNAL_DATA_BYTES) {
+    throw new TradingError(ErrorCode.SIGNAL_DATA_TOO_LARGE, `ORDER field 'signal_data': ${bytes} bytes exceed the maximum of ${MAX_SIGNAL_DATA_BYTES}`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(c.buffer.toString('utf8', c.offset + at, c.offset + at + bytes));
+  } catch (err) {
+    throw invalidField(type, 'signal_data', `not JSON (${(err as Error).message})`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalidField(type, 'signal_data', 'expected a JSON object');
+  return value as Record<string, unknown>;
+}
+
 /**
  * MARKET_DATA into the decoder's reusable object: counts, length, symbol, then the
  * 5 + 2 × levels float64 fields through a Float64Run (in place when aligned, a copy
@@ -236,12 +253,14 @@ const READERS: Partial<Record<Message['type'], BinaryReader>> = {
     const type = MessageType.ORDER;
     checkFixed(type, OrderLayout.TEXT, c.length);
     const orderIdBytes = c.view.getUint8(c.base + OrderLayout.ORDER_ID_BYTES);
-    checkLength(type, OrderLayout.TEXT + orderIdBytes, c.length);
+    const signalDataBytes = c.view.getUint16(c.base + OrderLayout.SIGNAL_DATA_BYTES, true);
+    checkLength(type, OrderLayout.TEXT + orderIdBytes + signalDataBytes, c.length);
     const side = readEnum(type, 'side', c.view.getUint8(c.base + OrderLayout.SIDE), isSide);
     const orderType = readEnum(type, 'order_type', c.view.getUint8(c.base + OrderLayout.ORDER_TYPE), isOrderType);
     const timeInForce = readEnum(type, 'time_in_force', c.view.getUint8(c.base + OrderLayout.TIME_IN_FORCE), isTimeInForce);
     const orderId = readId(type, 'order_id', c, OrderLayout.TEXT, orderIdBytes);
-    return {
+    const signalData = signalDataBytes === 0 ? undefined : readSignalData(c, OrderLayout.TEXT + orderIdBytes, signalDataBytes);
+    const order: Order = {
       type,
       orderId,
       symbol: readSymbol(type, c, OrderLayout.SYMBOL),
@@ -254,6 +273,8 @@ const READERS: Partial<Record<Message['type'], BinaryReader>> = {
       tickSentNs: readNumber(type, 'tick_sent_ns', c, OrderLayout.TICK_SENT_NS),
       orderSentNs: readNumber(type, 'order_sent_ns', c, OrderLayout.ORDER_SENT_NS),
     };
+    if (signalData !== undefined) order.signalData = signalData;
+    return order;
   },
   [MessageType.CANCEL](c) {
     const type = MessageType.CANCEL;

@@ -26,10 +26,10 @@ import {
   TYPE_OFFSET,
 } from './binary-layout.js';
 import { Float64Run, ViewCache } from './binary-views.js';
-import { assertEncodable, checkLevelCounts } from './encodable.js';
+import { assertEncodable, checkLevelCounts, signalDataJson } from './encodable.js';
 import { MessageType } from './messages.js';
 import type { MarketData, Message } from './messages.js';
-import { MAX_PRICE_UNITS, invalidField, isFiniteNumber, isPriceUnits, isSymbolCharCode, messageTypeName } from './validation.js';
+import { MAX_PRICE_UNITS, MAX_SIGNAL_DATA_BYTES, invalidField, isFiniteNumber, isPriceUnits, isSymbolCharCode, messageTypeName } from './validation.js';
 
 /** UTF-8 bytes per UTF-16 unit at most (a surrogate pair is 2 units → 4 bytes). */
 const MAX_UTF8_PER_UNIT = 3;
@@ -214,8 +214,8 @@ const WRITERS: Writers = {
     },
   },
   [MessageType.ORDER]: {
-    length: (m) => OrderLayout.TEXT + utf8(m.orderId),
-    bound: (m) => OrderLayout.TEXT + MAX_UTF8_PER_UNIT * m.orderId.length,
+    length: (m) => OrderLayout.TEXT + utf8(m.orderId) + (m.signalData === undefined ? 0 : utf8(signalDataJson(m.signalData))),
+    bound: (m) => OrderLayout.TEXT + MAX_UTF8_PER_UNIT * m.orderId.length + (m.signalData === undefined ? 0 : MAX_SIGNAL_DATA_BYTES),
     write(m, c) {
       const { view, base } = c;
       view.setUint8(base + OrderLayout.SIDE, m.side);
@@ -227,8 +227,10 @@ const WRITERS: Writers = {
       view.setFloat64(base + OrderLayout.TICK_SENT_NS, m.tickSentNs, true);
       view.setFloat64(base + OrderLayout.ORDER_SENT_NS, m.orderSentNs, true);
       view.setUint8(base + OrderLayout.TIME_IN_FORCE, m.timeInForce);
-      const end = writeText(c, c.offset + OrderLayout.TEXT, m.orderId);
-      view.setUint8(base + OrderLayout.ORDER_ID_BYTES, end - c.offset - OrderLayout.TEXT);
+      const signalData = writeText(c, c.offset + OrderLayout.TEXT, m.orderId);
+      const end = m.signalData === undefined ? signalData : writeText(c, signalData, signalDataJson(m.signalData));
+      view.setUint8(base + OrderLayout.ORDER_ID_BYTES, signalData - c.offset - OrderLayout.TEXT);
+      view.setUint16(base + OrderLayout.SIGNAL_DATA_BYTES, end - signalData, true);
       return end - c.offset;
     },
   },

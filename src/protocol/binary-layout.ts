@@ -78,14 +78,16 @@ export const NewsLayout = {
 } as const;
 
 /**
- * ORDER (4), 54 bytes + order id. `signalData` is JSON-only and not carried.
+ * ORDER (4), 56 bytes + order id + signal data.
  *
  *   0 magic | 1 type | 2 u8 side | 3 u8 order type
  *   4  symbol[8]
  *  12  f64 price (units)   20  f64 quantity   28  f64 timestamp
  *  36  f64 tick sent ns    44  f64 order sent ns
- *  52  u8 time in force | 53 u8 order id bytes
- *  54  order id (UTF-8)
+ *  52  u8 time in force | 53 u8 order id bytes | 54 u16 signal data bytes (0: none)
+ *  56  order id (UTF-8), then signal data: the compact JSON text of an object (UTF-8),
+ *      at most MAX_SIGNAL_DATA_BYTES (validation.ts, 2048) bytes, else
+ *      E_SIGNAL_DATA_TOO_LARGE on encode and on decode.
  */
 export const OrderLayout = {
   SIDE: 2,
@@ -98,7 +100,8 @@ export const OrderLayout = {
   ORDER_SENT_NS: 44,
   TIME_IN_FORCE: 52,
   ORDER_ID_BYTES: 53,
-  TEXT: 54,
+  SIGNAL_DATA_BYTES: 54,
+  TEXT: 56,
 } as const;
 
 /**

@@ -9,6 +9,7 @@ import { ErrorCode, TradingError } from '../core/errors.js';
 import { ExecutionStatus, MessageType, OrderType, Sentiment, Side, TimeInForce } from './messages.js';
 import type { ExecutionReport, Message, NewsSentiment, Order, MarketData } from './messages.js';
 import {
+  MAX_SIGNAL_DATA_BYTES,
   MAX_ID_LENGTH,
   MAX_PROTOCOL_VERSION,
   MAX_TEXT_LENGTH,
@@ -52,6 +53,28 @@ function checkPrice(type: number, field: string, value: number): void {
 
 function checkSymbol(type: number, value: string): void {
   if (typeof value !== 'string' || !isSymbol(value)) throw invalidField(type, 'symbol', `expected 1-8 of A-Z 0-9 . - _, got ${JSON.stringify(value)}`);
+}
+
+/**
+ * An ORDER's signal data as compact JSON, the text both codecs carry. Throws
+ * E_MESSAGE_INVALID when it is not serialisable and E_SIGNAL_DATA_TOO_LARGE above
+ * MAX_SIGNAL_DATA_BYTES.
+ */
+export function signalDataJson(signalData: Record<string, unknown>): string {
+  let text: string;
+  try {
+    text = JSON.stringify(signalData);
+  } catch (err) {
+    throw invalidField(MessageType.ORDER, 'signal_data', `not serialisable as JSON (${(err as Error).message})`);
+  }
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > MAX_SIGNAL_DATA_BYTES) {
+    throw new TradingError(
+      ErrorCode.SIGNAL_DATA_TOO_LARGE,
+      `ORDER field 'signal_data': ${bytes} bytes of JSON exceed the maximum of ${MAX_SIGNAL_DATA_BYTES}`,
+    );
+  }
+  return text;
 }
 
 /** Level counts a MarketData may carry: 0..MAX_BOOK_DEPTH and within its arrays. */

@@ -50,6 +50,7 @@ import {
   symbolField,
 } from './json-fields.js';
 import type { JsonObject } from './json-fields.js';
+import { signalDataJson } from './encodable.js';
 import { MarketDataJsonDecoder } from './json-market-data.js';
 import { MessageType, OrderType, TimeInForce } from './messages.js';
 import type {
@@ -153,6 +154,7 @@ function order(data: JsonObject): Order {
   const orderType = enumField<OrderType>(type, data, 'order_type', ORDER_TYPE_VALUES, OrderType.LIMIT);
   const signalData = data.signal_data;
   if (signalData !== undefined && !isJsonObject(signalData)) throw missingOrWrong(type, 'signal_data', 'an object', signalData);
+  if (signalData !== undefined) signalDataJson(signalData); // its size: what binary can carry too
   const result: Order = {
     type,
     orderId: stringField(type, data, 'order_id', 1, MAX_ID_LENGTH),

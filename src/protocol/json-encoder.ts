@@ -10,7 +10,7 @@
 import { MAX_BOOK_DEPTH } from '../core/book.js';
 import { PRICE_SCALE } from '../core/fixed-point.js';
 import { AsciiView, MAX_NUMBER_CHARS, asciiConstant, numberSlot, writeAsciiText, writeConstant, writeNumberInSlot, writePrice } from './ascii-writer.js';
-import { assertEncodable, checkLevelCounts, checkMarketData } from './encodable.js';
+import { assertEncodable, checkLevelCounts, checkMarketData, signalDataJson } from './encodable.js';
 import { EXECUTION_STATUS_NAMES, MessageType, ORDER_TYPE_NAMES, SENTIMENT_NAMES, SIDE_NAMES, TIME_IN_FORCE_NAMES } from './messages.js';
 import type { MarketData, Message } from './messages.js';
 import { invalidField, isFiniteNumber, isPriceUnits, isSymbol } from './validation.js';
@@ -30,14 +30,6 @@ export function priceText(units: number): string {
   if (units < 0) return '-' + priceText(-units);
   const whole = Math.floor(units / PRICE_SCALE);
   return whole + FRACTION_TEXT[units - whole * PRICE_SCALE];
-}
-
-function signalDataText(signalData: Record<string, unknown>): string {
-  try {
-    return JSON.stringify(signalData);
-  } catch (err) {
-    throw invalidField(MessageType.ORDER, 'signal_data', `not serialisable as JSON (${(err as Error).message})`);
-  }
 }
 
 /** How every type but MARKET_DATA is written: its payload text. Add an entry for a new type. */
@@ -84,7 +76,7 @@ const TEXT_WRITERS: TextWriters = {
     m.quantity +
     ',"timestamp":' +
     m.timestamp +
-    (m.signalData === undefined ? '' : ',"signal_data":' + signalDataText(m.signalData)) +
+    (m.signalData === undefined ? '' : ',"signal_data":' + signalDataJson(m.signalData)) +
     ',"order_type":"' +
     ORDER_TYPE_NAMES[m.orderType] +
     '","time_in_force":"' +

@@ -96,7 +96,10 @@ export interface Order {
   tickSentNs: number;
   /** Monotonic ns at which the order was sent, 0 if unknown. */
   orderSentNs: number;
-  /** Free-form strategy context (JSON only; binary drops it). */
+  /**
+   * Free-form strategy context: why the order was made. Both codecs carry it (at most
+   * MAX_SIGNAL_DATA_BYTES of JSON); the order manager writes it to its order journal.
+   */
   signalData?: Record<string, unknown>;
 }
 

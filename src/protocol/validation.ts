@@ -1,7 +1,6 @@
 /**
  * Limits and checks both codecs share, so that a message one codec accepts the other can
- * carry: every decoded message is re-encodable in either kind without loss (except
- * `signalData`, which is JSON-only).
+ * carry: every decoded message is re-encodable in either kind without loss.
  *
  * The codecs check shape (types, enum values, finite numbers, lengths, ranges a price
  * can be represented in); they do not check business rules (a negative quantity is a
@@ -21,6 +20,11 @@ export const MAX_TEXT_LENGTH = 4096;
  */
 export const MAX_PRICE_UNITS = 1e14;
 export const MAX_SYMBOL_LENGTH = 8;
+/**
+ * Largest `signal_data` of an ORDER, in bytes of its compact JSON (UTF-8): a strategy's
+ * reasons for an order, not a data channel. Larger is E_SIGNAL_DATA_TOO_LARGE.
+ */
+export const MAX_SIGNAL_DATA_BYTES = 2048;
 /** The binary HELLO carries the protocol version as a u16. */
 export const MAX_PROTOCOL_VERSION = 0xffff;
 

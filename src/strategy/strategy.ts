@@ -68,7 +68,11 @@ export interface OrderRequest {
   price: number;
   /** Positive integer shares. */
   quantity: number;
-  /** Free-form context logged with the order (JSON only; e.g. the signal's inputs). */
+  /**
+   * Why the order is made (e.g. the signal's inputs): sent with the order (at most 2048
+   * bytes of JSON, else the order is refused with E_SIGNAL_DATA_TOO_LARGE) and written
+   * with it in the order manager's order journal, as the `signal_data` of its `accepted` line.
+   */
   signalData?: Record<string, unknown>;
 }
 

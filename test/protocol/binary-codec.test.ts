@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BinaryDecoder, BinaryEncoder, binaryPayloadLength } from '../../src/protocol/binary-codec.js';
+import { MessageDecoder, MessageEncoder } from '../../src/protocol/codec.js';
+import { MAX_SIGNAL_DATA_BYTES } from '../../src/protocol/validation.js';
 import { BINARY_MAGIC, MarketDataLayout, OrderLayout, PRICE_LEVEL_BYTES } from '../../src/protocol/binary-layout.js';
 import { MessageType, OrderType, Side, TimeInForce } from '../../src/protocol/messages.js';
 import type { MarketData, Message, Order } from '../../src/protocol/messages.js';
@@ -217,4 +219,40 @@ test('encoding refuses invalid messages and reports no room with 0', () => {
   assert.equal(encoder.encode(book('AAPL', 5), Buffer.alloc(211), 0), 0);
   assert.equal(encoder.encode(book('AAPL', 5), Buffer.alloc(300), 89), 0);
   assert.equal(encoder.encode(book('AAPL', 5), Buffer.alloc(300), 88), 212);
+});
+
+test('an ORDER carries its signal data: JSON text after the order id, its length at offset 54', () => {
+  const signalData = { price_change: -0.0021, sentiment_ema: 0.4, note: 'é' };
+  const payload = encode({ ...ORDER, signalData });
+  const text = JSON.stringify(signalData);
+  assert.equal(payload.readUInt16LE(OrderLayout.SIGNAL_DATA_BYTES), Buffer.byteLength(text));
+  assert.equal(payload.toString('utf8', OrderLayout.TEXT + ORDER.orderId.length), text);
+  const decoded = new BinaryDecoder().decode(payload, 0, payload.length) as Order;
+  assert.deepEqual(decoded.signalData, signalData);
+  const without = encode(ORDER);
+  assert.equal(without.readUInt16LE(OrderLayout.SIGNAL_DATA_BYTES), 0);
+  assert.equal('signalData' in new BinaryDecoder().decode(without, 0, without.length), false);
+});
+
+test('signal data above MAX_SIGNAL_DATA_BYTES is E_SIGNAL_DATA_TOO_LARGE, encoding and decoding, in both codecs', () => {
+  const big = { reason: 'x'.repeat(MAX_SIGNAL_DATA_BYTES) };
+  const fits = { reason: 'x'.repeat(MAX_SIGNAL_DATA_BYTES - '{"reason":""}'.length) };
+  assert.equal(Buffer.byteLength(JSON.stringify(fits)), MAX_SIGNAL_DATA_BYTES);
+  assert.deepEqual((new BinaryDecoder().decode(encode({ ...ORDER, signalData: fits }), 0, binaryPayloadLength({ ...ORDER, signalData: fits })) as Order).signalData, fits);
+  const encoder = new MessageEncoder();
+  for (const kind of ['binary', 'json'] as const) {
+    assert.throws(() => encoder.encode({ ...ORDER, signalData: big }, kind), { code: ErrorCode.SIGNAL_DATA_TOO_LARGE, message: /signal_data/ });
+  }
+  // a peer that sends one anyway: a forged binary length, and seed-style JSON
+  const forged = encode({ ...ORDER, signalData: fits });
+  const longer = Buffer.concat([forged, Buffer.from(' ')]);
+  longer.writeUInt16LE(MAX_SIGNAL_DATA_BYTES + 1, OrderLayout.SIGNAL_DATA_BYTES);
+  assertRefused(longer, ErrorCode.SIGNAL_DATA_TOO_LARGE);
+  const json = Buffer.from(
+    JSON.stringify({ type: 4, data: { order_id: 'A1', symbol: 'AAPL', side: 'BUY', price: 1, quantity: 1, timestamp: 1, signal_data: big } }),
+  );
+  assert.throws(() => new MessageDecoder().decode(json, 0, json.length), { code: ErrorCode.SIGNAL_DATA_TOO_LARGE });
+  const notObject = encode({ ...ORDER, signalData: { a: 1 } });
+  notObject.write('[1,2,3]', OrderLayout.TEXT + ORDER.orderId.length);
+  assertRefused(notObject, ErrorCode.MESSAGE_INVALID, /'signal_data'/);
 });
