@@ -9,10 +9,11 @@
  * changes nothing the second time, and a report that was missed is made up by the next
  * one, priced from the change in `averagePrice × filledQuantity` (counted as a fill gap).
  *
- * Positions use average-cost accounting on an exact cost basis: the cost of the open
- * quantity is kept as the sum of price × quantity (integers, exact) and only a partial
- * close divides it. PnL is in price units × shares.
+ * Positions and realized PnL are a core Position each: FIFO lots, the same method and
+ * code as the order manager's (core/position.ts), so for the same fills both publish the
+ * same realized_pnl. PnL is in price units × shares.
  */
+import { Position } from '../core/position.js';
 import type { ExecutionReport, Order, OrderType, Side, TimeInForce } from '../protocol/messages.js';
 import { ExecutionStatus, Side as SideValue } from '../protocol/messages.js';
 import type { OrderView, PositionView } from './strategy.js';
@@ -49,22 +50,38 @@ class TrackedOrder implements OrderView {
 
 class PositionRecord implements PositionView {
   readonly symbol: string;
-  quantity = 0;
-  /** Cost of the open quantity, price units × shares, always ≥ 0 (long or short). */
-  costBasis = 0;
-  realizedPnl = 0;
+  /** Fills, FIFO lots and realized PnL. */
+  readonly fifo: Position;
   openBuyQuantity = 0;
   openSellQuantity = 0;
-  boughtQuantity = 0;
-  soldQuantity = 0;
-  fillCount = 0;
 
   constructor(symbol: string) {
     this.symbol = symbol;
+    this.fifo = new Position(symbol);
+  }
+
+  get quantity(): number {
+    return this.fifo.netQuantity;
   }
 
   get averagePrice(): number {
-    return this.quantity === 0 ? 0 : this.costBasis / Math.abs(this.quantity);
+    return this.fifo.averagePrice;
+  }
+
+  get realizedPnl(): number {
+    return this.fifo.realizedPnl;
+  }
+
+  get boughtQuantity(): number {
+    return this.fifo.boughtQuantity;
+  }
+
+  get soldQuantity(): number {
+    return this.fifo.soldQuantity;
+  }
+
+  get fillCount(): number {
+    return this.fifo.fills;
   }
 }
 
@@ -221,8 +238,8 @@ export class OrderTracker {
   /** Unrealized PnL against `markPrice` (price units), price units × shares. */
   unrealizedPnl(symbol: string, markPrice: number): number {
     const position = this.#positions.get(symbol);
-    if (position === undefined || position.quantity === 0) return 0;
-    return position.quantity * markPrice - Math.sign(position.quantity) * position.costBasis;
+    if (position === undefined) return 0;
+    return position.fifo.unrealizedPnl(markPrice);
   }
 
   /** Realized PnL over all symbols, price units × shares. */
@@ -257,26 +274,8 @@ export class OrderTracker {
 
   #applyFill(position: PositionRecord, side: Side, quantity: number, price: number): void {
     this.counters.fills += 1;
-    position.fillCount += 1;
-    const signed = side === SideValue.BUY ? quantity : -quantity;
-    if (side === SideValue.BUY) position.boughtQuantity += quantity;
-    else position.soldQuantity += quantity;
-    const before = position.quantity;
-    if (before === 0 || Math.sign(before) === Math.sign(signed)) {
-      position.costBasis += price * quantity;
-      position.quantity = before + signed;
-      return;
-    }
-    // Reducing (and maybe reversing): realize against the average cost of what is closed.
-    const held = Math.abs(before);
-    const closing = Math.min(quantity, held);
-    const closedCost = closing === held ? position.costBasis : (position.costBasis * closing) / held;
-    const pnl = before > 0 ? closing * price - closedCost : closedCost - closing * price;
-    position.realizedPnl += pnl;
-    this.#realizedPnl += pnl;
-    position.costBasis -= closedCost;
-    position.quantity = before + signed;
-    if (closing < quantity) position.costBasis = price * (quantity - closing);
-    if (position.quantity === 0) position.costBasis = 0;
+    const realizedBefore = position.fifo.realizedPnl;
+    position.fifo.apply(side === SideValue.BUY, quantity, price);
+    this.#realizedPnl += position.fifo.realizedPnl - realizedBefore;
   }
 }

@@ -73,6 +73,8 @@ export interface StrategyProcessOptions {
 }
 
 const HEARTBEAT_INTERVAL_MS = 1_000;
+/** How long a stop waits for the final reports of IOC orders in flight. */
+const STOP_DRAIN_MS = 1_000;
 const DEFAULT_RECONNECT = { minDelayMs: 50, maxDelayMs: 1_000 };
 /** Bad messages logged in full before only every 1000th is. */
 const LOGGED_BAD_MESSAGES = 10;
@@ -184,7 +186,11 @@ export class StrategyProcess implements Component {
     this.#stopWaiting();
     this.engine.stop();
     await this.#gateway.close();
-    // after the engine stopped nothing new is sent; close() flushes what is queued
+    // after the engine stopped nothing new is sent; the IOC orders in flight get their
+    // final reports (so our books count every fill the order manager's do), then close()
+    // flushes what is queued
+    this.#flushOrders();
+    await this.#drainIocOrders();
     await this.#orderManager.close();
     this.#finalCounters = this.#snapshot();
     this.book.close();
@@ -193,6 +199,32 @@ export class StrategyProcess implements Component {
 
   counters(): Counters {
     return this.#finalCounters ?? this.#snapshot();
+  }
+
+  /** Called by a report that may have closed the last open IOC order while stopping. */
+  #iocDrained: (() => void) | undefined;
+
+  #hasOpenIocOrder(): boolean {
+    for (const order of this.engine.tracker.openOrders()) if (order.timeInForce === TimeInForce.IOC) return true;
+    return false;
+  }
+
+  /**
+   * Resolves once no IOC order of ours is open, or after STOP_DRAIN_MS (a lost order
+   * manager). An IOC order's final report follows it at once, so this is quick; DAY
+   * orders may rest for ever and are not waited for.
+   */
+  #drainIocOrders(): Promise<void> {
+    if (!this.#orderManager.connected || !this.#hasOpenIocOrder()) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.#iocDrained = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, STOP_DRAIN_MS);
+      this.#iocDrained = done;
+    });
   }
 
   #snapshot(): Counters {
@@ -227,7 +259,7 @@ export class StrategyProcess implements Component {
       order_manager_connects: this.#orderManager.counters.connects,
       book_attachments: this.book.attachments,
       // in currency, as the order manager publishes them (the books keep price units × shares)
-      realized_pnl: fromPriceUnits(tracker.realizedPnl()),
+      realized_pnl: toCents(fromPriceUnits(tracker.realizedPnl())),
       unrealized_pnl: 0,
       order_to_ack_count: ack.count,
       order_to_ack_p50_us: ack.count > 0 ? ack.percentile(50) : 0,
@@ -241,7 +273,7 @@ export class StrategyProcess implements Component {
       const pnl = this.engine.context.unrealizedPnl(symbol);
       if (pnl === pnl) unrealized += pnl;
     }
-    counters['unrealized_pnl'] = fromPriceUnits(unrealized);
+    counters['unrealized_pnl'] = toCents(fromPriceUnits(unrealized));
     // a strategy's own counters (the seed's: signals, cooldowns, ...), if it keeps any
     const own = (this.engine.strategy as { counters?: unknown }).counters;
     if (typeof own === 'object' && own !== null) {
@@ -315,6 +347,7 @@ export class StrategyProcess implements Component {
         }
         this.engine.onExecutionReport(message);
         this.#flushOrders();
+        if (this.#iocDrained !== undefined && !this.#hasOpenIocOrder()) this.#iocDrained();
         return;
       }
       default:
@@ -386,4 +419,9 @@ export class StrategyProcess implements Component {
       realizedPnl: this.engine.tracker.realizedPnl(),
     };
   }
+}
+
+/** Currency to the cent, as the order manager publishes its PnL. */
+function toCents(value: number): number {
+  return Math.round(value * 100) / 100;
 }

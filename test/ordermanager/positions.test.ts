@@ -4,16 +4,18 @@ import { Side } from '../../src/protocol/messages.js';
 import { Position, PositionBook } from '../../src/ordermanager/positions.js';
 
 // Prices here are already price units; PnL is price units × shares.
+const BUY = true;
+const SELL = false;
 
 test('long: average price over lots, realized PnL on a partial sale, unrealized against the mark', () => {
   const p = new Position('AAPL');
-  p.apply(Side.BUY, 100, 1_000_000);
-  p.apply(Side.BUY, 50, 1_030_000);
+  p.apply(BUY, 100, 1_000_000);
+  p.apply(BUY, 50, 1_030_000);
   assert.equal(p.netQuantity, 150);
   assert.equal(p.costBasis, 100 * 1_000_000 + 50 * 1_030_000);
   assert.equal(p.averagePrice, 1_010_000);
   assert.equal(p.unrealizedPnl(1_020_000), 150 * 1_020_000 - p.costBasis);
-  p.apply(Side.SELL, 120, 1_050_000); // FIFO: closes 100 @ 100.00 and 20 @ 103.00
+  p.apply(SELL, 120, 1_050_000); // FIFO: closes 100 @ 100.00 and 20 @ 103.00
   assert.equal(p.realizedPnl, 100 * 50_000 + 20 * 20_000);
   assert.equal(p.netQuantity, 30);
   assert.equal(p.averagePrice, 1_030_000);
@@ -25,11 +27,11 @@ test('long: average price over lots, realized PnL on a partial sale, unrealized 
 
 test('short: selling opens a short, buying back realizes (entry - exit)', () => {
   const p = new Position('MSFT');
-  p.apply(Side.SELL, 200, 2_000_000);
+  p.apply(SELL, 200, 2_000_000);
   assert.equal(p.netQuantity, -200);
   assert.equal(p.averagePrice, 2_000_000);
   assert.equal(p.unrealizedPnl(1_990_000), 200 * 10_000, 'a short gains when the price falls');
-  p.apply(Side.BUY, 50, 1_980_000);
+  p.apply(BUY, 50, 1_980_000);
   assert.equal(p.realizedPnl, 50 * 20_000);
   assert.equal(p.netQuantity, -150);
   assert.equal(p.unrealizedPnl(2_010_000), -150 * 10_000);
@@ -37,13 +39,13 @@ test('short: selling opens a short, buying back realizes (entry - exit)', () => 
 
 test('flip through zero: the closing part realizes, the rest opens at the fill price', () => {
   const p = new Position('AAPL');
-  p.apply(Side.BUY, 100, 1_000_000);
-  p.apply(Side.SELL, 250, 1_010_000);
+  p.apply(BUY, 100, 1_000_000);
+  p.apply(SELL, 250, 1_010_000);
   assert.equal(p.realizedPnl, 100 * 10_000);
   assert.equal(p.netQuantity, -150);
   assert.equal(p.costBasis, -150 * 1_010_000);
   assert.equal(p.averagePrice, 1_010_000);
-  p.apply(Side.BUY, 150, 1_020_000);
+  p.apply(BUY, 150, 1_020_000);
   assert.equal(p.netQuantity, 0);
   assert.equal(p.realizedPnl, 100 * 10_000 - 150 * 10_000);
   assert.equal(p.costBasis, 0);
@@ -57,8 +59,8 @@ test('realized PnL stays exact over many odd-priced fills (no float drift)', () 
   for (let i = 0; i < 10_000; i++) {
     const buyPrice = 1_000_000 + ((i * 7919) % 1000);
     const sellPrice = 1_000_000 + ((i * 104_729) % 1000);
-    p.apply(Side.BUY, 3, buyPrice);
-    p.apply(Side.SELL, 3, sellPrice);
+    p.apply(BUY, 3, buyPrice);
+    p.apply(SELL, 3, sellPrice);
     expected += 3 * (sellPrice - buyPrice);
   }
   assert.equal(p.realizedPnl, expected);
@@ -68,13 +70,13 @@ test('realized PnL stays exact over many odd-priced fills (no float drift)', () 
 
 test('many open lots grow the ring and close in FIFO order', () => {
   const p = new Position('X');
-  for (let i = 0; i < 100; i++) p.apply(Side.BUY, 1, 1_000_000 + i);
-  p.apply(Side.SELL, 60, 1_000_000);
+  for (let i = 0; i < 100; i++) p.apply(BUY, 1, 1_000_000 + i);
+  p.apply(SELL, 60, 1_000_000);
   assert.equal(p.realizedPnl, -((59 * 60) / 2));
   assert.equal(p.lots().length, 40);
   assert.equal(p.lots()[0]?.price, 1_000_060);
-  for (let i = 0; i < 30; i++) p.apply(Side.BUY, 1, 2_000_000); // wraps the ring
-  p.apply(Side.SELL, 70, 1_000_000);
+  for (let i = 0; i < 30; i++) p.apply(BUY, 1, 2_000_000); // wraps the ring
+  p.apply(SELL, 70, 1_000_000);
   assert.equal(p.netQuantity, 0);
   assert.equal(p.realizedPnl, -((59 * 60) / 2) - ((60 + 99) * 40) / 2 - 30 * 1_000_000);
 });

@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import type { Order } from '../../src/protocol/messages.js';
 import { ExecutionStatus, MessageType, OrderType, Side, TimeInForce } from '../../src/protocol/messages.js';
 import { OrderTracker } from '../../src/strategy/order-tracker.js';
+import { Position } from '../../src/core/position.js';
 import { reportFor } from './fixtures.js';
 
 let nextId = 0;
@@ -118,7 +119,7 @@ test('reports for ids this run never sent are counted and change nothing', () =>
   assert.equal(tracker.position('AAPL').quantity, 0);
 });
 
-test('closing and reversing a position realizes PnL against the average cost', () => {
+test('closing and reversing a position realizes PnL against FIFO lots, as the order manager does', () => {
   const tracker = new OrderTracker();
   const fill = (side: Side, quantity: number, price: number): void => {
     const order = orderOf(side, quantity, price);
@@ -126,24 +127,30 @@ test('closing and reversing a position realizes PnL against the average cost', (
     tracker.apply(reportFor(order, ExecutionStatus.FILLED, { lastQuantity: quantity, lastPrice: price, filled: quantity, averagePrice: price }));
   };
   fill(Side.BUY, 100, 1_000_000); // long 100 @ 100.00
-  fill(Side.BUY, 100, 1_010_000); // long 200 @ 100.50
+  fill(Side.BUY, 100, 1_010_000); // long 200 @ 100.50 on average
   assert.equal(tracker.position('AAPL').averagePrice, 1_005_000);
-  fill(Side.SELL, 50, 1_020_000); // sell 50 @ 102.00: +1.50 × 50
-  assert.equal(tracker.realizedPnl(), 50 * 15_000);
+  fill(Side.SELL, 50, 1_020_000); // closes 50 of the 100.00 lot: +2.00 × 50
+  assert.equal(tracker.realizedPnl(), 50 * 20_000);
   assert.equal(tracker.position('AAPL').quantity, 150);
-  assert.equal(tracker.position('AAPL').averagePrice, 1_005_000);
-  fill(Side.SELL, 250, 990_000); // close 150 @ 99.00 (−1.50 × 150) and go short 100 @ 99.00
+  assert.equal(tracker.position('AAPL').averagePrice, (50 * 1_000_000 + 100 * 1_010_000) / 150);
+  fill(Side.SELL, 250, 990_000); // closes 50 @ 100.00 (−1.00 × 50) and 100 @ 101.00 (−2.00), goes short 100 @ 99.00
   const position = tracker.position('AAPL');
   assert.equal(position.quantity, -100);
   assert.equal(position.averagePrice, 990_000);
-  assert.equal(position.realizedPnl, 50 * 15_000 - 150 * 15_000);
+  assert.equal(position.realizedPnl, 50 * 20_000 - 50 * 10_000 - 100 * 20_000);
   // Short 100 @ 99.00 marked at 98.00: +1.00 × 100.
   assert.equal(tracker.unrealizedPnl('AAPL', 980_000), 100 * 10_000);
   fill(Side.BUY, 100, 1_000_000); // cover @ 100.00: −1.00 × 100
   assert.equal(position.quantity, 0);
   assert.equal(position.averagePrice, 0);
-  assert.equal(tracker.realizedPnl(), 50 * 15_000 - 150 * 15_000 - 100 * 10_000);
+  assert.equal(tracker.realizedPnl(), 50 * 20_000 - 50 * 10_000 - 100 * 20_000 - 100 * 10_000);
   assert.equal(tracker.unrealizedPnl('AAPL', 980_000), 0);
+  // the order manager's book of the same fills says the same
+  const om = new Position('AAPL');
+  for (const [buy, quantity, price] of [[true, 100, 1_000_000], [true, 100, 1_010_000], [false, 50, 1_020_000], [false, 250, 990_000], [true, 100, 1_000_000]] as const) {
+    om.apply(buy, quantity, price);
+  }
+  assert.equal(om.realizedPnl, tracker.realizedPnl());
 });
 
 test('abandoning open orders releases their exposure', () => {

@@ -77,6 +77,50 @@ test('trading run --duration produces trades, stops cleanly and leaves nothing b
   const volume = fills.reduce((sum, fill) => sum + Number(fill['quantity']), 0);
   assert.equal(summary.trading.volume, volume);
   assert.match(run.output(), /run finished after/);
+  // Why each order was made: every strategy order that traded has its signal data in the
+  // order journal, on an `accepted` line written with the order.
+  const accepted = new Map<string, Record<string, unknown>>();
+  for (const line of readFileSync(`${run.tradeLog}.orders`, 'utf8').split('\n')) {
+    if (line.trim() === '') continue;
+    const record = JSON.parse(line) as Record<string, unknown>;
+    if (record['event'] === 'accepted') accepted.set(String(record['order_id']), record);
+  }
+  for (const fill of fills) {
+    const order = accepted.get(String(fill['order_id']));
+    assert.ok(order !== undefined, `no accepted line for ${String(fill['order_id'])} in the order journal`);
+    assert.equal(order['symbol'], fill['symbol']);
+    const signalData = order['signal_data'] as Record<string, unknown>;
+    assert.equal(typeof signalData['price_change'], 'number', JSON.stringify(order));
+    assert.equal(typeof signalData['lookback_ms'], 'number', JSON.stringify(order));
+  }
+  // One PnL method: the order manager's realized PnL (from its trade log) is the strategy's.
+  const strategy = summary.components['strategy']?.counters ?? {};
+  assert.equal(strategy['realized_pnl'], summary.trading.realizedPnl, JSON.stringify({ trading: summary.trading, strategy }));
+});
+
+test('one PnL method: for a run that opens and closes positions, the order manager and the strategy report the same realized PnL', { timeout: 60_000 }, async () => {
+  // a seed strategy that trades every tick whose move agrees with the latest news item,
+  // with news every 0.1 s and a small position cap, so that positions open and close
+  const run = startRun(['--duration', '8'], {
+    TRADING_NEWS_INTERVAL: '0.1',
+    TRADING_LOOKBACK_MS: '0',
+    TRADING_PRICE_CHANGE_THRESHOLD: '0.000001',
+    TRADING_SENTIMENT_THRESHOLD: '0',
+    TRADING_SENTIMENT_ALPHA: '1',
+    TRADING_COOLDOWN_MS: '100',
+    TRADING_MAX_POSITION: '300',
+  });
+  assert.equal(await waitForExit(run.child), 0, run.output());
+  const summary = JSON.parse(readFileSync(run.summaryFile, 'utf8')) as RunSummary;
+  const fills = fillLines(run.tradeLog);
+  const sides = new Map<string, Set<unknown>>();
+  for (const fill of fills) sides.set(String(fill['symbol']), (sides.get(String(fill['symbol'])) ?? new Set()).add(fill['side']));
+  assert.ok(
+    [...sides.values()].some((set) => set.size === 2),
+    `expected a symbol bought and sold (a position closed), fills: ${JSON.stringify(summary.trading)}`,
+  );
+  const strategy = summary.components['strategy']?.counters ?? {};
+  assert.equal(strategy['realized_pnl'], summary.trading.realizedPnl, JSON.stringify({ trading: summary.trading, strategy }));
 });
 
 test('a component killed with SIGKILL is restarted and trading resumes', { timeout: 90_000 }, async () => {
