@@ -101,7 +101,7 @@ export interface OrderView {
   readonly tickSentNs: number;
 }
 
-/** The strategy's position in one symbol, rebuilt from fills (average-cost accounting). */
+/** The strategy's position in one symbol, rebuilt from fills (FIFO lots, as the order manager's: core/position.ts). */
 export interface PositionView {
   readonly symbol: string;
   /** Signed shares: positive long, negative short. */
