@@ -23,6 +23,7 @@ export const main = componentCommand({
       connectWaitMs: config.connectWaitMs,
       gatewayTimeoutMs: config.gatewayTimeoutMs,
       orderManagerTimeoutMs: config.orderManagerTimeoutMs,
+      idleSpinMs: config.idleSpinMs,
       log,
     }),
 });

@@ -89,6 +89,13 @@ export const STRATEGY_PROCESS_SCHEMA = {
     max: 600_000,
     description: 'an order manager silent this long is declared dead and reconnected, ms (0 = never: it may be quiet when we do not trade)',
   },
+  idleSpinMs: {
+    kind: 'number',
+    default: 0,
+    min: 0,
+    max: 1_000,
+    description: 'after each tick keep polling this long instead of sleeping, ms: lower wake-up latency for a core of CPU (0 = off; for machines with cores to spare)',
+  },
   countersIntervalMs: {
     kind: 'integer',
     default: 1_000,

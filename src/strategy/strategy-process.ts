@@ -34,6 +34,7 @@
  */
 import { epochSeconds, monotonicNs } from '../core/clock.js';
 import { describeError } from '../core/errors.js';
+import { BusySpin } from '../core/busy-spin.js';
 import { LatencyRecorder } from '../core/latency.js';
 import { fromPriceUnits } from '../core/fixed-point.js';
 import type { LogFields, Logger } from '../core/log.js';
@@ -67,6 +68,8 @@ export interface StrategyProcessOptions {
   gatewayTimeoutMs: number;
   /** Declare a silent order manager dead after this long, ms (0 = never). */
   orderManagerTimeoutMs: number;
+  /** Keep the event loop polling this long after each gateway message (0 = sleep as usual; see core/busy-spin.ts). */
+  idleSpinMs?: number;
   log: Logger;
   /** Reconnect backoff (default 50 ms doubling to 1 s: every peer is on this host or nearby). */
   reconnect?: { minDelayMs: number; maxDelayMs: number };
@@ -117,6 +120,7 @@ export class StrategyProcess implements Component {
   #finalCounters: Counters | undefined;
   /** An order or cancel was queued while handling the current message: write it now. */
   #orderQueued = false;
+  readonly #spin: BusySpin;
   #stopWaiting: () => void = () => undefined;
   #stopped: Promise<void> | undefined;
 
@@ -126,6 +130,7 @@ export class StrategyProcess implements Component {
     this.#helloFrame = this.#encodeCopy({ type: MessageType.HELLO, protocolVersion: PROTOCOL_VERSION, clientName: 'strategy', binary: true });
     this.#heartbeatPayload = this.#encodeCopy({ type: MessageType.HEARTBEAT, timestamp: 0, sentNs: 0 }).subarray(FRAME_HEADER_BYTES);
     this.book = new LiveBook({ name: options.shm, maxAgeMs: options.bookMaxAgeMs, log: options.log.child('book') });
+    this.#spin = new BusySpin(options.idleSpinMs ?? 0);
     this.engine = new StrategyEngine({ strategy: options.strategy, books: this.book, send: this.#send, log: options.log });
     const reconnect = options.reconnect ?? DEFAULT_RECONNECT;
     const heartbeatPayload = (): Uint8Array => this.#heartbeatPayload;
@@ -184,6 +189,7 @@ export class StrategyProcess implements Component {
 
   async #stop(): Promise<void> {
     this.#stopWaiting();
+    this.#spin.close();
     this.engine.stop();
     await this.#gateway.close();
     // after the engine stopped nothing new is sent; the IOC orders in flight get their
@@ -320,6 +326,7 @@ export class StrategyProcess implements Component {
       case MessageType.MARKET_DATA:
         this.engine.onMarketData(message);
         this.#flushOrders();
+        this.#spin.touch();
         return;
       case MessageType.NEWS_SENTIMENT:
         this.engine.onNews(message);
