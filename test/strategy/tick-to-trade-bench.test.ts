@@ -16,7 +16,8 @@ test('the tick-to-trade benchmark runs the real strategy process end to end: an 
   assert.ok((figures['tick_to_trade_in_strategy_p50_us'] ?? 0) > 0);
   assert.ok((figures['tick_to_trade_outbound_p50_us'] ?? 0) > 0);
   assert.ok((figures['loopback_round_trip_p50_us'] ?? 0) > 0, 'the floor is measured beside the figure');
-  assert.equal(result.rows.length, 4);
+  assert.ok((figures['tick_to_trade_spin_p50_us'] ?? 0) > 0, 'the busy-spin variant is measured too');
+  assert.equal(result.rows.length, 5);
   assert.match(result.rows[0]?.notes ?? '', /ticks\/s/);
   assert.ok(lines.some((line) => line.includes('p50')));
   assert.deepEqual(readdirSync('/dev/shm').filter((entry) => entry.startsWith(`ipc-trading-t2t-${process.pid}-`)), [], 'segment removed');
