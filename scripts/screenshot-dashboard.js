@@ -2,8 +2,8 @@
 // Makes the README's dashboard screenshot from a real run: starts `trading run` (ports 0,
 // a private shared-memory name and trade log), waits until the strategy has traded, opens
 // the dashboard in Debian's chromium (puppeteer-core, no browser download) and saves a PNG.
-//   node scripts/screenshot-dashboard.js [--out docs/dashboard.png] [--width 1280] [--height 1400]
-//                                        [--fills 12] [--chromium /usr/bin/chromium]
+//   node scripts/screenshot-dashboard.js [--out docs/dashboard.png] [--width 1600] [--height 1300]
+//                                        [--fills 12] [--scale 0.8] [--chromium /usr/bin/chromium]
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,9 +16,11 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
   options: {
     out: { type: 'string', default: join(root, 'docs', 'dashboard.png') },
-    width: { type: 'string', default: '1280' },
-    height: { type: 'string', default: '1400' },
+    width: { type: 'string', default: '1600' },
+    height: { type: 'string', default: '1300' },
     fills: { type: 'string', default: '12' },
+    // pixels per CSS pixel: below 1 keeps the committed PNG small
+    scale: { type: 'string', default: '0.8' },
     chromium: { type: 'string', default: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium' },
   },
 });
@@ -58,7 +60,7 @@ try {
   }, 120_000);
   browser = await puppeteer.launch({ executablePath: values.chromium, headless: true, args: ['--no-sandbox', '--disable-gpu', '--hide-scrollbars'] });
   const page = await browser.newPage();
-  await page.setViewport({ width: Number(values.width), height: Number(values.height), deviceScaleFactor: 1 });
+  await page.setViewport({ width: Number(values.width), height: Number(values.height), deviceScaleFactor: Number(values.scale) });
   await page.goto(url, { waitUntil: 'load' });
   await page.waitForFunction(() => Number(document.body.dataset.frames ?? 0) > 20, { timeout: 30_000 });
   await new Promise((resolve) => setTimeout(resolve, 1500));

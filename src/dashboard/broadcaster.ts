@@ -66,6 +66,8 @@ export class Broadcaster {
     this.intervalMs = options.intervalMs ?? DEFAULT_FRAME_INTERVAL_MS;
     this.maxClients = options.maxClients ?? DEFAULT_MAX_CLIENTS;
     this.maxBufferedBytes = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
+    // the page shows the server's own figures; the model reads them at its next sample
+    this.#model.serverStats = { browsers: 0, framesSent: 0, framesSkipped: 0, bytesSent: 0 };
   }
 
   start(): void {
@@ -112,6 +114,11 @@ export class Broadcaster {
 
   /** One round: a frame to every browser that has something new and is keeping up. */
   tick(): void {
+    const stats = this.#model.serverStats;
+    stats.browsers = this.#clients.size;
+    stats.framesSent = this.counters.framesSent;
+    stats.framesSkipped = this.counters.framesSkipped;
+    stats.bytesSent = this.counters.bytesSent;
     if (this.#clients.size === 0) return;
     const model = this.#model;
     const last = model.counter.last;

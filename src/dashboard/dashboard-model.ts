@@ -52,6 +52,8 @@ export class DashboardModel {
   readonly equity: SeqRing<EquityPoint>;
   readonly news: SeqRing<NewsView>;
   readonly rejects: SeqRing<RejectView>;
+  /** The server's own figures, shown on the page (set by the server). */
+  serverStats: DashboardState['server'] = { browsers: 0, framesSent: 0, framesSkipped: 0, bytesSent: 0 };
   /** Bumped by every sample that changed anything the page shows. */
   version = 0;
   state: DashboardState;
@@ -169,6 +171,7 @@ export class DashboardModel {
         gateway: this.#newsFeed?.connected === true ? 'connected' : 'waiting',
         counters: this.#options.health?.label ?? 'none',
       },
+      server: { ...this.serverStats },
     };
     this.version += 1;
   }
@@ -210,6 +213,7 @@ export class DashboardModel {
       rejectsByCode: {},
       equityNow: null,
       sources: { book: 'waiting', gateway: 'waiting', counters: this.#options.health?.label ?? 'none' },
+      server: { ...this.serverStats },
     };
   }
 }

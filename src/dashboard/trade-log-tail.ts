@@ -2,7 +2,9 @@
  * The trade log as the dashboard follows it: read-only, from where it was last read, on a
  * timer (never on the order manager's path). Whole lines only: a line still being written
  * waits for its newline. A file that shrinks or is replaced (another inode) is read again
- * from the start, and `reset` says so. Positions are the order manager's own arithmetic
+ * from the start, and `reset` says so; so is one cut back and grown again between two polls
+ * (the order manager cuts its log back to the last durable line after a failed sync): the
+ * last bytes read are checked to be still there before anything after them is read. Positions are the order manager's own arithmetic
  * (PositionBook, FIFO lots) over the same lines, so what the page shows is what the order
  * manager would rebuild from the file at that point.
  */
@@ -15,6 +17,8 @@ import type { LoggedFill } from '../ordermanager/execution-journal.js';
 export const DEFAULT_TAIL_CHUNK_BYTES = 4 * 1024 * 1024;
 /** A line longer than this (no newline in sight) is skipped as corrupt. */
 const MAX_LINE_BYTES = 64 * 1024;
+/** Bytes before the read offset that must be unchanged for the file to be the one read so far. */
+const CHECK_BYTES = 64;
 
 export interface TailPoll {
   /** The file was replaced or truncated: everything before is void. */
@@ -34,12 +38,14 @@ export class TradeLogTail {
   #inode = -1;
   #partial = '';
   readonly #buffer: Buffer;
+  /** The last bytes read (up to CHECK_BYTES), which must still be just before #offset. */
+  #seen = Buffer.alloc(0);
   readonly #fill = createLoggedFill();
 
   constructor(path: string, chunkBytes = DEFAULT_TAIL_CHUNK_BYTES) {
     this.path = path;
     this.chunkBytes = chunkBytes;
-    this.#buffer = Buffer.allocUnsafe(chunkBytes);
+    this.#buffer = Buffer.allocUnsafe(chunkBytes + CHECK_BYTES);
   }
 
   /** Read what was appended since the last poll. A missing file is an empty one. */
@@ -67,8 +73,17 @@ export class TradeLogTail {
     }
     try {
       if (fstatSync(fd).ino !== inode) return { reset, fills };
+      const check = this.#seen.length;
+      if (check > 0) {
+        const got = readSync(fd, this.#buffer, 0, check, this.#offset - check);
+        if (got !== check || !this.#buffer.subarray(0, check).equals(this.#seen)) reset = this.#restart();
+        this.#inode = inode;
+      }
       const bytes = readSync(fd, this.#buffer, 0, Math.min(this.chunkBytes, size - this.#offset), this.#offset);
       this.#offset += bytes;
+      const keep = Math.min(CHECK_BYTES, this.#offset);
+      if (bytes >= keep) this.#seen = Buffer.from(this.#buffer.subarray(bytes - keep, bytes));
+      else this.#seen = Buffer.concat([this.#seen, this.#buffer.subarray(0, bytes)]).subarray(-keep);
       this.#consume(this.#buffer.toString('utf8', 0, bytes), fills);
     } finally {
       closeSync(fd);
@@ -111,6 +126,7 @@ export class TradeLogTail {
     this.#offset = 0;
     this.#inode = -1;
     this.#partial = '';
+    this.#seen = Buffer.alloc(0);
     return true;
   }
 }

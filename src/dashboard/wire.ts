@@ -122,6 +122,8 @@ export interface DashboardState {
   /** The open second of the equity line. */
   equityNow: EquityPoint | null;
   sources: { book: 'attached' | 'waiting'; gateway: 'connected' | 'waiting'; counters: string };
+  /** The dashboard server itself: browsers connected, frames sent and skipped. */
+  server: { browsers: number; framesSent: number; framesSkipped: number; bytesSent: number };
 }
 
 export interface FrameMessage {

@@ -168,7 +168,9 @@ function drawTotals(current: DashboardState): void {
   byId('ticks-rate').textContent = rate(current.rates.ticksPerS);
   byId('orders-rate').textContent = rate(current.rates.ordersPerS);
   byId('fills-rate').textContent = rate(current.rates.fillsPerS);
-  byId('sources').textContent = `book ${current.sources.book} · gateway ${current.sources.gateway} · counters: ${current.sources.counters}`;
+  byId('sources').textContent =
+    `book ${current.sources.book} · gateway ${current.sources.gateway} · counters: ${current.sources.counters} · ` +
+    `dashboard: ${current.server.browsers} browser${current.server.browsers === 1 ? '' : 's'}, ${current.server.framesSkipped.toLocaleString('en-US')} frames skipped`;
 }
 
 function drawLatency(current: DashboardState): void {
