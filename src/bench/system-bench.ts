@@ -10,10 +10,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RunSummary } from '../supervisor/summary.js';
+import { measureLoopbackRoundTrip } from './loopback-floor.js';
 import type { BenchContext, BenchResult, Benchmark } from './types.js';
 
 const CLI = fileURLToPath(new URL('../cli.js', import.meta.url));
 const DURATION_S = 20;
+/** The seed's pacing: 5 symbols × 10 updates/s is one tick every 20 ms. */
+const FLOOR_INTERVAL_MS = 20;
+const FLOOR_SAMPLES = 300;
 
 async function runSystem(durationS: number): Promise<RunSummary> {
   const dir = mkdtempSync(join(tmpdir(), 'ipct-bench-system-'));
@@ -65,6 +69,16 @@ export const systemBenchmark: Benchmark = {
     figures['system_fills'] = t.fills;
     for (const [key, value] of Object.entries(summary.latency)) figures[`system_${key}`] = value;
     const latency = summary.latency;
+    // the floor at the same pacing: a bare round trip (two hops, as tick → order) every 20 ms
+    context.log(`floor: bare TCP round trips between two Node processes, one every ${FLOOR_INTERVAL_MS} ms`);
+    const floorSamples = Math.max(100, Math.round(FLOOR_SAMPLES * context.scale));
+    const floor = await measureLoopbackRoundTrip(FLOOR_INTERVAL_MS, 20, floorSamples);
+    const floorP50 = Math.round(floor.p50 / 100) / 10;
+    const floorP99 = Math.round(floor.p99 / 100) / 10;
+    figures['system_floor_rtt_p50_us'] = floorP50;
+    figures['system_floor_rtt_p99_us'] = floorP99;
+    const t2tP50 = latency['tick_to_trade_p50_us'];
+    if (t2tP50 !== undefined) figures['system_tick_to_trade_floor_ratio'] = Math.round((t2tP50 / floorP50) * 100) / 100;
     return {
       rows: [
         { metric: 'system: CPU per process', value: cpu.join(', '), notes: `${seconds.toFixed(0)} s at default rates` },
@@ -78,9 +92,14 @@ export const systemBenchmark: Benchmark = {
           ? [{
               metric: 'system: tick-to-trade at 50 ticks/s',
               value: `${latency['tick_to_trade_p50_us']} µs p50 / ${latency['tick_to_trade_p99_us'] ?? '?'} µs p99`,
-              notes: `${t.orders} orders`,
+              notes: `${t.orders} orders; ${figures['system_tick_to_trade_floor_ratio'] ?? '?'}× the floor below`,
             }]
           : []),
+        {
+          metric: `  floor: bare TCP round trip, one per ${FLOOR_INTERVAL_MS} ms (the seed's pacing)`,
+          value: `${floorP50} µs p50 / ${floorP99} µs p99`,
+          notes: `${floor.count} 64-byte echoes between two Node processes right after the run; two hops, as tick → order`,
+        },
       ],
       figures,
     };
