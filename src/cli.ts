@@ -19,6 +19,7 @@ const COMMANDS: Record<string, CommandEntry> = {
   strategy: { summary: 'trade the gateway\'s ticks and news through the order manager', load: async () => (await import('./strategy/main.js')).main },
   run: { summary: 'run the whole system under a supervisor (what npm start runs)', load: async () => (await import('./supervisor/main.js')).main },
   dashboard: { summary: 'serve the live web dashboard of a running system (read-only)', load: async () => (await import('./dashboard/main.js')).main },
+  calibrate: { summary: 'measure the seed strategy on the market model alone (trades/s, mark-outs, PnL per seed)', load: async () => (await import('./tools/calibrate.js')).main },
   bench: { summary: 'run the benchmark suite (--only NAME, --json FILE)', load: async () => (await import('./bench/main.js')).main },
 };
 

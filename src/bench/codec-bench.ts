@@ -27,7 +27,7 @@ import { FRAME_HEADER_BYTES } from '../protocol/framing.js';
 import { MessageType } from '../protocol/messages.js';
 import type { MarketData } from '../protocol/messages.js';
 import { createMarketData } from '../protocol/reusable-messages.js';
-import { formatRate } from './format.js';
+import { formatRate } from '../core/format.js';
 import type { BenchContext, BenchResult, BenchRow, Benchmark } from './types.js';
 
 const LEVELS = 5;

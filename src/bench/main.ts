@@ -9,7 +9,7 @@ import { availableParallelism, cpus } from 'node:os';
 import { taskCommand } from '../command/command.js';
 import { type Schema } from '../config/schema.js';
 import { describeError } from '../core/errors.js';
-import { formatTable } from './format.js';
+import { formatTable } from '../core/format.js';
 import { BENCHMARKS } from './registry.js';
 import type { BenchRow } from './types.js';
 

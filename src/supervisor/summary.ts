@@ -8,7 +8,7 @@
  *                 position.<SYMBOL>, tick_to_trade_p50_us, tick_to_trade_p99_us
  *   strategy:     order_to_ack_p50_us, order_to_ack_p99_us
  */
-import { formatTable } from '../bench/format.js';
+import { formatTable } from '../core/format.js';
 import type { Counters } from '../core/runtime.js';
 
 export interface ComponentResult {

@@ -8,7 +8,7 @@ import { cleanupAll, spawnCli, waitForExit } from '../helpers/resources.js';
 
 after(cleanupAll);
 
-const COMMANDS = ['gateway', 'orderbook', 'ordermanager', 'strategy', 'run', 'bench'];
+const COMMANDS = ['gateway', 'orderbook', 'ordermanager', 'strategy', 'run', 'bench', 'calibrate'];
 
 async function trading(args: string[]): Promise<{ code: number | string; stdout: string; stderr: string }> {
   const child = spawnCli(args, { env: { ...process.env, TRADING_SHM: '' } });
@@ -29,13 +29,13 @@ for (const command of COMMANDS) {
   });
 
   test(`trading ${command} with unknown flags exits 2 naming each, and any bad value beside them`, async () => {
-    const badValue = command === 'gateway' || command === 'bench' ? [] : ['--shm', 'no-slash'];
+    const badValue = ['gateway', 'bench', 'calibrate'].includes(command) ? [] : ['--shm', 'no-slash'];
     const result = await trading([command, '--no-such-flag', '--another-one=3', ...badValue]);
     assert.equal(result.code, 2, result.stderr);
     assert.match(result.stderr, /E_CONFIG_INVALID/);
     assert.match(result.stderr, /--no-such-flag/);
     assert.match(result.stderr, /--another-one/);
-    if (command !== 'bench' && command !== 'gateway') assert.match(result.stderr, /--shm: "no-slash" is not a shared-memory name/);
+    if (badValue.length > 0) assert.match(result.stderr, /--shm: "no-slash" is not a shared-memory name/);
   });
 }
 

@@ -22,10 +22,10 @@ import { createLogger } from '../core/log.js';
 import { MarketModel, type MarketModelOptions } from '../market/index.js';
 import type { ExecutionReport, MarketData, Message, NewsSentiment, Order } from '../protocol/messages.js';
 import { ExecutionStatus, MessageType, OrderType, Side } from '../protocol/messages.js';
-import { StrategyEngine } from './engine.js';
-import type { SeedStrategyConfig } from './seed-strategy-config.js';
-import { SeedStrategy } from './seed-strategy.js';
-import type { BookSource, BookStatus } from './strategy.js';
+import { StrategyEngine } from '../strategy/engine.js';
+import type { SeedStrategyConfig } from '../strategy/seed-strategy-config.js';
+import { SeedStrategy } from '../strategy/seed-strategy.js';
+import type { BookSource, BookStatus } from '../strategy/strategy.js';
 
 export interface CalibrationOptions {
   /** Market model options, as the gateway would pass them (timeScale, news half-life, ...). */

@@ -2,18 +2,20 @@
  * Prints the calibration figures of the seed strategy (calibration.ts) for a few market
  * seeds, with the control beside them:
  *
- *   node dist/src/strategy/calibrate.js [--seconds 1200] [--seeds 1,42,7]
+ *   trading calibrate [--seconds 1200] [--seeds 1,42,7]
  *        [--time-scale 1] [--news-half-life-seconds 30] [any seed strategy flag]
+ *
+ * A tool on top of the layers: it runs the market model and the strategy engine in one
+ * process; nothing imports it.
  *
  * Strategy flags are those of `trading strategy` (--lookback-ms, --price-change-threshold,
  * ...), so a candidate setting is measured here before it becomes a default.
  */
-import { pathToFileURL } from 'node:url';
-import { formatTable } from '../bench/format.js';
-import { describeSchema, loadConfig, type Schema } from '../config/schema.js';
-import { describeError } from '../core/errors.js';
+import { taskCommand } from '../command/command.js';
+import { type ConfigOf, type Schema } from '../config/schema.js';
+import { formatTable } from '../core/format.js';
+import { SEED_STRATEGY_FIELDS } from '../strategy/seed-strategy-config.js';
 import { runCalibration, type CalibrationResult } from './calibration.js';
-import { SEED_STRATEGY_FIELDS, type SeedStrategyConfig } from './seed-strategy-config.js';
 
 const calibrateSchema = {
   seconds: { kind: 'integer', default: 1200, min: 10, max: 86_400, description: 'simulated wall-clock seconds per run' },
@@ -28,14 +30,10 @@ function markout(result: CalibrationResult, horizonSeconds: number): string {
   return m === undefined || m.count === 0 ? '-' : `${m.meanBps.toFixed(1)} ± ${m.standardErrorBps.toFixed(2)}`;
 }
 
-export function main(argv: string[]): number {
-  const { config, help } = loadConfig(calibrateSchema, { argv, configFlag: '' });
-  if (help) {
-    process.stdout.write(describeSchema('calibrate', calibrateSchema, '') + '\n');
-    return 0;
-  }
-  const { seconds, seeds, timeScale, newsHalfLifeSeconds, ...strategyConfig } = config;
-  const strategy: Partial<SeedStrategyConfig> = { ...strategyConfig, priceSource: strategyConfig.priceSource as SeedStrategyConfig['priceSource'] };
+export const main = taskCommand({ name: 'calibrate', schema: calibrateSchema, configFlag: '', task: calibrate });
+
+async function calibrate(config: ConfigOf<typeof calibrateSchema>): Promise<number> {
+  const { seconds, seeds, timeScale, newsHalfLifeSeconds, ...strategy } = config;
   const header = ['seed', 'run', 'trades/s', 'p10/p50/p90 per 10 s', 'idle 10 s', 'half spread bps', 'mark-out 1 s bps', '10 s', '30 s', 'PnL'];
   const rows: string[][] = [];
   for (const seed of seeds.map(Number)) {
@@ -59,13 +57,4 @@ export function main(argv: string[]): number {
   process.stdout.write(`${seconds} s per run; control = the same strategy fed the negated news scores\n`);
   process.stdout.write(formatTable(header, rows) + '\n');
   return 0;
-}
-
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  try {
-    process.exitCode = main(process.argv.slice(2));
-  } catch (err) {
-    process.stderr.write(`calibrate: ${describeError(err)}\n`);
-    process.exitCode = 2;
-  }
 }

@@ -4,7 +4,7 @@
 // its trades make money because of the news, not by chance.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runCalibration, type CalibrationResult, type Markout } from '../../src/strategy/calibration.js';
+import { runCalibration, type CalibrationResult, type Markout } from '../../src/tools/calibration.js';
 
 const SECONDS = 600;
 
