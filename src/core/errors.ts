@@ -67,6 +67,9 @@ export const ErrorCode = {
   DASHBOARD_ASSETS_MISSING: 'E_DASHBOARD_ASSETS_MISSING',
   /** An order's signal_data is larger than MAX_SIGNAL_DATA_BYTES of JSON (protocol/validation.ts). */
   SIGNAL_DATA_TOO_LARGE: 'E_SIGNAL_DATA_TOO_LARGE',
+  // trade log faults
+  /** The trade log cannot be made durable (disk full, I/O error): no order is executed. */
+  TRADE_LOG_UNAVAILABLE: 'E_TRADE_LOG_UNAVAILABLE',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -18,8 +18,8 @@ export type Liquidity = 'taker' | 'maker';
 /** One fill read back from the trade log. Prices in price units. */
 export interface LoggedFill {
   executionId: string;
-  /** n of an id `E<n>` that we wrote; 0 for any other form (for example a seed log). */
-  executionNumber: number;
+  /** n of an id `E<n>` that we wrote; 0n for any other form (for example a seed log). */
+  executionNumber: bigint;
   orderId: string;
   symbol: string;
   side: Side;
@@ -83,6 +83,10 @@ export interface JournalFileRecovery {
   records: number;
   /** Lines that were not valid records (torn or corrupt), skipped. */
   corruptLines: number;
+  /** Corrupt lines other than a torn last line (recovery refuses to start unless repairing). */
+  corruptBeforeTail: number;
+  /** Lines without a checksum, from before checksums existed. */
+  unsealedLines: number;
   /** 1-based line numbers of the first few skipped lines. */
   corruptLineNumbers: number[];
   /** The file did not end with a newline (a torn write); appends start on a fresh line. */
@@ -94,7 +98,11 @@ export interface JournalRecovery {
   tradeLog: JournalFileRecovery;
   orderJournal: JournalFileRecovery;
   /** Highest `E<n>` execution number seen, including in skipped lines where readable. */
-  lastExecutionNumber: number;
+  lastExecutionNumber: bigint;
+  /** Lines whose execution id an earlier line already had: counted once (the first). */
+  duplicateFills: number;
+  /** Lines moved aside by the repair (--repair-trade-log) before this recovery, both files. */
+  repairedLines: number;
   /** Distinct order ids seen in either file, including in skipped lines where readable. */
   orderIds: number;
 }

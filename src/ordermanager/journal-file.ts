@@ -3,9 +3,10 @@
  * created), scan it back line by line in bounded memory, and append a batch durably.
  * Formats and policy live in the callers (trade-log.ts).
  */
-import { closeSync, fdatasync, fdatasyncSync, fstatSync, fsyncSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, fdatasync, fdatasyncSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ErrorCode, TradingError } from '../core/errors.js';
+import { checkLineSeal } from './line-checksum.js';
 
 const READ_CHUNK_BYTES = 1024 * 1024;
 /** A "line" longer than this is corruption (ours are a few hundred bytes); it is skipped, not buffered. */
@@ -53,34 +54,78 @@ function syncDirectory(directory: string): void {
 export interface ScanResult {
   /** Lines `onLine` accepted. */
   records: number;
-  /** Lines `onLine` refused, or too long to be a record. */
+  /** Lines refused: a bad checksum, an unsealed line after a sealed one, `onLine` said no, or too long. */
   corruptLines: number;
   corruptLineNumbers: number[];
+  /** Corrupt lines other than a torn last line: recovery refuses to start over these. */
+  corruptBeforeTail: number;
+  /** Lines without a checksum (written before checksums), accepted before the first sealed line. */
+  unsealedLines: number;
   /** The file did not end with a newline. */
   tornTail: boolean;
+  /** Bytes of that last line without a newline (0 when the file ends with one). */
+  tailBytes: number;
+  /** That last line was not a valid record. */
+  tailCorrupt: boolean;
   bytes: number;
+}
+
+export type CorruptReason = 'checksum' | 'unsealed' | 'invalid' | 'too-long';
+
+export interface CorruptLine {
+  /** The text of the line ('' for an over-long one). */
+  text: string;
+  lineNumber: number;
+  reason: CorruptReason;
+  /** The last line of the file, without its newline: a write torn by a crash. */
+  tail: boolean;
 }
 
 /**
  * Read `fd` from the start in chunks and hand each non-empty line (without its newline)
- * to `onLine`, which says whether it was a valid record; `onCorrupt` hears the others
- * ('' for an over-long line). A final line without a newline is offered like any other:
- * a complete record that only lost its newline is still a record.
+ * whose checksum holds (line-checksum.ts) to `onLine`, which says whether it was a valid
+ * record; `onCorrupt` hears the others. A final line without a newline is offered like
+ * any other: a complete record that only lost its newline is still a record.
  */
-export function scanJournalLines(fd: number, onLine: (line: string) => boolean, onCorrupt: (line: string) => void): ScanResult {
-  const result: ScanResult = { records: 0, corruptLines: 0, corruptLineNumbers: [], tornTail: false, bytes: 0 };
-  let lineNumber = 0;
-  const corrupt = (line: string): void => {
-    result.corruptLines++;
-    if (result.corruptLineNumbers.length < MAX_REPORTED_LINE_NUMBERS) result.corruptLineNumbers.push(lineNumber);
-    onCorrupt(line);
+export function scanJournalLines(
+  fd: number,
+  onLine: (line: string, lineNumber: number) => boolean,
+  onCorrupt: (corrupt: CorruptLine) => void,
+): ScanResult {
+  const result: ScanResult = {
+    records: 0,
+    corruptLines: 0,
+    corruptLineNumbers: [],
+    corruptBeforeTail: 0,
+    unsealedLines: 0,
+    tornTail: false,
+    tailBytes: 0,
+    tailCorrupt: false,
+    bytes: 0,
   };
-  const handle = (bytes: Buffer, start: number, end: number): void => {
+  let lineNumber = 0;
+  let sawSealed = false;
+  const corrupt = (text: string, reason: CorruptReason, tail: boolean): void => {
+    result.corruptLines++;
+    if (tail) result.tailCorrupt = true;
+    else result.corruptBeforeTail++;
+    if (result.corruptLineNumbers.length < MAX_REPORTED_LINE_NUMBERS) result.corruptLineNumbers.push(lineNumber);
+    onCorrupt({ text, lineNumber, reason, tail });
+  };
+  const handle = (bytes: Buffer, start: number, end: number, tail: boolean): void => {
     lineNumber++;
     if (end === start) return; // an empty line is nothing, not corruption
+    const seal = checkLineSeal(bytes, start, end);
+    if (seal === 'bad') return corrupt(bytes.toString('utf8', start, end), 'checksum', tail);
+    if (seal === 'unsealed') {
+      if (sawSealed) return corrupt(bytes.toString('utf8', start, end), 'unsealed', tail);
+      result.unsealedLines++;
+    } else {
+      sawSealed = true;
+    }
     const line = bytes.toString('utf8', start, end);
-    if (onLine(line)) result.records++;
-    else corrupt(line);
+    if (onLine(line, lineNumber)) result.records++;
+    else corrupt(line, 'invalid', tail);
   };
 
   const chunk = Buffer.allocUnsafe(READ_CHUNK_BYTES);
@@ -97,14 +142,14 @@ export function scanJournalLines(fd: number, onLine: (line: string) => boolean, 
     for (let newline = chunk.indexOf(NEWLINE, 0); newline !== -1 && newline < read; newline = chunk.indexOf(NEWLINE, start)) {
       if (oversized) {
         lineNumber++;
-        corrupt('');
+        corrupt('', 'too-long', false);
         oversized = false;
       } else if (carry.length > 0) {
         const whole = Buffer.concat([carry, chunk.subarray(start, newline)]);
         carry = Buffer.alloc(0);
-        handle(whole, 0, whole.length);
+        handle(whole, 0, whole.length, false);
       } else {
-        handle(chunk, start, newline);
+        handle(chunk, start, newline, false);
       }
       start = newline + 1;
     }
@@ -118,13 +163,136 @@ export function scanJournalLines(fd: number, onLine: (line: string) => boolean, 
   }
   if (oversized) {
     lineNumber++;
-    corrupt('');
+    corrupt('', 'too-long', true);
+    result.tailBytes = position - 1 - chunkLastNewline(fd, position);
   } else if (carry.length > 0) {
-    handle(carry, 0, carry.length);
+    result.tailBytes = carry.length;
+    handle(carry, 0, carry.length, true);
   }
   result.bytes = position;
   result.tornTail = lastByte !== NEWLINE;
   return result;
+}
+
+/** Bytes after the last newline of the file (size `size`), read backwards. */
+function chunkLastNewline(fd: number, size: number): number {
+  const chunk = Buffer.allocUnsafe(64 * 1024);
+  let end = size;
+  while (end > 0) {
+    const start = Math.max(0, end - chunk.length);
+    const read = readSync(fd, chunk, 0, end - start, start);
+    const at = chunk.subarray(0, read).lastIndexOf(NEWLINE);
+    if (at !== -1) return start + at;
+    end = start;
+  }
+  return -1;
+}
+
+/**
+ * Cut a torn last line off the file (it was never durable: a record's newline is written
+ * with it), keeping its bytes in `badPath` for whoever wants to look; so that later
+ * appends never leave it in the middle, where it would refuse the next start.
+ */
+export function cutTornTail(fd: number, size: number, tailBytes: number, badPath: string): void {
+  if (tailBytes <= 0) return;
+  const tail = Buffer.allocUnsafe(Math.min(tailBytes, MAX_LINE_BYTES));
+  const read = readSync(fd, tail, 0, tail.length, size - tailBytes);
+  const badFd = openSync(badPath, 'a', 0o640);
+  try {
+    writeAll(badFd, Buffer.concat([tail.subarray(0, read), Buffer.from('\n')]));
+    fsyncSync(badFd);
+  } finally {
+    closeSync(badFd);
+  }
+  ftruncateSync(fd, size - tailBytes);
+  fsyncSync(fd);
+}
+
+/** Words for a corrupt line's reason, for errors and logs. */
+export function describeCorruptReason(reason: CorruptReason): string {
+  switch (reason) {
+    case 'checksum':
+      return 'its checksum does not match its bytes';
+    case 'unsealed':
+      return 'it has no checksum, after lines that have one';
+    case 'too-long':
+      return 'it is too long to be a record';
+    default:
+      return 'it is not a valid record';
+  }
+}
+
+/**
+ * Move every line of `path` that is not a valid record (as `scanJournalLines` and
+ * `isRecord` judge, a torn last line included) into `badPath` (appended), leaving the
+ * good lines in order. The file is rewritten beside itself and renamed over the old one,
+ * both files synced first, so a crash in the middle leaves either the old file or the new
+ * one. Returns how many lines moved (0: nothing was rewritten).
+ */
+export function repairJournalFile(path: string, badPath: string, isRecord: (line: string) => boolean, onBad: (text: string) => void = () => undefined): number {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw err;
+  }
+  const good: string[] = [];
+  const bad: string[] = [];
+  let goodBytes = 0;
+  const tmpPath = `${path}.repair-${process.pid}`;
+  let out: number | undefined;
+  const flushGood = (): void => {
+    if (good.length === 0) return;
+    out ??= openSync(tmpPath, 'w', 0o640);
+    writeAll(out, Buffer.from(good.join('')));
+    good.length = 0;
+    goodBytes = 0;
+  };
+  try {
+    scanJournalLines(
+      fd,
+      (line) => {
+        if (!isRecord(line)) return false;
+        good.push(line + '\n');
+        goodBytes += line.length;
+        if (goodBytes > READ_CHUNK_BYTES) flushGood();
+        return true;
+      },
+      (corrupt) => {
+        bad.push(`${corrupt.text}\n`);
+        onBad(corrupt.text);
+      },
+    );
+  } finally {
+    closeSync(fd);
+  }
+  if (bad.length === 0) {
+    if (out !== undefined) {
+      closeSync(out);
+      unlinkSync(tmpPath);
+    }
+    return 0;
+  }
+  out ??= openSync(tmpPath, 'w', 0o640);
+  flushGood();
+  fsyncSync(out);
+  closeSync(out);
+  const badFd = openSync(badPath, 'a', 0o640);
+  try {
+    writeAll(badFd, Buffer.from(bad.join('')));
+    fsyncSync(badFd);
+  } finally {
+    closeSync(badFd);
+  }
+  renameSync(tmpPath, path);
+  syncDirectory(dirname(path));
+  return bad.length;
+}
+
+function writeAll(fd: number, bytes: Buffer): void {
+  let offset = 0;
+  while (offset < bytes.length) offset += writeSync(fd, bytes, offset, bytes.length - offset, null);
 }
 
 /**

@@ -147,6 +147,7 @@ export class OrderManagerService implements Component {
       // order's ack skips the threadpool round trip, while under load batches are far larger
       // (about 170 lines at 100k orders/s) and stay on the threadpool.
       syncCommitMaxLines: settings.syncCommitMaxLines,
+      repair: settings.repairTradeLog,
     });
     this.#tradeLog = tradeLog;
     const liveBook = new LiveBook({ name: settings.shm, maxAgeMs: settings.bookMaxAgeMs, log: this.#log.child('book') });
@@ -183,6 +184,8 @@ export class OrderManagerService implements Component {
       tradeLog: tradeLog.path,
       recoveredFills: recovery.tradeLog.records,
       recoveredCorruptLines: recovery.tradeLog.corruptLines + recovery.orderJournal.corruptLines,
+      duplicateFills: recovery.duplicateFills,
+      repairedLines: recovery.repairedLines,
       restingOrders: om.restingOrderCount,
     };
   }

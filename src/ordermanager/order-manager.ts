@@ -171,7 +171,7 @@ export class OrderManager {
   readonly #knownOrderIds = new Set<string>();
   readonly #recovery: JournalRecovery;
   readonly #restoredRestingOrders: number;
-  #executionNumber: number;
+  #executionNumber: bigint;
   #failure: TradingError | undefined;
 
   // Scratch state reused by every event: nothing on the order path allocates these.

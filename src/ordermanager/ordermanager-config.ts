@@ -31,6 +31,11 @@ export const orderManagerSchema = {
     description:
       'a commit of at most this many lines syncs on the main thread: faster acks for isolated orders, but intake waits while the disk syncs (0 = always sync on the threadpool)',
   },
+  repairTradeLog: {
+    kind: 'boolean',
+    default: false,
+    description: 'at start, move lines of the trade log and order journal that fail their checksum or do not parse into PATH.bad (else such a line refuses the start)',
+  },
   maxFrameBytes: { kind: 'integer', default: DEFAULT_MAX_FRAME_BYTES, min: 64, max: 64 * 1024 * 1024, description: 'largest inbound frame, bytes' },
   maxBacklogBytes: {
     kind: 'integer',
@@ -54,6 +59,7 @@ export interface OrderManagerSettings {
   maxFrameBytes: number;
   maxBacklogBytes: number;
   syncCommitMaxLines: number;
+  repairTradeLog: boolean;
 }
 
 /** The checks the schema cannot make, and the risk-limit flags as one RiskLimits. */
@@ -71,5 +77,6 @@ export function settleOrderManagerConfig(config: OrderManagerConfig, problems: s
     maxFrameBytes: config.maxFrameBytes,
     maxBacklogBytes: config.maxBacklogBytes,
     syncCommitMaxLines: config.syncCommitMaxLines,
+    repairTradeLog: config.repairTradeLog,
   };
 }

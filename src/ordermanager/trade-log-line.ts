@@ -29,18 +29,24 @@ import type { Liquidity, LoggedFill } from './execution-journal.js';
 
 export const EXECUTION_ID_PREFIX = 'E';
 
-/** The execution id of the n-th fill ever (n ≥ 1). */
-export function executionIdFor(executionNumber: number): string {
-  return EXECUTION_ID_PREFIX + executionNumber;
+/**
+ * The execution id of the n-th fill ever (n ≥ 1). A bigint: no count of fills, and no id
+ * a forged line may carry, can reach a number where n + 1 === n (2^53 as a double), so two
+ * fills never share an id.
+ */
+export function executionIdFor(executionNumber: bigint): string {
+  return EXECUTION_ID_PREFIX + executionNumber.toString();
 }
 
-/** n of an id we wrote (`E<n>`), 0 for anything else. */
-export function executionNumberOf(executionId: string): number {
-  if (executionId.length < 2 || executionId[0] !== EXECUTION_ID_PREFIX) return 0;
+/** Longest n we read back (digits): far beyond any real count, short enough to parse cheaply. */
+const MAX_EXECUTION_DIGITS = 40;
+const EXECUTION_DIGITS = new RegExp(`^[1-9][0-9]{0,${MAX_EXECUTION_DIGITS - 1}}$`);
+
+/** n of an id we wrote (`E<n>`), 0n for anything else. */
+export function executionNumberOf(executionId: string): bigint {
+  if (executionId.length < 2 || executionId[0] !== EXECUTION_ID_PREFIX) return 0n;
   const digits = executionId.slice(1);
-  if (!/^[1-9][0-9]{0,15}$/.test(digits)) return 0;
-  const n = Number(digits);
-  return Number.isSafeInteger(n) ? n : 0;
+  return EXECUTION_DIGITS.test(digits) ? BigInt(digits) : 0n;
 }
 
 /** The line for a fill report (newline included). */
@@ -112,16 +118,16 @@ export function parseFillLine(line: string, out: LoggedFill): boolean {
   return true;
 }
 
-const EXECUTION_ID_IN_TEXT = /"execution_id"\s*:\s*"E([1-9][0-9]{0,15})"/;
+const EXECUTION_ID_IN_TEXT = new RegExp(`"execution_id"\\s*:\\s*"E([1-9][0-9]{0,${MAX_EXECUTION_DIGITS - 1}})"`);
 const ORDER_ID_IN_TEXT = /"order_id"\s*:\s*("(?:[^"\\\n]|\\.)*")/;
 
 /**
  * From a line that is not a valid fill (torn, corrupt), whatever ids can still be read,
  * so that ids stay unique across a restart even when a line is damaged.
  */
-export function scavengeIds(line: string): { executionNumber: number; orderId: string | undefined } {
+export function scavengeIds(line: string): { executionNumber: bigint; orderId: string | undefined } {
   const execution = EXECUTION_ID_IN_TEXT.exec(line);
-  const executionNumber = execution === null ? 0 : Number(execution[1]);
+  const executionNumber = execution === null ? 0n : BigInt(execution[1] as string);
   let orderId: string | undefined;
   const order = ORDER_ID_IN_TEXT.exec(line);
   if (order !== null) {
@@ -132,13 +138,13 @@ export function scavengeIds(line: string): { executionNumber: number; orderId: s
       orderId = undefined;
     }
   }
-  return { executionNumber: Number.isSafeInteger(executionNumber) ? executionNumber : 0, orderId };
+  return { executionNumber, orderId };
 }
 
 export function createLoggedFill(): LoggedFill {
   return {
     executionId: '',
-    executionNumber: 0,
+    executionNumber: 0n,
     orderId: '',
     symbol: '',
     side: Side.BUY,

@@ -47,11 +47,24 @@ import type {
   OrderEvent,
   RecoveryHandlers,
 } from './execution-journal.js';
-import { appendDurably, appendDurablySync, openJournalFile, scanJournalLines } from './journal-file.js';
+import {
+  appendDurably,
+  appendDurablySync,
+  cutTornTail,
+  describeCorruptReason,
+  openJournalFile,
+  repairJournalFile,
+  scanJournalLines,
+  type CorruptLine,
+  type ScanResult,
+} from './journal-file.js';
+import { SEAL_BYTES, sealLineInPlace } from './line-checksum.js';
 import { createOrderEvent, encodeOrderEventLine, parseOrderEventLine } from './order-event-line.js';
 import { createLoggedFill, encodeFillLine, parseFillLine, scavengeIds } from './trade-log-line.js';
 
 export const ORDER_JOURNAL_SUFFIX = '.orders';
+/** Where the repair moves bad lines: beside the file, this suffix added. */
+export const BAD_LINES_SUFFIX = '.bad';
 
 export interface TradeLogOptions {
   logger?: Logger;
@@ -64,6 +77,12 @@ export interface TradeLogOptions {
    * (appendDurablySync) instead of the threadpool (default 0: never). See "Small commits".
    */
   syncCommitMaxLines?: number;
+  /**
+   * Before opening, move every line that is not a valid record (bad checksum, garbage,
+   * a torn tail) of either file into a file beside it (PATH.bad), so that recovery can
+   * start. Without it, such a line anywhere but the torn tail refuses the start.
+   */
+  repair?: boolean;
 }
 
 export interface TradeLogStats {
@@ -109,16 +128,18 @@ class JournalFile {
     this.fd = fd;
   }
 
-  /** Queue one line (newline included). */
+  /** Queue one line (one JSON object, newline included); it is sealed with its checksum here. */
   add(line: string): void {
     // UTF-8 takes at most 3 bytes per UTF-16 unit
-    const worst = this.#length + 3 * line.length;
+    const worst = this.#length + 3 * line.length + SEAL_BYTES;
     if (worst > this.#staging.length) {
       const grown = Buffer.allocUnsafe(Math.max(worst, 2 * this.#staging.length));
       this.#staging.copy(grown, 0, 0, this.#length);
       this.#staging = grown;
     }
-    this.#length += this.#staging.write(line, this.#length, 'utf8');
+    const start = this.#length;
+    const end = start + this.#staging.write(line, start, 'utf8');
+    this.#length = sealLineInPlace(this.#staging, start, end);
     this.pendingLines++;
   }
 
@@ -155,6 +176,8 @@ export class TradeLog implements ExecutionJournal {
   readonly #orders: JournalFile;
   #listener: JournalListener = NO_LISTENER;
   #recovered = false;
+  #repairedLines = 0;
+  #scavenged: { executionNumber: bigint; orderIds: Set<string> } = { executionNumber: 0n, orderIds: new Set() };
   #closed = false;
   #failure: TradingError | undefined;
   #appended = 0;
@@ -183,6 +206,26 @@ export class TradeLog implements ExecutionJournal {
     const log = options.logger ?? createLogger('trade-log');
     const mode = options.mode ?? 0o640;
     const ordersPath = options.orderJournalPath ?? path + ORDER_JOURNAL_SUFFIX;
+    let repairedLines = 0;
+    // ids read from the moved lines stay used: one of them may have been reported
+    const scavenged = { executionNumber: 0n, orderIds: new Set<string>() };
+    const scavenge = (text: string): void => {
+      const ids = scavengeIds(text);
+      if (ids.executionNumber > scavenged.executionNumber) scavenged.executionNumber = ids.executionNumber;
+      if (ids.orderId !== undefined) scavenged.orderIds.add(ids.orderId);
+    };
+    if (options.repair === true) {
+      const fill = createLoggedFill();
+      const event = createOrderEvent();
+      for (const [file, isRecord] of [
+        [path, (line: string) => parseFillLine(line, fill)],
+        [ordersPath, (line: string) => parseOrderEventLine(line, event)],
+      ] as const) {
+        const moved = repairJournalFile(file, file + BAD_LINES_SUFFIX, isRecord, scavenge);
+        if (moved > 0) log.warn('repair: bad lines moved aside', { path: file, lines: moved, movedTo: file + BAD_LINES_SUFFIX });
+        repairedLines += moved;
+      }
+    }
     const fillsFd = openJournalFile(path, mode, 'trade log');
     let ordersFd: number;
     try {
@@ -191,7 +234,10 @@ export class TradeLog implements ExecutionJournal {
       close(fillsFd, () => undefined);
       throw err;
     }
-    return new TradeLog(new JournalFile(path, 'trade log', fillsFd), new JournalFile(ordersPath, 'order journal', ordersFd), log, options.syncCommitMaxLines ?? 0);
+    const tradeLog = new TradeLog(new JournalFile(path, 'trade log', fillsFd), new JournalFile(ordersPath, 'order journal', ordersFd), log, options.syncCommitMaxLines ?? 0);
+    tradeLog.#repairedLines = repairedLines;
+    tradeLog.#scavenged = scavenged;
+    return tradeLog;
   }
 
   get appendedCount(): number {
@@ -224,7 +270,12 @@ export class TradeLog implements ExecutionJournal {
       seenOrderIds.add(orderId);
       handlers.onOrderId(orderId);
     };
-    let lastExecutionNumber = 0;
+    let lastExecutionNumber = this.#scavenged.executionNumber;
+    for (const orderId of this.#scavenged.orderIds) noteOrderId(orderId);
+    // The execution id is a fill's key: a line repeating one counts once (the first).
+    const executionIds = new Set<string>();
+    let duplicateFills = 0;
+    const damaged: { label: string; path: string; corrupt: CorruptLine }[] = [];
 
     const event = createOrderEvent();
     const orderScan = scanJournalLines(
@@ -235,8 +286,9 @@ export class TradeLog implements ExecutionJournal {
         handlers.onOrderEvent(event);
         return true;
       },
-      (line) => {
-        const { orderId } = scavengeIds(line);
+      (corrupt) => {
+        if (damaged.length < MAX_REPORTED_DAMAGE) damaged.push({ label: this.#orders.label, path: this.#orders.path, corrupt });
+        const { orderId } = scavengeIds(corrupt.text);
         if (orderId !== undefined) noteOrderId(orderId);
       },
     );
@@ -244,35 +296,58 @@ export class TradeLog implements ExecutionJournal {
     const fill = createLoggedFill();
     const fillScan = scanJournalLines(
       this.#fills.fd,
-      (line) => {
+      (line, lineNumber) => {
         if (!parseFillLine(line, fill)) return false;
+        if (executionIds.has(fill.executionId)) {
+          duplicateFills++;
+          if (duplicateFills <= MAX_REPORTED_DAMAGE) {
+            this.#log.warn('duplicate execution id: line counted once', { path: this.#fills.path, line: lineNumber, executionId: fill.executionId });
+          }
+          return true;
+        }
+        executionIds.add(fill.executionId);
         if (fill.executionNumber > lastExecutionNumber) lastExecutionNumber = fill.executionNumber;
         noteOrderId(fill.orderId);
         handlers.onFill(fill);
         return true;
       },
-      (line) => {
+      (corrupt) => {
+        if (damaged.length < MAX_REPORTED_DAMAGE) damaged.push({ label: this.#fills.label, path: this.#fills.path, corrupt });
         // Ids stay unique across a restart even when a line is damaged.
-        const ids = scavengeIds(line);
+        const ids = scavengeIds(corrupt.text);
         if (ids.executionNumber > lastExecutionNumber) lastExecutionNumber = ids.executionNumber;
         if (ids.orderId !== undefined) noteOrderId(ids.orderId);
       },
     );
-
-    this.#fills.needsNewline = fillScan.tornTail;
-    this.#orders.needsNewline = orderScan.tornTail;
+    refuseDamage(fillScan, orderScan, damaged);
+    // A torn last line that is not a record is cut off (kept in PATH.bad), so that it never
+    // ends up in the middle once we append; a record that only lost its newline gets one.
+    for (const [file, scan] of [
+      [this.#fills, fillScan],
+      [this.#orders, orderScan],
+    ] as const) {
+      if (scan.tailCorrupt) {
+        cutTornTail(file.fd, scan.bytes, scan.tailBytes, file.path + BAD_LINES_SUFFIX);
+        this.#log.warn('torn last line cut off', { path: file.path, bytes: scan.tailBytes, movedTo: file.path + BAD_LINES_SUFFIX });
+      } else {
+        file.needsNewline = scan.tornTail;
+      }
+    }
     const recovery: JournalRecovery = {
-      tradeLog: { path: this.#fills.path, ...fillScan },
+      tradeLog: { path: this.#fills.path, ...fillScan, records: fillScan.records - duplicateFills },
       orderJournal: { path: this.#orders.path, ...orderScan },
       lastExecutionNumber,
       orderIds: seenOrderIds.size,
+      duplicateFills,
+      repairedLines: this.#repairedLines,
     };
     for (const file of [recovery.tradeLog, recovery.orderJournal]) this.#warnIfDamaged(file);
     this.#log.info('recovered', {
       path: this.path,
-      fills: fillScan.records,
+      fills: fillScan.records - duplicateFills,
+      duplicateFills,
       orderEvents: orderScan.records,
-      lastExecution: lastExecutionNumber,
+      lastExecution: lastExecutionNumber.toString(),
       orderIds: seenOrderIds.size,
     });
     return recovery;
@@ -419,6 +494,29 @@ export class TradeLog implements ExecutionJournal {
       tornTail: file.tornTail,
     });
   }
+}
+
+/** Damaged lines the start error and the logs name, at most. */
+const MAX_REPORTED_DAMAGE = 10;
+
+/**
+ * A bad line anywhere but the torn tail means the record cannot be trusted as a whole
+ * (a disk or a hand that changed it): refuse the start, naming the file and line.
+ */
+function refuseDamage(fills: ScanResult, orders: ScanResult, damaged: readonly { label: string; path: string; corrupt: CorruptLine }[]): void {
+  if (fills.corruptBeforeTail + orders.corruptBeforeTail === 0) return;
+  const first = damaged.find((each) => !each.corrupt.tail);
+  if (first === undefined) return;
+  const lines = damaged
+    .filter((each) => !each.corrupt.tail)
+    .map((each) => `${each.path}:${each.corrupt.lineNumber}`)
+    .join(', ');
+  throw new TradingError(
+    ErrorCode.TRADE_LOG_CORRUPT,
+    `${first.label} ${first.path} line ${first.corrupt.lineNumber}: ${describeCorruptReason(first.corrupt.reason)}; ` +
+      `${fills.corruptBeforeTail + orders.corruptBeforeTail} bad line(s) before the end (${lines}). ` +
+      `The start is refused: check the file, or start with --repair-trade-log to move the bad lines into a file beside it (PATH${BAD_LINES_SUFFIX})`,
+  );
 }
 
 function closeFile(file: JournalFile): Promise<void> {

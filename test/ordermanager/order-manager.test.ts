@@ -489,7 +489,7 @@ test('restart: positions, realized PnL, execution ids and known order ids come b
 
   const second = rig({}, path);
   assert.equal(second.om.recovery.tradeLog.records, 3);
-  assert.equal(second.om.recovery.lastExecutionNumber, 3);
+  assert.equal(second.om.recovery.lastExecutionNumber, 3n);
   const after = second.om.positions();
   assert.deepEqual(after, before);
   assert.equal(after.positions[0]?.netQuantity, 50);

@@ -10,6 +10,7 @@ import type { LoggedFill, OrderEvent } from '../../src/ordermanager/execution-jo
 import { TradeLog } from '../../src/ordermanager/trade-log.js';
 import { readTradeLog } from '../../src/ordermanager/trade-log-reader.js';
 import { encodeFillLine, parseFillLine, createLoggedFill } from '../../src/ordermanager/trade-log-line.js';
+import { sealLine } from '../../src/ordermanager/line-checksum.js';
 import { cleanupAll, tempDir } from '../helpers/resources.js';
 import { failingFdatasync, wrapFdatasync, wrapFdatasyncSync } from './fixtures.js';
 
@@ -82,7 +83,7 @@ test('a fill line carries the seed fields with decimal prices, then ours', () =>
   assert.equal(parsed['book_sequence'], 42);
   const back = createLoggedFill();
   assert.equal(parseFillLine(line.trimEnd(), back), true);
-  assert.equal(back.executionNumber, 5);
+  assert.equal(back.executionNumber, 5n);
   assert.equal(back.executionPrice, toPriceUnits(189.49));
   assert.equal(back.orderId, 'quote"d');
 });
@@ -92,7 +93,7 @@ test('a seed-format line (no fields of ours) is a valid fill', () => {
   const seed = '{"execution_id": "EXEC_1", "order_id": "ORD_1", "symbol": "AAPL", "side": "SELL", "quantity": 10, "order_price": 150.25, "execution_price": 150.2, "timestamp": 1700000000.5, "status": "FILLED"}';
   assert.equal(parseFillLine(seed, fill), true);
   assert.equal(fill.side, Side.SELL);
-  assert.equal(fill.executionNumber, 0, 'not one of our ids');
+  assert.equal(fill.executionNumber, 0n, 'not one of our ids');
   assert.equal(fill.executionPrice, 1_502_000);
   for (const bad of ['{"execution_id":"E1"}', '[1]', 'null', '{"execution_id":"E1","order_id":"o","symbol":"A","side":"BUY","quantity":1.5,"execution_price":1}']) {
     assert.equal(parseFillLine(bad, fill), false, bad);
@@ -250,16 +251,25 @@ test('an unwritable path is E_TRADE_LOG_UNWRITABLE with the path in the message'
   }
 });
 
-test('recovery: a corrupt middle line and a torn last line are counted, logged and skipped; appends start on a fresh line', async () => {
+test('recovery: a corrupt middle line refuses the start naming file and line; the repair moves it and the torn tail aside', async () => {
   const dir = tempDir('oms-log');
   const path = join(dir, 'trades.log');
-  const first = encodeFillLine(fillReport({ executionId: 'E1', orderId: 'a' }), 'c1', 'taker', 1);
-  const third = encodeFillLine(fillReport({ executionId: 'E3', orderId: 'c', side: Side.SELL, lastQuantity: 40 }), 'c1', 'taker', 1);
-  const tornFourth = encodeFillLine(fillReport({ executionId: 'E4', orderId: 'd' }), 'c1', 'taker', 1).slice(0, 60);
+  const first = sealLine(encodeFillLine(fillReport({ executionId: 'E1', orderId: 'a' }), 'c1', 'taker', 1));
+  const third = sealLine(encodeFillLine(fillReport({ executionId: 'E3', orderId: 'c', side: Side.SELL, lastQuantity: 40 }), 'c1', 'taker', 1));
+  const tornFourth = sealLine(encodeFillLine(fillReport({ executionId: 'E4', orderId: 'd' }), 'c1', 'taker', 1)).slice(0, 60);
   writeFileSync(path, first + '{"execution_id":"E2","order_id":"b","sym\u0000garbage\n' + '\n' + third + tornFourth);
   logLines.length = 0;
 
-  const log = TradeLog.open(path);
+  const refused = TradeLog.open(path);
+  assert.throws(() => recoverAll(refused), (err: unknown) => {
+    assert.ok(err instanceof TradingError && err.code === ErrorCode.TRADE_LOG_CORRUPT);
+    assert.match(err.message, new RegExp(`${path.replace(/[.]/g, '[.]')} line 2: `));
+    assert.match(err.message, /--repair-trade-log/);
+    return true;
+  });
+  await refused.close();
+
+  const log = TradeLog.open(path, { repair: true });
   const { fills, orderIds, summary } = recoverAll(log);
   assert.deepEqual(
     fills.map((f) => [f.executionId, f.orderId, f.side, f.quantity]),
@@ -269,30 +279,81 @@ test('recovery: a corrupt middle line and a torn last line are counted, logged a
     ],
   );
   assert.equal(summary.tradeLog.records, 2);
-  assert.equal(summary.tradeLog.corruptLines, 2);
-  assert.deepEqual(summary.tradeLog.corruptLineNumbers, [2, 5]);
-  assert.equal(summary.tradeLog.tornTail, true);
-  assert.equal(summary.lastExecutionNumber, 4, 'ids read from damaged lines still count');
+  assert.equal(summary.tradeLog.corruptLines, 0);
+  assert.equal(summary.repairedLines, 2);
+  assert.equal(summary.lastExecutionNumber, 4n, 'ids read from moved lines still count');
   assert.deepEqual(orderIds.sort(), ['a', 'b', 'c', 'd']);
-  assert.ok(logLines.some((line) => /WARN/.test(line) && /corruptLines=2/.test(line) && /tornTail=true/.test(line)), logLines.join('\n'));
+  const bad = readFileSync(path + '.bad', 'utf8');
+  assert.match(bad, /"execution_id":"E2","order_id":"b","sym/);
+  assert.ok(bad.includes(tornFourth));
 
   log.append(fillReport({ executionId: 'E5', orderId: 'e' }), 'c1', 'taker', 1);
   await log.close();
   const lines = readFileSync(path, 'utf8').split('\n');
   assert.equal(lines[lines.length - 1], '', 'ends with a newline');
-  assert.match(lines[lines.length - 2] ?? '', /^\{"execution_id":"E5"/, 'the new fill is a line of its own');
+  assert.match(lines[lines.length - 2] ?? '', /^\{"execution_id":"E5".*,"crc32c":"[0-9a-f]{8}"\}$/, 'the new fill is a sealed line of its own');
 
   const read = readTradeLog(path);
   assert.deepEqual(read.fills.map((f) => f.executionId), ['E1', 'E3', 'E5'], 'the read-only reader agrees');
-  assert.equal(read.recovery.corruptLines, 2);
 
   const again = TradeLog.open(path);
   const second = recoverAll(again);
   assert.equal(second.summary.tradeLog.records, 3);
-  assert.equal(second.summary.tradeLog.corruptLines, 2);
-  assert.equal(second.summary.tradeLog.tornTail, false);
-  assert.equal(second.summary.lastExecutionNumber, 5);
+  assert.equal(second.summary.tradeLog.corruptLines, 0);
+  assert.equal(second.summary.lastExecutionNumber, 5n);
   await again.close();
+});
+
+test('recovery: a torn last line is cut off (kept beside the log) so that later appends never bury it', async () => {
+  const path = join(tempDir('oms-log'), 'trades.log');
+  const whole = sealLine(encodeFillLine(fillReport({ executionId: 'E1', orderId: 'a' }), 'c1', 'taker', 1));
+  const torn = sealLine(encodeFillLine(fillReport({ executionId: 'E2', orderId: 'b' }), 'c1', 'taker', 1)).slice(0, 80);
+  writeFileSync(path, whole + torn);
+  const log = TradeLog.open(path);
+  const { summary } = recoverAll(log);
+  assert.equal(summary.tradeLog.tornTail, true);
+  assert.equal(summary.tradeLog.corruptBeforeTail, 0);
+  assert.equal(summary.lastExecutionNumber, 2n, 'the torn line\'s id stays used');
+  assert.equal(readFileSync(path, 'utf8'), whole, 'cut back to the last whole line');
+  assert.equal(readFileSync(path + '.bad', 'utf8'), torn + '\n');
+  log.append(fillReport({ executionId: 'E3', orderId: 'c' }), 'c1', 'taker', 1);
+  await log.close();
+  const again = TradeLog.open(path);
+  assert.deepEqual(recoverAll(again).fills.map((f) => f.executionId), ['E1', 'E3']);
+  await again.close();
+});
+
+test('recovery: a flipped byte in a sealed line is caught by its checksum', async () => {
+  const path = join(tempDir('oms-log'), 'trades.log');
+  const log = TradeLog.open(path);
+  recoverAll(log);
+  for (let i = 0; i < 3; i++) log.append(fillReport({ lastQuantity: 100 }), 'c1', 'taker', 1);
+  await log.close();
+  const text = readFileSync(path, 'utf8');
+  const lines = text.split('\n');
+  lines[1] = (lines[1] ?? '').replace('"quantity":100', '"quantity":900'); // still valid JSON, still a fill
+  writeFileSync(path, lines.join('\n'));
+  const again = TradeLog.open(path);
+  assert.throws(() => recoverAll(again), { code: ErrorCode.TRADE_LOG_CORRUPT, message: /line 2: its checksum does not match/ });
+  await again.close();
+});
+
+test('recovery: a duplicated line counts once, and a forged huge id never makes two fills share an id', async () => {
+  const path = join(tempDir('oms-log'), 'trades.log');
+  const e1 = sealLine(encodeFillLine(fillReport({ executionId: 'E1', orderId: 'a', symbol: 'GOOGL', side: Side.SELL, lastQuantity: 70 }), 'c1', 'taker', 1));
+  const forged = sealLine(encodeFillLine(fillReport({ executionId: 'E9007199254740991', orderId: 'f', symbol: 'MSFT', lastQuantity: 5 }), 'c1', 'taker', 1));
+  const e2 = sealLine(encodeFillLine(fillReport({ executionId: 'E2', orderId: 'b', symbol: 'AAPL', lastQuantity: 10 }), 'c1', 'taker', 1));
+  writeFileSync(path, e1 + e1 + forged + e2 + e1);
+  logLines.length = 0;
+  const log = TradeLog.open(path);
+  const { fills, summary } = recoverAll(log);
+  assert.deepEqual(fills.map((f) => f.executionId), ['E1', 'E9007199254740991', 'E2']);
+  assert.equal(fills.filter((f) => f.symbol === 'GOOGL').reduce((sum, f) => sum + f.quantity, 0), 70, 'GOOGL counted once');
+  assert.equal(summary.duplicateFills, 2);
+  assert.equal(summary.tradeLog.records, 3);
+  assert.equal(summary.lastExecutionNumber, 9007199254740991n);
+  assert.ok(logLines.some((line) => /duplicate execution id/.test(line) && /line=2/.test(line)), logLines.join('\n'));
+  await log.close();
 });
 
 test('recovery streams a log larger than its read chunk, with lines split across chunks', async () => {
@@ -305,23 +366,25 @@ test('recovery streams a log larger than its read chunk, with lines split across
   const { fills, summary } = recoverAll(log);
   assert.equal(summary.tradeLog.records, 6000);
   assert.equal(summary.tradeLog.corruptLines, 0);
-  assert.equal(summary.lastExecutionNumber, 6000);
+  assert.equal(summary.lastExecutionNumber, 6000n);
   assert.equal(fills[5999]?.orderId, 'order-6000');
   await log.close();
 });
 
-test('recovery skips an absurdly long line without buffering it', async () => {
+test('recovery refuses an absurdly long line without buffering it; the repair moves it', async () => {
   const dir = tempDir('oms-log');
   mkdirSync(join(dir, 'x'));
   const path = join(dir, 'x', 'trades.log');
-  writeFileSync(path, encodeFillLine(fillReport({ executionId: 'E1' }), 'c', 'taker', 1));
+  writeFileSync(path, sealLine(encodeFillLine(fillReport({ executionId: 'E1' }), 'c', 'taker', 1)));
   appendFileSync(path, 'z'.repeat(3 * 1024 * 1024) + '\n');
-  appendFileSync(path, encodeFillLine(fillReport({ executionId: 'E2' }), 'c', 'taker', 1));
-  const log = TradeLog.open(path);
+  appendFileSync(path, sealLine(encodeFillLine(fillReport({ executionId: 'E2' }), 'c', 'taker', 1)));
+  const refused = TradeLog.open(path);
+  assert.throws(() => recoverAll(refused), { code: ErrorCode.TRADE_LOG_CORRUPT, message: /line 2: it is too long/ });
+  await refused.close();
+  const log = TradeLog.open(path, { repair: true });
   const { summary } = recoverAll(log);
   assert.equal(summary.tradeLog.records, 2);
-  assert.equal(summary.tradeLog.corruptLines, 1);
-  assert.deepEqual(summary.tradeLog.corruptLineNumbers, [2]);
+  assert.equal(summary.repairedLines, 1);
   await log.close();
 });
 
