@@ -32,7 +32,9 @@ export interface Component {
 export type ComponentReport =
   | { kind: 'ready'; component: string; details: LogFields }
   | { kind: 'counters'; component: string; counters: Counters; atMs: number }
-  | { kind: 'failed'; component: string; code: string; message: string };
+  | { kind: 'failed'; component: string; code: string; message: string }
+  /** Running but unable to do its work (e.g. "trade log: disk full"); '' when it is over. */
+  | { kind: 'problem'; component: string; problem: string };
 
 /** IPC messages from the supervisor to a component. */
 export type SupervisorCommand = { kind: 'shutdown' };
@@ -70,6 +72,16 @@ function report(message: ComponentReport): Promise<void> {
     if (process.send === undefined || !process.connected) return resolve();
     process.send(message, undefined, {}, () => resolve());
   });
+}
+
+/** Tell the supervisor, if any, what keeps this running component from working ('' = nothing any more). */
+export function reportProblem(component: string, problem: string): void {
+  void report({ kind: 'problem', component, problem });
+}
+
+/** True when a supervisor forked us (an IPC channel is open). */
+export function underSupervisor(): boolean {
+  return process.send !== undefined && process.connected;
 }
 
 function exitCodeFor(err: unknown): number {

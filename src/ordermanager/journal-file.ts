@@ -208,6 +208,54 @@ export function cutTornTail(fd: number, size: number, tailBytes: number, badPath
   fsyncSync(fd);
 }
 
+/** Words for a failed write or sync: what an operator can act on. */
+export function describeDiskError(error: NodeJS.ErrnoException): string {
+  switch (error.code) {
+    case 'ENOSPC':
+      return 'disk full (ENOSPC)';
+    case 'EDQUOT':
+      return 'disk quota exceeded (EDQUOT)';
+    case 'EIO':
+      return 'I/O error (EIO)';
+    case 'EROFS':
+      return 'read-only file system (EROFS)';
+    default:
+      return `${error.code ?? 'error'}: ${error.message}`;
+  }
+}
+
+/** Bytes the start probe writes and syncs: a page, as a first append would need. */
+const PROBE_BYTES = 4096;
+
+/**
+ * Can a journal beside `path` append and sync? Write a page to a probe file in the same
+ * directory, fdatasync it, remove it. Throws E_TRADE_LOG_UNAVAILABLE naming the problem
+ * (a full disk, an I/O error), so that the order manager never says ready on a disk where
+ * its first fill would fail. A missing directory is left to the open that follows.
+ */
+export function checkDiskWritable(path: string): void {
+  const probe = `${path}.probe-${process.pid}`;
+  let fd: number | undefined;
+  try {
+    fd = openSync(probe, 'w', 0o600);
+    writeAll(fd, Buffer.alloc(PROBE_BYTES));
+    fdatasyncSync(fd);
+  } catch (err) {
+    const error = err as NodeJS.ErrnoException;
+    if (fd === undefined && (error.code === 'ENOENT' || error.code === 'EACCES' || error.code === 'ENOTDIR')) return;
+    throw new TradingError(ErrorCode.TRADE_LOG_UNAVAILABLE, `trade log: ${describeDiskError(error)} in the directory of ${path}: cannot append and sync`, {
+      cause: err,
+    });
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+    try {
+      unlinkSync(probe);
+    } catch {
+      // never created
+    }
+  }
+}
+
 /** Words for a corrupt line's reason, for errors and logs. */
 export function describeCorruptReason(reason: CorruptReason): string {
   switch (reason) {

@@ -59,7 +59,7 @@ import { monotonicNs } from '../core/clock.js';
 import { ErrorCode, describeError, isTradingError, type TradingError } from '../core/errors.js';
 import { LatencyRecorder } from '../core/latency.js';
 import type { LogFields, Logger } from '../core/log.js';
-import type { Component, Counters } from '../core/runtime.js';
+import { reportProblem, underSupervisor, type Component, type Counters } from '../core/runtime.js';
 import { FrameServer } from '../net/frame-server.js';
 import type { FrameServerClient } from '../net/frame-server-client.js';
 import { MessageDecoder, MessageEncoder } from '../protocol/codec.js';
@@ -70,10 +70,13 @@ import { LiveBookSource } from './live-book-source.js';
 import { OrderManager } from './order-manager.js';
 import type { OrderManagerSettings } from './ordermanager-config.js';
 import type { ExecutionReportSink } from './report-queue.js';
+import { checkDiskWritable } from './journal-file.js';
 import { TradeLog } from './trade-log.js';
 
 /** Our heartbeat to clients that said HELLO, after this long without sending them anything. */
 const HEARTBEAT_INTERVAL_MS = 1_000;
+/** How often a failed trade log's disk is probed for room again, ms. */
+const DISK_PROBE_INTERVAL_MS = 1_000;
 const STOP_REASON = 'order manager stopping: end of the day';
 const DISCONNECT_REASON = 'client disconnected: an unnamed connection cannot be told about this order again';
 
@@ -108,6 +111,9 @@ export class OrderManagerService implements Component {
   #pollImmediate: NodeJS.Immediate | undefined;
   #pollArmed = false;
   #stopping = false;
+  /** Set once the trade log failed: what is wrong with it. */
+  #journalProblem: string | undefined;
+  #diskProbe: NodeJS.Timeout | undefined;
   #stopped: Promise<void> | undefined;
   #finalCounters: Counters | undefined;
 
@@ -230,6 +236,7 @@ export class OrderManagerService implements Component {
       frames_ignored_stopping: this.#ignoredWhileStopping,
       book_attached: this.#liveBook?.attached === true ? 1 : 0,
       book_attachments: this.#liveBook?.attachments ?? 0,
+      trade_log_failed: this.#journalProblem === undefined ? 0 : 1,
     };
     for (const position of snapshot.positions) {
       fills += position.fills;
@@ -429,13 +436,40 @@ export class OrderManagerService implements Component {
 
   // ---- failure and stop --------------------------------------------------------------------
 
+  /**
+   * The trade log cannot be made durable (disk full, I/O error). The core already rejects
+   * every order in flight and every new one with E_TRADE_LOG_UNAVAILABLE, and the log was
+   * cut back to its last durable point. We stay up, so that every client hears why, tell
+   * the supervisor what is wrong, and probe the disk: once it can append and sync again,
+   * under a supervisor we stop so that it restarts us from what is on disk (positions in
+   * memory include the voided fills); alone, the operator restarts us.
+   */
   #journalFailed(error: TradingError): void {
-    this.#log.error('trade log failed: stopping so that the supervisor restarts us from what is on disk', { error: describeError(error) });
-    this.#fail(error);
+    this.#journalProblem = error.message;
+    this.#log.error('trade log failed: every order is rejected E_TRADE_LOG_UNAVAILABLE until a restart', { error: describeError(error) });
+    reportProblem('ordermanager', error.message);
+    const path = this.#settings.tradeLog;
+    this.#diskProbe = setInterval(() => {
+      try {
+        checkDiskWritable(path);
+      } catch {
+        return;
+      }
+      if (this.#diskProbe !== undefined) clearInterval(this.#diskProbe);
+      this.#diskProbe = undefined;
+      if (!underSupervisor()) {
+        this.#log.warn('the trade log\'s disk can append and sync again: restart the order manager to trade again');
+        return;
+      }
+      this.#log.warn('the trade log\'s disk can append and sync again: stopping so that the supervisor restarts us from the log');
+      this.#fail(error); // stop with the journal's error: a non-zero exit, and the supervisor restarts us
+    }, DISK_PROBE_INTERVAL_MS);
+    this.#diskProbe.unref();
   }
 
   async #stopNow(): Promise<void> {
     this.#stopping = true;
+    if (this.#diskProbe !== undefined) clearInterval(this.#diskProbe);
     if (this.#pollTimer !== undefined) clearTimeout(this.#pollTimer);
     if (this.#pollImmediate !== undefined) clearImmediate(this.#pollImmediate);
     const om = this.#om;

@@ -274,7 +274,7 @@ export class OrderManager {
     const verdict = this.#verdict;
     verdict.code = null;
     if (this.#failure !== undefined) {
-      return this.#reject(order, client, ErrorCode.TRADE_LOG_UNWRITABLE, 'the trade log failed; no order can be executed');
+      return this.#reject(order, client, ErrorCode.TRADE_LOG_UNAVAILABLE, `the trade log cannot be made durable (${this.#failure.message}); no order is executed`);
     }
     if (!checkOrderFields(order, verdict)) return this.#rejectVerdict(order, client);
     if (!this.#rateLimiter.tryTake(client, this.#clock.monotonicNs())) {
@@ -694,11 +694,41 @@ export class OrderManager {
     }
   }
 
+  /**
+   * The journal failed: nothing appended after its last durable point will ever be durable
+   * (and the journal cut it off the file), so no report waiting for it may leave. Each order
+   * those reports were about is told instead, once: REJECTED E_TRADE_LOG_UNAVAILABLE, with
+   * the quantity filled durably before. From now on every order is rejected the same way.
+   */
   #journalFailed(error: TradingError): void {
     if (this.#failure !== undefined) return;
     this.#failure = error;
-    const dropped = this.#queue.discard();
-    this.#log.error('trade log failed: no more orders are executed', { error: error.message, reportsDropped: dropped });
+    const voided: { client: string; orderId: string; report: ExecutionReport }[] = [];
+    const seen = new Set<string>();
+    const dropped = this.#queue.discard((client, report) => {
+      const key = `${client}\u0000${report.orderId}`;
+      if (seen.has(key)) return;
+      seen.add(key);
+      const copy = { ...report };
+      copy.filledQuantity = report.executionId === '' ? report.filledQuantity : report.filledQuantity - report.lastQuantity;
+      voided.push({ client, orderId: report.orderId, report: copy });
+    });
+    this.#log.error('trade log failed: no more orders are executed', { error: error.message, reportsVoided: dropped, ordersRejected: voided.length });
+    const reason = `the trade log cannot be made durable (${error.message}); this order's unlogged fills are void`;
+    for (const { client, report } of voided) {
+      this.#rejects++;
+      this.#rejectsByCode.set(ErrorCode.TRADE_LOG_UNAVAILABLE, (this.#rejectsByCode.get(ErrorCode.TRADE_LOG_UNAVAILABLE) ?? 0) + 1);
+      const out = this.#queue.acquire();
+      Object.assign(out, report);
+      out.executionId = '';
+      out.status = ExecutionStatus.REJECTED;
+      out.lastQuantity = 0;
+      out.lastPrice = 0;
+      out.leavesQuantity = 0;
+      out.rejectCode = ErrorCode.TRADE_LOG_UNAVAILABLE;
+      out.reason = reason;
+      this.#pushWithoutFill(client, out);
+    }
     this.#onJournalFailure?.(error);
   }
 }

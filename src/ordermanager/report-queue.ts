@@ -117,11 +117,15 @@ export class ReportQueue {
     }
   }
 
-  /** Drop every waiting report (the journal failed: none of them may leave). Returns how many. */
-  discard(): number {
+  /**
+   * Drop every waiting report (the journal failed: none of them may leave), oldest first
+   * past `onDropped` (which must not push). Returns how many.
+   */
+  discard(onDropped?: (client: string, report: Readonly<ExecutionReport>) => void): number {
     const dropped = this.#count;
     while (this.#count > 0) {
       const report = this.#reports[this.#head] as ExecutionReport;
+      onDropped?.(this.#clients[this.#head] as string, report);
       this.#reports[this.#head] = undefined;
       this.#free.push(report);
       this.#head = (this.#head + 1) % this.#positions.length;

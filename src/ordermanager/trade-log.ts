@@ -34,8 +34,8 @@
  * valid line, counts, logs and skips torn or corrupt ones, and remembers whether a file
  * ended mid-line so that its next append starts on a fresh line.
  */
-import { close } from 'node:fs';
-import { ErrorCode, TradingError } from '../core/errors.js';
+import { close, fdatasyncSync, fstatSync, ftruncateSync } from 'node:fs';
+import { ErrorCode, TradingError, describeError } from '../core/errors.js';
 import { createLogger, type Logger } from '../core/log.js';
 import type { ExecutionReport } from '../protocol/messages.js';
 import type {
@@ -50,7 +50,9 @@ import type {
 import {
   appendDurably,
   appendDurablySync,
+  checkDiskWritable,
   cutTornTail,
+  describeDiskError,
   describeCorruptReason,
   openJournalFile,
   repairJournalFile,
@@ -115,6 +117,10 @@ class JournalFile {
   readonly label: string;
   fd: number;
   pendingLines = 0;
+  /** Size of the file up to the end of the last commit that completed (both files synced). */
+  committedSize = 0;
+  /** Bytes of the commit in flight. */
+  inFlightBytes = 0;
   /** The file ends mid-line: the next write starts with a newline. */
   needsNewline = false;
   #staging = Buffer.allocUnsafe(INITIAL_STAGING_BYTES);
@@ -226,6 +232,7 @@ export class TradeLog implements ExecutionJournal {
         repairedLines += moved;
       }
     }
+    checkDiskWritable(path);
     const fillsFd = openJournalFile(path, mode, 'trade log');
     let ordersFd: number;
     try {
@@ -333,6 +340,7 @@ export class TradeLog implements ExecutionJournal {
         file.needsNewline = scan.tornTail;
       }
     }
+    for (const file of [this.#fills, this.#orders]) file.committedSize = fstatSync(file.fd).size;
     const recovery: JournalRecovery = {
       tradeLog: { path: this.#fills.path, ...fillScan, records: fillScan.records - duplicateFills },
       orderJournal: { path: this.#orders.path, ...orderScan },
@@ -412,6 +420,8 @@ export class TradeLog implements ExecutionJournal {
     const upTo = this.#appended;
     const fillBytes = this.#fills.takePending();
     const orderBytes = this.#orders.takePending();
+    this.#fills.inFlightBytes = fillBytes?.length ?? 0;
+    this.#orders.inFlightBytes = orderBytes?.length ?? 0;
     if (lines <= this.#syncCommitMaxLines) {
       this.#commitInline(this.#fills, fillBytes);
       this.#commitInline(this.#orders, orderBytes);
@@ -449,6 +459,10 @@ export class TradeLog implements ExecutionJournal {
   /** Everything up to `upTo` is durable. */
   #committed(upTo: number, lines: number): void {
     this.#durable = upTo;
+    for (const file of [this.#fills, this.#orders]) {
+      file.committedSize += file.inFlightBytes;
+      file.inFlightBytes = 0;
+    }
     this.#stats.commits++;
     this.#stats.linesCommitted += lines;
     if (lines > this.#stats.largestBatch) this.#stats.largestBatch = lines;
@@ -469,20 +483,44 @@ export class TradeLog implements ExecutionJournal {
     this.#waiters = still;
   }
 
+  /**
+   * A write or sync failed: nothing from the failed commit on is durable, and none of its
+   * reports will leave. Both files are cut back to the end of the last completed commit,
+   * so that after any restart the log holds exactly the fills whose reports were sent
+   * (bytes of the failed commit may already sit in the page cache, or even on disk for the
+   * file whose sync succeeded).
+   */
   #fail(file: JournalFile, operation: string, cause: NodeJS.ErrnoException): void {
     this.#commitInFlight = false;
+    const what = describeDiskError(cause);
     const error = new TradingError(
-      ErrorCode.TRADE_LOG_UNWRITABLE,
-      `${file.label} ${file.path}: ${operation} failed (${cause.code ?? cause.message}); nothing after position ${this.#durable} is durable`,
+      ErrorCode.TRADE_LOG_UNAVAILABLE,
+      `trade log: ${what} (${operation} of ${file.path}); nothing after position ${this.#durable} is durable`,
       { cause },
     );
     this.#failure = error;
     for (const each of [this.#fills, this.#orders]) each.dropPending();
-    this.#log.error('failed', { path: file.path, operation, error: cause.code ?? cause.message, durable: this.#durable });
+    this.#log.error('failed', { path: file.path, operation, error: cause.code ?? cause.message, problem: what, durable: this.#durable });
+    for (const each of [this.#fills, this.#orders]) this.#cutBack(each);
     const waiters = this.#waiters;
     this.#waiters = [];
     for (const waiter of waiters) waiter.reject(error);
     this.#listener.onFailure(error);
+  }
+
+  #cutBack(file: JournalFile): void {
+    file.inFlightBytes = 0;
+    try {
+      ftruncateSync(file.fd, file.committedSize);
+      fdatasyncSync(file.fd);
+    } catch (err) {
+      // Left as it is, the tail past committedSize holds unreported fills; say so loudly.
+      this.#log.error('could not cut the file back to its last durable point: fills past it were never reported', {
+        path: file.path,
+        size: file.committedSize,
+        error: describeError(err),
+      });
+    }
   }
 
   #warnIfDamaged(file: JournalFileRecovery): void {

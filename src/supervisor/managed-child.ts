@@ -32,12 +32,13 @@ export interface ChildExit {
   afterReady: boolean;
 }
 
-export class ManagedChild extends EventEmitter<{ exit: [ChildExit]; line: [string]; counters: [Counters] }> {
+export class ManagedChild extends EventEmitter<{ exit: [ChildExit]; line: [string]; counters: [Counters]; problem: [string]; beat: [] }> {
   readonly spec: ChildSpec;
   #process: ChildProcess | undefined;
   #state: ChildState = 'idle';
   #counters: Counters = {};
   #failure: string | undefined;
+  #problem = '';
   #starts = 0;
   #exited: Promise<ChildExit> = Promise.resolve({ code: 0, signal: null, expected: true, afterReady: false });
 
@@ -58,6 +59,16 @@ export class ManagedChild extends EventEmitter<{ exit: [ChildExit]; line: [strin
     return this.#counters;
   }
 
+  /** What it last said keeps it from working ('' = nothing), e.g. "trade log: disk full (ENOSPC) ...". */
+  get problem(): string {
+    return this.#problem;
+  }
+
+  /** Its own words for why its last start failed, if it said any. */
+  get lastFailure(): string | undefined {
+    return this.#failure;
+  }
+
   /** How many times it has been started (1 = never restarted). */
   get starts(): number {
     return this.#starts;
@@ -68,6 +79,7 @@ export class ManagedChild extends EventEmitter<{ exit: [ChildExit]; line: [strin
     if (this.#state !== 'idle' && this.#state !== 'exited') throw new Error(`${this.spec.name} is already ${this.#state}`);
     this.#state = 'starting';
     this.#failure = undefined;
+    this.#problem = '';
     this.#starts += 1;
     const child = fork(CLI_PATH, [this.spec.name, ...this.spec.args()], {
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
@@ -101,6 +113,10 @@ export class ManagedChild extends EventEmitter<{ exit: [ChildExit]; line: [strin
         if (message.kind === 'counters') {
           this.#counters = message.counters;
           this.emit('counters', message.counters);
+          this.emit('beat');
+        } else if (message.kind === 'problem') {
+          this.#problem = message.problem;
+          this.emit('problem', message.problem);
         } else if (message.kind === 'failed') {
           this.#failure = message.message;
         } else if (message.kind === 'ready' && this.#state === 'starting') {

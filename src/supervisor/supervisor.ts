@@ -212,6 +212,9 @@ export class Supervisor {
     });
     child.on('line', (line) => this.#options.display.line(line));
     child.on('counters', () => this.#countersAtMs.set(name, performance.now()));
+    child.on('problem', (problem) => {
+      if (problem !== '') this.#options.log.error(`${name}: ${problem}`, { component: name });
+    });
     child.on('exit', (exit) => this.#onExit(name, exit));
     return child;
   }
@@ -223,8 +226,9 @@ export class Supervisor {
     const how = exit.signal !== null ? `signal ${exit.signal}` : `code ${exit.code}`;
     const decision = this.#policies.get(name)?.crashed(performance.now()) ?? { restart: false, reason: 'no policy' };
     if (!decision.restart) {
-      log.error('component keeps crashing; stopping the system', { component: name, reason: decision.reason });
-      this.requestStop(`${name} ${decision.reason}`, 1);
+      const last = this.child(name).lastFailure;
+      log.error('component keeps crashing; stopping the system', { component: name, reason: decision.reason, lastError: last });
+      this.requestStop(`${name} ${decision.reason}${last !== undefined ? ` (last: ${name}: ${last})` : ''}`, 1);
       return;
     }
     log.warn('component crashed; restarting', { component: name, exit: how, delayMs: decision.delayMs });
@@ -232,7 +236,7 @@ export class Supervisor {
       this.#restartTimers.delete(timer);
       if (this.#stopping) return;
       this.#start(name).catch((err: unknown) => {
-        log.error('restart failed', { component: name, error: describeError(err) });
+        log.error(`${name}: restart failed: ${err instanceof Error ? err.message : describeError(err)}`, { component: name });
         if (!this.#stopping) this.#onExit(name, { code: 1, signal: null, expected: false, afterReady: true });
       });
     }, decision.delayMs);
@@ -245,7 +249,7 @@ export class Supervisor {
     const counter = (name: ComponentName, key: string): number => this.child(name).counters[key] ?? 0;
     const health = START_ORDER.map((name) => {
       const child = this.child(name);
-      const mark = child.state === 'running' ? 'up' : child.state;
+      const mark = child.state !== 'running' ? child.state : child.problem !== '' ? child.problem.split(' (')[0] : 'up';
       const restarts = child.starts - 1;
       return `${name}:${mark}${restarts > 0 ? `(${restarts}↻)` : ''}`;
     }).join(' ');

@@ -524,16 +524,23 @@ test('positions snapshot marks at the mid; counters add up', async () => {
   await journal.close();
 });
 
-test('when the trade log fails, waiting reports are dropped and new orders are rejected', async () => {
+test('when the trade log fails, each order in flight is REJECTED E_TRADE_LOG_UNAVAILABLE instead of its fills, and so is every new one', async () => {
   const { om, sink, failures, journal } = rig();
   const restore = wrapFdatasync(failingFdatasync);
   try {
-    om.handleOrder(makeOrder({ quantity: 10, price: 100.01 }), 'c1');
-    await assert.rejects(om.flush(), { code: ErrorCode.TRADE_LOG_UNWRITABLE });
+    const inFlight = makeOrder({ quantity: 150, price: 100.02 }); // two fills, neither durable
+    om.handleOrder(inFlight, 'c1');
+    await assert.rejects(om.flush(), { code: ErrorCode.TRADE_LOG_UNAVAILABLE });
     assert.equal(failures.length, 1);
-    assert.equal(sink.delivered.length, 0, 'a fill that is not durable is never reported');
-    assert.equal(om.handleOrder(makeOrder({ quantity: 10, price: 100.01 }), 'c1'), ErrorCode.TRADE_LOG_UNWRITABLE);
-    assert.equal(sink.delivered[0]?.report.status, ExecutionStatus.REJECTED);
+    assert.equal(sink.delivered.filter((d) => d.report.executionId !== '').length, 0, 'a fill that is not durable is never reported');
+    assert.deepEqual(
+      sink.delivered.map((d) => [d.client, d.report.orderId, d.report.status, d.report.rejectCode, d.report.filledQuantity]),
+      [['c1', inFlight.orderId, ExecutionStatus.REJECTED, ErrorCode.TRADE_LOG_UNAVAILABLE, 0]],
+      'the order in flight hears once that it failed, never silence',
+    );
+    assert.equal(om.handleOrder(makeOrder({ quantity: 10, price: 100.01 }), 'c1'), ErrorCode.TRADE_LOG_UNAVAILABLE);
+    assert.equal(sink.delivered[1]?.report.status, ExecutionStatus.REJECTED);
+    assert.equal(sink.delivered[1]?.report.rejectCode, ErrorCode.TRADE_LOG_UNAVAILABLE);
   } finally {
     restore();
     await journal.close().catch(() => undefined);

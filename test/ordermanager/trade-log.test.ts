@@ -172,12 +172,13 @@ test('a failed fdatasync fails the log for good: listener told once, flush rejec
   const restore = wrapFdatasync(failingFdatasync);
   try {
     log.append(fillReport(), 'c1', 'taker', 1);
-    await assert.rejects(log.flush(), { code: ErrorCode.TRADE_LOG_UNWRITABLE });
+    await assert.rejects(log.flush(), { code: ErrorCode.TRADE_LOG_UNAVAILABLE });
     assert.equal(failures.length, 1);
-    assert.match(failures[0]?.message ?? '', /fdatasync failed \(EIO\)/);
+    assert.match(failures[0]?.message ?? '', /^trade log: I\/O error \(EIO\) \(fdatasync of /);
+    assert.equal(readFileSync(path, 'utf8'), '', 'cut back to the last durable point');
     assert.deepEqual(durable, [], 'nothing was ever durable');
-    assert.throws(() => log.append(fillReport(), 'c1', 'taker', 1), { code: ErrorCode.TRADE_LOG_UNWRITABLE });
-    await assert.rejects(log.flush(), { code: ErrorCode.TRADE_LOG_UNWRITABLE });
+    assert.throws(() => log.append(fillReport(), 'c1', 'taker', 1), { code: ErrorCode.TRADE_LOG_UNAVAILABLE });
+    await assert.rejects(log.flush(), { code: ErrorCode.TRADE_LOG_UNAVAILABLE });
   } finally {
     restore();
     await log.close().catch(() => undefined);
@@ -230,11 +231,12 @@ test('a failed inline fdatasync fails the log for good, as a threadpool one does
   });
   try {
     log.append(fillReport(), 'c1', 'taker', 1);
-    await assert.rejects(log.flush(), { code: ErrorCode.TRADE_LOG_UNWRITABLE });
+    await assert.rejects(log.flush(), { code: ErrorCode.TRADE_LOG_UNAVAILABLE });
     assert.equal(failures.length, 1);
-    assert.match(failures[0]?.message ?? '', /fdatasync failed \(EIO\)/);
+    assert.match(failures[0]?.message ?? '', /^trade log: I\/O error \(EIO\) \(fdatasync of /);
+    assert.equal(readFileSync(path, 'utf8'), '', 'cut back to the last durable point');
     assert.deepEqual(durable, [], 'nothing was ever durable');
-    assert.throws(() => log.append(fillReport(), 'c1', 'taker', 1), { code: ErrorCode.TRADE_LOG_UNWRITABLE });
+    assert.throws(() => log.append(fillReport(), 'c1', 'taker', 1), { code: ErrorCode.TRADE_LOG_UNAVAILABLE });
   } finally {
     restore();
     await log.close().catch(() => undefined);
