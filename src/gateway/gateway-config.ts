@@ -3,6 +3,7 @@
  * one value the schema cannot express, `--rate R|max`.
  */
 import { commonFields, configError, type ConfigOf, type Schema } from '../config/schema.js';
+import { serverLimitFields } from '../config/server-limits.js';
 import { DEFAULT_SYMBOLS, MARKET_DEFAULTS } from '../market/market-options.js';
 import { DEFAULT_MAX_BACKLOG_BYTES, MIN_BACKLOG_BYTES } from '../net/frame-server.js';
 import { SYMBOL_PATTERN } from '../protocol/messages.js';
@@ -63,6 +64,7 @@ export const gatewaySchema = {
     max: DEFAULT_MAX_FRAME_BYTES,
     description: 'largest inbound frame a client may send, bytes (larger: that client is closed)',
   },
+  ...serverLimitFields,
 } as const satisfies Schema;
 
 export type GatewayConfig = ConfigOf<typeof gatewaySchema>;

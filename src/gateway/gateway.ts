@@ -32,7 +32,7 @@ import { ErrorCode, TradingError, describeError, isTradingError } from '../core/
 import type { LogFields, Logger } from '../core/log.js';
 import type { Component, Counters } from '../core/runtime.js';
 import { MarketModel } from '../market/market-model.js';
-import { FrameServer, type SlowConsumerPolicy } from '../net/frame-server.js';
+import { FrameServer, type FrameServerOptions, type SlowConsumerPolicy } from '../net/frame-server.js';
 import type { FrameServerClient, PayloadMode } from '../net/frame-server-client.js';
 import { MessageDecoder, MessageEncoder } from '../protocol/codec.js';
 import { MessageType, type MarketData, type Message, type NewsSentiment } from '../protocol/messages.js';
@@ -52,6 +52,8 @@ export interface GatewayOptions {
   slowConsumerPolicy: SlowConsumerPolicy;
   maxBacklogBytes: number;
   maxFrameBytes: number;
+  /** Connection cap, frame deadline and global budgets (server-limits.ts); the server's defaults if omitted. */
+  limits?: Partial<Pick<FrameServerOptions, 'maxConnections' | 'frameTimeoutMs' | 'outboundBudgetBytes' | 'inboundBudgetBytes'>>;
   log: Logger;
 }
 
@@ -172,6 +174,7 @@ export class Gateway implements Component {
       maxBacklogBytes: options.maxBacklogBytes,
       slowConsumerPolicy: options.slowConsumerPolicy,
       heartbeat: { intervalMs: HEARTBEAT_INTERVAL_MS, timeoutMs: 0, payload: (client) => this.#heartbeatPayload(client.mode) },
+      ...options.limits,
       log: options.log,
     });
   }
@@ -229,6 +232,11 @@ export class Gateway implements Component {
       clients_total: server.clientsAccepted,
       binary_clients: this.#binaryClients.length,
       slow_consumer_events: this.#conflationEpisodes + server.slowConsumerDisconnects,
+      clients_refused: server.clientsRefused,
+      clients_idle: server.clientsIdle,
+      frame_timeouts: server.frameTimeouts,
+      outbound_budget_disconnects: server.outboundBudgetDisconnects,
+      outbound_bytes: server.outboundBytes,
       frames_conflated: server.framesConflated,
       frames_dropped: server.framesDropped,
       bad_frames: server.badFrames + this.#badPayloads,

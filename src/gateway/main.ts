@@ -3,6 +3,7 @@
  * every client. See gateway.ts for the behaviour and gateway-config.ts for the options.
  */
 import { componentCommand } from '../command/command.js';
+import { serverLimits } from '../config/server-limits.js';
 import { gatewaySchema, parseRate } from './gateway-config.js';
 import { Gateway } from './gateway.js';
 
@@ -22,6 +23,7 @@ export const main = componentCommand({
       slowConsumerPolicy: config.slowConsumer,
       maxBacklogBytes: config.maxBacklogBytes,
       maxFrameBytes: config.maxFrameBytes,
+      limits: serverLimits(config),
       log,
     }),
 });

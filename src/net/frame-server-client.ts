@@ -8,6 +8,7 @@
  * finished within the linger time; `destroy(error?)` drops the socket at once.
  */
 import type { Socket } from 'node:net';
+import { monotonicMs } from '../core/clock.js';
 import type { TradingError } from '../core/errors.js';
 import { FrameDecoder } from '../protocol/framing.js';
 import { HeartbeatTracker } from './heartbeat.js';
@@ -40,6 +41,8 @@ export interface ClientHost<TContext> {
   readonly maxBacklogBytes: number;
   readonly policy: OutboundPolicy;
   readonly closeTimeoutMs: number;
+  /** TCP keepalive probes after this long idle, ms (0 = off). */
+  readonly keepAliveMs: number;
   onFrame(client: FrameServerClient<TContext>, buffer: Buffer, offset: number, length: number): void;
   requestFlush(client: FrameServerClient<TContext>): void;
   /** A framing error on this client's stream. */
@@ -51,6 +54,8 @@ export interface ClientHost<TContext> {
   onConflation(client: FrameServerClient<TContext>, active: boolean, episode: ConflationEpisode | undefined): void;
   errorPayload(client: FrameServerClient<TContext>, error: TradingError): Uint8Array;
   onClosed(client: FrameServerClient<TContext>, reason: Error | undefined): void;
+  /** Bytes allocated for this client's incomplete inbound frame changed by `delta`. */
+  onInboundBytes(client: FrameServerClient<TContext>, delta: number): void;
 }
 
 type ConnectionState = 'open' | 'closing' | 'closed';
@@ -82,6 +87,11 @@ export class FrameServerClient<TContext = unknown> {
   #state: ConnectionState = 'open';
   #closeReason: Error | undefined;
   #lingerTimer: NodeJS.Timeout | undefined;
+  /** Monotonic ms when the incomplete frame now buffered began arriving (0: none). */
+  #partialSinceMs = 0;
+  /** Inbound bytes allocated beyond the decoder's initial buffer, as last told to the host. */
+  #inboundBytes = 0;
+  readonly #baseInboundBytes: number;
 
   constructor(id: number, socket: Socket, host: ClientHost<TContext>, peerTimeoutMs: number, nowMs: number) {
     this.id = id;
@@ -102,7 +112,9 @@ export class FrameServerClient<TContext = unknown> {
       onConflation: (active, episode) => host.onConflation(this, active, episode),
     });
     this.#queue.attach(socket);
+    this.#baseInboundBytes = this.#decoder.capacityBytes;
     socket.setNoDelay(true);
+    if (host.keepAliveMs > 0) socket.setKeepAlive(true, host.keepAliveMs);
     socket.on('data', this.#onData);
     socket.on('end', this.#onEnd);
     socket.on('error', this.#onError);
@@ -121,6 +133,26 @@ export class FrameServerClient<TContext = unknown> {
   /** Queued bytes plus bytes the socket has not yet handed to the kernel. */
   get backlogBytes(): number {
     return this.#queue.backlogBytes;
+  }
+
+  /** Bytes allocated for outbound frames: staging buffers and conflation store. */
+  get outboundMemoryBytes(): number {
+    return this.#queue.memoryBytes;
+  }
+
+  /** Bytes allocated for an incomplete inbound frame beyond the fixed per-connection buffer. */
+  get inboundBytes(): number {
+    return this.#inboundBytes;
+  }
+
+  /** Monotonic ms since which an incomplete frame has been arriving; 0 when none is. */
+  get partialFrameSinceMs(): number {
+    return this.#partialSinceMs;
+  }
+
+  /** True while the socket holds bytes the kernel would not take (the peer is not reading them). */
+  get backedUp(): boolean {
+    return this.#queue.backedUp;
   }
 
   /** True while conflating (the `conflate` policy and a client that is behind). */
@@ -194,12 +226,18 @@ export class FrameServerClient<TContext = unknown> {
     // after a close decision, input is read and discarded so the peer can still read our error frame
     if (this.#state !== 'open') return;
     let problem: TradingError | undefined;
+    const framesBefore = this.counters.framesIn;
     try {
       problem = this.#decoder.push(chunk);
     } catch (error) {
       this.#host.onHandlerError(this, error);
       return;
     }
+    // A started frame has a deadline (the server's frameTimeoutMs): the clock starts when
+    // bytes of a frame arrive with none pending, and again whenever a frame completes.
+    if (this.#decoder.bufferedBytes === 0) this.#partialSinceMs = 0;
+    else if (this.#partialSinceMs === 0 || this.counters.framesIn !== framesBefore) this.#partialSinceMs = monotonicMs();
+    this.#noteInbound();
     if (problem !== undefined && this.#state === 'open') {
       this.counters.badFrames++;
       this.#host.onBadFrame(this, problem);
@@ -215,8 +253,21 @@ export class FrameServerClient<TContext = unknown> {
     this.#closeReason ??= error;
   };
 
+  #noteInbound(): void {
+    const bytes = Math.max(0, this.#decoder.capacityBytes - this.#baseInboundBytes);
+    if (bytes === this.#inboundBytes) return;
+    const delta = bytes - this.#inboundBytes;
+    this.#inboundBytes = bytes;
+    this.#host.onInboundBytes(this, delta);
+  }
+
   #onClose = (): void => {
     this.#state = 'closed';
+    this.#partialSinceMs = 0;
+    if (this.#inboundBytes !== 0) {
+      this.#host.onInboundBytes(this, -this.#inboundBytes);
+      this.#inboundBytes = 0;
+    }
     if (this.#lingerTimer !== undefined) clearTimeout(this.#lingerTimer);
     this.#queue.detach();
     this.#socket.off('data', this.#onData);

@@ -16,30 +16,39 @@
  *   are gone (a peer that does not finish within closeTimeoutMs is destroyed); `destroy()`
  *   drops everything at once. Both are idempotent.
  */
-import { configError } from '../config/schema.js';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { monotonicMs } from '../core/clock.js';
 import { ErrorCode, TradingError, describeError } from '../core/errors.js';
 import { createLogger, type Logger } from '../core/log.js';
-import { ABSOLUTE_MAX_FRAME_BYTES, DEFAULT_MAX_FRAME_BYTES } from '../protocol/framing.js';
+import { DEFAULT_MAX_FRAME_BYTES } from '../protocol/framing.js';
 import { jsonErrorPayload } from './error-payload.js';
+import { DEFAULT_MAX_CONNECTIONS, MIN_BACKLOG_BYTES, defaultMaxConnections, validateServerOptions, type SlowConsumerPolicy } from './frame-server-options.js';
 import {
   FrameServerClient,
   emptyConnectionCounters,
   type ClientHost,
   type ConnectionCounters,
 } from './frame-server-client.js';
-import { checkHeartbeat, heartbeatCheckPeriodMs, type HeartbeatOptions } from './heartbeat.js';
+import { heartbeatCheckPeriodMs, type HeartbeatOptions } from './heartbeat.js';
 import type { ConflationEpisode, OutboundPolicy } from './outbound-queue.js';
 import { isAccepted, type ConflationKey } from './send-status.js';
 
-export type SlowConsumerPolicy = 'disconnect' | 'conflate';
+
+export { DEFAULT_MAX_CONNECTIONS, MIN_BACKLOG_BYTES, type SlowConsumerPolicy };
 
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_MAX_BACKLOG_BYTES = 4 * 1024 * 1024;
 export const DEFAULT_CLOSE_TIMEOUT_MS = 2_000;
-/** Smallest backlog bound accepted: below this, ordinary bursts would trip the policy. */
-export const MIN_BACKLOG_BYTES = 1024;
+export const DEFAULT_FRAME_TIMEOUT_MS = 10_000;
+export const DEFAULT_OUTBOUND_BUDGET_BYTES = 256 * 1024 * 1024;
+export const DEFAULT_INBOUND_BUDGET_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_KEEPALIVE_MS = 30_000;
+/** How often budgets and frame deadlines are checked when nothing else triggers a check, ms. */
+const HOUSEKEEPING_PERIOD_MS = 100;
+/** The outbound budget is checked at most this often from the send path, ms. */
+const BUDGET_CHECK_MIN_MS = 10;
+/** Refused connections are logged at most once per this period, ms. */
+const REFUSAL_LOG_PERIOD_MS = 10_000;
 /** Heartbeat check period when the server-wide settings are both 0 (per-client timeouts only). */
 const IDLE_CHECK_PERIOD_MS = 250;
 
@@ -70,6 +79,25 @@ export interface FrameServerOptions<TContext = unknown> {
   heartbeat?: ServerHeartbeatOptions<TContext>;
   /** How long close() waits for a client to finish before destroying it, ms (default 2000). */
   closeTimeoutMs?: number;
+  /**
+   * Most clients connected at once; a connection past it is closed at accept, counted and
+   * logged (rate-limited). Default: 10,000, or less to stay under the open-file limit.
+   * Idle clients count: the seed's connect and wait.
+   */
+  maxConnections?: number;
+  /** A frame that has started must be complete within this long, ms (default 10,000; 0 = no deadline). */
+  frameTimeoutMs?: number;
+  /**
+   * Bytes all clients together may hold in outbound buffers (default 256 MiB). Past it, the
+   * clients furthest behind (those the kernel will not take bytes from) are disconnected
+   * with E_SLOW_CONSUMER until the total is back under 3/4 of it; a client keeping up is
+   * never one of them.
+   */
+  outboundBudgetBytes?: number;
+  /** Bytes all clients together may hold in incomplete inbound frames (default 64 MiB). */
+  inboundBudgetBytes?: number;
+  /** TCP keepalive after this long idle, ms (default 30,000; 0 = off): finds peers that vanished. */
+  keepAliveMs?: number;
   log?: Logger;
 }
 
@@ -80,6 +108,19 @@ export interface FrameServerCounters extends ConnectionCounters {
   slowConsumerDisconnects: number;
   peerTimeouts: number;
   handlerErrors: number;
+  /** Connections closed at accept: the server was at maxConnections. */
+  clientsRefused: number;
+  /** Connected clients that have sent nothing yet (allowed; they count toward maxConnections). */
+  clientsIdle: number;
+  /** Clients disconnected because the outbound budget was spent. */
+  outboundBudgetDisconnects: number;
+  /** Clients closed because the inbound budget was spent. */
+  inboundBudgetCloses: number;
+  /** Clients closed because a frame they started did not complete in time. */
+  frameTimeouts: number;
+  /** Outbound and inbound bytes held, as of the last check. */
+  outboundBytes: number;
+  inboundBytes: number;
 }
 
 export interface BoundAddress {
@@ -96,13 +137,38 @@ export class FrameServer<TContext = unknown> {
   readonly closeTimeoutMs: number;
   readonly heartbeatIntervalMs: number;
   readonly heartbeatTimeoutMs: number;
+  readonly maxConnections: number;
+  readonly frameTimeoutMs: number;
+  readonly outboundBudgetBytes: number;
+  readonly inboundBudgetBytes: number;
+  readonly keepAliveMs: number;
 
   readonly #options: FrameServerOptions<TContext>;
   readonly #log: Logger;
   readonly #server: Server;
   readonly #clients = new Set<FrameServerClient<TContext>>();
   readonly #host: ClientHost<TContext>;
-  readonly #gone: FrameServerCounters = { ...emptyConnectionCounters(), clientsConnected: 0, clientsAccepted: 0, slowConsumerDisconnects: 0, peerTimeouts: 0, handlerErrors: 0 };
+  readonly #gone: FrameServerCounters = {
+    ...emptyConnectionCounters(),
+    clientsConnected: 0,
+    clientsAccepted: 0,
+    slowConsumerDisconnects: 0,
+    peerTimeouts: 0,
+    handlerErrors: 0,
+    clientsRefused: 0,
+    clientsIdle: 0,
+    outboundBudgetDisconnects: 0,
+    inboundBudgetCloses: 0,
+    frameTimeouts: 0,
+    outboundBytes: 0,
+    inboundBytes: 0,
+  };
+  #inboundBytes = 0;
+  #outboundBytes = 0;
+  #lastBudgetCheckMs = 0;
+  #housekeepingTimer: NodeJS.Timeout | undefined;
+  #refusedSinceLog = 0;
+  #lastRefusalLogMs = Number.NEGATIVE_INFINITY;
   #state: ServerState = 'new';
   #address: BoundAddress | undefined;
   #nextClientId = 1;
@@ -119,11 +185,19 @@ export class FrameServer<TContext = unknown> {
     this.closeTimeoutMs = options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS;
     this.heartbeatIntervalMs = options.heartbeat === undefined ? 0 : (options.heartbeat.intervalMs ?? 1_000);
     this.heartbeatTimeoutMs = options.heartbeat?.timeoutMs ?? 0;
+    this.maxConnections = options.maxConnections ?? defaultMaxConnections();
+    this.frameTimeoutMs = options.frameTimeoutMs ?? DEFAULT_FRAME_TIMEOUT_MS;
+    this.outboundBudgetBytes = options.outboundBudgetBytes ?? DEFAULT_OUTBOUND_BUDGET_BYTES;
+    this.inboundBudgetBytes = options.inboundBudgetBytes ?? DEFAULT_INBOUND_BUDGET_BYTES;
+    this.keepAliveMs = options.keepAliveMs ?? DEFAULT_KEEPALIVE_MS;
     validateServerOptions(this);
     this.#options = options;
     this.#log = options.log ?? createLogger('frame-server');
     this.#host = this.#createHost();
     this.#server = createServer({ noDelay: true }, this.#onConnection);
+    // Node closes a connection past maxConnections at accept and tells us with 'drop'.
+    this.#server.maxConnections = this.maxConnections;
+    this.#server.on('drop', this.#onDrop);
   }
 
   /** The bound address once listening. */
@@ -163,7 +237,18 @@ export class FrameServer<TContext = unknown> {
         this.#state = 'listening';
         this.#serverClosed = new Promise((resolveClosed) => this.#server.once('close', () => resolveClosed()));
         this.#startHeartbeats();
-        this.#log.info('listening', { host: bound.address, port: bound.port, maxBacklogBytes: this.maxBacklogBytes, slowConsumerPolicy: this.slowConsumerPolicy });
+        this.#housekeepingTimer = setInterval(this.#housekeeping, HOUSEKEEPING_PERIOD_MS);
+        this.#housekeepingTimer.unref();
+        this.#log.info('listening', {
+          host: bound.address,
+          port: bound.port,
+          maxBacklogBytes: this.maxBacklogBytes,
+          slowConsumerPolicy: this.slowConsumerPolicy,
+          maxConnections: this.maxConnections,
+          outboundBudgetBytes: this.outboundBudgetBytes,
+          inboundBudgetBytes: this.inboundBudgetBytes,
+          frameTimeoutMs: this.frameTimeoutMs,
+        });
         resolve(this.#address);
       };
       this.#server.once('error', onError);
@@ -187,9 +272,10 @@ export class FrameServer<TContext = unknown> {
 
   /** Totals: live clients' counters plus those of every client that has gone. Cheap enough for once a second. */
   counters(): FrameServerCounters {
-    const total: FrameServerCounters = { ...this.#gone, clientsConnected: this.#clients.size };
+    const total: FrameServerCounters = { ...this.#gone, clientsConnected: this.#clients.size, clientsIdle: 0, inboundBytes: this.#inboundBytes, outboundBytes: this.#outboundBytes };
     for (const client of this.#clients) {
       const counters = client.counters;
+      if (counters.bytesIn === 0) total.clientsIdle++;
       total.framesIn += counters.framesIn;
       total.bytesIn += counters.bytesIn;
       total.framesOut += counters.framesOut;
@@ -207,6 +293,7 @@ export class FrameServer<TContext = unknown> {
     const wasListening = this.#state === 'listening';
     this.#state = 'closing';
     this.#stopHeartbeats();
+    this.#stopHousekeeping();
     this.#flushAll();
     const done = wasListening ? this.#serverClosed : undefined;
     if (wasListening) this.#server.close();
@@ -223,6 +310,7 @@ export class FrameServer<TContext = unknown> {
   destroy(): void {
     if (this.#state === 'closed') return;
     this.#stopHeartbeats();
+    this.#stopHousekeeping();
     this.#cancelFlush();
     if (this.#state === 'new') this.#state = 'closed';
     for (const client of this.#clients) client.destroy();
@@ -281,6 +369,19 @@ export class FrameServer<TContext = unknown> {
       onConflation: (client, active, episode) => this.#logConflation(client, active, episode),
       errorPayload: (client, error) => errorPayload(error, client),
       onClosed: (client, reason) => this.#onClientClosed(client, reason),
+      keepAliveMs: this.keepAliveMs,
+      onInboundBytes: (client, delta) => {
+        this.#inboundBytes += delta;
+        if (delta > 0 && this.#inboundBytes > this.inboundBudgetBytes && client.open) {
+          this.#gone.inboundBudgetCloses++;
+          const error = new TradingError(
+            ErrorCode.FRAME_TOO_LARGE,
+            `incomplete frames of all clients would hold more than the server's inbound budget of ${this.inboundBudgetBytes} bytes`,
+          );
+          this.#log.warn('inbound budget spent: closing the client whose frame grew it', { client: client.id, remote: client.remote, inboundBytes: this.#inboundBytes });
+          client.destroy(error);
+        }
+      },
     };
   }
 
@@ -329,7 +430,79 @@ export class FrameServer<TContext = unknown> {
     const dirty = this.#dirty;
     for (let index = 0; index < dirty.length; index++) dirty[index]?.flush();
     dirty.length = 0;
+    // under a flood of sends the timer alone would let the total overshoot for a whole period
+    const nowMs = monotonicMs();
+    if (nowMs - this.#lastBudgetCheckMs >= BUDGET_CHECK_MIN_MS) this.#checkOutboundBudget(nowMs);
   };
+
+  #onDrop = (): void => {
+    this.#gone.clientsRefused++;
+    this.#refusedSinceLog++;
+    const nowMs = monotonicMs();
+    if (nowMs - this.#lastRefusalLogMs < REFUSAL_LOG_PERIOD_MS) return;
+    this.#lastRefusalLogMs = nowMs;
+    this.#log.warn('connection refused: at the maximum number of clients', {
+      maxConnections: this.maxConnections,
+      refused: this.#refusedSinceLog,
+      refusedTotal: this.#gone.clientsRefused,
+    });
+    this.#refusedSinceLog = 0;
+  };
+
+  #housekeeping = (): void => {
+    const nowMs = monotonicMs();
+    this.#checkOutboundBudget(nowMs);
+    if (this.frameTimeoutMs <= 0) return;
+    for (const client of this.#clients) {
+      const since = client.partialFrameSinceMs;
+      if (since === 0 || !client.open || nowMs - since < this.frameTimeoutMs) continue;
+      this.#gone.frameTimeouts++;
+      const error = new TradingError(ErrorCode.PEER_TIMEOUT, `a frame was started ${Math.round(nowMs - since)} ms ago and is still incomplete (limit ${this.frameTimeoutMs} ms)`);
+      this.#log.warn('incomplete frame timed out: closing client', { client: client.id, remote: client.remote, code: error.code, bufferedBytes: client.inboundBytes });
+      client.destroy(error);
+    }
+  };
+
+  /**
+   * Sum what every client holds outbound; past the budget, disconnect the clients furthest
+   * behind (the most bytes the kernel would not take) until the total is under 3/4 of it.
+   * Only clients that are backed up (a write the kernel did not finish) or conflating
+   * qualify: a client that keeps up is never disconnected for the others' sake.
+   */
+  #checkOutboundBudget(nowMs: number): void {
+    this.#lastBudgetCheckMs = nowMs;
+    let total = 0;
+    for (const client of this.#clients) total += client.outboundMemoryBytes;
+    this.#outboundBytes = total;
+    if (total <= this.outboundBudgetBytes) return;
+    const behind: FrameServerClient<TContext>[] = [];
+    for (const client of this.#clients) if (client.open && (client.backedUp || client.conflating)) behind.push(client);
+    behind.sort((a, b) => b.backlogBytes - a.backlogBytes || b.outboundMemoryBytes - a.outboundMemoryBytes);
+    const target = Math.floor((this.outboundBudgetBytes * 3) / 4);
+    let disconnected = 0;
+    for (const client of behind) {
+      if (total <= target) break;
+      total -= client.outboundMemoryBytes;
+      this.#gone.outboundBudgetDisconnects++;
+      this.#gone.slowConsumerDisconnects++;
+      disconnected++;
+      client.destroy(new TradingError(ErrorCode.SLOW_CONSUMER, `the server's outbound budget of ${this.outboundBudgetBytes} bytes is spent and this client is among the furthest behind`));
+    }
+    if (disconnected > 0) {
+      this.#log.warn('outbound budget spent: disconnected the clients furthest behind', {
+        code: ErrorCode.SLOW_CONSUMER,
+        clients: disconnected,
+        outboundBytes: this.#outboundBytes,
+        outboundBudgetBytes: this.outboundBudgetBytes,
+      });
+    }
+    this.#outboundBytes = total;
+  }
+
+  #stopHousekeeping(): void {
+    if (this.#housekeepingTimer !== undefined) clearInterval(this.#housekeepingTimer);
+    this.#housekeepingTimer = undefined;
+  }
 
   #cancelFlush(): void {
     if (this.#flushImmediate !== undefined) clearImmediate(this.#flushImmediate);
@@ -369,32 +542,4 @@ export class FrameServer<TContext = unknown> {
       }
     }
   };
-}
-
-interface ResolvedServerOptions {
-  maxFrameBytes: number;
-  maxBacklogBytes: number;
-  slowConsumerPolicy: SlowConsumerPolicy;
-  closeTimeoutMs: number;
-  heartbeatIntervalMs: number;
-  heartbeatTimeoutMs: number;
-}
-
-/** Every problem at once, as one E_CONFIG_INVALID. */
-function validateServerOptions(options: ResolvedServerOptions): void {
-  const problems: string[] = [];
-  if (!Number.isInteger(options.maxFrameBytes) || options.maxFrameBytes < 1 || options.maxFrameBytes > ABSOLUTE_MAX_FRAME_BYTES) {
-    problems.push(`maxFrameBytes must be an integer in 1..${ABSOLUTE_MAX_FRAME_BYTES}, got ${options.maxFrameBytes}`);
-  }
-  if (!Number.isInteger(options.maxBacklogBytes) || options.maxBacklogBytes < MIN_BACKLOG_BYTES) {
-    problems.push(`maxBacklogBytes must be an integer ≥ ${MIN_BACKLOG_BYTES}, got ${options.maxBacklogBytes}`);
-  }
-  if (options.slowConsumerPolicy !== 'disconnect' && options.slowConsumerPolicy !== 'conflate') {
-    problems.push(`slowConsumerPolicy must be 'disconnect' or 'conflate', got ${String(options.slowConsumerPolicy)}`);
-  }
-  if (!Number.isFinite(options.closeTimeoutMs) || options.closeTimeoutMs < 0) {
-    problems.push(`closeTimeoutMs must be a number ≥ 0, got ${options.closeTimeoutMs}`);
-  }
-  problems.push(...checkHeartbeat({ intervalMs: options.heartbeatIntervalMs, timeoutMs: options.heartbeatTimeoutMs }));
-  if (problems.length > 0) throw configError(problems, 'FrameServer options');
 }

@@ -110,6 +110,11 @@ export class OutboundQueue {
     return this.#queueLength + (this.#sink?.writableLength ?? 0);
   }
 
+  /** Bytes this queue holds allocated: both staging buffers and the conflation store (budgets count this). */
+  get memoryBytes(): number {
+    return this.#queue.length + (this.#inFlight?.length ?? 0) + (this.#spare?.length ?? 0) + this.#storeBytes;
+  }
+
   /** Bytes held as latest-per-key frames while conflating. */
   get conflatedBytes(): number {
     return this.#storeBytes;

@@ -174,6 +174,7 @@ export class OrderManagerService implements Component {
       maxFrameBytes: settings.maxFrameBytes,
       maxBacklogBytes: settings.maxBacklogBytes,
       slowConsumerPolicy: 'conflate',
+      ...settings.serverLimits,
       heartbeat: { intervalMs: HEARTBEAT_INTERVAL_MS, timeoutMs: 0, payload: (client) => this.#heartbeatFor(client) },
       log: this.#log.child('server'),
     });
@@ -237,6 +238,7 @@ export class OrderManagerService implements Component {
       book_attached: this.#liveBook?.attached === true ? 1 : 0,
       book_attachments: this.#liveBook?.attachments ?? 0,
       trade_log_failed: this.#journalProblem === undefined ? 0 : 1,
+      tracked_clients: om.trackedClients,
     };
     for (const position of snapshot.positions) {
       fills += position.fills;
@@ -258,6 +260,10 @@ export class OrderManagerService implements Component {
       counters['bad_frames'] = server.badFrames;
       counters['reports_conflated'] = server.framesConflated;
       counters['reports_dropped'] = server.framesDropped;
+      counters['clients_refused'] = server.clientsRefused;
+      counters['clients_idle'] = server.clientsIdle;
+      counters['frame_timeouts'] = server.frameTimeouts;
+      counters['outbound_budget_disconnects'] = server.outboundBudgetDisconnects;
     }
     const stats = this.#tradeLog?.stats;
     if (stats !== undefined) {
@@ -291,6 +297,8 @@ export class OrderManagerService implements Component {
       const canceled = om.cancelAllForClient(connection.name, DISCONNECT_REASON);
       if (canceled > 0) this.#log.info('resting orders of a gone unnamed client canceled', { client: connection.name, orders: canceled });
     }
+    // per-connection state goes with the connection (a name still held by another connection keeps it)
+    if (om !== undefined && !this.#byName.has(connection.name)) om.forgetClient(connection.name);
   }
 
   readonly #onFrame = (client: Client, buffer: Buffer, offset: number, length: number): void => {

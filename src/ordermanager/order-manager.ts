@@ -378,6 +378,16 @@ export class OrderManager {
     return canceled;
   }
 
+  /** Free what is kept per client (its rate-limit bucket): its connection is gone. */
+  forgetClient(client: string): void {
+    this.#rateLimiter.forget(client);
+  }
+
+  /** Clients with per-client state (rate-limit buckets); flat in the number of connections ever made. */
+  get trackedClients(): number {
+    return this.#rateLimiter.size;
+  }
+
   /** Cancel every resting order (end of the day: the process stops). Returns how many. */
   cancelAll(reason: string): number {
     this.#nowSeconds = this.#clock.epochSeconds();

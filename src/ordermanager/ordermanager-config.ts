@@ -4,6 +4,7 @@
  * fields, so a limit is checked by one rule whether it comes from a flag or from code.
  */
 import { commonFields, required, type ConfigOf, type Schema } from '../config/schema.js';
+import { serverLimitFields, serverLimits } from '../config/server-limits.js';
 import { DEFAULT_MAX_BACKLOG_BYTES, MIN_BACKLOG_BYTES } from '../net/frame-server.js';
 import { DEFAULT_MAX_FRAME_BYTES } from '../protocol/framing.js';
 import { RISK_LIMIT_FIELDS, riskLimitsOf, type RiskLimits } from './risk-limits.js';
@@ -44,6 +45,7 @@ export const orderManagerSchema = {
     max: 1024 * 1024 * 1024,
     description: 'outbound backlog bound per client, bytes (past it: reports conflate per order)',
   },
+  ...serverLimitFields,
 } satisfies Schema;
 
 export type OrderManagerConfig = ConfigOf<typeof orderManagerSchema>;
@@ -60,6 +62,8 @@ export interface OrderManagerSettings {
   maxBacklogBytes: number;
   syncCommitMaxLines: number;
   repairTradeLog: boolean;
+  /** Connection cap, frame deadline and global budgets for the order server. */
+  serverLimits: ReturnType<typeof serverLimits>;
 }
 
 /** The checks the schema cannot make, and the risk-limit flags as one RiskLimits. */
@@ -78,5 +82,6 @@ export function settleOrderManagerConfig(config: OrderManagerConfig, problems: s
     maxBacklogBytes: config.maxBacklogBytes,
     syncCommitMaxLines: config.syncCommitMaxLines,
     repairTradeLog: config.repairTradeLog,
+    serverLimits: serverLimits(config),
   };
 }

@@ -45,6 +45,11 @@ export class TokenBucketRateLimiter {
    * call this only for a client that is gone for good, never on every disconnect (a
    * reconnecting client would otherwise reset its own limit).
    */
+  /** Clients with a bucket. */
+  get size(): number {
+    return this.#buckets.size;
+  }
+
   forget(client: string): void {
     this.#buckets.delete(client);
   }

@@ -13,6 +13,9 @@ export const DEFAULT_MAX_FRAME_BYTES = 1024 * 1024;
 /** The length field is 32-bit; nothing can be configured above it. */
 export const ABSOLUTE_MAX_FRAME_BYTES = 0xffff_ffff;
 
+/** The buffer for a frame split across chunks starts at this size, and returns to it after a larger frame. */
+const INITIAL_PENDING_BYTES = 64 * 1024;
+
 export type FrameHandler = (buffer: Buffer, offset: number, length: number) => void;
 
 export interface FrameDecoderOptions {
@@ -35,12 +38,17 @@ export class FrameDecoder {
     }
     this.maxFrameBytes = max;
     this.#onFrame = onFrame;
-    this.#pending = Buffer.allocUnsafe(Math.min(64 * 1024, max + FRAME_HEADER_BYTES));
+    this.#pending = Buffer.allocUnsafe(Math.min(INITIAL_PENDING_BYTES, max + FRAME_HEADER_BYTES));
   }
 
   /** Bytes held for an incomplete frame. */
   get bufferedBytes(): number {
     return this.#pendingLength;
+  }
+
+  /** Bytes allocated for incomplete frames (what a peer makes us hold; budgets count this). */
+  get capacityBytes(): number {
+    return this.#pending.length;
   }
 
   /** The error that stopped this decoder, if any. A failed decoder accepts nothing more. */
@@ -70,6 +78,8 @@ export class FrameDecoder {
       const length = this.#pending.readUInt32BE(0);
       this.#pendingLength = 0;
       this.#onFrame(this.#pending, FRAME_HEADER_BYTES, length);
+      // a large frame's buffer is not kept for the life of the connection
+      if (this.#pending.length > INITIAL_PENDING_BYTES) this.#pending = Buffer.allocUnsafe(INITIAL_PENDING_BYTES);
     }
 
     while (!this.#stopped && end - offset >= FRAME_HEADER_BYTES) {

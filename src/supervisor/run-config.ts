@@ -26,4 +26,11 @@ export const runSchema = {
   ...dashboardFlags,
   noDashboard: { kind: 'boolean', default: false, description: 'do not serve the dashboard' },
   progressIntervalMs: { kind: 'integer', default: 1000, min: 100, max: 60_000, description: 'how often progress is shown (terminal), ms' },
+  livenessTimeoutMs: {
+    kind: 'integer',
+    default: 5000,
+    min: 1500,
+    max: 600_000,
+    description: 'a component that sends no heartbeat (its once-a-second counters) for this long is unresponsive (SIGSTOP, a blocked event loop) and is replaced, ms',
+  },
 } as const satisfies Schema;

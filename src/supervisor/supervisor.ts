@@ -66,6 +66,8 @@ export class Supervisor {
   readonly #children = new Map<ComponentName, ManagedChild>();
   readonly #policies = new Map<ComponentName, RestartPolicy>();
   readonly #restartTimers = new Set<NodeJS.Timeout>();
+  readonly #lastBeatMs = new Map<ComponentName, number>();
+  readonly #unresponsive = new Set<ComponentName>();
   #gatewayPort: number;
   #orderManagerPort: number;
   readonly #countersAtMs = new Map<ComponentName, number>();
@@ -117,9 +119,11 @@ export class Supervisor {
       const extra = await this.#onReady();
       log.info('system ready', { gatewayPort: this.#gatewayPort, orderManagerPort: this.#orderManagerPort, shm: config.shm, ...extra });
       const progress = setInterval(() => this.#showProgress(), config.progressIntervalMs);
+      const liveness = setInterval(() => this.#checkLiveness(), Math.min(500, config.livenessTimeoutMs / 3));
       const duration = config.duration > 0 ? setTimeout(() => this.requestStop(`duration of ${config.duration} s reached`), config.duration * 1000) : undefined;
       outcome = await stopped;
       clearInterval(progress);
+      clearInterval(liveness);
       if (duration !== undefined) clearTimeout(duration);
     } catch (err) {
       outcome = { exitCode: 1, reason: describeError(err) };
@@ -186,6 +190,8 @@ export class Supervisor {
     const child = this.child(name);
     this.#policies.get(name)?.started(performance.now());
     const details = await child.start();
+    this.#lastBeatMs.set(name, performance.now());
+    this.#unresponsive.delete(name);
     if (name === 'gateway' && typeof details['port'] === 'number') this.#gatewayPort = details['port'];
     if (name === 'ordermanager' && typeof details['port'] === 'number') this.#orderManagerPort = details['port'];
     this.#options.log.info('component ready', { component: name, pid: child.pid, ...details });
@@ -212,6 +218,7 @@ export class Supervisor {
     });
     child.on('line', (line) => this.#options.display.line(line));
     child.on('counters', () => this.#countersAtMs.set(name, performance.now()));
+    child.on('beat', () => this.#lastBeatMs.set(name, performance.now()));
     child.on('problem', (problem) => {
       if (problem !== '') this.#options.log.error(`${name}: ${problem}`, { component: name });
     });
@@ -243,13 +250,39 @@ export class Supervisor {
     this.#restartTimers.add(timer);
   }
 
+  /**
+   * Liveness. Every component heartbeats (its counters, once a second, over IPC); one that
+   * stays silent past livenessTimeoutMs while running (stopped by SIGSTOP, an event loop
+   * blocked) is shown as unresponsive, killed and restarted like a crashed one.
+   */
+  #checkLiveness(): void {
+    if (this.#stopping) return;
+    const nowMs = performance.now();
+    const timeoutMs = this.#options.config.livenessTimeoutMs;
+    for (const name of START_ORDER) {
+      const child = this.child(name);
+      if (child.state !== 'running' || this.#unresponsive.has(name)) continue;
+      const silentMs = nowMs - (this.#lastBeatMs.get(name) ?? nowMs);
+      if (silentMs < timeoutMs) continue;
+      this.#unresponsive.add(name);
+      this.#options.log.error(`${name}: unresponsive (no heartbeat for ${Math.round(silentMs)} ms); replacing it`, { component: name, pid: child.pid, timeoutMs });
+      child.kill('SIGKILL');
+    }
+  }
+
   #showProgress(): void {
     const { config, display } = this.#options;
     const now = performance.now();
     const counter = (name: ComponentName, key: string): number => this.child(name).counters[key] ?? 0;
     const health = START_ORDER.map((name) => {
       const child = this.child(name);
-      const mark = child.state !== 'running' ? child.state : child.problem !== '' ? child.problem.split(' (')[0] : 'up';
+      const mark = this.#unresponsive.has(name)
+        ? 'unresponsive'
+        : child.state !== 'running'
+          ? child.state
+          : child.problem !== ''
+            ? child.problem.split(' (')[0]
+            : 'up';
       const restarts = child.starts - 1;
       return `${name}:${mark}${restarts > 0 ? `(${restarts}↻)` : ''}`;
     }).join(' ');

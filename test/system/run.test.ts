@@ -150,6 +150,32 @@ test('a component killed with SIGKILL is restarted and trading resumes', { timeo
   assert.equal(summary.components['ordermanager']?.restarts, 1);
 });
 
+test('a component stopped with SIGSTOP is shown unresponsive after --liveness-timeout-ms, replaced, and trading resumes', { timeout: 90_000 }, async () => {
+  const run = startRun(['--duration', '45', '--liveness-timeout-ms', '2000']);
+  await waitForOutput(run.child, /system ready/, 30_000);
+  const victim = componentPids(run.output()).get('orderbook');
+  assert.ok(victim !== undefined);
+  const stoppedAt = Date.now();
+  process.kill(victim, 'SIGSTOP');
+  await waitForOutput(run.child, /orderbook: unresponsive \(no heartbeat for \d+ ms\); replacing it/, 10_000);
+  const detectedMs = Date.now() - stoppedAt;
+  assert.ok(detectedMs < 2000 + 2000, `detected within the timeout plus a heartbeat (${detectedMs} ms)`);
+  await waitForOutput(run.child, /component ready component=orderbook/, 20_000);
+  const replaced = componentPids(run.output()).get('orderbook');
+  assert.ok(replaced !== undefined && replaced !== victim, 'a new orderbook process');
+  assert.equal(isAlive(victim), false, 'the stopped one is gone');
+  const fillsAtReplacement = fillLines(run.tradeLog).length;
+  const deadline = Date.now() + 30_000;
+  while (fillLines(run.tradeLog).length <= fillsAtReplacement && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  assert.ok(fillLines(run.tradeLog).length > fillsAtReplacement, `fills after the replacement\n${run.output().slice(-3000)}`);
+  run.child.kill('SIGTERM');
+  assert.equal(await waitForExit(run.child), 0, run.output());
+  for (const [name, pid] of componentPids(run.output())) assert.equal(isAlive(pid), false, `${name} still running`);
+  assert.equal(existsSync(`/dev/shm${run.shm}`), false);
+});
+
 test('SIGTERM stops the system cleanly: exit 0, no process, no shared memory', { timeout: 60_000 }, async () => {
   const run = startRun([]);
   await waitForOutput(run.child, /system ready/, 30_000);
