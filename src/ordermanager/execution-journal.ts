@@ -123,12 +123,23 @@ export interface JournalListener {
   onFailure(error: TradingError): void;
 }
 
+/** Where a replay starts: a checkpoint's durable point (checkpoint.ts). */
+export interface RecoveryStart {
+  tradeLog: { bytes: number; lines: number };
+  orderJournal: { bytes: number; lines: number };
+  /** The checkpoint's last execution number: a line past the point with an id up to it is a duplicate. */
+  lastExecutionNumber: bigint;
+}
+
 export interface ExecutionJournal {
   /**
    * Replay what is already on disk (order events, then fills; objects passed to the
-   * handlers are reused, so copy what you keep), then allow appends. Once only.
+   * handlers are reused, so copy what you keep), from `from` (a checkpoint) or the start,
+   * then allow appends. Once only.
    */
-  recover(handlers: RecoveryHandlers): JournalRecovery;
+  recover(handlers: RecoveryHandlers, from?: RecoveryStart): JournalRecovery;
+  /** The durable point when everything appended is durable, else undefined (checkpoint.ts). */
+  durablePoint?(): { tradeLog: { bytes: number; lines: number }; orderJournal: { bytes: number; lines: number } } | undefined;
   /** Queue one fill (its report plus context); returns its position. Throws once failed. */
   append(report: Readonly<ExecutionReport>, client: string, liquidity: Liquidity, bookSequence: number): number;
   /** Queue one order event; returns its position. Throws once failed. */

@@ -67,7 +67,10 @@ export interface ScanResult {
   tailBytes: number;
   /** That last line was not a valid record. */
   tailCorrupt: boolean;
+  /** Size of the file (where the scan ended). */
   bytes: number;
+  /** Line number of the last line (counting from the file's start). */
+  lines: number;
 }
 
 export type CorruptReason = 'checksum' | 'unsealed' | 'invalid' | 'too-long';
@@ -91,6 +94,7 @@ export function scanJournalLines(
   fd: number,
   onLine: (line: string, lineNumber: number) => boolean,
   onCorrupt: (corrupt: CorruptLine) => void,
+  from: { bytes: number; lines: number } = { bytes: 0, lines: 0 },
 ): ScanResult {
   const result: ScanResult = {
     records: 0,
@@ -102,9 +106,12 @@ export function scanJournalLines(
     tailBytes: 0,
     tailCorrupt: false,
     bytes: 0,
+    lines: 0,
   };
-  let lineNumber = 0;
-  let sawSealed = false;
+  let lineNumber = from.lines;
+  // from a checkpoint: what came before was accepted, sealed lines included (a file with
+  // none sealed before this point keeps its old lines' leniency only if none follow)
+  let sawSealed = from.bytes > 0;
   const corrupt = (text: string, reason: CorruptReason, tail: boolean): void => {
     result.corruptLines++;
     if (tail) result.tailCorrupt = true;
@@ -131,7 +138,7 @@ export function scanJournalLines(
   const chunk = Buffer.allocUnsafe(READ_CHUNK_BYTES);
   let carry = Buffer.alloc(0); // the unfinished line from previous chunks
   let oversized = false; // inside a line already longer than MAX_LINE_BYTES
-  let position = 0;
+  let position = from.bytes;
   let lastByte = NEWLINE;
   for (;;) {
     const read = readSync(fd, chunk, 0, chunk.length, position);
@@ -170,6 +177,7 @@ export function scanJournalLines(
     handle(carry, 0, carry.length, true);
   }
   result.bytes = position;
+  result.lines = lineNumber;
   result.tornTail = lastByte !== NEWLINE;
   return result;
 }

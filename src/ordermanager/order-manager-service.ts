@@ -55,6 +55,7 @@
  * report is durable and handed to its connection, close the server (which flushes and
  * half-closes each client), then close the trade log (flush + fdatasync) and the book.
  */
+import { rmSync } from 'node:fs';
 import { monotonicNs } from '../core/clock.js';
 import { ErrorCode, describeError, isTradingError, type TradingError } from '../core/errors.js';
 import { LatencyRecorder } from '../core/latency.js';
@@ -70,6 +71,7 @@ import { LiveBookSource } from './live-book-source.js';
 import { OrderManager } from './order-manager.js';
 import type { OrderManagerSettings } from './ordermanager-config.js';
 import type { ExecutionReportSink } from './report-queue.js';
+import { CHECKPOINT_SUFFIX, journalReaches, readCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint.js';
 import { checkDiskWritable } from './journal-file.js';
 import { TradeLog } from './trade-log.js';
 
@@ -77,6 +79,9 @@ import { TradeLog } from './trade-log.js';
 const HEARTBEAT_INTERVAL_MS = 1_000;
 /** How often a failed trade log's disk is probed for room again, ms. */
 const DISK_PROBE_INTERVAL_MS = 1_000;
+/** How often a checkpoint is considered, ms, and how many new records make one worth writing. */
+const CHECKPOINT_PERIOD_MS = 2_000;
+const CHECKPOINT_MIN_RECORDS = 10_000;
 const STOP_REASON = 'order manager stopping: end of the day';
 const DISCONNECT_REASON = 'client disconnected: an unnamed connection cannot be told about this order again';
 
@@ -114,6 +119,11 @@ export class OrderManagerService implements Component {
   /** Set once the trade log failed: what is wrong with it. */
   #journalProblem: string | undefined;
   #diskProbe: NodeJS.Timeout | undefined;
+  #checkpointPath = '';
+  #checkpointTimer: NodeJS.Timeout | undefined;
+  /** The journal's appendedCount at the last checkpoint. */
+  #checkpointedAt = 0;
+  #checkpoints = 0;
   #stopped: Promise<void> | undefined;
   #finalCounters: Counters | undefined;
 
@@ -158,6 +168,10 @@ export class OrderManagerService implements Component {
     this.#tradeLog = tradeLog;
     const liveBook = new LiveBook({ name: settings.shm, maxAgeMs: settings.bookMaxAgeMs, log: this.#log.child('book') });
     this.#liveBook = liveBook;
+    this.#checkpointPath = settings.tradeLog + CHECKPOINT_SUFFIX;
+    // a repair rewrites the log: offsets in an old checkpoint would point anywhere
+    if (settings.repairTradeLog) rmSync(this.#checkpointPath, { force: true });
+    const checkpoint = settings.repairTradeLog ? undefined : this.#usableCheckpoint(tradeLog);
     const om = new OrderManager({
       books: new LiveBookSource(liveBook),
       journal: tradeLog,
@@ -165,8 +179,13 @@ export class OrderManagerService implements Component {
       limits: settings.limits,
       logger: this.#log,
       onJournalFailure: (error) => this.#journalFailed(error),
+      orderIdWindow: settings.orderIdWindow,
+      checkpoint,
     });
     this.#om = om;
+    this.#checkpointedAt = tradeLog.appendedCount;
+    this.#checkpointTimer = setInterval(() => this.#maybeCheckpoint(false), CHECKPOINT_PERIOD_MS);
+    this.#checkpointTimer.unref();
     const server = new FrameServer<Connection>({
       onFrame: this.#onFrame,
       onConnect: (client) => this.#onConnect(client),
@@ -189,7 +208,8 @@ export class OrderManagerService implements Component {
       shm: settings.shm,
       bookAttached: liveBook.attached,
       tradeLog: tradeLog.path,
-      recoveredFills: recovery.tradeLog.records,
+      recoveredFills: om.recoveredFills,
+      fromCheckpoint: checkpoint !== undefined,
       recoveredCorruptLines: recovery.tradeLog.corruptLines + recovery.orderJournal.corruptLines,
       duplicateFills: recovery.duplicateFills,
       repairedLines: recovery.repairedLines,
@@ -228,6 +248,7 @@ export class OrderManagerService implements Component {
       reports_delivered: core['reportsDelivered'] ?? 0,
       reports_undeliverable: this.#undeliverable,
       recovered_fills: core['recoveredFills'] ?? 0,
+      order_ids_kept: om.orderIdsKept,
       recovered_corrupt_lines: core['recoveredCorruptLines'] ?? 0,
       restored_resting_orders: core['restoredRestingOrders'] ?? 0,
       decode_errors: this.#decodeErrors,
@@ -239,6 +260,7 @@ export class OrderManagerService implements Component {
       book_attachments: this.#liveBook?.attachments ?? 0,
       trade_log_failed: this.#journalProblem === undefined ? 0 : 1,
       tracked_clients: om.trackedClients,
+      checkpoints: this.#checkpoints,
     };
     for (const position of snapshot.positions) {
       fills += position.fills;
@@ -442,6 +464,45 @@ export class OrderManagerService implements Component {
     else this.#startPollTimer();
   };
 
+  // ---- checkpoint ---------------------------------------------------------------------------
+
+  /** The checkpoint beside the log, if it matches the log; else undefined, saying why. */
+  #usableCheckpoint(tradeLog: TradeLog): Checkpoint | undefined {
+    const read = readCheckpoint(this.#checkpointPath);
+    if ('reason' in read) {
+      if (read.reason !== 'none') this.#log.warn('checkpoint not used: replaying the whole log', { path: this.#checkpointPath, reason: read.reason });
+      return undefined;
+    }
+    const { checkpoint } = read;
+    if (!journalReaches(tradeLog.path, checkpoint.tradeLog) || !journalReaches(tradeLog.orderJournalPath, checkpoint.orderJournal)) {
+      this.#log.warn('checkpoint not used: the log does not reach it (replaced, cut or repaired); replaying the whole log', { path: this.#checkpointPath });
+      return undefined;
+    }
+    return checkpoint;
+  }
+
+  /**
+   * Write a checkpoint when enough was appended since the last one (or at stop), at a
+   * moment when everything appended is durable; a busy journal simply waits for the next try.
+   */
+  #maybeCheckpoint(final: boolean): void {
+    const om = this.#om;
+    const tradeLog = this.#tradeLog;
+    if (om === undefined || tradeLog === undefined || this.#journalProblem !== undefined) return;
+    const appended = tradeLog.appendedCount;
+    if (appended === this.#checkpointedAt || (!final && appended - this.#checkpointedAt < CHECKPOINT_MIN_RECORDS)) return;
+    const state = om.checkpointState();
+    if (state === undefined) return;
+    try {
+      writeCheckpoint(this.#checkpointPath, state);
+      this.#checkpointedAt = appended;
+      this.#checkpoints++;
+    } catch (error) {
+      // a start without it replays more of the log; nothing is lost
+      this.#log.warn('checkpoint not written', { path: this.#checkpointPath, error: describeError(error) });
+    }
+  }
+
   // ---- failure and stop --------------------------------------------------------------------
 
   /**
@@ -478,6 +539,7 @@ export class OrderManagerService implements Component {
   async #stopNow(): Promise<void> {
     this.#stopping = true;
     if (this.#diskProbe !== undefined) clearInterval(this.#diskProbe);
+    if (this.#checkpointTimer !== undefined) clearInterval(this.#checkpointTimer);
     if (this.#pollTimer !== undefined) clearTimeout(this.#pollTimer);
     if (this.#pollImmediate !== undefined) clearImmediate(this.#pollImmediate);
     const om = this.#om;
@@ -490,6 +552,7 @@ export class OrderManagerService implements Component {
       } catch (error) {
         failure = error;
       }
+      if (failure === undefined) this.#maybeCheckpoint(true);
       this.#finalCounters = this.counters();
     }
     await this.#server?.close();

@@ -67,6 +67,8 @@ import { TokenBucketRateLimiter } from './rate-limiter.js';
 import { ReportQueue, type ExecutionReportSink } from './report-queue.js';
 import { DEFAULT_RISK_LIMITS, type RiskLimits } from './risk-limits.js';
 import { checkBookUsable, checkOrderFields, checkOrderLimits, createRiskVerdict, marketPriceBound, type Exposure } from './risk.js';
+import type { Checkpoint } from './checkpoint.js';
+import { OrderIdWindow } from './order-id-window.js';
 import { executionIdFor } from './trade-log-line.js';
 
 export interface OrderManagerClock {
@@ -86,6 +88,10 @@ export interface OrderManagerOptions {
   logger?: Logger;
   /** The journal failed: no fill can be made durable any more. The process should stop. */
   onJournalFailure?: (error: TradingError) => void;
+  /** How many recent order ids a duplicate is checked against (order-id-window.ts). */
+  orderIdWindow?: number;
+  /** State at a durable point of the journal (checkpoint.ts): the replay starts there. */
+  checkpoint?: Checkpoint;
 }
 
 /** A resting order as tests and tools see it. Prices in price units. */
@@ -168,7 +174,10 @@ export class OrderManager {
   readonly #symbols = new Map<string, SymbolState>();
   readonly #symbolsWithResting = new Set<SymbolState>();
   readonly #restingById = new Map<string, WorkingOrder>();
-  readonly #knownOrderIds = new Set<string>();
+  readonly #knownOrderIds: OrderIdWindow;
+  /** Per symbol, the book sequence of its last fill (for a checkpoint). */
+  readonly #lastFillSequences = new Map<string, number>();
+  readonly #checkpointFills: number;
   readonly #recovery: JournalRecovery;
   readonly #restoredRestingOrders: number;
   #executionNumber: bigint;
@@ -208,10 +217,19 @@ export class OrderManager {
       this.#deliveryErrors++;
       this.#log.error('report sink threw; report dropped', { error: String(error) });
     });
+    this.#knownOrderIds = new OrderIdWindow(options.orderIdWindow);
     // Orders that rested and were not cancelled, with the fills they got.
     const rested = new Map<string, WorkingOrder>();
     // Per symbol, the last book state we traded against.
-    const lastSequences = new Map<string, number>();
+    const lastSequences = this.#lastFillSequences;
+    const checkpoint = options.checkpoint;
+    this.#checkpointFills = checkpoint?.fills ?? 0;
+    if (checkpoint !== undefined) {
+      for (const state of checkpoint.positions) this.#positions.restore(state);
+      for (const orderId of checkpoint.orderIds) this.#knownOrderIds.add(orderId);
+      for (const order of checkpoint.resting) rested.set(order.orderId, { ...order } as WorkingOrder);
+      for (const [symbol, sequence] of checkpoint.bookSequences) lastSequences.set(symbol, sequence);
+    }
     this.#recovery = this.#journal.recover({
       onOrderEvent: (event) => {
         if (event.kind === 'rested') rested.set(event.orderId, workingOrderFrom(event));
@@ -222,6 +240,10 @@ export class OrderManager {
         if (!Number.isNaN(fill.bookSequence)) lastSequences.set(fill.symbol, fill.bookSequence);
       },
       onOrderId: (orderId) => this.#knownOrderIds.add(orderId),
+    }, checkpoint === undefined ? undefined : {
+      tradeLog: checkpoint.tradeLog,
+      orderJournal: checkpoint.orderJournal,
+      lastExecutionNumber: BigInt(checkpoint.lastExecutionNumber),
     });
     this.#executionNumber = this.#recovery.lastExecutionNumber;
     // What our fills took from those book states is not journaled: take nothing more from them.
@@ -285,7 +307,7 @@ export class OrderManager {
         `over the order rate of ${this.#limits.ordersPerSecond}/s (burst ${this.#limits.orderBurst}) for client ${client}`,
       );
     }
-    if (this.#knownOrderIds.has(order.orderId)) {
+    if (this.#knownOrderIds.has(order.orderId) || this.#restingById.has(order.orderId)) {
       return this.#reject(order, client, ErrorCode.ORDER_DUPLICATE_ID, `order id ${order.orderId} was already used`);
     }
     const book = this.#book;
@@ -378,6 +400,36 @@ export class OrderManager {
     return canceled;
   }
 
+  /**
+   * This order manager's state at the journal's durable point, for a checkpoint; undefined
+   * while anything appended is not yet durable (or the journal failed, or cannot say).
+   */
+  checkpointState(): Omit<Checkpoint, 'version'> | undefined {
+    if (this.#failure !== undefined || this.#queue.waiting > 0) return undefined;
+    const point = this.#journal.durablePoint?.();
+    if (point === undefined) return undefined;
+    const positions = this.#positions.toState();
+    return {
+      ...point,
+      lastExecutionNumber: this.#executionNumber.toString(),
+      fills: positions.reduce((sum, position) => sum + position.fills, 0),
+      positions,
+      orderIds: this.#knownOrderIds.values(),
+      resting: [...this.#restingById.values()].map((order) => ({ ...order })),
+      bookSequences: [...this.#lastFillSequences].filter(([, sequence]) => !Number.isNaN(sequence)),
+    };
+  }
+
+  /** Fills before the journal replay started (those of the checkpoint) plus the replayed ones. */
+  get recoveredFills(): number {
+    return this.#checkpointFills + this.#recovery.tradeLog.records;
+  }
+
+  /** Order ids a duplicate is checked against now (bounded by the window). */
+  get orderIdsKept(): number {
+    return this.#knownOrderIds.size;
+  }
+
   /** Free what is kept per client (its rate-limit bucket): its connection is gone. */
   forgetClient(client: string): void {
     this.#rateLimiter.forget(client);
@@ -467,7 +519,7 @@ export class OrderManager {
       reportsWaiting: this.#queue.waiting,
       reportsDelivered: this.#queue.delivered,
       reportDeliveryErrors: this.#deliveryErrors,
-      recoveredFills: this.#recovery.tradeLog.records,
+      recoveredFills: this.recoveredFills,
       recoveredOrderEvents: this.#recovery.orderJournal.records,
       recoveredCorruptLines: this.#recovery.tradeLog.corruptLines + this.#recovery.orderJournal.corruptLines,
       restoredRestingOrders: this.#restoredRestingOrders,
@@ -518,6 +570,7 @@ export class OrderManager {
     state.position.apply(order.side === Side.BUY, quantity, price);
     this.#fills++;
     this.#filledQuantity += quantity;
+    if (this.#lastFillSequences.get(state.symbol) !== bookSequence) this.#lastFillSequences.set(state.symbol, bookSequence);
     const report = this.#fillReport(order, price, quantity);
     const position = this.#journal.append(report, order.client, liquidity, bookSequence);
     this.#queue.push(order.client, report, position, this.#journal.durableCount);

@@ -7,6 +7,7 @@ import { commonFields, required, type ConfigOf, type Schema } from '../config/sc
 import { serverLimitFields, serverLimits } from '../config/server-limits.js';
 import { DEFAULT_MAX_BACKLOG_BYTES, MIN_BACKLOG_BYTES } from '../net/frame-server.js';
 import { DEFAULT_MAX_FRAME_BYTES } from '../protocol/framing.js';
+import { DEFAULT_ORDER_ID_WINDOW } from './order-id-window.js';
 import { RISK_LIMIT_FIELDS, riskLimitsOf, type RiskLimits } from './risk-limits.js';
 
 export const orderManagerSchema = {
@@ -31,6 +32,13 @@ export const orderManagerSchema = {
     max: 1_000_000,
     description:
       'a commit of at most this many lines syncs on the main thread: faster acks for isolated orders, but intake waits while the disk syncs (0 = always sync on the threadpool)',
+  },
+  orderIdWindow: {
+    kind: 'integer',
+    default: DEFAULT_ORDER_ID_WINDOW,
+    min: 1,
+    max: 100_000_000,
+    description: 'a duplicate order id is caught among this many most recent order ids (and every resting order); memory is flat in orders ever handled',
   },
   repairTradeLog: {
     kind: 'boolean',
@@ -62,6 +70,7 @@ export interface OrderManagerSettings {
   maxBacklogBytes: number;
   syncCommitMaxLines: number;
   repairTradeLog: boolean;
+  orderIdWindow: number;
   /** Connection cap, frame deadline and global budgets for the order server. */
   serverLimits: ReturnType<typeof serverLimits>;
 }
@@ -82,6 +91,7 @@ export function settleOrderManagerConfig(config: OrderManagerConfig, problems: s
     maxBacklogBytes: config.maxBacklogBytes,
     syncCommitMaxLines: config.syncCommitMaxLines,
     repairTradeLog: config.repairTradeLog,
+    orderIdWindow: config.orderIdWindow,
     serverLimits: serverLimits(config),
   };
 }

@@ -4,6 +4,7 @@
  */
 import { Position } from '../core/position.js';
 import { Side } from '../protocol/messages.js';
+import type { PositionState } from './checkpoint.js';
 
 export { Position };
 
@@ -40,6 +41,35 @@ export class PositionBook {
       this.#positions.set(symbol, position);
     }
     return position;
+  }
+
+  /** Every position's state, for a checkpoint (checkpoint.ts). */
+  toState(): PositionState[] {
+    return [...this.#positions.values()].map((position) => ({
+      symbol: position.symbol,
+      netQuantity: position.netQuantity,
+      costBasis: position.costBasis,
+      realizedPnl: position.realizedPnl,
+      boughtQuantity: position.boughtQuantity,
+      soldQuantity: position.soldQuantity,
+      fills: position.fills,
+      lots: position.lots().map((lot): [number, number] => [lot.price, lot.quantity]),
+    }));
+  }
+
+  /**
+   * Restore a position from a checkpoint into this (fresh) book: its open lots are rebuilt
+   * by applying them as fills, oldest first (which gives the same lots, net quantity and
+   * cost basis), then the totals are set.
+   */
+  restore(state: Readonly<PositionState>): void {
+    const position = this.get(state.symbol);
+    const long = state.netQuantity > 0;
+    for (const [price, quantity] of state.lots) position.apply(long, quantity, price);
+    position.realizedPnl = state.realizedPnl;
+    position.boughtQuantity = state.boughtQuantity;
+    position.soldQuantity = state.soldQuantity;
+    position.fills = state.fills;
   }
 
   apply(symbol: string, side: Side, quantity: number, price: number): void {

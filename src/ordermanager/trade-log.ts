@@ -46,7 +46,9 @@ import type {
   Liquidity,
   OrderEvent,
   RecoveryHandlers,
+  RecoveryStart,
 } from './execution-journal.js';
+import type { JournalPoint } from './checkpoint.js';
 import {
   appendDurably,
   appendDurablySync,
@@ -121,6 +123,9 @@ class JournalFile {
   committedSize = 0;
   /** Bytes of the commit in flight. */
   inFlightBytes = 0;
+  /** Lines up to committedSize, and of the commit in flight. */
+  committedLines = 0;
+  inFlightLines = 0;
   /** The file ends mid-line: the next write starts with a newline. */
   needsNewline = false;
   #staging = Buffer.allocUnsafe(INITIAL_STAGING_BYTES);
@@ -267,7 +272,19 @@ export class TradeLog implements ExecutionJournal {
     this.#listener = listener;
   }
 
-  recover(handlers: RecoveryHandlers): JournalRecovery {
+  /**
+   * The journal's durable point when everything appended is durable (a checkpoint may be
+   * taken there), else undefined.
+   */
+  durablePoint(): { tradeLog: JournalPoint; orderJournal: JournalPoint } | undefined {
+    if (!this.#recovered || this.#failure !== undefined || this.#durable !== this.#appended || this.#commitInFlight) return undefined;
+    return {
+      tradeLog: { bytes: this.#fills.committedSize, lines: this.#fills.committedLines },
+      orderJournal: { bytes: this.#orders.committedSize, lines: this.#orders.committedLines },
+    };
+  }
+
+  recover(handlers: RecoveryHandlers, from?: RecoveryStart): JournalRecovery {
     if (this.#recovered) throw new Error('trade log: recover() may run only once');
     if (this.#closed) throw new Error('trade log: closed');
     this.#recovered = true;
@@ -277,7 +294,9 @@ export class TradeLog implements ExecutionJournal {
       seenOrderIds.add(orderId);
       handlers.onOrderId(orderId);
     };
-    let lastExecutionNumber = this.#scavenged.executionNumber;
+    // Ids up to the checkpoint's last one are the checkpoint's: such a line past it is a duplicate.
+    const checkpointed = from?.lastExecutionNumber ?? 0n;
+    let lastExecutionNumber = this.#scavenged.executionNumber > checkpointed ? this.#scavenged.executionNumber : checkpointed;
     for (const orderId of this.#scavenged.orderIds) noteOrderId(orderId);
     // The execution id is a fill's key: a line repeating one counts once (the first).
     const executionIds = new Set<string>();
@@ -298,6 +317,7 @@ export class TradeLog implements ExecutionJournal {
         const { orderId } = scavengeIds(corrupt.text);
         if (orderId !== undefined) noteOrderId(orderId);
       },
+      from?.orderJournal,
     );
 
     const fill = createLoggedFill();
@@ -305,7 +325,7 @@ export class TradeLog implements ExecutionJournal {
       this.#fills.fd,
       (line, lineNumber) => {
         if (!parseFillLine(line, fill)) return false;
-        if (executionIds.has(fill.executionId)) {
+        if (executionIds.has(fill.executionId) || (fill.executionNumber > 0n && fill.executionNumber <= checkpointed)) {
           duplicateFills++;
           if (duplicateFills <= MAX_REPORTED_DAMAGE) {
             this.#log.warn('duplicate execution id: line counted once', { path: this.#fills.path, line: lineNumber, executionId: fill.executionId });
@@ -325,6 +345,7 @@ export class TradeLog implements ExecutionJournal {
         if (ids.executionNumber > lastExecutionNumber) lastExecutionNumber = ids.executionNumber;
         if (ids.orderId !== undefined) noteOrderId(ids.orderId);
       },
+      from?.tradeLog,
     );
     refuseDamage(fillScan, orderScan, damaged);
     // A torn last line that is not a record is cut off (kept in PATH.bad), so that it never
@@ -341,6 +362,8 @@ export class TradeLog implements ExecutionJournal {
       }
     }
     for (const file of [this.#fills, this.#orders]) file.committedSize = fstatSync(file.fd).size;
+    this.#fills.committedLines = fillScan.lines - (fillScan.tailCorrupt ? 1 : 0);
+    this.#orders.committedLines = orderScan.lines - (orderScan.tailCorrupt ? 1 : 0);
     const recovery: JournalRecovery = {
       tradeLog: { path: this.#fills.path, ...fillScan, records: fillScan.records - duplicateFills },
       orderJournal: { path: this.#orders.path, ...orderScan },
@@ -418,6 +441,8 @@ export class TradeLog implements ExecutionJournal {
     const lines = this.#fills.pendingLines + this.#orders.pendingLines;
     if (lines === 0) return;
     const upTo = this.#appended;
+    this.#fills.inFlightLines = this.#fills.pendingLines;
+    this.#orders.inFlightLines = this.#orders.pendingLines;
     const fillBytes = this.#fills.takePending();
     const orderBytes = this.#orders.takePending();
     this.#fills.inFlightBytes = fillBytes?.length ?? 0;
@@ -462,6 +487,8 @@ export class TradeLog implements ExecutionJournal {
     for (const file of [this.#fills, this.#orders]) {
       file.committedSize += file.inFlightBytes;
       file.inFlightBytes = 0;
+      file.committedLines += file.inFlightLines;
+      file.inFlightLines = 0;
     }
     this.#stats.commits++;
     this.#stats.linesCommitted += lines;
@@ -510,6 +537,7 @@ export class TradeLog implements ExecutionJournal {
 
   #cutBack(file: JournalFile): void {
     file.inFlightBytes = 0;
+    file.inFlightLines = 0;
     try {
       ftruncateSync(file.fd, file.committedSize);
       fdatasyncSync(file.fd);

@@ -98,3 +98,38 @@ test('a duplicated line, a forged huge id and garbage in the middle: refused wit
     book.close();
   }
 });
+
+test('a graceful stop leaves a checkpoint; the restart starts from it (no replay of the history), ids and duplicates carry on', { timeout: 30_000 }, async () => {
+  const book = new TestBook(['AAPL']);
+  try {
+    book.write('AAPL', makeBook({ bids: [[99.99, 10_000_000]], asks: [[100.01, 10_000_000]], sequence: 5 }));
+    const tradeLog = join(tempDir('om-checkpoint'), 'trades.log');
+    const first = await startOrderManager(['--shm', book.name, '--trade-log', tradeLog]);
+    const client = await OrderClient.connect(first.port, 'binary', 'cp');
+    for (let i = 0; i < 30; i++) client.send(order({ orderId: `c${i}`, side: i % 2 === 0 ? Side.BUY : Side.SELL, price: toPriceUnits(i % 2 === 0 ? 100.01 : 99.99), quantity: 10 }));
+    await client.untilDone('c29');
+    client.close();
+    first.child.kill('SIGTERM');
+    assert.equal(await waitForExit(first.child), 0, first.output());
+    assert.match(readFileSync(tradeLog + '.checkpoint', 'utf8'), /"lastExecutionNumber":"30"/);
+
+    book.write('AAPL', makeBook({ bids: [[99.99, 10_000_000]], asks: [[100.01, 10_000_000]], sequence: 6 }));
+    const second = await startOrderManager(['--shm', book.name, '--trade-log', tradeLog]);
+    assert.match(second.output(), /fromCheckpoint=true/);
+    assert.match(second.output(), /recoveredFills=30\b/);
+    const again = await OrderClient.connect(second.port, 'binary', 'cp');
+    again.send(order({ orderId: 'c3', price: toPriceUnits(100.01), quantity: 1 }));
+    again.send(order({ orderId: 'c30', price: toPriceUnits(100.01), quantity: 1 }));
+    await again.untilDone('c3');
+    await again.untilDone('c30');
+    assert.equal(again.reports('c3')[0]?.rejectCode, 'E_ORDER_DUPLICATE_ID', 'an id from before the checkpoint is still a duplicate');
+    assert.equal(again.reports('c30').find((r) => r.executionId !== '')?.executionId, 'E31', 'execution ids carry on');
+    again.close();
+    second.child.kill('SIGTERM');
+    assert.equal(await waitForExit(second.child), 0, second.output());
+    const { fills } = readTradeLog(tradeLog);
+    assert.equal(fills.length, 31);
+  } finally {
+    book.close();
+  }
+});

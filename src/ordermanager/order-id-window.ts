@@ -1,0 +1,49 @@
+/**
+ * The order ids a duplicate is checked against: the last `capacity` ids accepted, in a
+ * ring with a Set beside it. Memory is flat in the number of orders ever handled; the
+ * horizon is documented (README, --order-id-window): an id reused after that many newer
+ * orders is no longer caught. A resting order's id is always caught (the order manager
+ * also checks its resting orders), however old.
+ */
+export const DEFAULT_ORDER_ID_WINDOW = 100_000;
+
+export class OrderIdWindow {
+  readonly capacity: number;
+  readonly #ring: string[];
+  readonly #set = new Set<string>();
+  #next = 0;
+
+  constructor(capacity = DEFAULT_ORDER_ID_WINDOW) {
+    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`order id window must be an integer ≥ 1, got ${capacity}`);
+    this.capacity = capacity;
+    this.#ring = new Array<string>(capacity).fill('');
+  }
+
+  get size(): number {
+    return this.#set.size;
+  }
+
+  has(orderId: string): boolean {
+    return this.#set.has(orderId);
+  }
+
+  /** Remember `orderId` (forgetting the oldest when full). An id already in the window is not added twice. */
+  add(orderId: string): void {
+    if (this.#set.has(orderId)) return;
+    const evicted = this.#ring[this.#next] as string;
+    if (evicted !== '') this.#set.delete(evicted);
+    this.#ring[this.#next] = orderId;
+    this.#set.add(orderId);
+    this.#next = (this.#next + 1) % this.capacity;
+  }
+
+  /** The ids in the window, oldest first (for a checkpoint). */
+  values(): string[] {
+    const out: string[] = [];
+    for (let i = 0; i < this.capacity; i++) {
+      const id = this.#ring[(this.#next + i) % this.capacity] as string;
+      if (id !== '') out.push(id);
+    }
+    return out;
+  }
+}
