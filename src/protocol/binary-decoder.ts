@@ -27,7 +27,7 @@ import {
   TYPE_OFFSET,
 } from './binary-layout.js';
 import { refuseHeader, refuseLevels } from './binary-encoder.js';
-import { Float64Run, ViewCache } from './binary-views.js';
+import { Float64Run, ViewCache, isFloat64Aligned } from './binary-views.js';
 import { isExecutionStatus, isOrderType, isSentiment, isSide, isTimeInForce } from './encodable.js';
 import { MessageType } from './messages.js';
 import type { Heartbeat, MarketData, Message, Order } from './messages.js';
@@ -132,9 +132,11 @@ function readId(type: number, field: string, c: BinaryReadContext, at: number, b
   return id;
 }
 
+const SYMBOL_PROBLEM = 'expected 1-8 of A-Z 0-9 . - _ then zero padding';
+
 function readSymbol(type: number, c: BinaryReadContext, at: number): string {
   const symbol = c.interner.intern(c.view, c.base + at, c.buffer, c.offset + at);
-  if (symbol === undefined) throw invalidField(type, 'symbol', 'expected 1-8 of A-Z 0-9 . - _ then zero padding');
+  if (symbol === undefined) throw invalidField(type, 'symbol', SYMBOL_PROBLEM);
   return symbol;
 }
 
@@ -160,23 +162,38 @@ function readSignalData(c: BinaryReadContext, at: number, bytes: number): Record
  * otherwise), checked in one summary per pass; only a failure looks for the field to name.
  */
 function readMarketData(c: BinaryReadContext): MarketData {
+  return readMarketDataAt(c.view, c.base, c.buffer, c.offset, c.length, c.marketData, c.interner, c.views, c.run);
+}
+
+function readMarketDataAt(
+  view: DataView,
+  base: number,
+  buffer: Buffer,
+  offset: number,
+  length: number,
+  target: MarketData,
+  interner: SymbolInterner,
+  views: ViewCache,
+  run: Float64Run,
+): MarketData {
   const type = MessageType.MARKET_DATA;
-  checkFixed(type, MarketDataLayout.LEVELS, c.length);
-  const target = c.marketData;
-  const bidCount = c.view.getUint8(c.base + MarketDataLayout.BID_COUNT);
-  const askCount = c.view.getUint8(c.base + MarketDataLayout.ASK_COUNT);
+  checkFixed(type, MarketDataLayout.LEVELS, length);
+  const bidCount = view.getUint8(base + MarketDataLayout.BID_COUNT);
+  const askCount = view.getUint8(base + MarketDataLayout.ASK_COUNT);
   if (bidCount > MAX_BOOK_DEPTH || bidCount > target.bidPrices.length) {
     throw invalidField(type, 'bids', `${bidCount} levels exceed the maximum of ${Math.min(MAX_BOOK_DEPTH, target.bidPrices.length)}`);
   }
   if (askCount > MAX_BOOK_DEPTH || askCount > target.askPrices.length) {
     throw invalidField(type, 'asks', `${askCount} levels exceed the maximum of ${Math.min(MAX_BOOK_DEPTH, target.askPrices.length)}`);
   }
-  checkLength(type, MarketDataLayout.LEVELS + PRICE_LEVEL_BYTES * (bidCount + askCount), c.length);
-  target.symbol = readSymbol(type, c, MarketDataLayout.SYMBOL);
-  const run = c.run;
-  run.load(c.views, c.base + MarketDataLayout.TIMESTAMP, c.buffer, c.offset + MarketDataLayout.TIMESTAMP, 5 + 2 * (bidCount + askCount));
-  const float64s = run.floats;
-  const first = run.first;
+  checkLength(type, MarketDataLayout.LEVELS + PRICE_LEVEL_BYTES * (bidCount + askCount), length);
+  const symbol = interner.intern(view, base + MarketDataLayout.SYMBOL, buffer, offset + MarketDataLayout.SYMBOL);
+  if (symbol === undefined) throw invalidField(type, 'symbol', SYMBOL_PROBLEM);
+  target.symbol = symbol;
+  const position = base + MarketDataLayout.TIMESTAMP;
+  const aligned = isFloat64Aligned(position);
+  const float64s = aligned ? views.float64s : run.load(buffer, offset + MarketDataLayout.TIMESTAMP, 5 + 2 * (bidCount + askCount));
+  const first = aligned ? position >>> 3 : 0;
   const timestamp = float64s[first];
   const lastPrice = float64s[first + 1];
   const volume = float64s[first + 2];
@@ -399,13 +416,17 @@ export class BinaryDecoder {
     checkBinaryMagic(buffer[offset]);
     const type = buffer[offset + TYPE_OFFSET];
     const c = this.#context;
+    if (type === MessageType.MARKET_DATA) {
+      const views = c.views;
+      const view = views.of(buffer);
+      return readMarketDataAt(view, views.byteOffset + offset, buffer, offset, length, c.marketData, c.interner, views, c.run);
+    }
     const view = c.views.of(buffer);
     c.view = view;
     c.base = c.views.byteOffset + offset;
     c.buffer = buffer;
     c.offset = offset;
     c.length = length;
-    if (type === MessageType.MARKET_DATA) return readMarketData(c);
     const reader = (READERS as Record<number, BinaryReader | undefined>)[type];
     if (reader !== undefined) return reader(c);
     if (type === MessageType.TRADING_SIGNAL || type === MessageType.ORDERBOOK_UPDATE) {

@@ -25,7 +25,7 @@ import {
   ShutdownLayout,
   TYPE_OFFSET,
 } from './binary-layout.js';
-import { Float64Run, ViewCache } from './binary-views.js';
+import { Float64Run, ViewCache, isFloat64Aligned } from './binary-views.js';
 import { assertEncodable, checkLevelCounts, signalDataJson } from './encodable.js';
 import { MessageType } from './messages.js';
 import type { MarketData, Message } from './messages.js';
@@ -105,12 +105,24 @@ function marketDataBytes(message: MarketData): number {
  * pass and only a failure looks for the field to name (refuseHeader, refuseLevels).
  */
 function writeMarketData(message: MarketData, c: BinaryWriteContext): number {
-  const { view, base } = c;
+  return writeMarketDataAt(message, c.view, c.base, c.target, c.offset, c.symbols, c.views, c.run);
+}
+
+function writeMarketDataAt(
+  message: MarketData,
+  view: DataView,
+  base: number,
+  target: Buffer,
+  offset: number,
+  symbols: SymbolWriter,
+  views: ViewCache,
+  run: Float64Run,
+): number {
   const bidCount = message.bidCount;
   const askCount = message.askCount;
   view.setUint8(base + MarketDataLayout.BID_COUNT, bidCount);
   view.setUint8(base + MarketDataLayout.ASK_COUNT, askCount);
-  c.symbols.write(MessageType.MARKET_DATA, message.symbol, view, base + MarketDataLayout.SYMBOL);
+  symbols.write(MessageType.MARKET_DATA, message.symbol, view, base + MarketDataLayout.SYMBOL);
   const timestamp = message.timestamp;
   const lastPrice = message.lastPrice;
   const volume = message.volume;
@@ -119,10 +131,10 @@ function writeMarketData(message: MarketData, c: BinaryWriteContext): number {
   if (!(isFiniteNumber(timestamp) && isPriceUnits(lastPrice) && isFiniteNumber(volume) && isFiniteNumber(sequence) && isFiniteNumber(sentNs))) {
     refuseHeader(timestamp, lastPrice, volume, sequence, sentNs);
   }
-  const run = c.run;
-  run.open(c.views, base + MarketDataLayout.TIMESTAMP);
-  const float64s = run.floats;
-  const first = run.first;
+  const position = base + MarketDataLayout.TIMESTAMP;
+  const aligned = isFloat64Aligned(position);
+  const float64s = aligned ? views.float64s : run.scratch;
+  const first = aligned ? position >>> 3 : 0;
   float64s[first] = timestamp;
   float64s[first + 1] = lastPrice;
   float64s[first + 2] = volume;
@@ -154,7 +166,7 @@ function writeMarketData(message: MarketData, c: BinaryWriteContext): number {
     at += 2;
   }
   if (!(residue === 0 && largest <= MAX_PRICE_UNITS)) refuseLevels(bidPrices, bidSizes, bidCount, askPrices, askSizes, askCount);
-  run.store(c.target, c.offset + MarketDataLayout.TIMESTAMP, at - first);
+  if (!aligned) run.store(target, offset + MarketDataLayout.TIMESTAMP, at - first);
   return MarketDataLayout.LEVELS + PRICE_LEVEL_BYTES * (bidCount + askCount);
 }
 
@@ -370,8 +382,11 @@ export class BinaryEncoder {
       // The hot path: its numbers are checked while they are copied, not beforehand.
       checkLevelCounts(message);
       if (marketDataBytes(message) > target.length - offset) return 0;
-      this.#start(message.type, target, offset);
-      return writeMarketData(message, c);
+      const views = c.views;
+      const view = views.of(target);
+      target[offset + MAGIC_OFFSET] = BINARY_MAGIC;
+      target[offset + TYPE_OFFSET] = MessageType.MARKET_DATA;
+      return writeMarketDataAt(message, view, views.byteOffset + offset, target, offset, c.symbols, views, c.run);
     }
     assertEncodable(message);
     const writer = writerOf(message.type);

@@ -58,53 +58,32 @@ export class ViewCache {
 /** The most float64 fields one run holds: MARKET_DATA's five scalars and two per level. */
 const MAX_RUN_FLOATS = 5 + 4 * MAX_BOOK_DEPTH;
 
+/** Whether float64 fields starting at byte `position` of an ArrayBuffer can be used in place as Float64Array elements. */
+export function isFloat64Aligned(position: number): boolean {
+  return (position & 7) === 0 && HOST_IS_LITTLE_ENDIAN;
+}
+
 /**
- * A run of little-endian float64 fields, read or written as elements of a Float64Array.
- * When the run sits 8-byte aligned on a little-endian host, the array is the payload's
- * own memory; otherwise it is a scratch block that `load` fills from the payload and
- * `store` copies back into it (byte-swapped on a big-endian host). Either way the codec
- * reads and writes the fields in one place, by index, with no allocation.
+ * Where a run of little-endian float64 fields is read or written by index when it is not
+ * usable in place (see isFloat64Aligned): a scratch block that `load` fills from the
+ * payload and `store` copies back into it, byte-swapped on a big-endian host. With
+ * ViewCache.float64s for the aligned case, the codec reads and writes such fields in one
+ * place, by index, with no allocation, wherever the payload sits.
  */
 export class Float64Run {
-  readonly #scratch = Buffer.alloc(MAX_RUN_FLOATS * 8);
-  readonly #scratchFloats = new Float64Array(this.#scratch.buffer, this.#scratch.byteOffset, MAX_RUN_FLOATS);
-  /** The array the fields are in after `open`/`load`. */
-  floats: Float64Array<ArrayBufferLike> = this.#scratchFloats;
-  /** Index of the run's first field in `floats`. */
-  first = 0;
-  #aligned = false;
+  readonly #bytes = Buffer.alloc(MAX_RUN_FLOATS * 8);
+  readonly scratch = new Float64Array(this.#bytes.buffer, this.#bytes.byteOffset, MAX_RUN_FLOATS);
 
-  /** Prepare to write a run that starts at byte `position` of `views`' ArrayBuffer. */
-  open(views: ViewCache, position: number): void {
-    if ((position & 7) === 0 && HOST_IS_LITTLE_ENDIAN) {
-      this.#aligned = true;
-      this.floats = views.float64s;
-      this.first = position >>> 3;
-    } else {
-      this.#aligned = false;
-      this.floats = this.#scratchFloats;
-      this.first = 0;
-    }
-  }
-
-  /** After writing `count` fields: copy them to target[start..] unless they were written in place. */
+  /** Copy the first `count` scratch fields to target[start..]. */
   store(target: Buffer, start: number, count: number): void {
-    if (this.#aligned) return;
-    const bytes = count * 8;
-    if (!HOST_IS_LITTLE_ENDIAN) this.#scratch.swap64();
-    this.#scratch.copy(target, start, 0, bytes);
+    if (!HOST_IS_LITTLE_ENDIAN) this.#bytes.swap64();
+    this.#bytes.copy(target, start, 0, count * 8);
   }
 
-  /** Make `count` fields at buffer[start..] (byte `position` of `views`' ArrayBuffer) readable in `floats`. */
-  load(views: ViewCache, position: number, buffer: Buffer, start: number, count: number): void {
-    if ((position & 7) === 0 && HOST_IS_LITTLE_ENDIAN) {
-      this.floats = views.float64s;
-      this.first = position >>> 3;
-      return;
-    }
-    this.floats = this.#scratchFloats;
-    this.first = 0;
-    buffer.copy(this.#scratch, 0, start, start + count * 8);
-    if (!HOST_IS_LITTLE_ENDIAN) this.#scratch.swap64();
+  /** Copy `count` fields from buffer[start..] into the scratch block and return it. */
+  load(buffer: Buffer, start: number, count: number): Float64Array {
+    buffer.copy(this.#bytes, 0, start, start + count * 8);
+    if (!HOST_IS_LITTLE_ENDIAN) this.#bytes.swap64();
+    return this.scratch;
   }
 }
