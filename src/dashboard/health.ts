@@ -5,7 +5,7 @@
  * arithmetic over samples: CPU % from the cpu_ms deltas, rates from counter deltas (a
  * counter that went down means a restarted process: its new value is the delta).
  */
-import type { ComponentStatus, ComponentView, LatencyView, RejectView } from './wire.js';
+import type { ComponentStatus, ComponentView, HistogramView, LatencyView, RejectView } from './wire.js';
 
 export type ProcessState = 'idle' | 'starting' | 'running' | 'stopping' | 'exited';
 
@@ -16,8 +16,16 @@ export interface ComponentSample {
   /** How many times it has been started (1 = never restarted). */
   starts: number;
   counters: Readonly<Record<string, number>>;
+  /** Latency histograms by name (µs), when the source has them. */
+  histograms?: Readonly<Record<string, LatencyHistogram>>;
   /** Monotonic ms when its counters last arrived (undefined: never). */
   countersAtMs: number | undefined;
+}
+
+export interface LatencyHistogram extends HistogramView {
+  count: number;
+  p50Us: number;
+  p99Us: number;
 }
 
 export interface HealthSource {
@@ -40,6 +48,12 @@ export interface HealthView {
   rates: { ticksPerS: number | null; ordersPerS: number | null; fillsPerS: number | null };
   latency: LatencyView[];
   rejectsByCode: Record<string, number>;
+}
+
+function rssMbOf(counters: Readonly<Record<string, number>>): number | null {
+  const bytes = counters['process_resident_memory_bytes'];
+  if (bytes !== undefined) return Math.round(bytes / 1048576);
+  return counters['rss_mb'] ?? null;
 }
 
 function statusOf(sample: ComponentSample, nowMs: number): ComponentStatus {
@@ -80,20 +94,29 @@ class CounterRate {
   }
 }
 
+/** The reject code a counter name stands for, if it is a per-code reject counter. */
+function rejectCodeOf(key: string): string | undefined {
+  if (key.startsWith('rejects.')) return key.slice('rejects.'.length);
+  if (key.startsWith('rejects_e_')) return key.slice('rejects_'.length).toUpperCase();
+  return undefined;
+}
+
 export class HealthTracker {
   readonly #previous = new Map<string, Previous>();
   readonly #cpuPercent = new Map<string, number>();
+  readonly #ticks = new CounterRate();
   readonly #orders = new CounterRate();
   readonly #fills = new CounterRate();
   readonly #rejectTotals = new Map<string, number>();
-  #rejectPid: number | undefined;
+  #rejectsPrimed = false;
 
   /** Turn samples into the page's view; `onReject` gets each new batch of rejects by code. */
   update(samples: readonly ComponentSample[], nowMs: number, epochS: number, onReject: (reject: RejectView) => void): HealthView {
     const components: ComponentView[] = [];
     const byName = new Map(samples.map((sample) => [sample.name, sample]));
     for (const sample of samples) {
-      const cpuMs = sample.counters['cpu_ms'];
+      const cpuSeconds = sample.counters['process_cpu_seconds'];
+      const cpuMs = cpuSeconds !== undefined ? cpuSeconds * 1000 : sample.counters['cpu_ms'];
       const previous = this.#previous.get(sample.name);
       if (cpuMs !== undefined && sample.countersAtMs !== undefined) {
         if (previous !== undefined && previous.pid === sample.pid && sample.countersAtMs > previous.atMs) {
@@ -114,31 +137,38 @@ export class HealthTracker {
         pid: up || sample.state === 'starting' ? (sample.pid ?? null) : null,
         restarts: Math.max(0, sample.starts - 1),
         cpuPercent: up ? (this.#cpuPercent.get(sample.name) ?? null) : null,
-        rssMb: up ? (sample.counters['rss_mb'] ?? null) : null,
+        rssMb: up ? rssMbOf(sample.counters) : null,
       });
     }
     const gateway = byName.get('gateway')?.counters;
     const om = byName.get('ordermanager');
-    const strategy = byName.get('strategy')?.counters;
+    this.#ticks.update(gateway?.['market_data_sent'], nowMs);
     this.#orders.update(om?.counters['orders'], nowMs);
     this.#fills.update(om?.counters['fills'], nowMs);
     const rejectsByCode: Record<string, number> = {};
     if (om !== undefined) {
-      // a restarted order manager counts from zero again
-      if (om.pid !== this.#rejectPid) {
-        this.#rejectPid = om.pid;
-        this.#rejectTotals.clear();
-      }
+      // by code when the source has them (rejects.E_RISK_MAX_QTY or rejects_e_risk_max_qty), else the total
+      const byCode = Object.keys(om.counters).some((key) => rejectCodeOf(key) !== undefined);
       for (const [key, value] of Object.entries(om.counters)) {
-        if (!key.startsWith('rejects.')) continue;
-        const code = key.slice('rejects.'.length);
+        const code = byCode ? rejectCodeOf(key) : key === 'rejects' ? 'any code' : undefined;
+        if (code === undefined) continue;
         rejectsByCode[code] = value;
+        // a counter that went down belongs to a restarted process counting from zero
         const before = this.#rejectTotals.get(code) ?? 0;
-        if (value > before) onReject({ time: epochS, code, count: value - before });
+        const added = value >= before ? value - before : value;
+        // what was rejected before the dashboard first looked is a total, not an event
+        if (added > 0 && this.#rejectsPrimed) onReject({ time: epochS, code, count: added });
         this.#rejectTotals.set(code, value);
       }
+      this.#rejectsPrimed = true;
     }
-    const latency = (name: LatencyView['name'], counters: Readonly<Record<string, number>> | undefined): LatencyView => {
+    const latency = (name: LatencyView['name'], sample: ComponentSample | undefined): LatencyView => {
+      const histogram = sample?.histograms?.[name];
+      if (histogram !== undefined) {
+        const count = histogram.count;
+        return { name, count, p50Us: count > 0 ? histogram.p50Us : null, p99Us: count > 0 ? histogram.p99Us : null, histogram: { upperUs: histogram.upperUs, counts: histogram.counts } };
+      }
+      const counters = sample?.counters;
       const count = counters?.[`${name}_count`] ?? 0;
       return {
         name,
@@ -151,11 +181,11 @@ export class HealthTracker {
     return {
       components,
       rates: {
-        ticksPerS: gateway?.['market_data_per_s'] ?? null,
+        ticksPerS: gateway?.['market_data_per_s'] ?? this.#ticks.rate,
         ordersPerS: this.#orders.rate,
         fillsPerS: this.#fills.rate,
       },
-      latency: [latency('tick_to_trade', om?.counters), latency('order_to_ack', strategy)],
+      latency: [latency('tick_to_trade', om), latency('order_to_ack', byName.get('strategy'))],
       rejectsByCode,
     };
   }

@@ -142,5 +142,10 @@ test('the dashboard in a browser: charts, ladders, positions, and a restarted or
     assert.equal(await page.evaluate(() => document.body.dataset['connection']), 'live');
     assert.deepEqual(errors, []);
   });
+  await t.test('usable at phone width: nothing wider than the screen', async () => {
+    await page.setViewport({ width: 390, height: 844, isMobile: true, hasTouch: true });
+    await page.waitForFunction(() => document.documentElement.scrollWidth <= window.innerWidth, { timeout: 5_000 });
+    assert.deepEqual(errors, []);
+  });
   await page.close();
 });
