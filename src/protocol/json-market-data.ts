@@ -300,8 +300,9 @@ function readSymbol(bytes: Buffer, at: number, end: number, interner: SymbolInte
 }
 
 /**
- * The field decode() stopped at when it returned false ('' when it stopped before the
- * fields or after them). Read by decodeParsed; module state like the positions above.
+ * The field decode() stopped at when it returned false (still '' when it stopped before
+ * the fields or after them). Reset and read by decodeParsed only, so the hot path only
+ * writes it when it fails; module state like the positions above.
  */
 let failedField = '';
 
@@ -350,7 +351,6 @@ export class MarketDataJsonDecoder {
    * written into the target before giving up.
    */
   decode(buffer: Buffer, offset: number, length: number, target: MarketData): boolean {
-    failedField = '';
     const end = offset + length;
     // The number loops rely on this: a '}' at the end ends every run of digits inside.
     // (Trailing whitespace after it is valid JSON, and left to JSON.parse.)
@@ -426,6 +426,7 @@ export class MarketDataJsonDecoder {
       separator = ',';
     }
     const bytes = Buffer.from(text + '}}', 'utf8');
+    failedField = '';
     if (this.decode(bytes, 0, bytes.length, target)) return target;
     const field = failedField === '' ? 'data' : failedField;
     throw fieldError(MessageType.MARKET_DATA, field, data[field], target.bidPrices.length);
