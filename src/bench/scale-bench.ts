@@ -28,11 +28,11 @@ import type { BenchContext, BenchResult, BenchRow, Benchmark } from './types.js'
 const CLI_SCRIPT = fileURLToPath(new URL('../cli.js', import.meta.url));
 export const SCALE_SYMBOL_COUNTS = [5, 100, 1_000, 10_000] as const;
 const PACED_RATE = 10;
-const WINDOW_MS = 3_000;
+const WINDOW_MS = 2_000;
 const STARTUP_TIMEOUT_MS = 30_000;
 const EXIT_TIMEOUT_MS = 5_000;
 /** Measured ticks per symbol count, at scale 1 (the tick-to-trade benchmark itself uses 12,000 at 5). */
-const MEASURED_TICKS = 3_000;
+const MEASURED_TICKS = 2_000;
 
 export const scaleBenchmark: Benchmark = {
   name: 'scale',
@@ -98,7 +98,7 @@ async function measureThroughput(count: number, rate: string, windowMs: number, 
     await componentReady(orderbook, 'the orderbook', STARTUP_TIMEOUT_MS);
     reader = await openWhenWritten(shm, count, STARTUP_TIMEOUT_MS);
     // one round to settle (discovery, JIT), then the window
-    await sleep(Math.min(1_000, windowMs / 2));
+    await sleep(Math.min(500, windowMs / 2));
     const before = sample(reader, gateway, orderbook);
     await sleep(windowMs);
     const after = sample(reader, gateway, orderbook);
