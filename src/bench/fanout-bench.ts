@@ -8,7 +8,7 @@
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { componentReady, stopComponent } from './component-child.js';
+import { stopComponent, waitForReady } from '../supervisor/child-protocol.js';
 import { processCpuMs } from './process-cpu.js';
 import type { BenchContext, BenchResult, BenchRow, Benchmark } from './types.js';
 
@@ -43,7 +43,7 @@ async function runFanoutBenchmark(context: BenchContext): Promise<BenchResult> {
         stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
         env: { ...process.env, TRADING_LOG_LEVEL: 'warn' },
       });
-      const port = Number((await componentReady(gateway, 'the gateway', STARTUP_TIMEOUT_MS))['port']);
+      const port = Number((await waitForReady(gateway, 'the gateway', STARTUP_TIMEOUT_MS))['port']);
       for (let i = 0; i < count; i++) subscribers.push(startSubscriber(port));
       await Promise.all(subscribers.map((s) => s.subscribed));
       await sleep(Math.min(500, windowMs / 4)); // every connection past its first turn

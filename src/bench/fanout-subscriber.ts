@@ -7,6 +7,7 @@
  * Says `{kind: 'subscribed'}` after its first MARKET_DATA; answers `{kind: 'sample'}`
  * with `{kind: 'count', marketData}`; exits on `{kind: 'stop'}` or when the parent goes.
  */
+import { encodePayloadCopy } from '../protocol/encoded-copy.js';
 import { FrameClient } from '../net/frame-client.js';
 import { MessageDecoder, MessageEncoder } from '../protocol/codec.js';
 import { MessageType, PROTOCOL_VERSION } from '../protocol/messages.js';
@@ -21,8 +22,7 @@ function main(): void {
   }
   const decoder = new MessageDecoder();
   const encoder = new MessageEncoder({ mode: 'binary' });
-  const helloBytes = encoder.encode({ type: MessageType.HELLO, protocolVersion: PROTOCOL_VERSION, clientName: `fanout-${process.pid}`, binary: true });
-  const hello = Buffer.from(encoder.buffer.subarray(4, helloBytes));
+  const hello = encodePayloadCopy(encoder, { type: MessageType.HELLO, protocolVersion: PROTOCOL_VERSION, clientName: `fanout-${process.pid}`, binary: true });
   let marketData = 0;
   let subscribed = false;
   const client = new FrameClient({

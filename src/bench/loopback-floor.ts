@@ -9,7 +9,7 @@ import { fork } from 'node:child_process';
 import { createServer, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { LatencyRecorder, type LatencySummary } from '../core/latency.js';
-import { childExited } from './component-child.js';
+import { childExited } from '../supervisor/child-protocol.js';
 
 const ECHO_SCRIPT = fileURLToPath(new URL('./loopback-echo.js', import.meta.url));
 const CONNECT_TIMEOUT_MS = 10_000;

@@ -43,7 +43,7 @@ import {
   type Order,
 } from '../protocol/messages.js';
 import { BookWriter } from '../shm/book-writer.js';
-import { childExited, componentReady, stopComponent } from './component-child.js';
+import { childExited, stopComponent, waitForReady } from '../supervisor/child-protocol.js';
 import type { BenchContext, BenchResult, Benchmark } from './types.js';
 
 const CLI_SCRIPT = fileURLToPath(new URL('../cli.js', import.meta.url));
@@ -204,7 +204,7 @@ async function runOrderManagerBenchmark(context: BenchContext): Promise<BenchRes
       { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], env: { ...process.env, TRADING_LOG_LEVEL: 'warn' } },
     );
     const finalCounters = watchCounters(child);
-    const ready = await componentReady(child, 'the order manager', READY_TIMEOUT_MS);
+    const ready = await waitForReady(child, 'the order manager', READY_TIMEOUT_MS);
     const port = ready['port'];
     if (typeof port !== 'number') throw new Error(`the order manager's ready report has no port: ${JSON.stringify(ready)}`);
     stream = new OrderStream(port);

@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { syntheticSymbols } from '../core/symbol-list.js';
 import { unlinkSegment } from '../shm/native.js';
 import { BookReader } from '../shm/book-reader.js';
-import { componentReady, stopComponent } from './component-child.js';
+import { stopComponent, waitForReady } from '../supervisor/child-protocol.js';
 import { processCpuMs } from './process-cpu.js';
 import { runTickToTradeBenchmark } from './tick-to-trade-bench.js';
 import type { BenchContext, BenchResult, BenchRow, Benchmark } from './types.js';
@@ -93,9 +93,9 @@ async function measureThroughput(count: number, rate: string, windowMs: number, 
   let reader: BookReader | undefined;
   try {
     gateway = fork(['gateway', '--config', config, '--port', '0', '--rate', rate]);
-    const ready = await componentReady(gateway, 'the gateway', STARTUP_TIMEOUT_MS);
+    const ready = await waitForReady(gateway, 'the gateway', STARTUP_TIMEOUT_MS);
     orderbook = fork(['orderbook', '--gateway', `127.0.0.1:${String(ready['port'])}`, '--shm', shm]);
-    await componentReady(orderbook, 'the orderbook', STARTUP_TIMEOUT_MS);
+    await waitForReady(orderbook, 'the orderbook', STARTUP_TIMEOUT_MS);
     reader = await openWhenWritten(shm, count, STARTUP_TIMEOUT_MS);
     // one round to settle (discovery, JIT), then the window
     await sleep(Math.min(500, windowMs / 2));

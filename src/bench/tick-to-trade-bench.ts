@@ -27,7 +27,7 @@ import { FrameServer } from '../net/frame-server.js';
 import { MessageDecoder, MessageEncoder } from '../protocol/codec.js';
 import { ExecutionStatus, MessageType, type ExecutionReport } from '../protocol/messages.js';
 import { unlinkSegment } from '../shm/native.js';
-import { componentReady, stopComponent } from './component-child.js';
+import { stopComponent, waitForReady } from '../supervisor/child-protocol.js';
 import { measureLoopbackRoundTrip } from './loopback-floor.js';
 import type { BenchContext, BenchResult, Benchmark } from './types.js';
 
@@ -134,7 +134,7 @@ export async function runTickToTradeBenchmark(context: BenchContext, options: Ti
       [...(options.strategyNodeArgs ?? []), CLI_SCRIPT, 'strategy', '--gateway', `127.0.0.1:${feedPort}`, '--order-manager', `127.0.0.1:${omPort}`, '--shm', shm, ...FIRE_ON_EVERY_TICK_FLAGS, ...(options.strategyFlags ?? [])],
       { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, TRADING_LOG_LEVEL: 'warn' } },
     );
-    const ready = await componentReady(strategy, 'the strategy', STARTUP_TIMEOUT_MS);
+    const ready = await waitForReady(strategy, 'the strategy', STARTUP_TIMEOUT_MS);
     if (ready['gatewayConnected'] !== true || ready['orderManagerConnected'] !== true || ready['bookAttached'] !== true) {
       throw new Error(`the strategy came up without everything it needs: ${JSON.stringify(ready)}`);
     }

@@ -70,6 +70,15 @@ export const ErrorCode = {
   // trade log faults
   /** The trade log cannot be made durable (disk full, I/O error): no order is executed. */
   TRADE_LOG_UNAVAILABLE: 'E_TRADE_LOG_UNAVAILABLE',
+  // processes and programs
+  /** A component did not say ready within its time. */
+  READY_TIMEOUT: 'E_READY_TIMEOUT',
+  /** A component exited before it was ready, without saying why. */
+  COMPONENT_EXITED: 'E_COMPONENT_EXITED',
+  /** A benchmark could not measure what it set out to (a helper process failed, results do not add up). */
+  BENCH_FAILED: 'E_BENCH_FAILED',
+  /** A bug: a broken invariant, an API used out of order, or a thrown value without a code. */
+  INTERNAL: 'E_INTERNAL',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -3,6 +3,12 @@
  * names five symbols; it summarises ten thousand instead of printing 70 kB.
  */
 
+/**
+ * The most symbols one system carries: the shared book's slots (shm/layout.ts) and the
+ * market model's universe (market/market-options.ts) are both bounded by it.
+ */
+export const MAX_SYMBOLS = 16_384;
+
 /** Lists longer than this are summarised in logs. */
 const MAX_LISTED_SYMBOLS = 16;
 

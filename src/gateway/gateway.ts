@@ -26,6 +26,7 @@
  *   client that is not conflating has a backlog above a high-water mark, or when no client
  *   is connected. Market time then follows the wall clock, spread over the rounds sent.
  */
+import { encodePayloadCopy } from '../protocol/encoded-copy.js';
 import { describeSymbols } from '../core/symbol-list.js';
 import { monotonicMs, monotonicNs } from '../core/clock.js';
 import { ErrorCode, TradingError, describeError, isTradingError } from '../core/errors.js';
@@ -38,7 +39,8 @@ import { MessageDecoder, MessageEncoder } from '../protocol/codec.js';
 import { MessageType, type MarketData, type Message, type NewsSentiment } from '../protocol/messages.js';
 import type { GatewayRate } from './gateway-config.js';
 import { RoundSlicer } from './round-slicer.js';
-import { RateMeter, TickPacer } from './tick-pacer.js';
+import { RateMeter } from '../core/rate-meter.js';
+import { TickPacer } from './tick-pacer.js';
 
 export interface GatewayOptions {
   host: string;
@@ -441,9 +443,8 @@ export class Gateway implements Component {
 
   #heartbeatPayload(mode: PayloadMode): Uint8Array {
     const encoder = mode === 'binary' ? this.#binary.encoder : this.#json.encoder;
-    const bytes = encoder.encode({ type: MessageType.HEARTBEAT, timestamp: wallSeconds(), sentNs: monotonicNs() });
     // a copy: the encoder's buffer is reused by the next market message
-    return Buffer.from(encoder.buffer.subarray(4, bytes));
+    return encodePayloadCopy(encoder, { type: MessageType.HEARTBEAT, timestamp: wallSeconds(), sentNs: monotonicNs() });
   }
 }
 

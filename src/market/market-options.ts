@@ -9,6 +9,7 @@
  * clock (they tell the driver how often to call the model). See market-model.ts for what
  * each parameter does to the market.
  */
+import { MAX_SYMBOLS } from '../core/symbol-list.js';
 import { configError } from '../config/schema.js';
 import { MAX_BOOK_DEPTH, DEFAULT_BOOK_DEPTH } from '../core/book.js';
 import { PRICE_SCALE, toPriceUnits } from '../core/fixed-point.js';
@@ -104,7 +105,7 @@ export const KNOWN_SYMBOLS: Readonly<Record<string, { startPrice: number; annual
 };
 export const DEFAULT_SYMBOLS: readonly string[] = ['AAPL', 'GOOGL', 'MSFT', 'AMZN', 'TSLA'];
 export const DEFAULT_ANNUAL_VOLATILITY = 0.3;
-export const MAX_SYMBOLS = 16_384;
+export { MAX_SYMBOLS };
 
 export const MARKET_DEFAULTS = {
   seed: 42,

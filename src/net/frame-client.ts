@@ -24,14 +24,13 @@ import { ABSOLUTE_MAX_FRAME_BYTES, DEFAULT_MAX_FRAME_BYTES, FrameDecoder } from 
 import { DEFAULT_BACKOFF, checkBackoff, reconnectDelayMs, type BackoffOptions } from './backoff.js';
 import { emptyConnectionCounters, type ConnectionCounters } from './frame-server-client.js';
 import { HeartbeatTracker, checkHeartbeat, heartbeatCheckPeriodMs, type HeartbeatOptions } from './heartbeat.js';
-import { OutboundQueue } from './outbound-queue.js';
+import { MIN_BACKLOG_BYTES, OutboundQueue } from './outbound-queue.js';
 import type { SendStatus } from './send-status.js';
 
 export const DEFAULT_CLIENT_BACKLOG_BYTES = 4 * 1024 * 1024;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
 export const DEFAULT_CLIENT_CLOSE_TIMEOUT_MS = 2_000;
 const READ_BUFFER_BYTES = 128 * 1024;
-const MIN_BACKLOG_BYTES = 1024;
 
 export interface ClientHeartbeatOptions extends Partial<HeartbeatOptions> {
   /** The heartbeat payload; undefined = send none. */

@@ -6,10 +6,10 @@ import { configError } from '../config/schema.js';
 import { raiseFileLimit } from '../core/fd-limit.js';
 import { ABSOLUTE_MAX_FRAME_BYTES } from '../protocol/framing.js';
 import { checkHeartbeat } from './heartbeat.js';
+import { MIN_BACKLOG_BYTES } from './outbound-queue.js';
 
 export const DEFAULT_MAX_CONNECTIONS = 10_000;
-/** Smallest backlog bound accepted: below this, ordinary bursts would trip the policy. */
-export const MIN_BACKLOG_BYTES = 1024;
+export { MIN_BACKLOG_BYTES };
 /** File descriptors kept for everything but clients (logs, the trade log, shm, the listener). */
 const RESERVED_FDS = 64;
 

@@ -46,6 +46,9 @@ export interface OutboundCounters {
 
 export type OutboundPolicy = 'refuse' | 'conflate';
 
+/** Smallest backlog bound a server or client accepts: below this, ordinary bursts would trip the policy. */
+export const MIN_BACKLOG_BYTES = 1024;
+
 /** Totals of one conflation episode, reported when it ends. */
 export interface ConflationEpisode {
   conflated: number;

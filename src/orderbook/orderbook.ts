@@ -22,6 +22,8 @@
  *   created the segment removes it: no /dev/shm entry outlives a clean stop; after a crash
  *   the next orderbook replaces it, and the supervisor removes it at the end of a run.
  */
+import { encodePayloadCopy } from '../protocol/encoded-copy.js';
+import { RateMeter } from '../core/rate-meter.js';
 import { describeSymbols } from '../core/symbol-list.js';
 import { monotonicMs } from '../core/clock.js';
 import { DEFAULT_BOOK_DEPTH } from '../core/book.js';
@@ -77,9 +79,7 @@ export class Orderbook implements Component {
   #badMessages = 0;
   #unknownSymbolUpdates = 0;
   #feedLosses = 0;
-  #rateCount = 0;
-  #rateAtMs = monotonicMs();
-  #rate = 0;
+  readonly #rateMeter = new RateMeter(0, monotonicMs());
   #segmentReady: Promise<void>;
   #resolveSegment: () => void = () => undefined;
   #rejectSegment: (error: Error) => void = () => undefined;
@@ -89,8 +89,8 @@ export class Orderbook implements Component {
     this.options = options;
     this.#log = options.log;
     const encoder = new MessageEncoder({ mode: 'binary' });
-    this.#helloPayload = payloadCopy(encoder, { type: MessageType.HELLO, protocolVersion: PROTOCOL_VERSION, clientName: 'orderbook', binary: true });
-    this.#heartbeatPayload = payloadCopy(encoder, { type: MessageType.HEARTBEAT, timestamp: 0, sentNs: 0 });
+    this.#helloPayload = encodePayloadCopy(encoder, { type: MessageType.HELLO, protocolVersion: PROTOCOL_VERSION, clientName: 'orderbook', binary: true });
+    this.#heartbeatPayload = encodePayloadCopy(encoder, { type: MessageType.HEARTBEAT, timestamp: 0, sentNs: 0 });
     this.#segmentReady = new Promise<void>((resolve, reject) => {
       this.#resolveSegment = resolve;
       this.#rejectSegment = reject;
@@ -150,7 +150,7 @@ export class Orderbook implements Component {
   counters(): Counters {
     return {
       updates: this.#updates,
-      updates_per_s: this.#updatesPerSecond(),
+      updates_per_s: Math.round(this.#rateMeter.sample(this.#updates, monotonicMs())),
       news_seen: this.#news,
       feed_connected: this.#feedConnected ? 1 : 0,
       feed_losses: this.#feedLosses,
@@ -161,17 +161,6 @@ export class Orderbook implements Component {
       bytes_in: this.#client.counters.bytesIn,
       symbols: this.#writer?.symbols.length ?? 0,
     };
-  }
-
-  /** Updates per second since the previous counters read (about once a second). */
-  #updatesPerSecond(): number {
-    const nowMs = monotonicMs();
-    if (nowMs - this.#rateAtMs >= 100) {
-      this.#rate = Math.round(((this.#updates - this.#rateCount) * 1000) / (nowMs - this.#rateAtMs));
-      this.#rateCount = this.#updates;
-      this.#rateAtMs = nowMs;
-    }
-    return this.#rate;
   }
 
   #createSegment(symbols: readonly string[]): void {
@@ -270,10 +259,4 @@ export class Orderbook implements Component {
     if (writer !== undefined && !writer.closed) writer.setFeedConnected(false);
     if (!this.#stopped) this.#log.warn('feed lost: book marked stale until the gateway is back', { reason: reason === undefined ? undefined : describeError(reason) });
   }
-}
-
-/** Encode one message as a standalone payload (no frame header), copied out of the encoder. */
-function payloadCopy(encoder: MessageEncoder, message: Message): Buffer {
-  const bytes = encoder.encode(message);
-  return Buffer.from(encoder.buffer.subarray(4, bytes));
 }

@@ -1,6 +1,6 @@
 /** The order manager's public surface (re-exports only). */
-export type { BookSource, BookStatus } from './book-source.js';
-export { MemoryBookSource } from './memory-book-source.js';
+export type { BookSource, BookStatus } from '../core/book-source.js';
+export { MemoryBookSource } from '../core/memory-book-source.js';
 export type {
   ExecutionJournal,
   JournalFileRecovery,

@@ -38,7 +38,7 @@
  * client's orders keep executing and every fill is in the trade log exactly once.
  *
  * Book. A LiveBook over the segment (--shm): the order manager starts whether or not the
- * segment exists yet, rejects orders E_RISK_STALE_BOOK until it does (live-book-source.ts),
+ * segment exists yet, rejects orders E_RISK_STALE_BOOK until it does (LiveBook reads stale),
  * and follows a restarted orderbook to its new segment.
  *
  * Duty cycle. While DAY orders rest, pollRestingOrders runs: again at once (setImmediate)
@@ -56,6 +56,7 @@
  * half-closes each client), then close the trade log (flush + fdatasync) and the book.
  */
 import { rmSync } from 'node:fs';
+import { encodePayloadCopy } from '../protocol/encoded-copy.js';
 import { monotonicNs } from '../core/clock.js';
 import { ErrorCode, describeError, isTradingError, type TradingError } from '../core/errors.js';
 import { LatencyRecorder } from '../core/latency.js';
@@ -67,7 +68,6 @@ import { MessageDecoder, MessageEncoder } from '../protocol/codec.js';
 import { FRAME_HEADER_BYTES } from '../protocol/framing.js';
 import { MessageType, type ErrorMessage, type ExecutionReport, type Heartbeat, type Message } from '../protocol/messages.js';
 import { LiveBook } from '../shm/live-book.js';
-import { LiveBookSource } from './live-book-source.js';
 import { OrderManager } from './order-manager.js';
 import type { OrderManagerSettings } from './ordermanager-config.js';
 import type { ExecutionReportSink } from './report-queue.js';
@@ -173,7 +173,7 @@ export class OrderManagerService implements Component {
     if (settings.repairTradeLog) rmSync(this.#checkpointPath, { force: true });
     const checkpoint = settings.repairTradeLog ? undefined : this.#usableCheckpoint(tradeLog);
     const om = new OrderManager({
-      books: new LiveBookSource(liveBook),
+      books: liveBook,
       journal: tradeLog,
       sink: this.#sink,
       limits: settings.limits,
@@ -433,8 +433,7 @@ export class OrderManagerService implements Component {
   }
 
   #encodePayload(message: Message, kind: 'json' | 'binary'): Buffer {
-    const bytes = this.#encoder.encode(message, kind);
-    return Buffer.from(this.#encoder.buffer.subarray(FRAME_HEADER_BYTES, bytes));
+    return encodePayloadCopy(this.#encoder, message, kind);
   }
 
   // ---- duty cycle --------------------------------------------------------------------------

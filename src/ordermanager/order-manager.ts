@@ -58,7 +58,7 @@ import {
   type ExecutionReport,
   type Order,
 } from '../protocol/messages.js';
-import type { BookSource } from './book-source.js';
+import type { BookSource } from '../core/book-source.js';
 import type { ExecutionJournal, JournalRecovery, Liquidity, LoggedFill, OrderEvent, OrderEventKind } from './execution-journal.js';
 import { createOrderEvent } from './order-event-line.js';
 import { BookLiquidity, createFillPlan, planTakerFills, takeRestingFill } from './matching.js';

@@ -10,7 +10,7 @@ import type { L2Book } from '../core/book.js';
 import { ErrorCode } from '../core/errors.js';
 import { formatPrice, PRICE_SCALE } from '../core/fixed-point.js';
 import { MAX_ORDER_ID_LENGTH, OrderType, Side, SYMBOL_PATTERN, TimeInForce, type Order } from '../protocol/messages.js';
-import type { BookStatus } from './book-source.js';
+import type { BookStatus } from '../core/book-source.js';
 import type { RiskLimits } from './risk-limits.js';
 
 export interface RiskVerdict {

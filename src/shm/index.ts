@@ -7,4 +7,4 @@ export { ShmError, closeSegment, createSegment, openSegment, unlinkSegment, maxS
 export { LAYOUT_MAGIC, LAYOUT_VERSION, computeLayout } from './layout.js';
 export type { BookLayout } from './layout.js';
 export { LiveBook, DEFAULT_LIVE_BOOK_MAX_AGE_MS, DEFAULT_LIVE_BOOK_CHECK_INTERVAL_MS } from './live-book.js';
-export type { LiveBookOptions, LiveBookStatus } from './live-book.js';
+export type { LiveBookOptions } from './live-book.js';

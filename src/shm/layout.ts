@@ -38,6 +38,7 @@
  * Prices are integer price units (core/fixed-point), sizes integer shares, as in L2Book.
  */
 import { MAX_BOOK_DEPTH } from '../core/book.js';
+import { MAX_SYMBOLS } from '../core/symbol-list.js';
 
 /** "IPCB" as the first four bytes of the segment on a little-endian host. */
 export const LAYOUT_MAGIC = 0x4243_5049;
@@ -45,8 +46,7 @@ export const LAYOUT_MAGIC = 0x4243_5049;
 export const LAYOUT_VERSION = 1;
 export const CACHE_LINE_BYTES = 64;
 export const SYMBOL_BYTES = 8;
-export const MAX_SYMBOLS = 16_384;
-export { MAX_BOOK_DEPTH };
+export { MAX_BOOK_DEPTH, MAX_SYMBOLS };
 
 // header line, byte offsets from the start of the segment
 export const MAGIC_OFFSET = 0;

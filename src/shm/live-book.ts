@@ -20,6 +20,7 @@
  * loads). The heartbeat verdict is therefore up to checkIntervalMs late, on top of
  * maxAgeMs; `refresh()` runs the checks now.
  */
+import type { BookSource, BookStatus } from '../core/book-source.js';
 import { configError } from '../config/schema.js';
 import type { L2Book } from '../core/book.js';
 import { monotonicMs, monotonicNs } from '../core/clock.js';
@@ -27,8 +28,6 @@ import { ErrorCode, describeError, isTradingError } from '../core/errors.js';
 import { createLogger, type Logger } from '../core/log.js';
 import { BookReader } from './book-reader.js';
 
-/** Same meaning as the BookStatus of strategy/strategy.ts and ordermanager/book-source.ts. */
-export type LiveBookStatus = 'live' | 'stale' | 'unknown';
 
 export const DEFAULT_LIVE_BOOK_MAX_AGE_MS = 500;
 export const DEFAULT_LIVE_BOOK_CHECK_INTERVAL_MS = 20;
@@ -47,7 +46,7 @@ export interface LiveBookOptions {
   log?: Logger;
 }
 
-export class LiveBook {
+export class LiveBook implements BookSource {
   readonly name: string;
   readonly maxAgeMs: number;
   readonly checkIntervalMs: number;
@@ -82,13 +81,19 @@ export class LiveBook {
   }
 
   /**
-   * Copy `symbol`'s newest book into `out` and say how good it is: `unknown` (no segment
-   * yet, no slot for the symbol, or never written; `out` untouched), `stale` (the last
-   * book known, not to be traded on) or `live`. Allocation-free.
+   * Copy `symbol`'s newest book into `out` and say how good it is (core/book-source.ts):
+   * `stale` with an empty `out` while no segment is attached (the book is not there yet:
+   * whether the symbol will have a slot cannot be known), `unknown` for a symbol the
+   * segment has no slot for or never wrote, `stale` for the last book of a writer that
+   * cannot be trusted, else `live`. Allocation-free.
    */
-  read(symbol: string, out: L2Book): LiveBookStatus {
+  read(symbol: string, out: L2Book): BookStatus {
     const reader = this.#reader;
-    if (reader === undefined) return 'unknown';
+    if (reader === undefined) {
+      out.bidCount = 0;
+      out.askCount = 0;
+      return 'stale';
+    }
     const index = reader.indexOf(symbol);
     if (index < 0 || !reader.read(index, out)) return 'unknown';
     return this.#writerSilent || reader.writerClosed || !reader.feedConnected() ? 'stale' : 'live';

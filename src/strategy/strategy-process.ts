@@ -32,6 +32,7 @@
  * A tick that makes no order allocates nothing here: decode fills a reused MarketData and
  * the engine and strategies are allocation-free on that path.
  */
+import { encodeFrameCopy } from '../protocol/encoded-copy.js';
 import { epochSeconds, monotonicNs } from '../core/clock.js';
 import { describeError } from '../core/errors.js';
 import { BusySpin } from '../core/busy-spin.js';
@@ -290,8 +291,7 @@ export class StrategyProcess implements Component {
 
   /** Encode one message in binary and keep its own copy of the frame. */
   #encodeCopy(message: Message): Buffer {
-    const bytes = this.#encoder.encode(message, 'binary');
-    return Buffer.from(this.#encoder.buffer.subarray(0, bytes));
+    return encodeFrameCopy(this.#encoder, message, 'binary');
   }
 
   /** The engine's order sink: binary frame to the order manager, or false when it cannot go. */

@@ -34,6 +34,7 @@
  *     onExecution(): void {}
  *   }
  */
+import type { BookStatus } from '../core/book-source.js';
 import type { L2Book } from '../core/book.js';
 import type {
   ExecutionReport,
@@ -45,18 +46,8 @@ import type {
   TimeInForce,
 } from '../protocol/messages.js';
 
-/**
- * What a book read found: `live` (the writer is alive and fresh), `stale` (the writer's
- * heartbeat is too old or it is gone: the prices may be wrong) or `unknown` (the symbol is
- * not in the segment, or nothing was ever written for it).
- */
-export type BookStatus = 'live' | 'stale' | 'unknown';
-
-/** Where books come from: the shared-memory reader in the process, a fake in tests. */
-export interface BookSource {
-  /** Copy the symbol's newest consistent book into `out` and say how fresh it is. */
-  read(symbol: string, out: L2Book): BookStatus;
-}
+/** Where books come from, and what a read found: the one contract of core/book-source.ts. */
+export type { BookSource, BookStatus } from '../core/book-source.js';
 
 /** An order as a strategy asks for it; the engine adds the id, clocks and stamps. */
 export interface OrderRequest {

@@ -6,7 +6,9 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import type { ComponentReport, Counters, SupervisorCommand } from '../core/runtime.js';
+import { ErrorCode, TradingError } from '../core/errors.js';
+import type { ComponentReport, Counters } from '../core/runtime.js';
+import { askToStop, waitForReady } from './child-protocol.js';
 import type { LogFields } from '../core/log.js';
 
 const CLI_PATH = fileURLToPath(new URL('../cli.js', import.meta.url));
@@ -76,7 +78,7 @@ export class ManagedChild extends EventEmitter<{ exit: [ChildExit]; line: [strin
 
   /** Fork and wait for the component's `ready`; rejects with its own error line otherwise. */
   start(): Promise<LogFields> {
-    if (this.#state !== 'idle' && this.#state !== 'exited') throw new Error(`${this.spec.name} is already ${this.#state}`);
+    if (this.#state !== 'idle' && this.#state !== 'exited') throw new TradingError(ErrorCode.INTERNAL, `${this.spec.name} is already ${this.#state}`);
     this.#state = 'starting';
     this.#failure = undefined;
     this.#problem = '';
@@ -102,39 +104,22 @@ export class ManagedChild extends EventEmitter<{ exit: [ChildExit]; line: [strin
       this.emit('exit', exit);
     });
 
-    return new Promise<LogFields>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        cleanup();
-        child.kill('SIGKILL');
-        reject(new Error(`${this.spec.name} did not become ready within ${this.spec.readyTimeoutMs} ms`));
-      }, this.spec.readyTimeoutMs);
-      const onMessage = (raw: unknown): void => {
-        const message = raw as ComponentReport;
-        if (message.kind === 'counters') {
-          this.#counters = message.counters;
-          this.emit('counters', message.counters);
-          this.emit('beat');
-        } else if (message.kind === 'problem') {
-          this.#problem = message.problem;
-          this.emit('problem', message.problem);
-        } else if (message.kind === 'failed') {
-          this.#failure = message.message;
-        } else if (message.kind === 'ready' && this.#state === 'starting') {
-          cleanup();
-          this.#state = 'running';
-          resolve(message.details);
-        }
-      };
-      const onEarlyExit = (code: number | null, signal: NodeJS.Signals | null): void => {
-        cleanup();
-        reject(new Error(this.#failure ?? `${this.spec.name} exited (${code ?? signal}) before it was ready`));
-      };
-      const cleanup = (): void => {
-        clearTimeout(timer);
-        child.off('exit', onEarlyExit);
-      };
-      child.on('message', onMessage);
-      child.once('exit', onEarlyExit);
+    child.on('message', (raw: unknown) => {
+      const message = raw as ComponentReport;
+      if (message.kind === 'counters') {
+        this.#counters = message.counters;
+        this.emit('counters', message.counters);
+        this.emit('beat');
+      } else if (message.kind === 'problem') {
+        this.#problem = message.problem;
+        this.emit('problem', message.problem);
+      } else if (message.kind === 'failed') {
+        this.#failure = message.message;
+      }
+    });
+    return waitForReady(child, this.spec.name, this.spec.readyTimeoutMs).then((details) => {
+      if (this.#state === 'starting') this.#state = 'running';
+      return details;
     });
   }
 
@@ -144,9 +129,7 @@ export class ManagedChild extends EventEmitter<{ exit: [ChildExit]; line: [strin
     if (child === undefined || this.#state === 'exited' || this.#state === 'idle') return this.#exited;
     if (this.#state !== 'stopping') {
       this.#state = 'stopping';
-      const command: SupervisorCommand = { kind: 'shutdown' };
-      if (child.connected) child.send(command);
-      else child.kill('SIGTERM');
+      askToStop(child);
     }
     const timer = setTimeout(() => child.kill('SIGKILL'), this.spec.stopTimeoutMs);
     const exit = await this.#exited;

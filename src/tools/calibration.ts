@@ -18,6 +18,7 @@
  *   control's mark-out is negative.
  */
 import { createL2Book, copyL2Book, type L2Book } from '../core/book.js';
+import { MemoryBookSource } from '../core/memory-book-source.js';
 import { createLogger } from '../core/log.js';
 import { MarketModel, type MarketModelOptions } from '../market/index.js';
 import type { ExecutionReport, MarketData, Message, NewsSentiment, Order } from '../protocol/messages.js';
@@ -25,7 +26,6 @@ import { ExecutionStatus, MessageType, OrderType, Side } from '../protocol/messa
 import { StrategyEngine } from '../strategy/engine.js';
 import type { SeedStrategyConfig } from '../strategy/seed-strategy-config.js';
 import { SeedStrategy } from '../strategy/seed-strategy.js';
-import type { BookSource, BookStatus } from '../strategy/strategy.js';
 
 export interface CalibrationOptions {
   /** Market model options, as the gateway would pass them (timeScale, news half-life, ...). */
@@ -137,14 +137,8 @@ export function runCalibration(options: CalibrationOptions = {}): CalibrationRes
   const news: NewsSentiment = model.createNewsSentiment();
   let nowNs = 0;
 
-  const bookSource: BookSource = {
-    read(symbol: string, out: L2Book): BookStatus {
-      const index = model.indexOf(symbol);
-      if (index < 0 || books[index].bidCount === 0) return 'unknown';
-      copyL2Book(books[index], out);
-      return 'live';
-    },
-  };
+  // the strategy reads the books the ticks carried, as it would from the shared segment
+  const bookSource = new MemoryBookSource();
   const outbox: Order[] = [];
   const strategy = new SeedStrategy(options.strategy ?? {});
   const engine = new StrategyEngine({
@@ -262,6 +256,7 @@ export function runCalibration(options: CalibrationOptions = {}): CalibrationRes
       tick.sequence = ++tickCount;
       tick.sentNs = nowNs;
       copyL2Book(tick, books[i]);
+      bookSource.set(model.symbol(i), tick);
       deliver(tick);
     }
     settleMarkouts();

@@ -184,7 +184,10 @@ test('a client that never reads: the gateway memory stays bounded and another cl
   const summary = `rate alone ${alone.toFixed(0)}/s, with a stalled client ${withStalled.toFixed(0)}/s; rss ${mib(rssBefore)} → ${mib(rssStalled)} → ${mib(rssAfter)} MiB; counters ${JSON.stringify(counters)}`;
   process.stdout.write(`# ${summary}\n`);
   assert.ok(alone > 5_000, `max rate streams fast: ${summary}`);
-  assert.ok(withStalled > alone * 0.5, `the stalled client does not slow the other: ${summary}`);
+  // A gateway that waited for the stalled client would stop the other within a socket
+  // buffer (a rate near 0); the two rates are measured at different times on a machine
+  // shared with other work, so only a collapse, not a dip, is the failure.
+  assert.ok(withStalled > alone * 0.2, `the stalled client does not slow the other: ${summary}`);
   // conflation bounds the stalled client at 3 × 1 MiB; allow for GC slack, not for growth
   assert.ok(rssAfter - rssBefore < 48 * 1048576, `memory bounded: ${summary}`);
   assert.ok(rssAfter - rssStalled < 16 * 1048576, `no growth while stalled: ${summary}`);

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TickPacer, RateMeter } from '../../src/gateway/tick-pacer.js';
+import { RateMeter } from '../../src/core/rate-meter.js';
+import { TickPacer } from '../../src/gateway/tick-pacer.js';
 import { parseRate } from '../../src/gateway/gateway-config.js';
 import { ErrorCode } from '../../src/core/errors.js';
 

@@ -6,7 +6,7 @@ import { ErrorCode, type TradingError } from '../../src/core/errors.js';
 import { toPriceUnits } from '../../src/core/fixed-point.js';
 import { setLogSink } from '../../src/core/log.js';
 import { ExecutionStatus, MessageType, OrderType, Side, TimeInForce, type Cancel } from '../../src/protocol/messages.js';
-import { MemoryBookSource } from '../../src/ordermanager/memory-book-source.js';
+import { MemoryBookSource } from '../../src/core/memory-book-source.js';
 import { OrderManager } from '../../src/ordermanager/order-manager.js';
 import { parseRiskLimits, type RiskLimits } from '../../src/ordermanager/risk-limits.js';
 import { TradeLog } from '../../src/ordermanager/trade-log.js';

@@ -40,13 +40,15 @@ async function until(live: LiveBook, condition: () => boolean, what: string): Pr
 }
 
 describe('LiveBook', () => {
-  test('unknown until the segment exists and the symbol is written, then live', () => {
+  test('stale (and empty) until the segment exists, unknown until the symbol is written, then live', () => {
     const name = uniqueShmName('live');
     const live = new LiveBook({ name });
     const out = createL2Book(5);
     try {
       assert.equal(live.attached, false);
-      assert.equal(live.read('AAPL', out), 'unknown');
+      out.bidCount = 3;
+      assert.equal(live.read('AAPL', out), 'stale', 'no segment yet: nothing to trade on');
+      assert.equal(out.bidCount, 0, 'and no old levels left in out');
       assert.equal(live.updateCount('AAPL'), 0);
 
       const writer = BookWriter.create({ name, symbols: ['AAPL', 'MSFT'], depth: 5 });
@@ -69,7 +71,7 @@ describe('LiveBook', () => {
     } finally {
       live.close();
     }
-    assert.equal(live.read('AAPL', out), 'unknown', 'closed');
+    assert.equal(live.read('AAPL', out), 'stale', 'closed');
   });
 
   test('a lost feed and a closed writer are stale at once; a silent writer after maxAgeMs', async () => {
@@ -183,7 +185,9 @@ describe('LiveBook', () => {
     const writer = BookWriter.create({ name, symbols: ['AAPL', 'MSFT'], depth: 5 });
     writer.setFeedConnected(true);
     writer.write(0, bookAt(1_000_000, 1));
-    const live = new LiveBook({ name });
+    // nothing beats the writer's heartbeat here: a slow loop on a loaded machine must not
+    // outlive the book's freshness, or 'stale' is read where 'live' is asserted
+    const live = new LiveBook({ name, maxAgeMs: 3_600_000 });
     const out = createL2Book(5);
     const counts = new Float64Array(1);
     const run = (reads: number): void => {

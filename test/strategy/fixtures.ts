@@ -54,6 +54,17 @@ export class FakeBooks implements BookSource {
     return book;
   }
 
+  /** Publish a copy of `book` (the conformance suite's way in). */
+  setBook(symbol: string, book: L2Book, status: BookStatus = 'live'): void {
+    const copy = createL2Book(book.bidPrices.length);
+    copyL2Book(book, copy);
+    this.#books.set(symbol, { book: copy, status });
+  }
+
+  has(symbol: string): boolean {
+    return this.#books.has(symbol);
+  }
+
   setStatus(symbol: string, status: BookStatus): void {
     const entry = this.#books.get(symbol);
     if (entry === undefined) throw new Error(`no book for ${symbol}`);

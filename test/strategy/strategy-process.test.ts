@@ -162,6 +162,7 @@ test('the imbalance strategy is selected by --strategy imbalance and joins the b
     '--shm', shm,
     '--strategy', 'imbalance',
     '--imbalance-quantity', '7',
+    '--counters-interval-ms', '50',
   ]);
   try {
     await strategy.waitReady();
@@ -179,6 +180,12 @@ test('the imbalance strategy is selected by --strategy imbalance and joins the b
     assert.equal(order?.price, 2_499_900, 'joins the best bid');
     assert.equal(order?.quantity, 7);
     assert.equal(order?.tickSentNs, 77);
+
+    // The strategy keeps one order per symbol: it joins again only once it has handled
+    // the FILLED report of the first. That report and the next tick travel on different
+    // connections, so under load the tick can come first and find the order still open
+    // (then no second order, ever: no other tick follows). Wait for the fill to be counted.
+    await strategy.waitForCounters((c) => c['fills'] === 1, 'the first order filled');
 
     // the connection drops with the DAY order resting: once back, the strategy cancels it
     // rather than leave it filling for a strategy that no longer counts it

@@ -2,7 +2,7 @@
  * A BookSource kept in process memory: books are copied in with `set` and copied out by
  * `read`, exactly as the shared-memory reader copies out of its slots.
  */
-import { copyL2Book, createL2Book, MAX_BOOK_DEPTH, type L2Book } from '../core/book.js';
+import { copyL2Book, createL2Book, MAX_BOOK_DEPTH, type L2Book } from './book.js';
 import type { BookSource, BookStatus } from './book-source.js';
 
 interface StoredBook {
