@@ -1,8 +1,10 @@
 /* global document, setTimeout, fetch, URL -- Node 20 globals, and the page's document inside page.evaluate */
 // Ten browsers on the dashboard for 60 s, against a real `trading run`: the CPU and resident
 // memory of the process that serves it (the supervisor), first with no browser for 15 s,
-// then with ten pages open; and that every page kept getting frames. Prints one JSON line.
-//   node soak/dashboard-browsers.js [--browsers 10] [--seconds 60] [--chromium /usr/bin/chromium]
+// then with ten pages open; and that every page kept getting frames. Then the same number of
+// bare WebSocket clients that ack every frame at once (no rendering: the server at its full
+// frame rate, whatever the machine's browsers manage). Prints one JSON line.
+//   node soak/dashboard-browsers.js [--browsers 10] [--seconds 60] [--raw-seconds 30] [--chromium /usr/bin/chromium]
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,12 +12,14 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import puppeteer from 'puppeteer-core';
+import WebSocket from 'ws';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
   options: {
     browsers: { type: 'string', default: '10' },
     seconds: { type: 'string', default: '60' },
+    'raw-seconds': { type: 'string', default: '30' },
     chromium: { type: 'string', default: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium' },
   },
 });
@@ -84,6 +88,22 @@ try {
   const framesAfter = await Promise.all(pages.map((page) => page.evaluate(() => Number(document.body.dataset.frames ?? 0))));
   const perPage = framesAfter.map((after, i) => Math.round(((after - framesBefore[i]) / seconds) * 10) / 10);
   const state = await (await fetch(new URL('state.json', url))).json();
+  await browser.close();
+  browser = undefined;
+
+  const rawSeconds = Number(values['raw-seconds']);
+  const sockets = [];
+  let rawFrames = 0;
+  for (let i = 0; i < browsers; i++) {
+    const socket = new WebSocket(new URL('ws', url).href.replace(/^http/, 'ws'));
+    socket.on('message', () => {
+      rawFrames += 1;
+      socket.send('{"ack":1}');
+    });
+    sockets.push(socket);
+  }
+  const raw = await measure(run.pid, rawSeconds);
+  for (const socket of sockets) socket.close();
   const result = {
     soak: 'dashboard-browsers',
     browsers,
@@ -92,6 +112,7 @@ try {
     supervisorWithBrowsers: loaded,
     framesPerSecondPerPage: { min: Math.min(...perPage), max: Math.max(...perPage) },
     server: state.server,
+    bareClients: { clients: browsers, seconds: rawSeconds, supervisor: raw, framesPerSecondPerClient: Math.round((rawFrames / browsers / rawSeconds) * 10) / 10 },
     tickToTrade: state.latency?.find((l) => l.name === 'tick_to_trade') ?? null,
   };
   console.log(JSON.stringify(result));
