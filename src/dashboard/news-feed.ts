@@ -1,6 +1,7 @@
 /**
- * The gateway's news as the dashboard sees it: one more gateway client, in the seed's JSON
- * (it sends nothing, so the gateway streams to it as to any seed client). Market data on
+ * The gateway's news as the dashboard sees it: one more gateway client. It says a binary
+ * HELLO on every connection, as the orderbook does, so the gateway sends it the very frames
+ * it already encoded for the other binary clients (no encoding of its own). Market data on
  * the same connection is decoded and dropped: the dashboard's prices come from the shared
  * book. The gateway bounds what it queues for each client, so a slow dashboard costs the
  * gateway a conflated queue, never the trading clients' time.
@@ -8,8 +9,8 @@
 import { describeError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { FrameClient } from '../net/frame-client.js';
-import { MessageDecoder } from '../protocol/codec.js';
-import { MessageType, SENTIMENT_NAMES } from '../protocol/messages.js';
+import { MessageDecoder, MessageEncoder } from '../protocol/codec.js';
+import { MessageType, PROTOCOL_VERSION, SENTIMENT_NAMES } from '../protocol/messages.js';
 import type { NewsView } from './wire.js';
 
 export interface NewsFeedOptions {
@@ -28,12 +29,16 @@ export class NewsFeed {
 
   constructor(options: NewsFeedOptions) {
     this.#options = options;
+    const encoder = new MessageEncoder({ mode: 'binary' });
+    const helloBytes = encoder.encode({ type: MessageType.HELLO, protocolVersion: PROTOCOL_VERSION, clientName: 'dashboard', binary: true });
+    const hello = Buffer.from(encoder.buffer.subarray(4, helloBytes));
     this.#client = new FrameClient({
       host: options.host,
       port: options.port,
       log: options.log,
       reconnect: { minDelayMs: 200, maxDelayMs: 2_000 },
       onFrame: (buffer, offset, length) => this.#onFrame(buffer, offset, length),
+      onConnect: () => void this.#client.sendPayload(hello),
     });
   }
 

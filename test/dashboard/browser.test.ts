@@ -111,6 +111,8 @@ test('the dashboard in a browser: charts, ladders, positions, and a restarted or
     assert.ok(Object.keys(shown.positions).length > 0, 'some position is open');
     const markers = await page.$$eval('section.symbol', (cards) => cards.reduce((sum, card) => sum + Number((card as HTMLElement).dataset['markers'] ?? 0), 0));
     assert.ok(markers > 0, 'fills are drawn as markers on the charts');
+    const news = await page.$$eval('#news-list li', (items) => items.length);
+    assert.ok(news > 0, 'the gateway\'s news is on the page');
   });
 
   await t.test('after the supervisor restarts a SIGKILLed order manager the page keeps updating', async () => {
