@@ -4,6 +4,7 @@
  * the shared-memory reader copies into one, the matching engine walks one. Nothing here
  * allocates after construction.
  */
+import { ErrorCode, TradingError } from './errors.js';
 export const MAX_BOOK_DEPTH = 32;
 export const DEFAULT_BOOK_DEPTH = 10;
 
@@ -30,7 +31,7 @@ export interface L2Book {
 
 export function createL2Book(capacity: number = DEFAULT_BOOK_DEPTH): L2Book {
   if (!Number.isInteger(capacity) || capacity < 1 || capacity > MAX_BOOK_DEPTH) {
-    throw new RangeError(`book capacity must be an integer in 1..${MAX_BOOK_DEPTH}, got ${capacity}`);
+    throw new TradingError(ErrorCode.CONFIG_INVALID, `book capacity must be an integer in 1..${MAX_BOOK_DEPTH}, got ${capacity}`);
   }
   return {
     bidCount: 0,

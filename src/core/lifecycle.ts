@@ -3,6 +3,7 @@
  * A component that tries an illegal transition (start twice, stop before start) gets a
  * clear error instead of a half-started process.
  */
+import { ErrorCode, TradingError } from './errors.js';
 export type LifecycleState = 'new' | 'starting' | 'running' | 'stopping' | 'stopped' | 'failed';
 
 const ALLOWED: Record<LifecycleState, readonly LifecycleState[]> = {
@@ -32,7 +33,7 @@ export class Lifecycle {
 
   moveTo(next: LifecycleState): void {
     if (!this.canMoveTo(next)) {
-      throw new Error(`${this.#name}: cannot go from ${this.#state} to ${next}`);
+      throw new TradingError(ErrorCode.INTERNAL, `${this.#name}: cannot go from ${this.#state} to ${next}`);
     }
     this.#state = next;
   }

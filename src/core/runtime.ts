@@ -109,7 +109,7 @@ export async function runComponent(
   });
 
   const fail = (err: unknown, when: string): Promise<void> => {
-    const code = isTradingError(err) ? err.code : ((err as NodeJS.ErrnoException | undefined)?.code ?? 'E_INTERNAL');
+    const code = isTradingError(err) ? err.code : ((err as NodeJS.ErrnoException | undefined)?.code ?? ErrorCode.INTERNAL);
     log.error(`${when}: ${describeError(err)}`);
     return report({ kind: 'failed', component: name, code: String(code), message: describeError(err) });
   };

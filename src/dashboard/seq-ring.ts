@@ -6,6 +6,7 @@
  *
  * Memory is bounded by `capacity` items; nothing grows with the number of browsers.
  */
+import { ErrorCode, TradingError } from '../core/errors.js';
 export class SeqCounter {
   #last = 0;
 
@@ -30,7 +31,7 @@ export class SeqRing<T> {
   #droppedUpTo = 0;
 
   constructor(capacity: number, counter: SeqCounter) {
-    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`ring capacity must be a positive integer, got ${capacity}`);
+    if (!Number.isInteger(capacity) || capacity < 1) throw new TradingError(ErrorCode.CONFIG_INVALID, `ring capacity must be a positive integer, got ${capacity}`);
     this.capacity = capacity;
     this.#counter = counter;
     this.#items = new Array<T | undefined>(capacity).fill(undefined);

@@ -8,6 +8,7 @@
  *
  * Pure: no clock and no timers (the gateway passes the time in and arms its own timer).
  */
+import { ErrorCode, TradingError } from '../core/errors.js';
 export class RoundSlicer {
   readonly symbolCount: number;
   readonly spreadFraction: number;
@@ -18,8 +19,8 @@ export class RoundSlicer {
   dtSeconds = 0;
 
   constructor(symbolCount: number, spreadFraction = 0.8) {
-    if (!Number.isInteger(symbolCount) || symbolCount < 1) throw new RangeError(`symbolCount must be a positive integer, got ${symbolCount}`);
-    if (!(spreadFraction > 0 && spreadFraction <= 1)) throw new RangeError(`spreadFraction must be in (0, 1], got ${spreadFraction}`);
+    if (!Number.isInteger(symbolCount) || symbolCount < 1) throw new TradingError(ErrorCode.CONFIG_INVALID, `symbolCount must be a positive integer, got ${symbolCount}`);
+    if (!(spreadFraction > 0 && spreadFraction <= 1)) throw new TradingError(ErrorCode.CONFIG_INVALID, `spreadFraction must be in (0, 1], got ${spreadFraction}`);
     this.symbolCount = symbolCount;
     this.spreadFraction = spreadFraction;
     this.#cursor = symbolCount;
@@ -54,7 +55,7 @@ export class RoundSlicer {
   /** Move the cursor to `index` (the caller sent up to it by its own measure, e.g. a byte budget). */
   advanceTo(index: number): void {
     if (!(Number.isInteger(index) && index >= this.#cursor && index <= this.symbolCount)) {
-      throw new RangeError(`cursor can move from ${this.#cursor} to at most ${this.symbolCount}, got ${index}`);
+      throw new TradingError(ErrorCode.INTERNAL, `cursor can move from ${this.#cursor} to at most ${this.symbolCount}, got ${index}`);
     }
     this.#cursor = index;
   }

@@ -12,6 +12,7 @@
  * once). Skipped rounds are not lost market time: `elapsedRounds` counts them, so the
  * driver steps the market model by the wall time that really passed.
  */
+import { ErrorCode, TradingError } from '../core/errors.js';
 export interface PaceResult {
   /** Rounds to send now (0..maxRoundsPerCall). */
   rounds: number;
@@ -34,11 +35,11 @@ export class TickPacer {
    * @param maxRoundsPerCall most rounds `due` hands out at once (≥ 1)
    */
   constructor(ratePerSecond: number, startMs: number, maxRoundsPerCall: number) {
-    if (!(ratePerSecond > 0 && Number.isFinite(ratePerSecond))) throw new RangeError(`ratePerSecond must be a positive number, got ${ratePerSecond}`);
+    if (!(ratePerSecond > 0 && Number.isFinite(ratePerSecond))) throw new TradingError(ErrorCode.CONFIG_INVALID, `ratePerSecond must be a positive number, got ${ratePerSecond}`);
     if (!(Number.isInteger(maxRoundsPerCall) && maxRoundsPerCall >= 1)) {
-      throw new RangeError(`maxRoundsPerCall must be an integer ≥ 1, got ${maxRoundsPerCall}`);
+      throw new TradingError(ErrorCode.CONFIG_INVALID, `maxRoundsPerCall must be an integer ≥ 1, got ${maxRoundsPerCall}`);
     }
-    if (!Number.isFinite(startMs)) throw new RangeError(`startMs must be finite, got ${startMs}`);
+    if (!Number.isFinite(startMs)) throw new TradingError(ErrorCode.CONFIG_INVALID, `startMs must be finite, got ${startMs}`);
     this.periodMs = 1000 / ratePerSecond;
     this.maxRoundsPerCall = maxRoundsPerCall;
     this.#startMs = startMs;

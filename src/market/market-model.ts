@@ -66,6 +66,7 @@
  * timeScale T it lasts newsHalfLifeSeconds / T wall seconds, so a faster market wants a
  * longer half-life if news is to play out over several updates rather than one.
  */
+import { ErrorCode, TradingError } from '../core/errors.js';
 import type { MarketData, NewsSentiment } from '../protocol/messages.js';
 import { MessageType, Sentiment } from '../protocol/messages.js';
 import { createL2Book } from '../core/book.js';
@@ -266,7 +267,7 @@ export class MarketModel {
   step(symbolIndex: number, dtSeconds: number, out: MarketData): void {
     this.#checkIndex(symbolIndex);
     if (!(dtSeconds >= 0 && dtSeconds < Number.POSITIVE_INFINITY)) {
-      throw new RangeError(`dtSeconds must be a finite number ≥ 0, got ${dtSeconds}`);
+      throw new TradingError(ErrorCode.INTERNAL, `dtSeconds must be a finite number ≥ 0, got ${dtSeconds}`);
     }
     // The steps below are separate methods that take and return only small integers
     // and pass doubles through typed arrays: whether or not V8 inlines them, no double
@@ -313,7 +314,7 @@ export class MarketModel {
   #checkIndex(symbolIndex: number): void {
     // `>>> 0` maps anything but a non-negative int32 to a different value (cheaper than isInteger).
     if (symbolIndex >>> 0 !== symbolIndex || symbolIndex >= this.symbolCount) {
-      throw new RangeError(`symbol index must be an integer in 0..${this.symbolCount - 1}, got ${symbolIndex}`);
+      throw new TradingError(ErrorCode.INTERNAL, `symbol index must be an integer in 0..${this.symbolCount - 1}, got ${symbolIndex}`);
     }
   }
 

@@ -276,7 +276,7 @@ export class FrameClient {
       problem = decoder.push(this.#readBuffer.subarray(0, bytes));
     } catch (error) {
       this.#log.error('frame handler failed: reconnecting', { error: describeError(error) });
-      this.#drop(error instanceof Error ? error : new Error(String(error)));
+      this.#drop(error instanceof Error ? error : new TradingError(ErrorCode.INTERNAL, String(error)));
       return true;
     }
     if (problem !== undefined) {

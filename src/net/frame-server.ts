@@ -215,7 +215,7 @@ export class FrameServer<TContext = unknown> {
    * A port already taken is a TradingError E_PORT_IN_USE.
    */
   listen(port = 0, host = DEFAULT_HOST): Promise<BoundAddress> {
-    if (this.#state !== 'new') return Promise.reject(new Error(`FrameServer.listen: already ${this.#state}`));
+    if (this.#state !== 'new') return Promise.reject(new TradingError(ErrorCode.INTERNAL, `FrameServer.listen: already ${this.#state}`));
     return new Promise<BoundAddress>((resolve, reject) => {
       const onError = (error: NodeJS.ErrnoException): void => {
         this.#server.off('listening', onListening);
@@ -355,7 +355,7 @@ export class FrameServer<TContext = unknown> {
       onHandlerError: (client, error) => {
         this.#gone.handlerErrors++;
         this.#log.error('frame handler failed: closing client', { client: client.id, error: describeError(error) });
-        client.destroy(error instanceof Error ? error : new Error(String(error)));
+        client.destroy(error instanceof Error ? error : new TradingError(ErrorCode.INTERNAL, String(error)));
       },
       onSlowConsumer: (client) => {
         this.#gone.slowConsumerDisconnects++;
@@ -421,7 +421,7 @@ export class FrameServer<TContext = unknown> {
     } catch (error) {
       this.#gone.handlerErrors++;
       this.#log.error(`${name} handler failed`, { client: client?.id, error: describeError(error) });
-      client?.destroy(error instanceof Error ? error : new Error(String(error)));
+      client?.destroy(error instanceof Error ? error : new TradingError(ErrorCode.INTERNAL, String(error)));
     }
   }
 

@@ -170,7 +170,7 @@ export class Orderbook implements Component {
       this.#log.info('book segment created', { shm: this.options.shm, symbols: describeSymbols(symbols), depth: writer.depth, replaceStale: this.options.replaceStale });
       this.#resolveSegment();
     } catch (err) {
-      this.#rejectSegment(err instanceof Error ? err : new Error(String(err)));
+      this.#rejectSegment(err instanceof Error ? err : new TradingError(ErrorCode.INTERNAL, String(err)));
       throw err;
     }
   }

@@ -14,20 +14,7 @@
  * journal is durable up to it (report-queue.ts). A reject with nothing ahead of it
  * leaves at once.
  *
- * Orders.
- * - An ORDER without an order type (every seed ORDER) is a LIMIT order with time in force
- *   IOC at its `price`: the seed's orders carry a price and expect an immediate execution,
- *   so it executes what the book offers at that price or better and the rest is cancelled.
- * - LIMIT IOC: walks the book up to the limit; the remainder is CANCELED.
- * - LIMIT DAY: walks the book up to the limit; the remainder rests (NEW, or the last
- *   PARTIALLY_FILLED says so) until it fills, is cancelled, or the process stops. A
- *   resting order fills at its own limit price when a later book shows liquidity at or
- *   through it (it was in the market first), taking that displayed liquidity.
- * - MARKET (IOC only): walks the book up to the price collar around the mid; the rest is
- *   CANCELED. Its price field is ignored.
- * - Resting orders get priority over a new order on a new book (they were there first),
- *   and all our fills share the displayed liquidity of a book state (matching.ts). Our own
- *   buy and sell orders never trade with each other: the book we trade against is the market's.
+ * Orders (types, time in force, priority): working-order.ts.
  *
  * Reports. One per event: REJECTED (rejectCode + reason), one PARTIALLY_FILLED or FILLED
  * per fill (a fill per book level touched), CANCELED for an IOC remainder or a cancel,
@@ -36,13 +23,7 @@
  * Reports are pooled objects (see report-queue.ts): no report is allocated per event in
  * steady state; what is allocated per fill is its execution id and its log line.
  *
- * Restart. The journal (trade log + order journal, trade-log.ts) is replayed on
- * construction: positions, realized PnL, the execution counter, every used order id (so
- * a duplicate stays rejected), and the resting DAY orders (journaled when they rest and
- * when cancelled; their fills come from the trade log), which go on resting under the
- * same client name. Stopping gracefully is the end of the day: the shell calls
- * cancelAll(), so nothing rests into the next run; a crash leaves them resting, which
- * is what their owners were last told.
+ * Restart: recovery.ts (a crash leaves resting orders resting; a graceful stop cancels them).
  */
 import { createL2Book, MAX_BOOK_DEPTH, midPrice, type L2Book } from '../core/book.js';
 import { monotonicNs, epochSeconds } from '../core/clock.js';
@@ -59,10 +40,10 @@ import {
   type Order,
 } from '../protocol/messages.js';
 import type { BookSource } from '../core/book-source.js';
-import type { ExecutionJournal, JournalRecovery, Liquidity, LoggedFill, OrderEvent, OrderEventKind } from './execution-journal.js';
+import type { ExecutionJournal, JournalRecovery, Liquidity, OrderEvent, OrderEventKind } from './execution-journal.js';
 import { createOrderEvent } from './order-event-line.js';
 import { BookLiquidity, createFillPlan, planTakerFills, takeRestingFill } from './matching.js';
-import { PositionBook, type Position, type PositionsSnapshot } from './positions.js';
+import { PositionBook, type PositionsSnapshot } from './positions.js';
 import { TokenBucketRateLimiter } from './rate-limiter.js';
 import { ReportQueue, type ExecutionReportSink } from './report-queue.js';
 import { DEFAULT_RISK_LIMITS, type RiskLimits } from './risk-limits.js';
@@ -70,6 +51,24 @@ import { checkBookUsable, checkOrderFields, checkOrderLimits, createRiskVerdict,
 import type { Checkpoint } from './checkpoint.js';
 import { OrderIdWindow } from './order-id-window.js';
 import { executionIdFor } from './trade-log-line.js';
+import { checkpointOf, replayJournal } from './recovery.js';
+import {
+  durablePartOf,
+  restingOrderView,
+  writeVoidReject,
+  addResting,
+  createWorkingOrder,
+  hasResting,
+  removeResting,
+  writeOrderEvent,
+  writeOrderReport,
+  writeRejectReport,
+  type RestingOrderView,
+  type SymbolState,
+  type WorkingOrder,
+} from './working-order.js';
+
+export type { RestingOrderView };
 
 export interface OrderManagerClock {
   /** Monotonic nanoseconds (rate limiting). */
@@ -94,49 +93,8 @@ export interface OrderManagerOptions {
   checkpoint?: Checkpoint;
 }
 
-/** A resting order as tests and tools see it. Prices in price units. */
-export interface RestingOrderView {
-  readonly orderId: string;
-  readonly client: string;
-  readonly symbol: string;
-  readonly side: Side;
-  readonly price: number;
-  readonly quantity: number;
-  readonly filledQuantity: number;
-  readonly leavesQuantity: number;
-}
 
-/** An order being executed or resting. */
-interface WorkingOrder {
-  orderId: string;
-  client: string;
-  symbol: string;
-  side: Side;
-  orderType: OrderType;
-  timeInForce: TimeInForce;
-  /** Limit price (0 for MARKET). */
-  price: number;
-  quantity: number;
-  filled: number;
-  /** Σ fill quantity × price, price units × shares (exact). */
-  notional: number;
-  tickSentNs: number;
-  orderSentNs: number;
-}
 
-interface SymbolState {
-  readonly symbol: string;
-  readonly position: Position;
-  readonly liquidity: BookLiquidity;
-  /** Resting buys, best (highest) price first, then oldest first. */
-  readonly restingBuys: WorkingOrder[];
-  /** Resting sells, best (lowest) price first, then oldest first. */
-  readonly restingSells: WorkingOrder[];
-  restingBuyQuantity: number;
-  restingSellQuantity: number;
-  /** Book sequence the resting orders were last matched against. */
-  restedAgainstSequence: number;
-}
 
 const SYSTEM_CLOCK: OrderManagerClock = { monotonicNs, epochSeconds };
 
@@ -144,22 +102,6 @@ const REASON_IOC_REMAINDER = 'IOC remainder canceled: no more liquidity at or be
 const REASON_MARKET_REMAINDER = 'MARKET remainder canceled: no more liquidity within the price collar';
 const REASON_CANCEL_REQUEST = 'canceled on request';
 
-function createWorkingOrder(): WorkingOrder {
-  return {
-    orderId: '',
-    client: '',
-    symbol: '',
-    side: Side.BUY,
-    orderType: OrderType.LIMIT,
-    timeInForce: TimeInForce.IOC,
-    price: 0,
-    quantity: 0,
-    filled: 0,
-    notional: 0,
-    tickSentNs: 0,
-    orderSentNs: 0,
-  };
-}
 
 export class OrderManager {
   readonly #books: BookSource;
@@ -218,33 +160,11 @@ export class OrderManager {
       this.#log.error('report sink threw; report dropped', { error: String(error) });
     });
     this.#knownOrderIds = new OrderIdWindow(options.orderIdWindow);
-    // Orders that rested and were not cancelled, with the fills they got.
-    const rested = new Map<string, WorkingOrder>();
-    // Per symbol, the last book state we traded against.
+    const replayed = replayJournal(this.#journal, options.checkpoint, this.#positions, this.#knownOrderIds, this.#lastFillSequences);
+    const { rested } = replayed;
     const lastSequences = this.#lastFillSequences;
-    const checkpoint = options.checkpoint;
-    this.#checkpointFills = checkpoint?.fills ?? 0;
-    if (checkpoint !== undefined) {
-      for (const state of checkpoint.positions) this.#positions.restore(state);
-      for (const orderId of checkpoint.orderIds) this.#knownOrderIds.add(orderId);
-      for (const order of checkpoint.resting) rested.set(order.orderId, { ...order } as WorkingOrder);
-      for (const [symbol, sequence] of checkpoint.bookSequences) lastSequences.set(symbol, sequence);
-    }
-    this.#recovery = this.#journal.recover({
-      onOrderEvent: (event) => {
-        if (event.kind === 'rested') rested.set(event.orderId, workingOrderFrom(event));
-        else if (event.kind === 'canceled') rested.delete(event.orderId);
-      },
-      onFill: (fill) => {
-        this.#replay(fill, rested);
-        if (!Number.isNaN(fill.bookSequence)) lastSequences.set(fill.symbol, fill.bookSequence);
-      },
-      onOrderId: (orderId) => this.#knownOrderIds.add(orderId),
-    }, checkpoint === undefined ? undefined : {
-      tradeLog: checkpoint.tradeLog,
-      orderJournal: checkpoint.orderJournal,
-      lastExecutionNumber: BigInt(checkpoint.lastExecutionNumber),
-    });
+    this.#checkpointFills = replayed.checkpointFills;
+    this.#recovery = replayed.recovery;
     this.#executionNumber = this.#recovery.lastExecutionNumber;
     // What our fills took from those book states is not journaled: take nothing more from them.
     for (const [symbol, sequence] of lastSequences) {
@@ -317,7 +237,7 @@ export class OrderManager {
     const state = this.#symbolState(order.symbol);
     state.liquidity.sync(book);
     // Orders already resting were in the market first: they meet a new book before this one.
-    if (book.sequence !== state.restedAgainstSequence && this.#hasResting(state)) this.#matchResting(state, book);
+    if (book.sequence !== state.restedAgainstSequence && hasResting(state)) this.#matchResting(state, book);
 
     const mid = midPrice(book);
     const exposure = this.#exposure;
@@ -408,16 +328,7 @@ export class OrderManager {
     if (this.#failure !== undefined || this.#queue.waiting > 0) return undefined;
     const point = this.#journal.durablePoint?.();
     if (point === undefined) return undefined;
-    const positions = this.#positions.toState();
-    return {
-      ...point,
-      lastExecutionNumber: this.#executionNumber.toString(),
-      fills: positions.reduce((sum, position) => sum + position.fills, 0),
-      positions,
-      orderIds: this.#knownOrderIds.values(),
-      resting: [...this.#restingById.values()].map((order) => ({ ...order })),
-      bookSequences: [...this.#lastFillSequences].filter(([, sequence]) => !Number.isNaN(sequence)),
-    };
+    return checkpointOf(point, this.#executionNumber, this.#positions, this.#knownOrderIds, this.#restingById.values(), this.#lastFillSequences);
   }
 
   /** Fills before the journal replay started (those of the checkpoint) plus the replayed ones. */
@@ -455,7 +366,7 @@ export class OrderManager {
    */
   onBook(symbol: string, book: L2Book): number {
     const state = this.#symbols.get(symbol);
-    if (state === undefined || !this.#hasResting(state) || this.#failure !== undefined) return 0;
+    if (state === undefined || !hasResting(state) || this.#failure !== undefined) return 0;
     this.#nowSeconds = this.#clock.epochSeconds();
     return this.#matchResting(state, book);
   }
@@ -481,16 +392,7 @@ export class OrderManager {
   restingOrder(orderId: string): RestingOrderView | undefined {
     const order = this.#restingById.get(orderId);
     if (order === undefined) return undefined;
-    return {
-      orderId: order.orderId,
-      client: order.client,
-      symbol: order.symbol,
-      side: order.side,
-      price: order.price,
-      quantity: order.quantity,
-      filledQuantity: order.filled,
-      leavesQuantity: order.quantity - order.filled,
-    };
+    return restingOrderView(order);
   }
 
   /** Positions and PnL, marked at each symbol's mid (the last known book when stale). */
@@ -559,10 +461,6 @@ export class OrderManager {
     return state;
   }
 
-  #hasResting(state: SymbolState): boolean {
-    return state.restingBuys.length > 0 || state.restingSells.length > 0;
-  }
-
   /** One fill of `order`: position, journal, report. */
   #fill(order: WorkingOrder, state: SymbolState, price: number, quantity: number, liquidity: Liquidity, bookSequence: number): void {
     order.filled += quantity;
@@ -577,45 +475,14 @@ export class OrderManager {
   }
 
   #fillReport(order: WorkingOrder, price: number, quantity: number): ExecutionReport {
-    const report = this.#queue.acquire();
-    this.#fillOrderFields(report, order);
-    report.executionId = executionIdFor(++this.#executionNumber);
-    report.status = order.filled === order.quantity ? ExecutionStatus.FILLED : ExecutionStatus.PARTIALLY_FILLED;
-    report.lastQuantity = quantity;
-    report.lastPrice = price;
-    report.rejectCode = '';
-    report.reason = '';
-    return report;
+    const status = order.filled === order.quantity ? ExecutionStatus.FILLED : ExecutionStatus.PARTIALLY_FILLED;
+    return writeOrderReport(this.#queue.acquire(), order, this.#nowSeconds, executionIdFor(++this.#executionNumber), status, quantity, price, '', '');
   }
 
   /** A report without a fill (NEW, CANCELED), queued behind any fill before it. */
   #report(order: WorkingOrder, status: ExecutionStatus, lastQuantity: number, lastPrice: number, rejectCode: string, reason: string): void {
-    const report = this.#queue.acquire();
-    this.#fillOrderFields(report, order);
-    report.executionId = '';
-    report.status = status;
-    report.lastQuantity = lastQuantity;
-    report.lastPrice = lastPrice;
-    report.rejectCode = rejectCode;
-    report.reason = reason;
-    if (status === ExecutionStatus.CANCELED) report.leavesQuantity = 0;
+    const report = writeOrderReport(this.#queue.acquire(), order, this.#nowSeconds, '', status, lastQuantity, lastPrice, rejectCode, reason);
     this.#pushWithoutFill(order.client, report);
-  }
-
-  #fillOrderFields(report: ExecutionReport, order: WorkingOrder): void {
-    report.orderId = order.orderId;
-    report.symbol = order.symbol;
-    report.side = order.side;
-    report.orderType = order.orderType;
-    report.timeInForce = order.timeInForce;
-    report.orderPrice = order.price;
-    report.orderQuantity = order.quantity;
-    report.filledQuantity = order.filled;
-    report.leavesQuantity = order.quantity - order.filled;
-    report.averagePrice = order.filled === 0 ? 0 : order.notional / order.filled;
-    report.timestamp = this.#nowSeconds;
-    report.tickSentNs = order.tickSentNs;
-    report.orderSentNs = order.orderSentNs;
   }
 
   /** The remainder of a DAY limit order rests (a copy of the scratch entry; its event is journaled). */
@@ -628,35 +495,14 @@ export class OrderManager {
 
   /** Put `order` among the resting orders, in priority. */
   #park(order: WorkingOrder, state: SymbolState): void {
-    const leaves = order.quantity - order.filled;
-    if (order.side === Side.BUY) {
-      insertByPriority(state.restingBuys, order, (a, b) => a.price > b.price);
-      state.restingBuyQuantity += leaves;
-    } else {
-      insertByPriority(state.restingSells, order, (a, b) => a.price < b.price);
-      state.restingSellQuantity += leaves;
-    }
+    addResting(state, order);
     this.#restingById.set(order.orderId, order);
     this.#symbolsWithResting.add(state);
   }
 
   /** Journal an order event about `order`; reports made after it wait for it. */
   #appendOrderEvent(kind: OrderEventKind, order: WorkingOrder, signalData?: Record<string, unknown>): void {
-    const event = this.#event;
-    event.kind = kind;
-    event.signalData = signalData;
-    event.orderId = order.orderId;
-    event.client = order.client;
-    event.symbol = order.symbol;
-    event.side = order.side;
-    event.orderType = order.orderType;
-    event.timeInForce = order.timeInForce;
-    event.price = order.price;
-    event.quantity = order.quantity;
-    event.tickSentNs = order.tickSentNs;
-    event.orderSentNs = order.orderSentNs;
-    event.timestamp = this.#nowSeconds;
-    this.#journal.appendOrderEvent(event);
+    this.#journal.appendOrderEvent(writeOrderEvent(this.#event, kind, order, signalData, this.#nowSeconds));
   }
 
   /** Resting orders of `state` meet `book`; returns the number of fills. */
@@ -665,7 +511,7 @@ export class OrderManager {
     state.liquidity.sync(book);
     let fills = this.#matchRestingSide(state, state.restingBuys, book);
     fills += this.#matchRestingSide(state, state.restingSells, book);
-    if (!this.#hasResting(state)) this.#symbolsWithResting.delete(state);
+    if (!hasResting(state)) this.#symbolsWithResting.delete(state);
     return fills;
   }
 
@@ -690,14 +536,9 @@ export class OrderManager {
 
   #cancelResting(order: WorkingOrder, reason: string): void {
     const state = this.#symbols.get(order.symbol) as SymbolState;
-    const resting = order.side === Side.BUY ? state.restingBuys : state.restingSells;
-    const index = resting.indexOf(order);
-    if (index >= 0) resting.splice(index, 1);
-    const leaves = order.quantity - order.filled;
-    if (order.side === Side.BUY) state.restingBuyQuantity -= leaves;
-    else state.restingSellQuantity -= leaves;
+    removeResting(state, order);
     this.#restingById.delete(order.orderId);
-    if (!this.#hasResting(state)) this.#symbolsWithResting.delete(state);
+    if (!hasResting(state)) this.#symbolsWithResting.delete(state);
     this.#cancels++;
     if (this.#failure === undefined) this.#appendOrderEvent('canceled', order);
     this.#report(order, ExecutionStatus.CANCELED, 0, 0, '', reason);
@@ -712,27 +553,7 @@ export class OrderManager {
   #reject(order: Readonly<Order>, client: string, code: ErrorCode, reason: string): ErrorCode {
     this.#rejects++;
     this.#rejectsByCode.set(code, (this.#rejectsByCode.get(code) ?? 0) + 1);
-    const report = this.#queue.acquire();
-    report.executionId = '';
-    report.orderId = typeof order.orderId === 'string' ? order.orderId : '';
-    report.symbol = typeof order.symbol === 'string' ? order.symbol : '';
-    report.side = order.side;
-    report.orderType = order.orderType;
-    report.timeInForce = order.timeInForce;
-    report.status = ExecutionStatus.REJECTED;
-    report.lastQuantity = 0;
-    report.lastPrice = 0;
-    report.orderPrice = Number.isFinite(order.price) ? order.price : 0;
-    report.orderQuantity = Number.isFinite(order.quantity) ? order.quantity : 0;
-    report.filledQuantity = 0;
-    report.leavesQuantity = 0;
-    report.averagePrice = 0;
-    report.timestamp = this.#nowSeconds;
-    report.rejectCode = code;
-    report.reason = reason;
-    report.tickSentNs = order.tickSentNs;
-    report.orderSentNs = order.orderSentNs;
-    this.#pushWithoutFill(client, report);
+    this.#pushWithoutFill(client, writeRejectReport(this.#queue.acquire(), order, code, reason, this.#nowSeconds));
     return code;
   }
 
@@ -746,16 +567,7 @@ export class OrderManager {
     this.#queue.push(client, report, this.#failure === undefined ? this.#journal.appendedCount : durable, durable);
   }
 
-  // ---- recovery and failure --------------------------------------------------------------
-
-  #replay(fill: Readonly<LoggedFill>, rested: Map<string, WorkingOrder>): void {
-    this.#positions.apply(fill.symbol, fill.side, fill.quantity, fill.executionPrice);
-    const order = rested.get(fill.orderId);
-    if (order !== undefined) {
-      order.filled += fill.quantity;
-      order.notional += fill.quantity * fill.executionPrice;
-    }
-  }
+  // ---- failure ---------------------------------------------------------------------------
 
   /**
    * The journal failed: nothing appended after its last durable point will ever be durable
@@ -772,50 +584,17 @@ export class OrderManager {
       const key = `${client}\u0000${report.orderId}`;
       if (seen.has(key)) return;
       seen.add(key);
-      const copy = { ...report };
-      copy.filledQuantity = report.executionId === '' ? report.filledQuantity : report.filledQuantity - report.lastQuantity;
-      voided.push({ client, orderId: report.orderId, report: copy });
+      voided.push({ client, orderId: report.orderId, report: durablePartOf(report) });
     });
     this.#log.error('trade log failed: no more orders are executed', { error: error.message, reportsVoided: dropped, ordersRejected: voided.length });
     const reason = `the trade log cannot be made durable (${error.message}); this order's unlogged fills are void`;
     for (const { client, report } of voided) {
       this.#rejects++;
       this.#rejectsByCode.set(ErrorCode.TRADE_LOG_UNAVAILABLE, (this.#rejectsByCode.get(ErrorCode.TRADE_LOG_UNAVAILABLE) ?? 0) + 1);
-      const out = this.#queue.acquire();
-      Object.assign(out, report);
-      out.executionId = '';
-      out.status = ExecutionStatus.REJECTED;
-      out.lastQuantity = 0;
-      out.lastPrice = 0;
-      out.leavesQuantity = 0;
-      out.rejectCode = ErrorCode.TRADE_LOG_UNAVAILABLE;
-      out.reason = reason;
-      this.#pushWithoutFill(client, out);
+      this.#pushWithoutFill(client, writeVoidReject(this.#queue.acquire(), report, reason));
     }
     this.#onJournalFailure?.(error);
   }
 }
 
-function workingOrderFrom(event: Readonly<OrderEvent>): WorkingOrder {
-  return {
-    orderId: event.orderId,
-    client: event.client,
-    symbol: event.symbol,
-    side: event.side,
-    orderType: event.orderType,
-    timeInForce: event.timeInForce,
-    price: event.price,
-    quantity: event.quantity,
-    filled: 0,
-    notional: 0,
-    tickSentNs: event.tickSentNs,
-    orderSentNs: event.orderSentNs,
-  };
-}
 
-/** Insert after every order that `ranksBefore` it or ties with it (price, then time priority). */
-function insertByPriority(list: WorkingOrder[], order: WorkingOrder, better: (a: WorkingOrder, b: WorkingOrder) => boolean): void {
-  let index = list.length;
-  while (index > 0 && better(order, list[index - 1] as WorkingOrder)) index--;
-  list.splice(index, 0, order);
-}

@@ -3,6 +3,7 @@
  * `burst`; an order takes one. Time is passed in (monotonic ns), so the limiter is pure
  * and needs no timers.
  */
+import { ErrorCode, TradingError } from '../core/errors.js';
 interface Bucket {
   tokens: number;
   lastNs: number;
@@ -14,8 +15,8 @@ export class TokenBucketRateLimiter {
   readonly #buckets = new Map<string, Bucket>();
 
   constructor(ratePerSecond: number, burst: number) {
-    if (!(Number.isFinite(ratePerSecond) && ratePerSecond > 0)) throw new RangeError(`rate must be > 0, got ${ratePerSecond}`);
-    if (!(Number.isFinite(burst) && burst >= 1)) throw new RangeError(`burst must be >= 1, got ${burst}`);
+    if (!(Number.isFinite(ratePerSecond) && ratePerSecond > 0)) throw new TradingError(ErrorCode.CONFIG_INVALID, `rate must be > 0, got ${ratePerSecond}`);
+    if (!(Number.isFinite(burst) && burst >= 1)) throw new TradingError(ErrorCode.CONFIG_INVALID, `burst must be >= 1, got ${burst}`);
     this.#tokensPerNs = ratePerSecond / 1e9;
     this.#burst = burst;
   }

@@ -285,8 +285,8 @@ export class TradeLog implements ExecutionJournal {
   }
 
   recover(handlers: RecoveryHandlers, from?: RecoveryStart): JournalRecovery {
-    if (this.#recovered) throw new Error('trade log: recover() may run only once');
-    if (this.#closed) throw new Error('trade log: closed');
+    if (this.#recovered) throw new TradingError(ErrorCode.INTERNAL, 'trade log: recover() may run only once');
+    if (this.#closed) throw new TradingError(ErrorCode.INTERNAL, 'trade log: closed');
     this.#recovered = true;
     const seenOrderIds = new Set<string>();
     const noteOrderId = (orderId: string): void => {
@@ -421,8 +421,8 @@ export class TradeLog implements ExecutionJournal {
 
   #checkAppendable(): void {
     if (this.#failure !== undefined) throw this.#failure;
-    if (this.#closed) throw new Error('trade log: append after close');
-    if (!this.#recovered) throw new Error('trade log: recover() must run before the first append');
+    if (this.#closed) throw new TradingError(ErrorCode.INTERNAL, 'trade log: append after close');
+    if (!this.#recovered) throw new TradingError(ErrorCode.INTERNAL, 'trade log: recover() must run before the first append');
   }
 
   #appendedOne(): number {

@@ -34,7 +34,7 @@ export class FrameDecoder {
   constructor(onFrame: FrameHandler, options: FrameDecoderOptions = {}) {
     const max = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
     if (!Number.isInteger(max) || max < 1 || max > ABSOLUTE_MAX_FRAME_BYTES) {
-      throw new RangeError(`maxFrameBytes must be an integer in 1..${ABSOLUTE_MAX_FRAME_BYTES}, got ${max}`);
+      throw new TradingError(ErrorCode.CONFIG_INVALID, `maxFrameBytes must be an integer in 1..${ABSOLUTE_MAX_FRAME_BYTES}, got ${max}`);
     }
     this.maxFrameBytes = max;
     this.#onFrame = onFrame;

@@ -5,6 +5,7 @@
  * probe window is full the entry at the home slot is replaced, so garbage from a hostile
  * peer can evict entries (costing one allocation per later miss) but never grow memory.
  */
+import { ErrorCode, TradingError } from '../core/errors.js';
 import { MAX_SYMBOL_LENGTH, isSymbolCharCode } from './validation.js';
 
 const PROBE_LIMIT = 16;
@@ -43,7 +44,7 @@ export class SymbolInterner {
 
   constructor(capacity: number = DEFAULT_CAPACITY) {
     if (!Number.isInteger(capacity) || capacity < PROBE_LIMIT || capacity > MAX_INTERNER_CAPACITY || (capacity & (capacity - 1)) !== 0) {
-      throw new RangeError(`interner capacity must be a power of two in ${PROBE_LIMIT}..${MAX_INTERNER_CAPACITY}, got ${capacity}`);
+      throw new TradingError(ErrorCode.CONFIG_INVALID, `interner capacity must be a power of two in ${PROBE_LIMIT}..${MAX_INTERNER_CAPACITY}, got ${capacity}`);
     }
     this.#low = new Uint32Array(capacity);
     this.#high = new Uint32Array(capacity);

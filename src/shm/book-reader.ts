@@ -378,7 +378,7 @@ export class BookReader {
   #checkIndex(index: number): void {
     this.#checkOpen();
     if (!(index >= 0 && index < this.symbols.length && (index | 0) === index)) {
-      throw new RangeError(`book segment ${this.name}: no slot ${index} (0..${this.symbols.length - 1})`);
+      throw new TradingError(ErrorCode.INTERNAL, `book segment ${this.name}: no slot ${index} (0..${this.symbols.length - 1})`);
     }
   }
 

@@ -241,7 +241,7 @@ export class BookWriter {
   #checkIndex(index: number): void {
     if (this.#closed) throw new TradingError(ErrorCode.SHM_INVALID, `book segment ${this.name}: writer is closed`);
     if (!(index >= 0 && index < this.symbols.length && (index | 0) === index)) {
-      throw new RangeError(`book segment ${this.name}: no slot ${index} (0..${this.symbols.length - 1})`);
+      throw new TradingError(ErrorCode.INTERNAL, `book segment ${this.name}: no slot ${index} (0..${this.symbols.length - 1})`);
     }
   }
 

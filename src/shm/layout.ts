@@ -37,6 +37,7 @@
  *
  * Prices are integer price units (core/fixed-point), sizes integer shares, as in L2Book.
  */
+import { ErrorCode, TradingError } from '../core/errors.js';
 import { MAX_BOOK_DEPTH } from '../core/book.js';
 import { MAX_SYMBOLS } from '../core/symbol-list.js';
 
@@ -113,10 +114,10 @@ export function alignToCacheLine(bytes: number): number {
 /** The layout for `depth` levels per side and `symbolCount` symbols. Throws RangeError when out of range. */
 export function computeLayout(depth: number, symbolCount: number): BookLayout {
   if (!Number.isInteger(depth) || depth < 1 || depth > MAX_BOOK_DEPTH) {
-    throw new RangeError(`depth must be an integer in 1..${MAX_BOOK_DEPTH}, got ${depth}`);
+    throw new TradingError(ErrorCode.CONFIG_INVALID, `depth must be an integer in 1..${MAX_BOOK_DEPTH}, got ${depth}`);
   }
   if (!Number.isInteger(symbolCount) || symbolCount < 1 || symbolCount > MAX_SYMBOLS) {
-    throw new RangeError(`symbol count must be an integer in 1..${MAX_SYMBOLS}, got ${symbolCount}`);
+    throw new TradingError(ErrorCode.CONFIG_INVALID, `symbol count must be an integer in 1..${MAX_SYMBOLS}, got ${symbolCount}`);
   }
   const levelBytes = 8 * depth;
   const copyBytes = alignToCacheLine(COPY_LEVELS_OFFSET + 4 * levelBytes);

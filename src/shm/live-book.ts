@@ -199,7 +199,7 @@ export class LiveBook implements BookSource {
 
   /** One log line per distinct problem (the name is retried every check). */
   #noteProblem(err: unknown): void {
-    const code = isTradingError(err) ? err.code : 'E_INTERNAL';
+    const code = isTradingError(err) ? err.code : ErrorCode.INTERNAL;
     if (code === this.#lastProblem) return;
     this.#lastProblem = code;
     if (code === ErrorCode.SHM_NOT_FOUND || code === ErrorCode.SHM_NOT_READY) {

@@ -76,7 +76,7 @@ export function findPackageRoot(start: string): string {
   for (;;) {
     if (existsSync(join(dir, 'package.json'))) return dir;
     const parent = dirname(dir);
-    if (parent === dir) throw new Error(`no package.json above ${start}`);
+    if (parent === dir) throw new TradingError(ErrorCode.INTERNAL, `no package.json above ${start}`);
     dir = parent;
   }
 }

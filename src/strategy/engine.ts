@@ -146,7 +146,7 @@ export class StrategyEngine {
 
   /** Call the strategy's onStart (it may send orders) and begin handling messages. */
   start(): void {
-    if (this.#state !== 'new') throw new Error(`strategy engine: cannot start when ${this.#state}`);
+    if (this.#state !== 'new') throw new TradingError(ErrorCode.INTERNAL, `strategy engine: cannot start when ${this.#state}`);
     this.#state = 'starting';
     try {
       this.strategy.onStart?.(this.#context);

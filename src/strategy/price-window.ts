@@ -23,6 +23,7 @@
  * the figure is left in the `change` field, and both entry points hand their inputs to the
  * shared step through fields.
  */
+import { ErrorCode, TradingError } from '../core/errors.js';
 import type { L2Book } from '../core/book.js';
 
 /** Which price of a book the window follows: the mid, or the last trade. */
@@ -61,8 +62,8 @@ export class PriceWindow {
   #inputPrice = 0;
 
   constructor(lookbackMs: number, samples: number = DEFAULT_WINDOW_SAMPLES) {
-    if (!Number.isFinite(lookbackMs) || lookbackMs < 0) throw new RangeError(`lookbackMs must be ≥ 0, got ${lookbackMs}`);
-    if (!Number.isInteger(samples) || samples < 3) throw new RangeError(`samples must be an integer ≥ 3, got ${samples}`);
+    if (!Number.isFinite(lookbackMs) || lookbackMs < 0) throw new TradingError(ErrorCode.CONFIG_INVALID, `lookbackMs must be ≥ 0, got ${lookbackMs}`);
+    if (!Number.isInteger(samples) || samples < 3) throw new TradingError(ErrorCode.CONFIG_INVALID, `samples must be an integer ≥ 3, got ${samples}`);
     this.lookbackMs = lookbackMs;
     this.#sampleIntervalMs = lookbackMs / (samples - 2);
     this.#times = new Float64Array(samples);

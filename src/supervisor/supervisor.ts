@@ -88,7 +88,7 @@ export class Supervisor {
   /** The child of a component (tests inject faults through it). */
   child(name: ComponentName): ManagedChild {
     const child = this.#children.get(name);
-    if (child === undefined) throw new Error(`no component ${name}`);
+    if (child === undefined) throw new TradingError(ErrorCode.INTERNAL, `no component ${name}`);
     return child;
   }
 

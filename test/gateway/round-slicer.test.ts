@@ -29,6 +29,6 @@ test('a late caller finishes the round at once; delays point at the next due sym
   assert.equal(slicer.delayMs(20), 5);
   assert.equal(slicer.finish(), 100);
   assert.equal(slicer.inRound, false);
-  assert.throws(() => new RoundSlicer(0), RangeError);
-  assert.throws(() => new RoundSlicer(5, 0), RangeError);
+  assert.throws(() => new RoundSlicer(0), { code: 'E_CONFIG_INVALID' });
+  assert.throws(() => new RoundSlicer(5, 0), { code: 'E_CONFIG_INVALID' });
 });

@@ -43,9 +43,9 @@ test('over a long run a pacer sends exactly rate × time rounds', () => {
 });
 
 test('pacers refuse nonsense', () => {
-  assert.throws(() => new TickPacer(0, 0, 1), RangeError);
-  assert.throws(() => new TickPacer(Number.NaN, 0, 1), RangeError);
-  assert.throws(() => new TickPacer(10, 0, 0), RangeError);
+  assert.throws(() => new TickPacer(0, 0, 1), { code: 'E_CONFIG_INVALID' });
+  assert.throws(() => new TickPacer(Number.NaN, 0, 1), { code: 'E_CONFIG_INVALID' });
+  assert.throws(() => new TickPacer(10, 0, 0), { code: 'E_CONFIG_INVALID' });
 });
 
 test('a rate meter reports messages per second between samples', () => {

@@ -270,11 +270,11 @@ test('step reuses the caller’s object and allocates nothing once optimised', (
   assert.deepEqual([out.bidPrices, out.bidSizes, out.askPrices, out.askSizes], arrays);
 });
 
-test('step refuses a bad symbol index or dt with a RangeError', () => {
+test('step refuses a bad symbol index or dt with E_INTERNAL (a bug of the caller)', () => {
   const model = new MarketModel();
   const out = model.createMarketData();
-  for (const index of [-1, 5, 1.5, Number.NaN]) assert.throws(() => model.step(index, 0.1, out), RangeError);
-  for (const dt of [-0.1, Number.NaN, Number.POSITIVE_INFINITY]) assert.throws(() => model.step(0, dt, out), RangeError);
+  for (const index of [-1, 5, 1.5, Number.NaN]) assert.throws(() => model.step(index, 0.1, out), { code: 'E_INTERNAL' });
+  for (const dt of [-0.1, Number.NaN, Number.POSITIVE_INFINITY]) assert.throws(() => model.step(0, dt, out), { code: 'E_INTERNAL' });
   model.step(0, 0, out);
   assertWellFormed(out, model, 'after dt 0');
 });

@@ -72,9 +72,9 @@ test('time going backwards restarts the window', () => {
 });
 
 test('bad parameters are refused', () => {
-  assert.throws(() => new PriceWindow(-1), RangeError);
-  assert.throws(() => new PriceWindow(Number.NaN), RangeError);
-  assert.throws(() => new PriceWindow(1000, 2), RangeError);
+  assert.throws(() => new PriceWindow(-1), { code: 'E_CONFIG_INVALID' });
+  assert.throws(() => new PriceWindow(Number.NaN), { code: 'E_CONFIG_INVALID' });
+  assert.throws(() => new PriceWindow(1000, 2), { code: 'E_CONFIG_INVALID' });
 });
 
 test('from a book: its timestamp and its mid or last price; no price records nothing', () => {
