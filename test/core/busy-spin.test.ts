@@ -11,7 +11,7 @@ test('a touched BusySpin keeps the loop turning for its window, then lets it sle
   assert.equal(spin.spinning, true);
   while (spin.spinning) await new Promise((resolve) => setImmediate(resolve));
   const elapsedMs = performance.now() - startedMs;
-  assert.ok(elapsedMs >= 20, `spun for ${elapsedMs.toFixed(1)} ms`);
+  assert.ok(elapsedMs >= 19.9, `spun for ${elapsedMs.toFixed(1)} ms`);
   // how many turns fit depends on the machine's load; that it spun for the window does not
   assert.ok(polls >= 1 && polls === spin.spins, `${polls} polls`);
   spin.close();
