@@ -11,7 +11,7 @@ import { fromPriceUnits, toPriceUnits } from '../core/fixed-point.js';
 import type { Logger } from '../core/log.js';
 import { SIDE_NAMES } from '../protocol/messages.js';
 import { LiveBook } from '../shm/live-book.js';
-import { HealthTracker, type HealthSource } from './health.js';
+import { HealthTracker, type HealthSource, type HealthView } from './health.js';
 import { NewsFeed } from './news-feed.js';
 import { SeqCounter, SeqRing } from './seq-ring.js';
 import { TradeLogTail } from './trade-log-tail.js';
@@ -25,6 +25,9 @@ export interface HistoryLimits {
   news: number;
   rejects: number;
 }
+
+/** How often the components' counters are read, ms. */
+const HEALTH_INTERVAL_MS = 500;
 
 export const DEFAULT_HISTORY: HistoryLimits = { chartSeconds: 600, fills: 500, equitySeconds: 600, news: 50, rejects: 100 };
 
@@ -67,6 +70,8 @@ export class DashboardModel {
   readonly #open = new Map<string, OpenPoint>();
   readonly #mids = new Map<string, number>();
   #equityOpen: EquityPoint | undefined;
+  #healthView: HealthView | undefined;
+  #healthAtMs = 0;
 
   constructor(options: DashboardModelOptions) {
     this.#options = options;
@@ -151,8 +156,14 @@ export class DashboardModel {
     this.#equityOpen.realized = totals.realized;
     this.#equityOpen.unrealized = totals.unrealized;
 
-    const samples = this.#options.health?.sample() ?? [];
-    const health = this.#health.update(samples, monotonicMs(), epochS, (reject) => this.rejects.push(reject));
+    // the counters are published about once a second, and reading them maps segments: once a second is enough
+    const nowMono = monotonicMs();
+    if (this.#healthView === undefined || nowMono - this.#healthAtMs >= HEALTH_INTERVAL_MS) {
+      this.#healthAtMs = nowMono;
+      const samples = this.#options.health?.sample() ?? [];
+      this.#healthView = this.#health.update(samples, nowMono, epochS, (reject) => this.rejects.push(reject));
+    }
+    const health = this.#healthView;
     this.state = {
       nowMs,
       symbols,
