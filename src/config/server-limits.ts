@@ -24,7 +24,7 @@ export const serverLimitFields = {
   },
   outboundBudgetMb: {
     kind: 'integer',
-    default: 256,
+    default: 128,
     min: 1,
     max: 65_536,
     description: 'MiB all clients together may hold in outbound buffers; past it the clients furthest behind are disconnected (E_SLOW_CONSUMER)',

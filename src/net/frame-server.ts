@@ -40,7 +40,7 @@ export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_MAX_BACKLOG_BYTES = 4 * 1024 * 1024;
 export const DEFAULT_CLOSE_TIMEOUT_MS = 2_000;
 export const DEFAULT_FRAME_TIMEOUT_MS = 10_000;
-export const DEFAULT_OUTBOUND_BUDGET_BYTES = 256 * 1024 * 1024;
+export const DEFAULT_OUTBOUND_BUDGET_BYTES = 128 * 1024 * 1024;
 export const DEFAULT_INBOUND_BUDGET_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_KEEPALIVE_MS = 30_000;
 /** How often budgets and frame deadlines are checked when nothing else triggers a check, ms. */
@@ -88,7 +88,7 @@ export interface FrameServerOptions<TContext = unknown> {
   /** A frame that has started must be complete within this long, ms (default 10,000; 0 = no deadline). */
   frameTimeoutMs?: number;
   /**
-   * Bytes all clients together may hold in outbound buffers (default 256 MiB). Past it, the
+   * Bytes all clients together may hold in outbound buffers (default 128 MiB). Past it, the
    * clients furthest behind (those the kernel will not take bytes from) are disconnected
    * with E_SLOW_CONSUMER until the total is back under 3/4 of it; a client keeping up is
    * never one of them.
@@ -466,7 +466,7 @@ export class FrameServer<TContext = unknown> {
   /**
    * Sum what every client holds outbound; past the budget, disconnect the clients furthest
    * behind (the most bytes the kernel would not take) until the total is under 3/4 of it.
-   * Only clients that are backed up (a write the kernel did not finish) or conflating
+   * Only clients that are conflating or hold at least half their backlog bound unsent
    * qualify: a client that keeps up is never disconnected for the others' sake.
    */
   #checkOutboundBudget(nowMs: number): void {
@@ -476,7 +476,11 @@ export class FrameServer<TContext = unknown> {
     this.#outboundBytes = total;
     if (total <= this.outboundBudgetBytes) return;
     const behind: FrameServerClient<TContext>[] = [];
-    for (const client of this.#clients) if (client.open && (client.backedUp || client.conflating)) behind.push(client);
+    // Behind: conflating, or holding at least half its own bound unsent. A client that keeps
+    // up at full rate is often backed up for a moment, but never by that much: the senders
+    // (the gateway's max-rate pump) stop at a quarter of the bound.
+    const behindBytes = this.maxBacklogBytes / 2;
+    for (const client of this.#clients) if (client.open && (client.conflating || client.backlogBytes >= behindBytes)) behind.push(client);
     behind.sort((a, b) => b.backlogBytes - a.backlogBytes || b.outboundMemoryBytes - a.outboundMemoryBytes);
     const target = Math.floor((this.outboundBudgetBytes * 3) / 4);
     let disconnected = 0;

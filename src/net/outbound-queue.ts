@@ -74,7 +74,13 @@ interface ConflationSlot {
   length: number;
 }
 
-const INITIAL_STAGING_BYTES = 64 * 1024;
+/**
+ * A staging buffer is allocated on the first frame queued, not at connect: an idle or
+ * never-served connection (the seed's, an attacker's) holds none. It starts at this size
+ * and doubles as needed, up to the backlog bound.
+ */
+const FIRST_STAGING_BYTES = 16 * 1024;
+const NO_BYTES = Buffer.alloc(0);
 
 export class OutboundQueue {
   readonly maxBacklogBytes: number;
@@ -105,7 +111,7 @@ export class OutboundQueue {
     this.#requestFlush = options.requestFlush;
     this.#onWrite = options.onWrite;
     this.#onConflation = options.onConflation;
-    this.#queue = Buffer.allocUnsafe(Math.min(INITIAL_STAGING_BYTES, options.maxBacklogBytes));
+    this.#queue = NO_BYTES;
   }
 
   /** Queued bytes plus bytes the socket has not yet handed to the kernel. */
@@ -136,7 +142,7 @@ export class OutboundQueue {
   attach(sink: OutboundSink): void {
     this.detach();
     // after finish() the old staging buffer may still belong to the previous socket
-    if (this.#queue.length === 0) this.#queue = Buffer.allocUnsafe(Math.min(INITIAL_STAGING_BYTES, this.maxBacklogBytes));
+    if (this.#queue.length === 0) this.#queue = NO_BYTES;
     this.#sink = sink;
   }
 
@@ -193,7 +199,7 @@ export class OutboundQueue {
       sink.write(this.#queue.subarray(0, this.#queueLength), this.#afterWrite);
       this.#onWrite?.();
       // the socket may keep this buffer: never write into it again
-      this.#queue = Buffer.allocUnsafe(0);
+      this.#queue = NO_BYTES;
     }
     this.detach();
   }
@@ -293,7 +299,7 @@ export class OutboundQueue {
 
   #ensureCapacity(bytes: number): void {
     if (bytes <= this.#queue.length) return;
-    const grown = Buffer.allocUnsafe(Math.min(Math.max(this.#queue.length * 2, bytes), Math.max(this.maxBacklogBytes, bytes)));
+    const grown = Buffer.allocUnsafe(Math.min(Math.max(this.#queue.length * 2, bytes, FIRST_STAGING_BYTES), Math.max(this.maxBacklogBytes, bytes)));
     this.#queue.copy(grown, 0, 0, this.#queueLength);
     this.#queue = grown;
   }

@@ -13,8 +13,10 @@ export const DEFAULT_MAX_FRAME_BYTES = 1024 * 1024;
 /** The length field is 32-bit; nothing can be configured above it. */
 export const ABSOLUTE_MAX_FRAME_BYTES = 0xffff_ffff;
 
-/** The buffer for a frame split across chunks starts at this size, and returns to it after a larger frame. */
-const INITIAL_PENDING_BYTES = 64 * 1024;
+/** The buffer for a frame split across chunks starts at this size... */
+const FIRST_PENDING_BYTES = 256;
+/** ...grows to the largest split frame, and is given back after one larger than this. */
+const KEPT_PENDING_BYTES = 64 * 1024;
 
 export type FrameHandler = (buffer: Buffer, offset: number, length: number) => void;
 
@@ -38,7 +40,8 @@ export class FrameDecoder {
     }
     this.maxFrameBytes = max;
     this.#onFrame = onFrame;
-    this.#pending = Buffer.allocUnsafe(Math.min(INITIAL_PENDING_BYTES, max + FRAME_HEADER_BYTES));
+    // small until a frame actually arrives split: an idle connection holds next to nothing
+    this.#pending = Buffer.allocUnsafe(Math.min(FIRST_PENDING_BYTES, max + FRAME_HEADER_BYTES));
   }
 
   /** Bytes held for an incomplete frame. */
@@ -79,7 +82,7 @@ export class FrameDecoder {
       this.#pendingLength = 0;
       this.#onFrame(this.#pending, FRAME_HEADER_BYTES, length);
       // a large frame's buffer is not kept for the life of the connection
-      if (this.#pending.length > INITIAL_PENDING_BYTES) this.#pending = Buffer.allocUnsafe(INITIAL_PENDING_BYTES);
+      if (this.#pending.length > KEPT_PENDING_BYTES) this.#pending = Buffer.allocUnsafe(FIRST_PENDING_BYTES);
     }
 
     while (!this.#stopped && end - offset >= FRAME_HEADER_BYTES) {

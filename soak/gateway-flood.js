@@ -1,0 +1,93 @@
+/* global  */
+// 2,000 clients that connect to a `--rate max` gateway and never read, for 45 s: the
+// gateway's resident memory stays under 400 MB throughout (its global outbound budget
+// disconnects the clients furthest behind), and a client that reads keeps receiving at
+// the rate it had alone. Prints one "SOAK gateway-flood: PASS|FAIL figure=value ..." line.
+//   node soak/gateway-flood.js        (SOAK_CLIENTS, SOAK_SECONDS override the scale)
+import { connect } from "node:net";
+import { FrameDecoder } from "../dist/src/protocol/framing.js";
+import { cleanup, onCleanup, report, rssMb, sleep, startComponent, stopComponent } from "./lib/soak-helpers.js";
+const NEVER_READING = Number(process.env["SOAK_CLIENTS"] ?? 2e3);
+const FLOOD_SECONDS = Number(process.env["SOAK_SECONDS"] ?? 45);
+const BASELINE_SECONDS = 5;
+const RSS_LIMIT_MB = 400;
+function open(port) {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ port, host: "127.0.0.1" }, () => resolve(socket));
+    socket.once("error", reject);
+  });
+}
+async function main() {
+  const gateway = await startComponent(["gateway", "--port", "0", "--rate", "max"]);
+  const pid = gateway.child.pid;
+  let frames = 0;
+  const decoder = new FrameDecoder(() => {
+    frames++;
+  });
+  const reader = await open(gateway.port);
+  onCleanup(() => reader.destroy());
+  reader.on("data", (chunk) => void decoder.push(chunk));
+  let readerClosed = false;
+  reader.once("close", () => readerClosed = true);
+  const rssStart = rssMb(pid);
+  await sleep(1e3);
+  let mark = frames;
+  await sleep(BASELINE_SECONDS * 1e3);
+  const baselineRate = (frames - mark) / BASELINE_SECONDS;
+  const stalled = [];
+  for (let i = 0; i < NEVER_READING; i += 100) {
+    const batch = await Promise.all(Array.from({ length: Math.min(100, NEVER_READING - i) }, () => open(gateway.port)));
+    for (const socket of batch) {
+      socket.pause();
+      socket.on("error", () => void 0);
+      stalled.push(socket);
+    }
+  }
+  onCleanup(() => {
+    for (const socket of stalled) socket.destroy();
+  });
+  let rssMax = rssMb(pid);
+  const rates = [];
+  mark = frames;
+  for (let second = 0; second < FLOOD_SECONDS; second++) {
+    await sleep(1e3);
+    rssMax = Math.max(rssMax, rssMb(pid));
+    rates.push(frames - mark);
+    mark = frames;
+  }
+  const last10 = rates.slice(-10).sort((a, b) => a - b);
+  const lastRate = last10[Math.floor(last10.length / 2)] ?? 0;
+  const minRate = Math.min(...rates);
+  const counters = gateway.counters();
+  const readerClosedDuringFlood = readerClosed;
+  await stopComponent(gateway);
+  return report(
+    "gateway-flood",
+    {
+      neverReading: NEVER_READING,
+      seconds: FLOOD_SECONDS,
+      rssStartMb: rssStart,
+      rssMaxMb: rssMax,
+      readerAloneMsgsPerS: baselineRate,
+      readerLast10sMedianMsgsPerS: lastRate,
+      readerWorstSecondMsgsPerS: minRate,
+      readerRatio: baselineRate > 0 ? lastRate / baselineRate : 0,
+      readerDisconnected: String(readerClosedDuringFlood),
+      outboundBudgetDisconnects: counters["outbound_budget_disconnects"] ?? -1,
+      clientsRefused: counters["clients_refused"] ?? -1
+    },
+    {
+      [`gateway RSS under ${RSS_LIMIT_MB} MB throughout`]: rssMax < RSS_LIMIT_MB,
+      "the reading client receives every second": minRate > 0 && !readerClosedDuringFlood,
+      "the reading client keeps at least half its rate alone (last 10 s median)": lastRate >= baselineRate / 2
+    }
+  );
+}
+main().then((ok) => {
+  cleanup();
+  process.exit(ok ? 0 : 1);
+}).catch((err) => {
+  console.error(err);
+  cleanup();
+  process.exit(1);
+});
