@@ -5,7 +5,7 @@
  * orders is no longer caught. A resting order's id is always caught (the order manager
  * also checks its resting orders), however old.
  */
-export const DEFAULT_ORDER_ID_WINDOW = 100_000;
+export const DEFAULT_ORDER_ID_WINDOW = 20_000;
 
 export class OrderIdWindow {
   readonly capacity: number;

@@ -80,8 +80,8 @@ const HEARTBEAT_INTERVAL_MS = 1_000;
 /** How often a failed trade log's disk is probed for room again, ms. */
 const DISK_PROBE_INTERVAL_MS = 1_000;
 /** How often a checkpoint is considered, ms, and how many new records make one worth writing. */
-const CHECKPOINT_PERIOD_MS = 2_000;
-const CHECKPOINT_MIN_RECORDS = 10_000;
+const CHECKPOINT_PERIOD_MS = 5_000;
+const CHECKPOINT_MIN_RECORDS = 100_000;
 const STOP_REASON = 'order manager stopping: end of the day';
 const DISCONNECT_REASON = 'client disconnected: an unnamed connection cannot be told about this order again';
 
