@@ -12,6 +12,7 @@
  * newer order manager went on appending to); anywhere after, it is corruption.
  */
 import { crc32c } from '../core/crc32c.js';
+import { ErrorCode, TradingError } from '../core/errors.js';
 
 const FIELD = ',"crc32c":"';
 const FIELD_BYTES = Buffer.from(FIELD, 'latin1');
@@ -31,7 +32,7 @@ export type SealCheck = 'sealed' | 'unsealed' | 'bad';
  */
 export function sealLineInPlace(buffer: Buffer, start: number, end: number): number {
   if (end - start < 3 || buffer[end - 1] !== NEWLINE || buffer[end - 2] !== CLOSE_BRACE) {
-    throw new Error('journal line must be one JSON object ending in "}\\n"');
+    throw new TradingError(ErrorCode.INTERNAL, 'journal line must be one JSON object ending in "}\\n"');
   }
   let at = end - 2; // the closing brace is replaced
   const crc = crc32c(buffer, start, at);

@@ -5,6 +5,8 @@
  * orders is no longer caught. A resting order's id is always caught (the order manager
  * also checks its resting orders), however old.
  */
+import { ErrorCode, TradingError } from '../core/errors.js';
+
 export const DEFAULT_ORDER_ID_WINDOW = 20_000;
 
 export class OrderIdWindow {
@@ -14,7 +16,7 @@ export class OrderIdWindow {
   #next = 0;
 
   constructor(capacity = DEFAULT_ORDER_ID_WINDOW) {
-    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`order id window must be an integer ≥ 1, got ${capacity}`);
+    if (!Number.isInteger(capacity) || capacity < 1) throw new TradingError(ErrorCode.CONFIG_INVALID, `order id window must be an integer ≥ 1, got ${capacity}`);
     this.capacity = capacity;
     this.#ring = new Array<string>(capacity).fill('');
   }

@@ -14,5 +14,5 @@ test('the order-id window keeps the last N ids, forgets older ones, and lists th
   assert.deepEqual(window.values(), ['b', 'c', 'd']);
   for (let i = 0; i < 10_000; i++) window.add(`x${i}`);
   assert.equal(window.size, 3, 'memory flat in the ids ever seen');
-  assert.throws(() => new OrderIdWindow(0), RangeError);
+  assert.throws(() => new OrderIdWindow(0), { code: 'E_CONFIG_INVALID' });
 });
