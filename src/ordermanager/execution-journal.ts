@@ -10,7 +10,7 @@
  *   listener.onDurable(durableCount)   every record with position <= durableCount is on disk
  */
 import type { TradingError } from '../core/errors.js';
-import type { ExecutionReport, OrderType, Side, TimeInForce } from '../protocol/messages.js';
+import type { ExecutionReport, OrderTerms, OrderType, Side, TimeInForce } from '../protocol/messages.js';
 
 /** taker: the order traded on arrival against the book; maker: it rested and the book came to it. */
 export type Liquidity = 'taker' | 'maker';
@@ -55,19 +55,11 @@ export interface LoggedFill {
  */
 export type OrderEventKind = 'accepted' | 'rested' | 'canceled' | 'unfilled';
 
-/** An order event. Prices in price units. */
-export interface OrderEvent {
+/** An order event: the order's terms (its full quantity; prices in price units) and what happened. */
+export interface OrderEvent extends OrderTerms {
   kind: OrderEventKind;
   orderId: string;
   client: string;
-  symbol: string;
-  side: Side;
-  orderType: OrderType;
-  timeInForce: TimeInForce;
-  /** Limit price, 0 for MARKET. */
-  price: number;
-  /** The order's full quantity. */
-  quantity: number;
   tickSentNs: number;
   orderSentNs: number;
   /** Epoch seconds. */

@@ -9,7 +9,7 @@
  * bounded by the codecs to MAX_SIGNAL_DATA_BYTES of JSON).
  */
 import { fromPriceUnits, toPriceUnits } from '../core/fixed-point.js';
-import { ORDER_TYPE_NAMES, OrderType, SIDE_NAMES, Side, TIME_IN_FORCE_NAMES, TimeInForce } from '../protocol/messages.js';
+import { emptyOrderTerms, ORDER_TYPE_NAMES, OrderType, SIDE_NAMES, Side, TIME_IN_FORCE_NAMES, TimeInForce } from '../protocol/messages.js';
 import type { OrderEvent } from './execution-journal.js';
 
 export function encodeOrderEventLine(event: Readonly<OrderEvent>): string {
@@ -69,12 +69,7 @@ export function createOrderEvent(): OrderEvent {
     kind: 'unfilled',
     orderId: '',
     client: '',
-    symbol: '',
-    side: Side.BUY,
-    orderType: OrderType.LIMIT,
-    timeInForce: TimeInForce.IOC,
-    price: 0,
-    quantity: 0,
+    ...emptyOrderTerms(),
     tickSentNs: 0,
     orderSentNs: 0,
     timestamp: 0,

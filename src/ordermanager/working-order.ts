@@ -19,7 +19,7 @@
  *   buy and sell orders never trade with each other: the book we trade against is the market's.
  */
 import { ErrorCode } from '../core/errors.js';
-import { ExecutionStatus, OrderType, Side, TimeInForce, type ExecutionReport, type Order } from '../protocol/messages.js';
+import { emptyOrderTerms, ExecutionStatus, Side, type ExecutionReport, type Order, type OrderTerms } from '../protocol/messages.js';
 import type { OrderEvent, OrderEventKind } from './execution-journal.js';
 import type { BookLiquidity } from './matching.js';
 import type { Position } from './positions.js';
@@ -36,17 +36,10 @@ export interface RestingOrderView {
   readonly leavesQuantity: number;
 }
 
-/** An order being executed or resting. */
-export interface WorkingOrder {
+/** An order being executed or resting: its terms and its progress. */
+export interface WorkingOrder extends OrderTerms {
   orderId: string;
   client: string;
-  symbol: string;
-  side: Side;
-  orderType: OrderType;
-  timeInForce: TimeInForce;
-  /** Limit price (0 for MARKET). */
-  price: number;
-  quantity: number;
   filled: number;
   /** Σ fill quantity × price, price units × shares (exact). */
   notional: number;
@@ -72,12 +65,7 @@ export function createWorkingOrder(): WorkingOrder {
   return {
     orderId: '',
     client: '',
-    symbol: '',
-    side: Side.BUY,
-    orderType: OrderType.LIMIT,
-    timeInForce: TimeInForce.IOC,
-    price: 0,
-    quantity: 0,
+    ...emptyOrderTerms(),
     filled: 0,
     notional: 0,
     tickSentNs: 0,

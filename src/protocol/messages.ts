@@ -79,17 +79,30 @@ export interface NewsSentiment {
   sentNs: number;
 }
 
-/** ORDER (4). An order without `order_type` in JSON is a LIMIT with time in force IOC. */
-export interface Order {
-  type: typeof MessageType.ORDER;
-  orderId: string;
+/**
+ * What an order asks for: the terms every order shape shares (the wire ORDER, a strategy's
+ * request, the order manager's working orders and journal events).
+ */
+export interface OrderTerms {
   symbol: string;
   side: Side;
   orderType: OrderType;
   timeInForce: TimeInForce;
   /** Limit price in price units; 0 for MARKET. */
   price: number;
+  /** Shares, a positive integer. */
   quantity: number;
+}
+
+/** Terms to fill in, for a reused object: a LIMIT IOC buy of nothing. */
+export function emptyOrderTerms(): OrderTerms {
+  return { symbol: '', side: Side.BUY, orderType: OrderType.LIMIT, timeInForce: TimeInForce.IOC, price: 0, quantity: 0 };
+}
+
+/** ORDER (4). An order without `order_type` in JSON is a LIMIT with time in force IOC. */
+export interface Order extends OrderTerms {
+  type: typeof MessageType.ORDER;
+  orderId: string;
   /** Epoch seconds at the sender. */
   timestamp: number;
   /** Gateway stamp of the tick that caused this order (monotonic ns), 0 if none. */

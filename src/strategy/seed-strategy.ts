@@ -17,7 +17,7 @@
  */
 import { createL2Book, type L2Book } from '../core/book.js';
 import type { ExecutionReport, MarketData, NewsSentiment } from '../protocol/messages.js';
-import { OrderType, Side, TimeInForce } from '../protocol/messages.js';
+import { emptyOrderTerms, Side } from '../protocol/messages.js';
 import { PriceWindow, WindowResult } from './price-window.js';
 import { resolveSeedStrategyConfig, type SeedStrategyConfig } from './seed-strategy-config.js';
 import type { OrderRequest, Strategy, StrategyContext } from './strategy.js';
@@ -76,12 +76,7 @@ export class SeedStrategy implements Strategy {
   readonly #cooldownNs: number;
   // One request reused for every order: sendOrder copies it synchronously.
   readonly #request: OrderRequest = {
-    symbol: '',
-    side: Side.BUY,
-    orderType: OrderType.LIMIT,
-    timeInForce: TimeInForce.IOC,
-    price: 0,
-    quantity: 0,
+    ...emptyOrderTerms(),
   };
 
   /** Throws TradingError E_CONFIG_INVALID listing every bad field. */

@@ -41,6 +41,7 @@ import type {
   ExecutionStatus,
   MarketData,
   NewsSentiment,
+  OrderTerms,
   OrderType,
   Side,
   TimeInForce,
@@ -49,16 +50,11 @@ import type {
 /** Where books come from, and what a read found: the one contract of core/book-source.ts. */
 export type { BookSource, BookStatus } from '../core/book-source.js';
 
-/** An order as a strategy asks for it; the engine adds the id, clocks and stamps. */
-export interface OrderRequest {
-  symbol: string;
-  side: Side;
-  orderType: OrderType;
-  timeInForce: TimeInForce;
-  /** Limit price in integer price units (ignored, sent as 0, for MARKET). */
-  price: number;
-  /** Positive integer shares. */
-  quantity: number;
+/**
+ * An order as a strategy asks for it (its terms: a MARKET order's price is ignored and sent
+ * as 0); the engine adds the id, clocks and stamps.
+ */
+export interface OrderRequest extends OrderTerms {
   /**
    * Why the order is made (e.g. the signal's inputs): sent with the order (at most 2048
    * bytes of JSON, else the order is refused with E_SIGNAL_DATA_TOO_LARGE) and written
