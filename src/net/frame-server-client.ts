@@ -150,6 +150,15 @@ export class FrameServerClient<TContext = unknown> {
     return this.#partialSinceMs;
   }
 
+  /** Writes the kernel has taken (see OutboundQueue.writesDone). */
+  get writesDone(): number {
+    return this.#queue.writesDone;
+  }
+
+  /** For the server's outbound budget: writesDone when last looked at, and since when (monotonic ms) it has not moved. */
+  budgetWritesSeen = -1;
+  budgetStalledSinceMs = 0;
+
   /** True while the socket holds bytes the kernel would not take (the peer is not reading them). */
   get backedUp(): boolean {
     return this.#queue.backedUp;

@@ -45,6 +45,8 @@ export const DEFAULT_INBOUND_BUDGET_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_KEEPALIVE_MS = 30_000;
 /** How often budgets and frame deadlines are checked when nothing else triggers a check, ms. */
 const HOUSEKEEPING_PERIOD_MS = 100;
+/** A client whose socket took nothing for this long counts as not reading (outbound budget), ms. */
+const STALLED_MS = 500;
 /** The outbound budget is checked at most this often from the send path, ms. */
 const BUDGET_CHECK_MIN_MS = 10;
 /** Refused connections are logged at most once per this period, ms. */
@@ -466,21 +468,34 @@ export class FrameServer<TContext = unknown> {
   /**
    * Sum what every client holds outbound; past the budget, disconnect the clients furthest
    * behind (the most bytes the kernel would not take) until the total is under 3/4 of it.
-   * Only clients that are conflating or hold at least half their backlog bound unsent
-   * qualify: a client that keeps up is never disconnected for the others' sake.
+   * Only clients that are conflating or hold at least half their backlog bound unsent, and
+   * from which the kernel has taken nothing for STALLED_MS, qualify: a client that keeps
+   * reading is never disconnected for the others' sake.
    */
   #checkOutboundBudget(nowMs: number): void {
     this.#lastBudgetCheckMs = nowMs;
     let total = 0;
-    for (const client of this.#clients) total += client.outboundMemoryBytes;
+    for (const client of this.#clients) {
+      total += client.outboundMemoryBytes;
+      const writes = client.writesDone;
+      if (writes !== client.budgetWritesSeen) {
+        client.budgetWritesSeen = writes;
+        client.budgetStalledSinceMs = nowMs;
+      }
+    }
     this.#outboundBytes = total;
     if (total <= this.outboundBudgetBytes) return;
     const behind: FrameServerClient<TContext>[] = [];
     // Behind: conflating, or holding at least half its own bound unsent. A client that keeps
     // up at full rate is often backed up for a moment, but never by that much: the senders
     // (the gateway's max-rate pump) stop at a quarter of the bound.
+    // And stalled: the kernel has taken nothing from it for STALLED_MS (a reader that is
+    // merely slower than a max-rate sender still drains, so it is never chosen).
     const behindBytes = this.maxBacklogBytes / 2;
-    for (const client of this.#clients) if (client.open && (client.conflating || client.backlogBytes >= behindBytes)) behind.push(client);
+    for (const client of this.#clients) {
+      if (!client.open || nowMs - client.budgetStalledSinceMs < STALLED_MS) continue;
+      if (client.conflating || client.backlogBytes >= behindBytes) behind.push(client);
+    }
     behind.sort((a, b) => b.backlogBytes - a.backlogBytes || b.outboundMemoryBytes - a.outboundMemoryBytes);
     const target = Math.floor((this.outboundBudgetBytes * 3) / 4);
     let disconnected = 0;

@@ -98,6 +98,7 @@ export class OutboundQueue {
   /** The other staging buffer, free for reuse. */
   #spare: Buffer | undefined;
   #flushRequested = false;
+  #writesDone = 0;
 
   #conflating = false;
   readonly #store = new Map<ConflationKey, ConflationSlot>();
@@ -204,9 +205,15 @@ export class OutboundQueue {
     this.detach();
   }
 
+  /** Writes the kernel has taken so far: it moves while the peer reads, stays while it does not. */
+  get writesDone(): number {
+    return this.#writesDone;
+  }
+
   #afterWrite = (error?: Error | null): void => {
     // an error ends the connection; its owner detaches us on 'close'
     if (error !== undefined && error !== null) return;
+    this.#writesDone++;
     // Callbacks of writes that completed at once arrive later too; only the completion
     // that leaves the socket empty releases the in-flight buffer.
     const sink = this.#sink;
