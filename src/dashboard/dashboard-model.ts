@@ -14,7 +14,7 @@ import { LiveBook } from '../shm/live-book.js';
 import { HealthTracker, type HealthSource, type HealthView } from './health.js';
 import { NewsFeed } from './news-feed.js';
 import { SeqCounter, SeqRing } from './seq-ring.js';
-import { TradeLogTail } from './trade-log-tail.js';
+import { TradeLogTail, type TailPoll } from './trade-log-tail.js';
 import type { BookStatus, ChartPoint, DashboardState, EquityPoint, FillView, LadderView, NewsView, PositionView, RejectView } from './wire.js';
 
 export interface HistoryLimits {
@@ -26,6 +26,8 @@ export interface HistoryLimits {
   rejects: number;
 }
 
+/** Time one sample may spend reading a long trade log, ms. */
+const TAIL_BUDGET_MS = 8;
 /** How often the components' counters are read, ms. */
 const HEALTH_INTERVAL_MS = 500;
 
@@ -112,24 +114,13 @@ export class DashboardModel {
       current.push({ symbol, time: second, price: mid });
     }
 
-    const poll = this.#tail.poll();
-    if (poll.reset) {
-      this.fills.clear();
-      this.equity.clear();
-      this.#equityOpen = undefined;
-    }
-    for (const fill of poll.fills) {
-      this.fills.push({
-        executionId: fill.executionId,
-        orderId: fill.orderId,
-        symbol: fill.symbol,
-        side: SIDE_NAMES[fill.side],
-        quantity: fill.quantity,
-        price: fromPriceUnits(fill.executionPrice),
-        time: fill.timestamp,
-        status: fill.status,
-        liquidity: fill.liquidity,
-      });
+    // a long log (a dashboard started late) is caught up a few chunks per sample
+    const pollStartMs = monotonicMs();
+    let poll = this.#tail.poll();
+    this.#applyFills(poll);
+    while (poll.more && monotonicMs() - pollStartMs < TAIL_BUDGET_MS) {
+      poll = this.#tail.poll();
+      this.#applyFills(poll);
     }
     const snapshot = this.#tail.positions.snapshot((symbol) => {
       const mid = this.#mids.get(symbol);
@@ -190,6 +181,27 @@ export class DashboardModel {
   async close(): Promise<void> {
     this.#book.close();
     await this.#newsFeed?.close();
+  }
+
+  #applyFills(poll: TailPoll): void {
+    if (poll.reset) {
+      this.fills.clear();
+      this.equity.clear();
+      this.#equityOpen = undefined;
+    }
+    for (const fill of poll.fills) {
+      this.fills.push({
+        executionId: fill.executionId,
+        orderId: fill.orderId,
+        symbol: fill.symbol,
+        side: SIDE_NAMES[fill.side],
+        quantity: fill.quantity,
+        price: fromPriceUnits(fill.executionPrice),
+        time: fill.timestamp,
+        status: fill.status,
+        liquidity: fill.liquidity,
+      });
+    }
   }
 
   #onNews(news: NewsView): void {
