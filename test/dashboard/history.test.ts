@@ -42,7 +42,7 @@ test('the trade log tail reads whole lines only, rebuilds positions, and starts 
   const dir = tempDir('tail');
   const path = join(dir, 'trades.log');
   const tail = new TradeLogTail(path, 64);
-  assert.deepEqual(tail.poll(), { reset: false, fills: [] }, 'no file yet: nothing');
+  assert.deepEqual(tail.poll(), { reset: false, fills: [], more: false }, 'no file yet: nothing');
 
   const first = fillLine(1, 'AAPL', 'BUY', 100, 190);
   writeFileSync(path, first + fillLine(2, 'AAPL', 'SELL', 30, 191).slice(0, 20));
