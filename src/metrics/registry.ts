@@ -1,0 +1,173 @@
+/**
+ * Every counter, gauge and histogram of the system, declared once: name, kind, unit, help.
+ * A component's counters segment holds the metrics its list below names; the segment's
+ * metadata carries these declarations, so a reader (`trading stat`, `/metrics`, the
+ * dashboard) needs nothing but the segment.
+ *
+ * Names are Prometheus-ready: lower snake case, the unit at the end where there is one
+ * (`_bytes`, `_seconds`, `_shares`); `/metrics` prefixes `ipc_trading_`, appends `_total`
+ * to counters and `_seconds` to histograms (which are kept in microseconds here).
+ *
+ * A counter only grows over a run: a restarted component continues from the value its
+ * segment holds (`restartBase`), except where the value is already a whole-history figure
+ * that the component rebuilds on start (the trade log's fills).
+ */
+
+export type MetricKind = 'counter' | 'gauge' | 'histogram';
+
+export interface MetricSpec {
+  readonly kind: MetricKind;
+  /** What one unit of the value is: messages, bytes, seconds, microseconds, shares, currency, ... */
+  readonly unit: string;
+  readonly help: string;
+  /**
+   * Counters only: whether a restarted process adds its own count to what its segment held
+   * (true, the default) or publishes a whole-history value itself (false).
+   */
+  readonly restartBase?: boolean;
+}
+
+const counter = (unit: string, help: string, restartBase = true): MetricSpec => ({ kind: 'counter', unit, help, restartBase });
+const gauge = (unit: string, help: string): MetricSpec => ({ kind: 'gauge', unit, help });
+const histogram = (help: string): MetricSpec => ({ kind: 'histogram', unit: 'microseconds', help });
+
+export const METRICS = {
+  // every process
+  process_cpu_seconds: counter('seconds', 'CPU time (user + system) used by the process'),
+  process_resident_memory_bytes: gauge('bytes', 'resident memory of the process'),
+  component_starts: gauge('starts', 'times a process of this component attached to its counters (1 = never restarted)'),
+
+  // shared by the servers and clients
+  clients: gauge('clients', 'clients connected now'),
+  clients_accepted: counter('clients', 'client connections accepted'),
+  bad_frames: counter('frames', 'frames refused: too large, empty or of an unknown payload kind'),
+  bad_messages: counter('messages', 'messages that could not be decoded or were invalid'),
+  unexpected_messages: counter('messages', 'well-formed messages of a type this component does not take'),
+  book_attachments: counter('attachments', 'times the shared-memory book was (re)attached'),
+
+  // gateway
+  market_data_sent: counter('messages', 'MARKET_DATA messages published'),
+  news_sent: counter('messages', 'NEWS_SENTIMENT messages published'),
+  frames_sent: counter('frames', 'frames sent to all clients'),
+  sent_bytes: counter('bytes', 'bytes sent to all clients'),
+  binary_clients: gauge('clients', 'clients on the binary payload'),
+  slow_consumer_events: counter('events', 'times a slow client was conflated or disconnected'),
+  frames_conflated: counter('frames', 'frames replaced by a newer one for a slow client'),
+  frames_dropped: counter('frames', 'frames dropped for a slow client'),
+  messages_ignored: counter('messages', 'messages from clients that the gateway ignores'),
+  rounds_skipped: counter('rounds', 'market rounds skipped because the gateway was late'),
+  market_sequence: gauge('messages', 'sequence number of the last market message'),
+
+  // orderbook
+  book_updates: counter('updates', 'book updates written into the shared-memory book'),
+  news_seen: counter('messages', 'NEWS_SENTIMENT messages seen by the orderbook'),
+  feed_connected: gauge('boolean', '1 while the orderbook receives the gateway feed'),
+  feed_losses: counter('events', 'times the gateway feed was lost'),
+  reconnects: counter('connections', 'reconnections to the gateway'),
+  sequence_gaps: counter('events', 'gaps in the gateway sequence'),
+  unknown_symbol_updates: counter('updates', 'updates for a symbol the book has no slot for'),
+  received_bytes: counter('bytes', 'bytes received from the gateway'),
+  book_symbols: gauge('symbols', 'symbols in the shared-memory book'),
+
+  // ordermanager
+  orders: counter('orders', 'orders received (accepted or rejected)'),
+  orders_accepted: counter('orders', 'orders that passed the risk checks'),
+  rejects: counter('orders', 'orders rejected, any reason'),
+  fills: counter('fills', 'fills in the trade log (it outlives runs: rebuilt from the log at every start)', false),
+  filled_shares: counter('shares', 'shares filled, from the trade log', false),
+  cancels: counter('orders', 'orders canceled'),
+  realized_pnl: gauge('currency', 'realized profit and loss, from the trade log'),
+  unrealized_pnl: gauge('currency', 'unrealized profit and loss, marked at the mid'),
+  position_abs_shares: gauge('shares', 'sum over symbols of the absolute net position'),
+  resting_orders: gauge('orders', 'DAY orders resting now'),
+  reports_waiting: gauge('reports', 'execution reports waiting for the trade log to sync'),
+  reports_delivered: counter('reports', 'execution reports delivered'),
+  reports_undeliverable: counter('reports', 'execution reports whose client was gone'),
+  reports_conflated: counter('frames', 'report frames conflated for a slow client'),
+  reports_dropped: counter('frames', 'report frames dropped for a slow client'),
+  recovered_fills: gauge('fills', 'fills read back from the trade log at the last start'),
+  recovered_corrupt_lines: gauge('lines', 'corrupt lines met while reading the logs back at the last start'),
+  restored_resting_orders: gauge('orders', 'resting orders restored at the last start'),
+  decode_errors: counter('messages', 'order frames that could not be decoded'),
+  cancel_errors: counter('orders', 'cancels that failed'),
+  hellos: counter('messages', 'HELLO messages received'),
+  frames_ignored_stopping: counter('frames', 'frames ignored while stopping'),
+  book_attached: gauge('boolean', '1 while the shared-memory book is attached'),
+  frames_received: counter('frames', 'frames received from clients'),
+  trade_log_commits: counter('commits', 'trade log group commits (each one sync)'),
+  trade_log_lines: counter('lines', 'trade log lines made durable'),
+  trade_log_largest_batch: gauge('lines', 'largest group commit of this process'),
+  tick_to_trade: histogram('gateway tick to the order arriving at the order manager'),
+  journal_sync: histogram('time one trade log sync (fdatasync) took'),
+
+  // strategy
+  ticks: counter('messages', 'MARKET_DATA messages handled by the strategy'),
+  news: counter('messages', 'NEWS_SENTIMENT messages handled by the strategy'),
+  orders_sent: counter('orders', 'orders sent to the order manager'),
+  cancels_sent: counter('orders', 'cancels sent to the order manager'),
+  execution_reports: counter('reports', 'execution reports received'),
+  fills_received: counter('fills', 'fills reported to the strategy'),
+  rejects_received: counter('orders', 'rejections reported to the strategy'),
+  cancels_received: counter('orders', 'cancellations reported to the strategy'),
+  open_orders: gauge('orders', 'orders the strategy has open'),
+  orders_abandoned: counter('orders', 'orders given up with a lost order-manager connection'),
+  orphan_cancels_sent: counter('orders', 'cancels sent for abandoned orders'),
+  unknown_reports: counter('reports', 'reports for orders the strategy does not know'),
+  stale_book_refusals: counter('orders', 'orders not sent because the book was stale'),
+  unknown_book_refusals: counter('orders', 'orders not sent because the book had no data'),
+  not_connected_refusals: counter('orders', 'orders or cancels not sent: order manager not connected'),
+  stale_book_reads: counter('reads', 'book reads that found a stale book'),
+  strategy_errors: counter('errors', 'errors thrown by the strategy code'),
+  order_manager_errors: counter('messages', 'errors the order manager sent'),
+  gateway_connected: gauge('boolean', '1 while connected to the gateway'),
+  order_manager_connected: gauge('boolean', '1 while connected to the order manager'),
+  gateway_connects: counter('connections', 'connections made to the gateway'),
+  order_manager_connects: counter('connections', 'connections made to the order manager'),
+  strategy_realized_pnl: gauge('currency', 'realized profit and loss as the strategy counts it'),
+  order_to_ack: histogram('order sent to its execution report back (durable log included)'),
+  book_age: histogram('age of the shared-memory book when the strategy used it'),
+} as const satisfies Record<string, MetricSpec>;
+
+export type MetricName = keyof typeof METRICS;
+export type HistogramName = { [K in MetricName]: (typeof METRICS)[K]['kind'] extends 'histogram' ? K : never }[MetricName];
+
+/** Published by every component, on top of its own list. */
+export const PROCESS_METRICS = ['process_cpu_seconds', 'process_resident_memory_bytes', 'component_starts'] as const satisfies readonly MetricName[];
+
+export const COMPONENT_METRICS = {
+  gateway: [
+    'market_data_sent', 'news_sent', 'frames_sent', 'sent_bytes', 'clients', 'clients_accepted', 'binary_clients',
+    'slow_consumer_events', 'frames_conflated', 'frames_dropped', 'bad_frames', 'messages_ignored', 'rounds_skipped',
+    'market_sequence',
+  ],
+  orderbook: [
+    'book_updates', 'news_seen', 'feed_connected', 'feed_losses', 'reconnects', 'sequence_gaps', 'bad_messages',
+    'unknown_symbol_updates', 'received_bytes', 'book_symbols',
+  ],
+  ordermanager: [
+    'orders', 'orders_accepted', 'rejects', 'fills', 'filled_shares', 'cancels', 'realized_pnl', 'unrealized_pnl',
+    'position_abs_shares', 'resting_orders', 'reports_waiting', 'reports_delivered', 'reports_undeliverable',
+    'reports_conflated', 'reports_dropped', 'recovered_fills', 'recovered_corrupt_lines', 'restored_resting_orders',
+    'decode_errors', 'unexpected_messages', 'cancel_errors', 'hellos', 'frames_ignored_stopping', 'book_attached',
+    'book_attachments', 'clients', 'clients_accepted', 'frames_received', 'bad_frames', 'trade_log_commits',
+    'trade_log_lines', 'trade_log_largest_batch', 'tick_to_trade', 'journal_sync',
+  ],
+  strategy: [
+    'ticks', 'news', 'orders_sent', 'cancels_sent', 'execution_reports', 'fills_received', 'rejects_received',
+    'cancels_received', 'open_orders', 'orders_abandoned', 'orphan_cancels_sent', 'unknown_reports',
+    'stale_book_refusals', 'unknown_book_refusals', 'not_connected_refusals', 'stale_book_reads', 'strategy_errors',
+    'bad_messages', 'unexpected_messages', 'order_manager_errors', 'gateway_connected', 'order_manager_connected',
+    'gateway_connects', 'order_manager_connects', 'book_attachments', 'strategy_realized_pnl', 'order_to_ack', 'book_age',
+  ],
+} as const satisfies Record<string, readonly MetricName[]>;
+
+export type ComponentName = keyof typeof COMPONENT_METRICS;
+/** The metrics component C publishes (its own and the process ones). */
+export type ComponentMetricName<C extends ComponentName> = (typeof COMPONENT_METRICS)[C][number] | (typeof PROCESS_METRICS)[number];
+
+/** The four components, in the order the system starts them. */
+export const COMPONENT_NAMES = ['gateway', 'orderbook', 'ordermanager', 'strategy'] as const satisfies readonly ComponentName[];
+
+export function isMetricName(name: string): name is MetricName {
+  return Object.hasOwn(METRICS, name);
+}
