@@ -29,7 +29,6 @@ import { monotonicNs } from '../core/clock.js';
 import { toPriceUnits } from '../core/fixed-point.js';
 import { LatencyRecorder } from '../core/latency.js';
 import { createLogger } from '../core/log.js';
-import type { ComponentReport, Counters } from '../core/runtime.js';
 import { FrameClient } from '../net/frame-client.js';
 import { MessageDecoder, MessageEncoder } from '../protocol/codec.js';
 import {
@@ -42,7 +41,10 @@ import {
   type ExecutionReport,
   type Order,
 } from '../protocol/messages.js';
+import { ErrorCode } from '../core/errors.js';
+import { KEPT_BY_SUPERVISOR_ENV, counterSegmentName, readSystemCounters, sampleValue } from '../metrics/index.js';
 import { BookWriter } from '../shm/book-writer.js';
+import { ShmError, unlinkSegment } from '../shm/native.js';
 import { childExited, stopComponent, waitForReady } from '../supervisor/child-protocol.js';
 import type { BenchContext, BenchResult, Benchmark } from './types.js';
 
@@ -201,9 +203,9 @@ async function runOrderManagerBenchmark(context: BenchContext): Promise<BenchRes
         // one client at full speed: the rate limit is not what is measured here
         '--orders-per-second', '100000000', '--order-burst', '100000000',
       ],
-      { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], env: { ...process.env, TRADING_LOG_LEVEL: 'warn' } },
+      // its counters segment is kept after its stop (as for a supervisor), to read its commit figures
+      { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], env: { ...process.env, TRADING_LOG_LEVEL: 'warn', [KEPT_BY_SUPERVISOR_ENV]: '1' } },
     );
-    const finalCounters = watchCounters(child);
     const ready = await waitForReady(child, 'the order manager', READY_TIMEOUT_MS);
     const port = ready['port'];
     if (typeof port !== 'number') throw new Error(`the order manager's ready report has no port: ${JSON.stringify(ready)}`);
@@ -242,14 +244,15 @@ async function runOrderManagerBenchmark(context: BenchContext): Promise<BenchRes
     stream.destroy();
     stream = undefined;
     child.send({ kind: 'shutdown' });
-    const counters = await finalCounters;
     const exitCode = await childExited(child);
     if (exitCode !== 0) throw new Error(`the order manager exited with ${exitCode}`);
+    const [counters] = readSystemCounters(name, ['ordermanager']);
+    removeCounters(name);
     if (rejected > 0) throw new Error(`${rejected} orders were rejected: the benchmark must measure executions`);
     const disk = await measureDisk(dir, context.scale);
     context.log(`disk here: one small append + fdatasync, paced as the acks, p50 ${disk.smallSyncP50Us} µs on the threadpool, ${disk.smallInlineP50Us} µs inline; ${disk.batchLines}-line batches ${disk.batchLinesPerS.toLocaleString('en-US')} lines/s`);
-    const commits = counters['trade_log_commits'] ?? 0;
-    const linesPerCommit = commits > 0 ? (counters['trade_log_lines'] ?? 0) / commits : 0;
+    const commits = sampleValue(counters, 'trade_log_commits');
+    const linesPerCommit = commits > 0 ? sampleValue(counters, 'trade_log_lines') / commits : 0;
     return {
       rows: [
         {
@@ -294,7 +297,17 @@ async function runOrderManagerBenchmark(context: BenchContext): Promise<BenchRes
     await stopComponent(child, EXIT_TIMEOUT_MS);
     writer.close();
     writer.unlink();
+    removeCounters(name);
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Remove the order manager's counters segment (kept after its stop); no error when it is gone. */
+function removeCounters(bookShm: string): void {
+  try {
+    unlinkSegment(counterSegmentName(bookShm, 'ordermanager'));
+  } catch (err) {
+    if (!(err instanceof ShmError && err.code === ErrorCode.SHM_NOT_FOUND)) throw err;
   }
 }
 
@@ -394,17 +407,6 @@ async function paced(stream: OrderStream, count: number): Promise<void> {
     await delay(PACE_MS);
   }
   await until(() => stream.inFlight === 0, 10_000, 'the last paced report');
-}
-
-/** Resolves with the last counters the child reports before it exits. */
-function watchCounters(child: ChildProcess): Promise<Counters> {
-  return new Promise((resolve) => {
-    let last: Counters = {};
-    child.on('message', (message: ComponentReport) => {
-      if (message.kind === 'counters') last = message.counters;
-    });
-    child.once('exit', () => resolve(last));
-  });
 }
 
 async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {

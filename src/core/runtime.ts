@@ -5,8 +5,11 @@
  *
  *   start → ready → (serve) → stop (drain) → exit 0
  *
- * Readiness and counters go to the supervisor over the IPC channel when there is one
- * (child_process.fork), and as log lines always, so a component also runs alone.
+ * Readiness goes to the supervisor over the IPC channel when there is one
+ * (child_process.fork), and as a log line always, so a component also runs alone; then a
+ * beat every second, the supervisor's liveness signal. Counters
+ * do not travel here: each process publishes them in its own counters segment
+ * (src/metrics), which the supervisor and tools read from outside.
  * SIGINT, SIGTERM or an IPC `shutdown` stop it gracefully; a second signal forces exit.
  * A start failure is one line with the error's code (no stack trace) and a non-zero exit;
  * so is a failure while running, which the component announces with `control.fail(err)`.
@@ -17,21 +20,18 @@ import { describeError, isTradingError, ErrorCode } from './errors.js';
 import { Lifecycle } from './lifecycle.js';
 import { createLogger, type LogFields, type Logger } from './log.js';
 
-export type Counters = Record<string, number>;
-
 export interface Component {
   /** Start serving; resolves with facts worth telling (bound port, ...) once ready. */
   start(): Promise<LogFields>;
   /** Drain and release everything. Idempotent. */
   stop(): Promise<void>;
-  /** Counters, read about once a second; must be cheap. */
-  counters?(): Counters;
 }
 
 /** IPC messages from a component to its supervisor. */
 export type ComponentReport =
   | { kind: 'ready'; component: string; details: LogFields }
-  | { kind: 'counters'; component: string; counters: Counters; atMs: number }
+  /** I am alive: sent every second from the event loop, so a silent one is stuck (supervisor liveness). */
+  | { kind: 'beat'; component: string; atMs: number }
   | { kind: 'failed'; component: string; code: string; message: string }
   /** Running but unable to do its work (e.g. "trade log: disk full"); '' when it is over. */
   | { kind: 'problem'; component: string; problem: string };
@@ -42,6 +42,8 @@ export type SupervisorCommand = { kind: 'shutdown' };
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
+/** How often a component under a supervisor says it is alive, ms. */
+export const BEAT_INTERVAL_MS = 1000;
 
 /** What the harness hands the component's builder besides its logger. */
 export interface ComponentControl {
@@ -54,16 +56,8 @@ export interface ComponentControl {
 }
 
 export interface RunOptions {
-  /** How often counters are reported to the supervisor, ms (default 1000). */
-  countersIntervalMs?: number;
   /** How long a graceful stop may take before the process exits anyway, ms (default 10000). */
   stopTimeoutMs?: number;
-}
-
-/** Counters every process reports on top of its own: CPU time and resident memory. */
-function processCounters(own: Counters): Counters {
-  const cpu = process.cpuUsage();
-  return { ...own, cpu_ms: Math.round((cpu.user + cpu.system) / 1000), rss_mb: Math.round(process.memoryUsage.rss() / 1048576) };
 }
 
 /** Send to the supervisor, if any; resolves once the message is handed to the channel. */
@@ -102,7 +96,7 @@ export async function runComponent(
   // read after build: a command's options may come from the config its builder loads
   const option = <K extends keyof RunOptions>(key: K): RunOptions[K] => (typeof options === 'function' ? options() : options)[key];
   let component: Component | undefined;
-  let countersTimer: NodeJS.Timeout | undefined;
+  let beatTimer: NodeJS.Timeout | undefined;
   let finish: (code: number) => void = () => undefined;
   const finished = new Promise<number>((resolve) => {
     finish = resolve;
@@ -121,7 +115,7 @@ export async function runComponent(
     if (!lifecycle.canMoveTo('stopping')) return;
     lifecycle.moveTo('stopping');
     log.info('stopping', { reason: why });
-    if (countersTimer !== undefined) clearInterval(countersTimer);
+    if (beatTimer !== undefined) clearInterval(beatTimer);
     const stopTimeoutMs = option('stopTimeoutMs') ?? 10_000;
     const timer = setTimeout(() => {
       log.error('stop timed out; exiting', { timeoutMs: stopTimeoutMs });
@@ -130,8 +124,6 @@ export async function runComponent(
     timer.unref();
     try {
       await component?.stop();
-      // the final counters must reach the supervisor: its summary is built from them
-      await report({ kind: 'counters', component: name, counters: processCounters(component?.counters?.() ?? {}), atMs: Date.now() });
       lifecycle.moveTo('stopped');
       log.info('stopped');
       finish(failed ? EXIT_FAILURE : EXIT_OK);
@@ -192,12 +184,9 @@ export async function runComponent(
       lifecycle.moveTo('running');
       log.info('ready', details);
       void report({ kind: 'ready', component: name, details });
-      const ownCounters = component.counters?.bind(component) ?? ((): Counters => ({}));
       if (process.send !== undefined) {
-        countersTimer = setInterval(() => {
-          void report({ kind: 'counters', component: name, counters: processCounters(ownCounters()), atMs: Date.now() });
-        }, option('countersIntervalMs') ?? 1000);
-        countersTimer.unref();
+        beatTimer = setInterval(() => void report({ kind: 'beat', component: name, atMs: Date.now() }), BEAT_INTERVAL_MS);
+        beatTimer.unref();
       }
     }
   } catch (err) {

@@ -5,7 +5,7 @@
  */
 import { componentCommand } from '../command/command.js';
 import { parseHostPort } from '../config/schema.js';
-import type { Component, Counters } from '../core/runtime.js';
+import type { Component } from '../core/runtime.js';
 import { SYMBOL_PATTERN } from '../protocol/messages.js';
 import { dashboardSchema } from './dashboard-config.js';
 import { startDashboard, type RunningDashboard } from './dashboard-server.js';
@@ -42,11 +42,6 @@ export const main = componentCommand({
       },
       async stop() {
         await running?.close();
-      },
-      counters(): Counters {
-        const counters = running?.counters;
-        if (counters === undefined) return {};
-        return { browsers: counters.clients, frames_sent: counters.framesSent, frames_skipped: counters.framesSkipped, bytes_sent: counters.bytesSent };
       },
     };
   },

@@ -15,6 +15,7 @@ export const MAX_NUMERIC_RATE = 1_000_000;
 export const gatewaySchema = {
   host: commonFields.host(),
   port: commonFields.port(5555),
+  shm: { ...commonFields.shm(), description: "the system's book segment name: the gateway's counters go to <shm>.metrics.gateway" },
   seed: { kind: 'integer', default: MARKET_DEFAULTS.seed, min: 0, max: 0xffff_ffff, description: 'market model seed: the same seed gives the same market' },
   symbols: {
     kind: 'list',

@@ -31,7 +31,8 @@ import { describeSymbols } from '../core/symbol-list.js';
 import { monotonicMs, monotonicNs } from '../core/clock.js';
 import { ErrorCode, TradingError, describeError, isTradingError } from '../core/errors.js';
 import type { LogFields, Logger } from '../core/log.js';
-import type { Component, Counters } from '../core/runtime.js';
+import { COMPONENT_METRICS, MetricsWriter, type ComponentMetricName } from '../metrics/index.js';
+import type { Component } from '../core/runtime.js';
 import { MarketModel } from '../market/market-model.js';
 import { FrameServer, type FrameServerOptions, type SlowConsumerPolicy } from '../net/frame-server.js';
 import type { FrameServerClient, PayloadMode } from '../net/frame-server-client.js';
@@ -39,7 +40,6 @@ import { MessageDecoder, MessageEncoder } from '../protocol/codec.js';
 import { MessageType, type MarketData, type Message, type NewsSentiment } from '../protocol/messages.js';
 import type { GatewayRate } from './gateway-config.js';
 import { RoundSlicer } from './round-slicer.js';
-import { RateMeter } from '../core/rate-meter.js';
 import { TickPacer } from './tick-pacer.js';
 
 export interface GatewayOptions {
@@ -57,7 +57,11 @@ export interface GatewayOptions {
   /** Connection cap, frame deadline and global budgets (server-limits.ts); the server's defaults if omitted. */
   limits?: Partial<Pick<FrameServerOptions, 'maxConnections' | 'frameTimeoutMs' | 'outboundBudgetBytes' | 'inboundBudgetBytes'>>;
   log: Logger;
+  /** Publish counters into the counters segment named after this book segment name (the `trading gateway` process does). */
+  metricsShm?: string;
 }
+
+type GatewayMetrics = MetricsWriter<ComponentMetricName<'gateway'>>;
 
 /** Conflation key of news (symbols use their index, 0..n-1). */
 const NEWS_KEY = -1;
@@ -119,12 +123,12 @@ export class Gateway implements Component {
   readonly #highWaterBytes: number;
   #sequence = 0;
   #marketDataSent = 0;
+  #metrics: GatewayMetrics | undefined;
   #newsSent = 0;
   #conflationEpisodes = 0;
   #badPayloads = 0;
   #ignoredMessages = 0;
   #roundsSkipped = 0;
-  #rateMeter = new RateMeter(0, 0);
   #ticker: TickPacer | undefined;
   #newsPacer: TickPacer | undefined;
   #timer: NodeJS.Timeout | undefined;
@@ -187,10 +191,16 @@ export class Gateway implements Component {
   }
 
   async start(): Promise<LogFields> {
+    const metricsShm = this.options.metricsShm;
+    if (metricsShm !== undefined) {
+      this.#metrics = MetricsWriter.openOrWarn(
+        { component: 'gateway', shm: metricsShm, metrics: COMPONENT_METRICS.gateway, publish: (w) => this.#publishMetrics(w) },
+        (message, fields) => this.#log.warn(message, fields),
+      );
+    }
     const address = await this.#server.listen(this.options.port, this.options.host);
     this.#running = true;
     const nowMs = monotonicMs();
-    this.#rateMeter = new RateMeter(0, nowMs);
     this.#newsPacer = new TickPacer(1 / this.options.newsIntervalSeconds, nowMs + this.options.newsIntervalSeconds * 1000, 1);
     this.#lastTurnMs = nowMs;
     if (this.options.rate === 'max') {
@@ -220,32 +230,31 @@ export class Gateway implements Component {
       this.#publish({ type: MessageType.SHUTDOWN, reason: 'gateway stopping' }, undefined, true);
     }
     await this.#server.close();
+    this.#metrics?.close();
   }
 
-  counters(): Counters {
+  /** Copy the counters into the counters segment (every publish interval, off the send path). */
+  #publishMetrics(w: GatewayMetrics): void {
     const server = this.#server.counters();
-    return {
-      market_data_sent: this.#marketDataSent,
-      news_sent: this.#newsSent,
-      market_data_per_s: Math.round(this.#rateMeter.sample(this.#marketDataSent, monotonicMs())),
-      messages_sent: server.framesOut,
-      bytes_sent: server.bytesOut,
-      clients: server.clientsConnected,
-      clients_total: server.clientsAccepted,
-      binary_clients: this.#binaryClients.length,
-      slow_consumer_events: this.#conflationEpisodes + server.slowConsumerDisconnects,
-      clients_refused: server.clientsRefused,
-      clients_idle: server.clientsIdle,
-      frame_timeouts: server.frameTimeouts,
-      outbound_budget_disconnects: server.outboundBudgetDisconnects,
-      outbound_bytes: server.outboundBytes,
-      frames_conflated: server.framesConflated,
-      frames_dropped: server.framesDropped,
-      bad_frames: server.badFrames + this.#badPayloads,
-      messages_ignored: this.#ignoredMessages,
-      rounds_skipped: this.#roundsSkipped,
-      sequence: this.#sequence,
-    };
+    w.set('market_data_sent', this.#marketDataSent);
+    w.set('news_sent', this.#newsSent);
+    w.set('frames_sent', server.framesOut);
+    w.set('sent_bytes', server.bytesOut);
+    w.set('clients', server.clientsConnected);
+    w.set('clients_accepted', server.clientsAccepted);
+    w.set('binary_clients', this.#binaryClients.length);
+    w.set('slow_consumer_events', this.#conflationEpisodes + server.slowConsumerDisconnects);
+    w.set('clients_refused', server.clientsRefused);
+    w.set('clients_idle', server.clientsIdle);
+    w.set('frame_timeouts', server.frameTimeouts);
+    w.set('outbound_budget_disconnects', server.outboundBudgetDisconnects);
+    w.set('outbound_bytes', server.outboundBytes);
+    w.set('frames_conflated', server.framesConflated);
+    w.set('frames_dropped', server.framesDropped);
+    w.set('bad_frames', server.badFrames + this.#badPayloads);
+    w.set('messages_ignored', this.#ignoredMessages);
+    w.set('rounds_skipped', this.#roundsSkipped);
+    w.set('market_sequence', this.#sequence);
   }
 
   /** Rounds one late paced call may send: bounded by the batch byte budget. */

@@ -25,5 +25,6 @@ export const main = componentCommand({
       maxFrameBytes: config.maxFrameBytes,
       limits: serverLimits(config),
       log,
+      metricsShm: config.shm,
     }),
 });

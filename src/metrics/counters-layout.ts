@@ -16,15 +16,21 @@
  *           │ 28 histogram count 32 segment bytes   36 writer pid     40 writer state  │
  *           │ 44 starts (writers that attached, 1 = never restarted)                  │
  *           │ 48 last publish, epoch ms (f64)       56 reserved                        │
- *  64       ├──────────────────────── component line (64 B) ────────────────────────┤
+ *  64       ├──────────────────────── symbols line (64 B) ──────────────────────────┤
+ *           │  0 symbol capacity  4 symbols in use (stored after the name)           │
+ *           │  8 symbol table offset                12..63 reserved                  │
+ *  128      ├──────────────────────── component line (64 B) ────────────────────────┤
  *           │ component name, ASCII, NUL-padded                                       │
- *  128      ├──────────────────────── metadata (metadata bytes, padded) ────────────┤
+ *  192      ├──────────────────────── metadata (metadata bytes, padded) ────────────┤
  *           │ UTF-8 JSON, written once before the writer state turns OPEN:           │
- *           │ { component, symbols, metrics: [{ name, kind, unit, help, symbol?,     │
- *           │   slot }] }: slot is the value index (counter, gauge) or the           │
- *           │   histogram index (histogram)                                          │
+ *           │ { component, metrics: [{ name, kind, unit, help, perSymbol?, slot }] } │
+ *           │ slot: the value index (counter, gauge; a per-symbol metric has symbol  │
+ *           │ capacity slots from there, one per symbol-table entry) or the          │
+ *           │ histogram index (histogram)                                             │
+ *  symbol   ├──────────────────────── symbol table (capacity × 16 B, padded) ───────┤
+ *  table    │ ASCII names, NUL-padded, added as the writer meets them                │
  *  values   ├──────────────────────── values (value count × 8 B, padded) ───────────┤
- *  offset   │ one f64 per counter or gauge (per symbol where it has one)             │
+ *  offset   │ one f64 per counter or gauge, per symbol where it has one              │
  *  hist.    ├──────────────────────── histograms (histogram count × 256 B) ─────────┤
  *  offset   │ each: 0 sum (in the metric's unit)  8.. HISTOGRAM_BUCKETS counts (f64) │
  *           │ bucket i counts values in (2^(i-1), 2^i] units, bucket 0 values ≤ 1,   │
@@ -61,12 +67,23 @@ export const WRITER_STATE_OFFSET = 40;
 export const STARTS_OFFSET = 44;
 export const PUBLISHED_MS_OFFSET = 48;
 
+// symbols line
+export const SYMBOL_CAPACITY_OFFSET = CACHE_LINE_BYTES + 0;
+export const SYMBOL_COUNT_OFFSET = CACHE_LINE_BYTES + 4;
+export const SYMBOL_TABLE_OFFSET_OFFSET = CACHE_LINE_BYTES + 8;
+/** Bytes per symbol-table entry. */
+export const SYMBOL_ENTRY_BYTES = 16;
+/** Symbols a segment has room for, per per-symbol metric. */
+export const SYMBOL_CAPACITY = 128;
+
 // component line
-export const COMPONENT_OFFSET = CACHE_LINE_BYTES;
+export const COMPONENT_OFFSET = 2 * CACHE_LINE_BYTES;
 export const COMPONENT_BYTES = CACHE_LINE_BYTES;
 
-// metadata starts after the two header lines
-export const METADATA_START = 2 * CACHE_LINE_BYTES;
+// metadata starts after the header lines
+export const METADATA_START = 3 * CACHE_LINE_BYTES;
+/** The header line and the symbols line as u32s: what writer and readers map as the header. */
+export const HEADER_U32S = (2 * CACHE_LINE_BYTES) / 4;
 
 /** Buckets per histogram: ≤1, (1,2], (2,4], … (2^(n-3), 2^(n-2)], and +Inf. */
 export const HISTOGRAM_BUCKETS = 30;
@@ -100,6 +117,8 @@ export function alignToCacheLine(bytes: number): number {
 /** Sizes and offsets for a segment with this much metadata, these many values and histograms. */
 export interface CountersLayout {
   readonly metadataBytes: number;
+  readonly symbolTableOffset: number;
+  readonly symbolCapacity: number;
   readonly valuesOffset: number;
   readonly valueCount: number;
   readonly histogramsOffset: number;
@@ -107,11 +126,14 @@ export interface CountersLayout {
   readonly segmentBytes: number;
 }
 
-export function computeCountersLayout(metadataBytes: number, valueCount: number, histogramCount: number): CountersLayout {
-  const valuesOffset = alignToCacheLine(METADATA_START + metadataBytes);
+export function computeCountersLayout(metadataBytes: number, valueCount: number, histogramCount: number, symbolCapacity = SYMBOL_CAPACITY): CountersLayout {
+  const symbolTableOffset = alignToCacheLine(METADATA_START + metadataBytes);
+  const valuesOffset = alignToCacheLine(symbolTableOffset + SYMBOL_ENTRY_BYTES * symbolCapacity);
   const histogramsOffset = alignToCacheLine(valuesOffset + 8 * valueCount);
   return {
     metadataBytes,
+    symbolTableOffset,
+    symbolCapacity,
     valuesOffset,
     valueCount,
     histogramsOffset,

@@ -19,6 +19,7 @@ import {
   CountersWriterState,
   HISTOGRAM_BUCKETS,
   HISTOGRAM_BYTES,
+  HEADER_U32S,
   HISTOGRAM_FIRST_BUCKET_INDEX,
   HISTOGRAM_SUM_INDEX,
   HISTOGRAMS_OFFSET_OFFSET,
@@ -28,18 +29,23 @@ import {
   METADATA_OFFSET_OFFSET,
   PUBLISHED_MS_OFFSET,
   STARTS_OFFSET,
+  SYMBOL_CAPACITY_OFFSET,
+  SYMBOL_COUNT_OFFSET,
+  SYMBOL_TABLE_OFFSET_OFFSET,
   VALUES_OFFSET_OFFSET,
   WRITER_PID_OFFSET,
   WRITER_STATE_OFFSET,
   counterSegmentName,
   histogramBucketBound,
 } from './counters-layout.js';
-import { processAlive, type CountersMetadata, type MetricDescriptor } from './counters-writer.js';
+import { processAlive, readSymbolEntry, type CountersMetadata, type MetricDescriptor } from './counters-writer.js';
 import { COMPONENT_NAMES } from './registry.js';
 
 export interface MetricLabels {
   component: string;
   symbol?: string;
+  /** An error code (the order manager's rejects by code). */
+  code?: string;
 }
 
 export interface CounterSample {
@@ -93,12 +99,15 @@ export class CountersReader {
   readonly #headerF64: Float64Array;
   readonly #values: Float64Array;
   readonly #histogramsIndex: number;
+  readonly #bytes: Uint8Array;
+  readonly #symbolTableOffset: number;
+  readonly #symbolCapacity: number;
 
   constructor(name: string) {
     const buffer = openSegment(name);
     try {
-      const header = new Uint32Array(buffer, 0, Math.min(16, buffer.byteLength >> 2));
-      if (header.length < 16 || header[MAGIC_OFFSET / 4] !== COUNTERS_MAGIC) {
+      const header = new Uint32Array(buffer, 0, Math.min(HEADER_U32S, buffer.byteLength >> 2));
+      if (header.length < HEADER_U32S || header[MAGIC_OFFSET / 4] !== COUNTERS_MAGIC) {
         throw new TradingError(ErrorCode.SHM_LAYOUT_MISMATCH, `${name} is not a counters segment`);
       }
       if (header[LAYOUT_VERSION_OFFSET / 4] !== COUNTERS_LAYOUT_VERSION) {
@@ -123,6 +132,9 @@ export class CountersReader {
       this.#headerF64 = new Float64Array(buffer, 0, 8);
       this.#values = new Float64Array(buffer, valuesOffset, (buffer.byteLength - valuesOffset) / 8);
       this.#histogramsIndex = (histogramsOffset - valuesOffset) / 8;
+      this.#bytes = new Uint8Array(buffer);
+      this.#symbolTableOffset = header[SYMBOL_TABLE_OFFSET_OFFSET / 4] ?? 0;
+      this.#symbolCapacity = header[SYMBOL_CAPACITY_OFFSET / 4] ?? 0;
       const componentName = new TextDecoder().decode(new Uint8Array(buffer, COMPONENT_OFFSET, COMPONENT_BYTES)).replace(/\0+$/, '');
       if (componentName !== this.component) throw new TradingError(ErrorCode.SHM_LAYOUT_MISMATCH, `${name}: component ${componentName} vs metadata ${this.component}`);
     } catch (err) {
@@ -132,7 +144,7 @@ export class CountersReader {
     }
   }
 
-  /** The value of one counter or gauge now (0 when this segment has no such metric). */
+  /** The value of one counter or gauge now (0 when this segment has no such metric; the first symbol's for a per-symbol one). */
   value(name: string): number {
     for (const metric of this.metrics) if (metric.name === name && metric.kind !== 'histogram') return this.#values[metric.slot] ?? 0;
     return 0;
@@ -144,9 +156,17 @@ export class CountersReader {
     const state = rawState === CountersWriterState.OPEN ? 'open' : rawState === CountersWriterState.CLOSED ? 'closed' : 'initialising';
     const counters: CounterSample[] = [];
     const histograms: HistogramSample[] = [];
+    const symbolCount = Math.min(Atomics.load(this.#header, SYMBOL_COUNT_OFFSET / 4), this.#symbolCapacity);
+    const symbols: string[] = [];
+    for (let i = 0; i < symbolCount; i++) symbols.push(readSymbolEntry(this.#bytes, this.#symbolTableOffset, i));
     for (const metric of this.metrics) {
-      const labels: MetricLabels = metric.symbol === undefined ? { component: this.component } : { component: this.component, symbol: metric.symbol };
-      if (metric.kind === 'histogram') {
+      const labels: MetricLabels = { component: this.component };
+      if (metric.perSymbol === true && metric.kind !== 'histogram') {
+        for (let i = 0; i < symbolCount; i++) {
+          const symbol = symbols[i] ?? '';
+          counters.push({ component: this.component, name: metric.name, kind: metric.kind, unit: metric.unit, help: metric.help, labels: { component: this.component, symbol }, value: this.#values[metric.slot + i] ?? 0 });
+        }
+      } else if (metric.kind === 'histogram') {
         const base = this.#histogramsIndex + (metric.slot * HISTOGRAM_BYTES) / 8;
         const counts: number[] = [];
         const bounds: number[] = [];
@@ -211,10 +231,10 @@ export function readSystemCounters(bookShm: string, components: readonly string[
   return snapshots;
 }
 
-/** One counter or gauge of a snapshot by name (0 when absent). */
-export function sampleValue(snapshot: ComponentSnapshot | undefined, name: string): number {
+/** One counter or gauge of a snapshot by name, and symbol for a per-symbol one (0 when absent). */
+export function sampleValue(snapshot: ComponentSnapshot | undefined, name: string, symbol?: string): number {
   if (snapshot === undefined) return 0;
-  for (const sample of snapshot.counters) if (sample.name === name) return sample.value;
+  for (const sample of snapshot.counters) if (sample.name === name && sample.labels.symbol === symbol) return sample.value;
   return 0;
 }
 
@@ -228,4 +248,26 @@ export function histogramPercentile(histogram: HistogramSample, p: number): numb
     if (seen >= rank) return histogram.bounds[i] ?? Number.POSITIVE_INFINITY;
   }
   return Number.POSITIVE_INFINITY;
+}
+
+/**
+ * The q-quantile (0..1) of a histogram, interpolated linearly inside its bucket as
+ * Prometheus's histogram_quantile does; a value in the +Inf bucket reads as the last finite
+ * bound. 0 for an empty histogram.
+ */
+export function histogramQuantile(histogram: HistogramSample, q: number): number {
+  if (histogram.count === 0) return 0;
+  const rank = q * histogram.count;
+  let seen = 0;
+  for (let i = 0; i < histogram.counts.length; i++) {
+    const inBucket = histogram.counts[i] ?? 0;
+    if (inBucket > 0 && seen + inBucket >= rank) {
+      const lower = i === 0 ? 0 : (histogram.bounds[i - 1] ?? 0);
+      const upper = histogram.bounds[i] ?? Number.POSITIVE_INFINITY;
+      if (!Number.isFinite(upper)) return lower;
+      return lower + ((upper - lower) * Math.max(0, rank - seen)) / inBucket;
+    }
+    seen += inBucket;
+  }
+  return histogram.bounds.at(-2) ?? 0;
 }

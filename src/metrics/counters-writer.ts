@@ -23,7 +23,7 @@ import {
   COUNTERS_LAYOUT_VERSION,
   COUNTERS_MAGIC,
   CountersWriterState,
-  HISTOGRAM_BYTES,
+  HEADER_U32S,
   HISTOGRAM_FIRST_BUCKET_INDEX,
   HISTOGRAM_COUNT_OFFSET,
   HISTOGRAM_SUM_INDEX,
@@ -36,6 +36,11 @@ import {
   PUBLISHED_MS_OFFSET,
   SEGMENT_BYTES_OFFSET,
   STARTS_OFFSET,
+  SYMBOL_CAPACITY,
+  SYMBOL_CAPACITY_OFFSET,
+  SYMBOL_COUNT_OFFSET,
+  SYMBOL_ENTRY_BYTES,
+  SYMBOL_TABLE_OFFSET_OFFSET,
   VALUE_COUNT_OFFSET,
   VALUES_OFFSET_OFFSET,
   WRITER_PID_OFFSET,
@@ -46,7 +51,7 @@ import {
   histogramOffset,
   type CountersLayout,
 } from './counters-layout.js';
-import { METRICS, PROCESS_METRICS, type MetricName } from './registry.js';
+import { METRICS, PROCESS_METRICS, type MetricName, type MetricSpec } from './registry.js';
 
 /** One metric as the segment's metadata describes it. */
 export interface MetricDescriptor {
@@ -54,9 +59,10 @@ export interface MetricDescriptor {
   kind: 'counter' | 'gauge' | 'histogram';
   unit: string;
   help: string;
-  /** Value index (counter, gauge) or histogram index (histogram). */
+  /** Value index (counter, gauge) or histogram index (histogram); a per-symbol metric's first slot. */
   slot: number;
-  symbol?: string;
+  /** One value per symbol-table entry, from slot on. */
+  perSymbol?: boolean;
 }
 
 export interface CountersMetadata {
@@ -112,8 +118,10 @@ function metadataFor(component: string, names: readonly MetricName[]): CountersM
   let histograms = 0;
   for (const name of names) {
     const spec = METRICS[name];
-    const slot = spec.kind === 'histogram' ? histograms++ : values++;
-    metrics.push({ name, kind: spec.kind, unit: spec.unit, help: spec.help, slot });
+    const perSymbol = 'perSymbol' in spec && spec.perSymbol === true;
+    const slot = spec.kind === 'histogram' ? histograms++ : values;
+    if (spec.kind !== 'histogram') values += perSymbol ? SYMBOL_CAPACITY : 1;
+    metrics.push({ name, kind: spec.kind, unit: spec.unit, help: spec.help, slot, ...(perSymbol ? { perSymbol: true } : {}) });
   }
   return { component, metrics };
 }
@@ -123,7 +131,7 @@ function countSlots(metadata: CountersMetadata): { values: number; histograms: n
   let histograms = 0;
   for (const metric of metadata.metrics) {
     if (metric.kind === 'histogram') histograms = Math.max(histograms, metric.slot + 1);
-    else values = Math.max(values, metric.slot + 1);
+    else values = Math.max(values, metric.slot + (metric.perSymbol === true ? SYMBOL_CAPACITY : 1));
   }
   return { values, histograms };
 }
@@ -140,6 +148,10 @@ export class MetricsWriter<N extends MetricName> {
   /** Per value slot: what a previous process of this component had counted (restartBase counters). */
   readonly #bases: Float64Array;
   readonly #histogramBase = new Map<string, number>();
+  readonly #bytes: Uint8Array;
+  readonly #symbolTableOffset: number;
+  /** Symbol → its index in the symbol table. */
+  readonly #symbols = new Map<string, number>();
   readonly #publish: ((writer: MetricsWriter<N>) => void) | undefined;
   readonly #timer: NodeJS.Timeout | undefined;
   readonly #reattached: boolean;
@@ -149,19 +161,28 @@ export class MetricsWriter<N extends MetricName> {
     this.name = name;
     this.component = component;
     this.#buffer = buffer;
-    this.#header = new Uint32Array(buffer, 0, 16);
+    this.#header = new Uint32Array(buffer, 0, HEADER_U32S);
     this.#headerF64 = new Float64Array(buffer, 0, 8);
     this.#values = new Float64Array(buffer, layout.valuesOffset, (layout.segmentBytes - layout.valuesOffset) / 8);
     this.#bases = new Float64Array(layout.valueCount);
+    this.#bytes = new Uint8Array(buffer);
+    this.#symbolTableOffset = layout.symbolTableOffset;
     this.#reattached = reattached;
     for (const metric of metadata.metrics) {
       if (metric.kind === 'histogram') {
         this.#histogramBase.set(metric.name, (histogramOffset(layout, metric.slot) - layout.valuesOffset) / 8);
       } else {
         this.#slots.set(metric.name, metric.slot);
-        const spec = METRICS[metric.name as MetricName];
-        if (reattached && spec.kind === 'counter' && spec.restartBase !== false) this.#bases[metric.slot] = this.#values[metric.slot] ?? 0;
+        const spec: MetricSpec = METRICS[metric.name as MetricName];
+        if (reattached && spec.kind === 'counter' && spec.restartBase !== false) {
+          const end = metric.slot + (metric.perSymbol === true ? SYMBOL_CAPACITY : 1);
+          for (let slot = metric.slot; slot < end; slot++) this.#bases[slot] = this.#values[slot] ?? 0;
+        }
       }
+    }
+    if (reattached) {
+      const count = Math.min(this.#header[SYMBOL_COUNT_OFFSET / 4] ?? 0, SYMBOL_CAPACITY);
+      for (let i = 0; i < count; i++) this.#symbols.set(readSymbolEntry(this.#bytes, layout.symbolTableOffset, i), i);
     }
     this.#publish = options.publish;
     const every = options.publishIntervalMs ?? 250;
@@ -183,7 +204,7 @@ export class MetricsWriter<N extends MetricName> {
 
     const existing = MetricsWriter.#reattach(name, json, jsonBytes.length, layout);
     if (existing !== undefined) {
-      const header = new Uint32Array(existing, 0, 16);
+      const header = new Uint32Array(existing, 0, HEADER_U32S);
       header[WRITER_PID_OFFSET / 4] = process.pid;
       header[STARTS_OFFSET / 4] = (header[STARTS_OFFSET / 4] ?? 0) + 1;
       const writer = new MetricsWriter<N>(name, options.component, existing, layout, metadata, true, options);
@@ -191,7 +212,7 @@ export class MetricsWriter<N extends MetricName> {
       return writer;
     }
     const buffer = createSegment(name, layout.segmentBytes);
-    const header = new Uint32Array(buffer, 0, 16);
+    const header = new Uint32Array(buffer, 0, HEADER_U32S);
     header[MAGIC_OFFSET / 4] = COUNTERS_MAGIC;
     header[LAYOUT_VERSION_OFFSET / 4] = COUNTERS_LAYOUT_VERSION;
     header[METADATA_OFFSET_OFFSET / 4] = METADATA_START;
@@ -201,6 +222,8 @@ export class MetricsWriter<N extends MetricName> {
     header[HISTOGRAMS_OFFSET_OFFSET / 4] = layout.histogramsOffset;
     header[HISTOGRAM_COUNT_OFFSET / 4] = layout.histogramCount;
     header[SEGMENT_BYTES_OFFSET / 4] = layout.segmentBytes;
+    header[SYMBOL_CAPACITY_OFFSET / 4] = layout.symbolCapacity;
+    header[SYMBOL_TABLE_OFFSET_OFFSET / 4] = layout.symbolTableOffset;
     header[WRITER_PID_OFFSET / 4] = process.pid;
     header[STARTS_OFFSET / 4] = 1;
     const bytes = new Uint8Array(buffer);
@@ -210,6 +233,24 @@ export class MetricsWriter<N extends MetricName> {
     // the state is stored last: a reader that sees OPEN sees everything above
     Atomics.store(header, WRITER_STATE_OFFSET / 4, CountersWriterState.OPEN);
     return writer;
+  }
+
+  /**
+   * open(), except that a segment held by another live process is not an error: counters are
+   * for watching, and a second instance of a component (two gateways on one host without
+   * --shm, say) must still run. It runs without counters, and `warn` says so.
+   */
+  static openOrWarn<N extends MetricName>(options: MetricsWriterOptions<N>, warn: (message: string, fields: Record<string, string>) => void): MetricsWriter<N> | undefined {
+    try {
+      return MetricsWriter.open(options);
+    } catch (err) {
+      if (!(err instanceof TradingError && err.code === ErrorCode.SHM_EXISTS)) throw err;
+      warn('no counters for this process: another one publishes under this name (give each its own --shm)', {
+        segment: counterSegmentName(options.shm, options.component),
+        error: err.message,
+      });
+      return undefined;
+    }
   }
 
   /**
@@ -225,7 +266,7 @@ export class MetricsWriter<N extends MetricName> {
       if (err instanceof ShmError && err.code === ErrorCode.SHM_NOT_FOUND) return undefined;
       throw err;
     }
-    const header = new Uint32Array(buffer, 0, Math.min(16, buffer.byteLength >> 2));
+    const header = new Uint32Array(buffer, 0, Math.min(HEADER_U32S, buffer.byteLength >> 2));
     const pid = header[WRITER_PID_OFFSET / 4] ?? 0;
     const state = Atomics.load(header, WRITER_STATE_OFFSET / 4);
     if (state === CountersWriterState.OPEN && pid !== process.pid && processAlive(pid)) {
@@ -264,6 +305,25 @@ export class MetricsWriter<N extends MetricName> {
     const slot = this.#slots.get(name);
     if (slot === undefined || this.#closed) return;
     this.#values[slot] = (this.#bases[slot] ?? 0) + value;
+  }
+
+  /**
+   * A per-symbol metric's value for `symbol` (a new symbol takes the next symbol-table entry;
+   * past SYMBOL_CAPACITY symbols the value is dropped). Off the hot path: a Map lookup.
+   */
+  setSymbol(name: N, symbol: string, value: number): void {
+    const slot = this.#slots.get(name);
+    if (slot === undefined || this.#closed) return;
+    let index = this.#symbols.get(symbol);
+    if (index === undefined) {
+      index = this.#symbols.size;
+      if (index >= SYMBOL_CAPACITY) return;
+      writeSymbolEntry(this.#bytes, this.#symbolTableOffset, index, symbol);
+      this.#symbols.set(symbol, index);
+      // the count is stored after the name: a reader that sees the entry sees its name
+      Atomics.store(this.#header, SYMBOL_COUNT_OFFSET / 4, index + 1);
+    }
+    this.#values[slot + index] = (this.#bases[slot + index] ?? 0) + value;
   }
 
   add(name: N, delta: number): void {
@@ -315,5 +375,19 @@ export class MetricsWriter<N extends MetricName> {
   }
 }
 
-/** The byte size of one histogram, for readers that walk the area. */
-export const HISTOGRAM_F64S = HISTOGRAM_BYTES / 8;
+function writeSymbolEntry(bytes: Uint8Array, tableOffset: number, index: number, symbol: string): void {
+  const at = tableOffset + index * SYMBOL_ENTRY_BYTES;
+  for (let i = 0; i < SYMBOL_ENTRY_BYTES; i++) bytes[at + i] = i < symbol.length && i < SYMBOL_ENTRY_BYTES - 1 ? symbol.charCodeAt(i) & 0x7f : 0;
+}
+
+/** The name in symbol-table entry `index` (up to the first NUL). */
+export function readSymbolEntry(bytes: Uint8Array, tableOffset: number, index: number): string {
+  const at = tableOffset + index * SYMBOL_ENTRY_BYTES;
+  let symbol = '';
+  for (let i = 0; i < SYMBOL_ENTRY_BYTES; i++) {
+    const code = bytes[at + i] ?? 0;
+    if (code === 0) break;
+    symbol += String.fromCharCode(code);
+  }
+  return symbol;
+}

@@ -25,10 +25,13 @@ export interface MetricSpec {
    * (true, the default) or publishes a whole-history value itself (false).
    */
   readonly restartBase?: boolean;
+  /** One value per symbol, labelled with it (the segment has room for SYMBOL_CAPACITY symbols). */
+  readonly perSymbol?: boolean;
 }
 
 const counter = (unit: string, help: string, restartBase = true): MetricSpec => ({ kind: 'counter', unit, help, restartBase });
 const gauge = (unit: string, help: string): MetricSpec => ({ kind: 'gauge', unit, help });
+const symbolGauge = (unit: string, help: string): MetricSpec => ({ kind: 'gauge', unit, help, perSymbol: true });
 const histogram = (help: string): MetricSpec => ({ kind: 'histogram', unit: 'microseconds', help });
 
 export const METRICS = {
@@ -44,6 +47,11 @@ export const METRICS = {
   bad_messages: counter('messages', 'messages that could not be decoded or were invalid'),
   unexpected_messages: counter('messages', 'well-formed messages of a type this component does not take'),
   book_attachments: counter('attachments', 'times the shared-memory book was (re)attached'),
+  clients_refused: counter('clients', 'connections closed at accept: the server was at its connection cap'),
+  clients_idle: gauge('clients', 'connected clients that have sent nothing yet'),
+  frame_timeouts: counter('clients', 'clients closed because a frame they started did not complete in time'),
+  outbound_budget_disconnects: counter('clients', 'clients disconnected because the outbound budget was spent'),
+  outbound_bytes: gauge('bytes', 'outbound bytes held for clients'),
 
   // gateway
   market_data_sent: counter('messages', 'MARKET_DATA messages published'),
@@ -79,6 +87,7 @@ export const METRICS = {
   realized_pnl: gauge('currency', 'realized profit and loss, from the trade log'),
   unrealized_pnl: gauge('currency', 'unrealized profit and loss, marked at the mid'),
   position_abs_shares: gauge('shares', 'sum over symbols of the absolute net position'),
+  position_shares: symbolGauge('shares', 'net position of a symbol, from the trade log'),
   resting_orders: gauge('orders', 'DAY orders resting now'),
   reports_waiting: gauge('reports', 'execution reports waiting for the trade log to sync'),
   reports_delivered: counter('reports', 'execution reports delivered'),
@@ -97,6 +106,10 @@ export const METRICS = {
   trade_log_commits: counter('commits', 'trade log group commits (each one sync)'),
   trade_log_lines: counter('lines', 'trade log lines made durable'),
   trade_log_largest_batch: gauge('lines', 'largest group commit of this process'),
+  trade_log_failed: gauge('boolean', '1 while the trade log cannot be written (orders are refused)'),
+  order_ids_kept: gauge('orders', 'order ids kept in the duplicate-id window'),
+  tracked_clients: gauge('clients', 'clients the order manager keeps state for'),
+  checkpoints: counter('checkpoints', 'order manager state checkpoints written'),
   tick_to_trade: histogram('gateway tick to the order arriving at the order manager'),
   journal_sync: histogram('time one trade log sync (fdatasync) took'),
 
@@ -124,6 +137,8 @@ export const METRICS = {
   gateway_connects: counter('connections', 'connections made to the gateway'),
   order_manager_connects: counter('connections', 'connections made to the order manager'),
   strategy_realized_pnl: gauge('currency', 'realized profit and loss as the strategy counts it'),
+  strategy_unrealized_pnl: gauge('currency', 'unrealized profit and loss as the strategy counts it, marked at the mid'),
+  strategy_position_shares: symbolGauge('shares', 'net position of a symbol as the strategy counts it'),
   order_to_ack: histogram('order sent to its execution report back (durable log included)'),
   book_age: histogram('age of the shared-memory book when the strategy used it'),
 } as const satisfies Record<string, MetricSpec>;
@@ -138,7 +153,7 @@ export const COMPONENT_METRICS = {
   gateway: [
     'market_data_sent', 'news_sent', 'frames_sent', 'sent_bytes', 'clients', 'clients_accepted', 'binary_clients',
     'slow_consumer_events', 'frames_conflated', 'frames_dropped', 'bad_frames', 'messages_ignored', 'rounds_skipped',
-    'market_sequence',
+    'market_sequence', 'clients_refused', 'clients_idle', 'frame_timeouts', 'outbound_budget_disconnects', 'outbound_bytes',
   ],
   orderbook: [
     'book_updates', 'news_seen', 'feed_connected', 'feed_losses', 'reconnects', 'sequence_gaps', 'bad_messages',
@@ -146,18 +161,21 @@ export const COMPONENT_METRICS = {
   ],
   ordermanager: [
     'orders', 'orders_accepted', 'rejects', 'fills', 'filled_shares', 'cancels', 'realized_pnl', 'unrealized_pnl',
-    'position_abs_shares', 'resting_orders', 'reports_waiting', 'reports_delivered', 'reports_undeliverable',
+    'position_abs_shares', 'position_shares', 'resting_orders', 'reports_waiting', 'reports_delivered', 'reports_undeliverable',
     'reports_conflated', 'reports_dropped', 'recovered_fills', 'recovered_corrupt_lines', 'restored_resting_orders',
     'decode_errors', 'unexpected_messages', 'cancel_errors', 'hellos', 'frames_ignored_stopping', 'book_attached',
     'book_attachments', 'clients', 'clients_accepted', 'frames_received', 'bad_frames', 'trade_log_commits',
-    'trade_log_lines', 'trade_log_largest_batch', 'tick_to_trade', 'journal_sync',
+    'trade_log_lines', 'trade_log_largest_batch', 'tick_to_trade', 'journal_sync', 'clients_refused', 'clients_idle',
+    'frame_timeouts', 'outbound_budget_disconnects', 'outbound_bytes', 'trade_log_failed', 'order_ids_kept', 'tracked_clients',
+    'checkpoints',
   ],
   strategy: [
     'ticks', 'news', 'orders_sent', 'cancels_sent', 'execution_reports', 'fills_received', 'rejects_received',
     'cancels_received', 'open_orders', 'orders_abandoned', 'orphan_cancels_sent', 'unknown_reports',
     'stale_book_refusals', 'unknown_book_refusals', 'not_connected_refusals', 'stale_book_reads', 'strategy_errors',
     'bad_messages', 'unexpected_messages', 'order_manager_errors', 'gateway_connected', 'order_manager_connected',
-    'gateway_connects', 'order_manager_connects', 'book_attachments', 'strategy_realized_pnl', 'order_to_ack', 'book_age',
+    'gateway_connects', 'order_manager_connects', 'book_attachments', 'strategy_realized_pnl', 'strategy_unrealized_pnl', 'strategy_position_shares', 'order_to_ack',
+    'book_age',
   ],
 } as const satisfies Record<string, readonly MetricName[]>;
 

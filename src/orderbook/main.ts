@@ -20,5 +20,6 @@ export const main = componentCommand({
       ...(config.symbols === undefined ? {} : { symbols: config.symbols }),
       depth: config.depth,
       log,
+      publishMetrics: true,
     }),
 });

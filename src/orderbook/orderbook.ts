@@ -23,13 +23,12 @@
  *   the next orderbook replaces it, and the supervisor removes it at the end of a run.
  */
 import { encodePayloadCopy } from '../protocol/encoded-copy.js';
-import { RateMeter } from '../core/rate-meter.js';
 import { describeSymbols } from '../core/symbol-list.js';
-import { monotonicMs } from '../core/clock.js';
 import { DEFAULT_BOOK_DEPTH } from '../core/book.js';
 import { ErrorCode, TradingError, describeError } from '../core/errors.js';
 import type { LogFields, Logger } from '../core/log.js';
-import type { Component, Counters } from '../core/runtime.js';
+import { COMPONENT_METRICS, MetricsWriter, type ComponentMetricName } from '../metrics/index.js';
+import type { Component } from '../core/runtime.js';
 import { FrameClient } from '../net/frame-client.js';
 import { MessageDecoder, MessageEncoder } from '../protocol/codec.js';
 import { MessageType, PROTOCOL_VERSION, type MarketData, type Message } from '../protocol/messages.js';
@@ -53,7 +52,11 @@ export interface OrderbookOptions {
   /** Longest wait between reconnection attempts, ms (default 1000). */
   maxReconnectDelayMs?: number;
   log: Logger;
+  /** Publish counters into the counters segment named after shm (the `trading orderbook` process does). */
+  publishMetrics?: boolean;
 }
+
+type OrderbookMetrics = MetricsWriter<ComponentMetricName<'orderbook'>>;
 
 const DEFAULT_HEARTBEAT_INTERVAL_MS = 100;
 const DEFAULT_MAX_RECONNECT_DELAY_MS = 1_000;
@@ -74,12 +77,12 @@ export class Orderbook implements Component {
   #feedConnected = false;
   #lastSequence = 0;
   #updates = 0;
+  #metrics: OrderbookMetrics | undefined;
   #news = 0;
   #sequenceGaps = 0;
   #badMessages = 0;
   #unknownSymbolUpdates = 0;
   #feedLosses = 0;
-  readonly #rateMeter = new RateMeter(0, monotonicMs());
   #segmentReady: Promise<void>;
   #resolveSegment: () => void = () => undefined;
   #rejectSegment: (error: Error) => void = () => undefined;
@@ -117,6 +120,12 @@ export class Orderbook implements Component {
   }
 
   async start(): Promise<LogFields> {
+    if (this.options.publishMetrics === true) {
+      this.#metrics = MetricsWriter.openOrWarn(
+        { component: 'orderbook', shm: this.options.shm, metrics: COMPONENT_METRICS.orderbook, publish: (w) => this.#publish(w) },
+        (message, fields) => this.#log.warn(message, fields),
+      );
+    }
     if (this.options.symbols !== undefined) this.#createSegment(this.options.symbols);
     this.#heartbeatTimer = setInterval(() => this.#writer?.heartbeat(), this.options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS);
     this.#log.info('connecting to the gateway', { gateway: `${this.options.gatewayHost}:${this.options.gatewayPort}`, shm: this.options.shm });
@@ -145,22 +154,21 @@ export class Orderbook implements Component {
       }
       this.#log.info('book segment removed', { shm: this.options.shm, updates: this.#updates });
     }
+    this.#metrics?.close();
   }
 
-  counters(): Counters {
-    return {
-      updates: this.#updates,
-      updates_per_s: Math.round(this.#rateMeter.sample(this.#updates, monotonicMs())),
-      news_seen: this.#news,
-      feed_connected: this.#feedConnected ? 1 : 0,
-      feed_losses: this.#feedLosses,
-      reconnects: Math.max(0, this.#client.counters.connects - 1),
-      sequence_gaps: this.#sequenceGaps,
-      bad_messages: this.#badMessages,
-      unknown_symbol_updates: this.#unknownSymbolUpdates,
-      bytes_in: this.#client.counters.bytesIn,
-      symbols: this.#writer?.symbols.length ?? 0,
-    };
+  /** Copy the counters into the counters segment (every publish interval, off the update path). */
+  #publish(w: OrderbookMetrics): void {
+    w.set('book_updates', this.#updates);
+    w.set('news_seen', this.#news);
+    w.set('feed_connected', this.#feedConnected ? 1 : 0);
+    w.set('feed_losses', this.#feedLosses);
+    w.set('reconnects', Math.max(0, this.#client.counters.connects - 1));
+    w.set('sequence_gaps', this.#sequenceGaps);
+    w.set('bad_messages', this.#badMessages);
+    w.set('unknown_symbol_updates', this.#unknownSymbolUpdates);
+    w.set('received_bytes', this.#client.counters.bytesIn);
+    w.set('book_symbols', this.#writer?.symbols.length ?? 0);
   }
 
   #createSegment(symbols: readonly string[]): void {

@@ -12,5 +12,5 @@ export const main = componentCommand({
   name: 'ordermanager',
   schema: orderManagerSchema,
   settle: settleOrderManagerConfig,
-  component: (settings, { log, fail }) => new OrderManagerService(settings, log, fail),
+  component: (settings, { log, fail }) => new OrderManagerService(settings, log, fail, { publishMetrics: true }),
 });

@@ -45,11 +45,13 @@
  * after a cycle that filled something, else after --poll-interval-ms on one re-armed
  * timer; with nothing resting it does not run at all.
  *
- * Counters. fills, volume, realized_pnl, unrealized_pnl, position.<SYMBOL> and
- * position_abs_total are those of the trade log: recovery replays it, so after a restart
- * they still agree with the file (fills_this_run and volume_this_run are this process's
- * own). orders, rejects and the latency figures are this process's. tick_to_trade is the
- * order's arrival here (monotonic ns) minus its tickSentNs, for orders that carry one.
+ * Counters (published into the counters segment, src/metrics). fills is the trade log's:
+ * what recovery read back plus the fill lines made durable since, so it equals the file and
+ * never goes back across a restart. filled_shares, PnL and positions are rebuilt from the
+ * log too. orders, rejects and the rest continue across a restart (the counters segment
+ * keeps what the previous process counted). tick_to_trade is the order's arrival here
+ * (monotonic ns) minus its tickSentNs, for orders that carry one; journal_sync the time of
+ * each trade log commit.
  *
  * Stop. Stop taking orders, cancel every resting order (end of the day), wait until every
  * report is durable and handed to its connection, close the server (which flushes and
@@ -61,12 +63,13 @@ import { monotonicNs } from '../core/clock.js';
 import { ErrorCode, describeError, isTradingError, type TradingError } from '../core/errors.js';
 import { LatencyRecorder } from '../core/latency.js';
 import type { LogFields, Logger } from '../core/log.js';
-import { reportProblem, underSupervisor, type Component, type Counters } from '../core/runtime.js';
+import { reportProblem, underSupervisor, type Component } from '../core/runtime.js';
 import { FrameServer } from '../net/frame-server.js';
 import type { FrameServerClient } from '../net/frame-server-client.js';
 import { MessageDecoder, MessageEncoder } from '../protocol/codec.js';
 import { FRAME_HEADER_BYTES } from '../protocol/framing.js';
 import { MessageType, type ErrorMessage, type ExecutionReport, type Heartbeat, type Message } from '../protocol/messages.js';
+import { COMPONENT_METRICS, MetricsWriter, type ComponentMetricName, type HistogramRecorder } from '../metrics/index.js';
 import { LiveBook } from '../shm/live-book.js';
 import { OrderManager } from './order-manager.js';
 import type { OrderManagerSettings } from './ordermanager-config.js';
@@ -93,6 +96,12 @@ interface Connection {
 }
 
 type Client = FrameServerClient<Connection>;
+type OrderManagerMetrics = MetricsWriter<ComponentMetricName<'ordermanager'>>;
+
+export interface OrderManagerServiceOptions {
+  /** Publish counters into the counters segment named after --shm (the `trading ordermanager` process does). */
+  publishMetrics?: boolean;
+}
 
 export class OrderManagerService implements Component {
   readonly #settings: OrderManagerSettings;
@@ -125,7 +134,9 @@ export class OrderManagerService implements Component {
   #checkpointedAt = 0;
   #checkpoints = 0;
   #stopped: Promise<void> | undefined;
-  #finalCounters: Counters | undefined;
+  readonly #publishMetrics: boolean;
+  #metrics: OrderManagerMetrics | undefined;
+  #tickToTradeShm: HistogramRecorder | undefined;
 
   // counters of the shell
   #decodeErrors = 0;
@@ -143,10 +154,11 @@ export class OrderManagerService implements Component {
    * `fail` is the command's way out (command.ts): stop with the error's code and a
    * non-zero exit, so that the supervisor restarts us from what is on disk.
    */
-  constructor(settings: OrderManagerSettings, log: Logger, fail: (error: unknown) => void) {
+  constructor(settings: OrderManagerSettings, log: Logger, fail: (error: unknown) => void, options: OrderManagerServiceOptions = {}) {
     this.#settings = settings;
     this.#log = log;
     this.#fail = fail;
+    this.#publishMetrics = options.publishMetrics === true;
   }
 
   /** The core, once started (tests and tools). */
@@ -156,8 +168,19 @@ export class OrderManagerService implements Component {
 
   async start(): Promise<LogFields> {
     const settings = this.#settings;
+    let journalSync: HistogramRecorder | undefined;
+    if (this.#publishMetrics) {
+      const metrics = MetricsWriter.openOrWarn(
+        { component: 'ordermanager', shm: settings.shm, metrics: COMPONENT_METRICS.ordermanager, publish: (w) => this.#publish(w) },
+        (message, fields) => this.#log.warn(message, fields),
+      );
+      this.#metrics = metrics;
+      this.#tickToTradeShm = metrics?.histogram('tick_to_trade');
+      journalSync = metrics?.histogram('journal_sync');
+    }
     // The trade log first: an unwritable one must fail the start before we take a single order.
     const tradeLog = TradeLog.open(settings.tradeLog, {
+      ...(journalSync === undefined ? {} : { onCommitUs: (us: number) => journalSync.record(us) }),
       logger: this.#log.child('trade-log'),
       // Small commits fdatasync on this thread (trade-log.ts, "Small commits"): an isolated
       // order's ack skips the threadpool round trip, while under load batches are far larger
@@ -222,86 +245,6 @@ export class OrderManagerService implements Component {
     return this.#stopped;
   }
 
-  counters(): Counters {
-    if (this.#finalCounters !== undefined) return this.#finalCounters;
-    const om = this.#om;
-    if (om === undefined) return {};
-    const core = om.counters();
-    const snapshot = om.positions();
-    let fills = 0;
-    let volume = 0;
-    let positionAbsTotal = 0;
-    const counters: Counters = {
-      orders: core['orders'] ?? 0,
-      orders_accepted: core['ordersAccepted'] ?? 0,
-      fills: 0,
-      rejects: core['rejects'] ?? 0,
-      volume: 0,
-      cancels: core['cancels'] ?? 0,
-      fills_this_run: core['fills'] ?? 0,
-      volume_this_run: core['filledQuantity'] ?? 0,
-      realized_pnl: round2(core['realizedPnl'] ?? 0),
-      unrealized_pnl: round2(core['unrealizedPnl'] ?? 0),
-      position_abs_total: 0,
-      resting_orders: om.restingOrderCount,
-      reports_waiting: om.reportsWaiting,
-      reports_delivered: core['reportsDelivered'] ?? 0,
-      reports_undeliverable: this.#undeliverable,
-      recovered_fills: core['recoveredFills'] ?? 0,
-      order_ids_kept: om.orderIdsKept,
-      recovered_corrupt_lines: core['recoveredCorruptLines'] ?? 0,
-      restored_resting_orders: core['restoredRestingOrders'] ?? 0,
-      decode_errors: this.#decodeErrors,
-      unexpected_messages: this.#unexpectedMessages,
-      cancel_errors: this.#cancelErrors,
-      hellos: this.#hellos,
-      frames_ignored_stopping: this.#ignoredWhileStopping,
-      book_attached: this.#liveBook?.attached === true ? 1 : 0,
-      book_attachments: this.#liveBook?.attachments ?? 0,
-      trade_log_failed: this.#journalProblem === undefined ? 0 : 1,
-      tracked_clients: om.trackedClients,
-      checkpoints: this.#checkpoints,
-    };
-    for (const position of snapshot.positions) {
-      fills += position.fills;
-      volume += position.boughtQuantity + position.soldQuantity;
-      positionAbsTotal += Math.abs(position.netQuantity);
-      counters[`position.${position.symbol}`] = position.netQuantity;
-    }
-    counters['fills'] = fills;
-    counters['volume'] = volume;
-    counters['position_abs_total'] = positionAbsTotal;
-    for (const [key, value] of Object.entries(core)) {
-      if (key.startsWith('rejects.')) counters[key] = value;
-    }
-    const server = this.#server?.counters();
-    if (server !== undefined) {
-      counters['clients_connected'] = server.clientsConnected;
-      counters['clients_accepted'] = server.clientsAccepted;
-      counters['frames_in'] = server.framesIn;
-      counters['bad_frames'] = server.badFrames;
-      counters['reports_conflated'] = server.framesConflated;
-      counters['reports_dropped'] = server.framesDropped;
-      counters['clients_refused'] = server.clientsRefused;
-      counters['clients_idle'] = server.clientsIdle;
-      counters['frame_timeouts'] = server.frameTimeouts;
-      counters['outbound_budget_disconnects'] = server.outboundBudgetDisconnects;
-    }
-    const stats = this.#tradeLog?.stats;
-    if (stats !== undefined) {
-      counters['trade_log_commits'] = stats.commits;
-      counters['trade_log_lines'] = stats.linesCommitted;
-      counters['trade_log_largest_batch'] = stats.largestBatch;
-    }
-    const tickToTrade = this.#tickToTrade;
-    counters['tick_to_trade_count'] = tickToTrade.count;
-    if (tickToTrade.count > 0) {
-      counters['tick_to_trade_p50_us'] = tickToTrade.percentile(50);
-      counters['tick_to_trade_p99_us'] = tickToTrade.percentile(99);
-    }
-    return counters;
-  }
-
   // ---- inbound -----------------------------------------------------------------------------
 
   #onConnect(client: Client): void {
@@ -342,7 +285,11 @@ export class OrderManagerService implements Component {
     switch (message.type) {
       case MessageType.ORDER: {
         const tickSentNs = message.tickSentNs;
-        if (tickSentNs > 0) this.#tickToTrade.record((monotonicNs() - tickSentNs) / 1000);
+        if (tickSentNs > 0) {
+          const us = (monotonicNs() - tickSentNs) / 1000;
+          this.#tickToTrade.record(us);
+          this.#tickToTradeShm?.record(us);
+        }
         om.handleOrder(message, connection.name);
         if (!this.#pollArmed && om.restingOrderCount > 0) this.#armPoll();
         return;
@@ -552,7 +499,6 @@ export class OrderManagerService implements Component {
         failure = error;
       }
       if (failure === undefined) this.#maybeCheckpoint(true);
-      this.#finalCounters = this.counters();
     }
     await this.#server?.close();
     try {
@@ -561,7 +507,74 @@ export class OrderManagerService implements Component {
       failure ??= error;
     }
     this.#liveBook?.close();
+    // last: the final values include the trade log's last commit
+    this.#metrics?.close();
     if (failure !== undefined) throw failure;
+  }
+
+  /** Copy the counters into the counters segment (every publish interval, off the order path). */
+  #publish(w: OrderManagerMetrics): void {
+    const om = this.#om;
+    if (om === undefined) return;
+    const core = om.counters();
+    const recovery = om.recovery;
+    const stats = this.#tradeLog?.stats;
+    w.set('orders', core['orders'] ?? 0);
+    w.set('orders_accepted', core['ordersAccepted'] ?? 0);
+    w.set('rejects', core['rejects'] ?? 0);
+    w.set('cancels', core['cancels'] ?? 0);
+    // the trade log's: what recovery read back plus what this process made durable since,
+    // so it equals the file and never goes back across a restart (a fill counts once on disk)
+    w.set('fills', om.recoveredFills + (stats?.fillsCommitted ?? 0));
+    const snapshot = om.positions();
+    let volume = 0;
+    let positionAbs = 0;
+    for (const position of snapshot.positions) {
+      volume += position.boughtQuantity + position.soldQuantity;
+      positionAbs += Math.abs(position.netQuantity);
+      w.setSymbol('position_shares', position.symbol, position.netQuantity);
+    }
+    w.set('filled_shares', volume);
+    w.set('position_abs_shares', positionAbs);
+    w.set('realized_pnl', round2(core['realizedPnl'] ?? 0));
+    w.set('unrealized_pnl', round2(core['unrealizedPnl'] ?? 0));
+    w.set('resting_orders', om.restingOrderCount);
+    w.set('reports_waiting', om.reportsWaiting);
+    w.set('reports_delivered', core['reportsDelivered'] ?? 0);
+    w.set('reports_undeliverable', this.#undeliverable);
+    w.set('recovered_fills', om.recoveredFills);
+    w.set('recovered_corrupt_lines', recovery.tradeLog.corruptLines + recovery.orderJournal.corruptLines);
+    w.set('restored_resting_orders', core['restoredRestingOrders'] ?? 0);
+    w.set('decode_errors', this.#decodeErrors);
+    w.set('unexpected_messages', this.#unexpectedMessages);
+    w.set('cancel_errors', this.#cancelErrors);
+    w.set('hellos', this.#hellos);
+    w.set('frames_ignored_stopping', this.#ignoredWhileStopping);
+    w.set('book_attached', this.#liveBook?.attached === true ? 1 : 0);
+    w.set('book_attachments', this.#liveBook?.attachments ?? 0);
+    const server = this.#server?.counters();
+    if (server !== undefined) {
+      w.set('clients', server.clientsConnected);
+      w.set('clients_accepted', server.clientsAccepted);
+      w.set('frames_received', server.framesIn);
+      w.set('bad_frames', server.badFrames);
+      w.set('reports_conflated', server.framesConflated);
+      w.set('reports_dropped', server.framesDropped);
+      w.set('clients_refused', server.clientsRefused);
+      w.set('clients_idle', server.clientsIdle);
+      w.set('frame_timeouts', server.frameTimeouts);
+      w.set('outbound_budget_disconnects', server.outboundBudgetDisconnects);
+      w.set('outbound_bytes', server.outboundBytes);
+    }
+    w.set('order_ids_kept', om.orderIdsKept);
+    w.set('tracked_clients', om.trackedClients);
+    w.set('checkpoints', this.#checkpoints);
+    w.set('trade_log_failed', this.#journalProblem === undefined ? 0 : 1);
+    if (stats !== undefined) {
+      w.set('trade_log_commits', stats.commits);
+      w.set('trade_log_lines', stats.linesCommitted);
+      w.set('trade_log_largest_batch', stats.largestBatch);
+    }
   }
 }
 

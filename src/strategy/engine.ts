@@ -45,6 +45,8 @@ export interface StrategyEngineOptions {
   /** Wall clock, epoch seconds, for the orders' `timestamp` (default core/clock). */
   epochSeconds?: () => number;
   log?: Logger;
+  /** Told the age of the book each order is sent on (now − the book's gateway stamp), µs. */
+  bookAge?: { record(microseconds: number): void };
 }
 
 /** Updated in place; read them as often as you like. */
@@ -101,6 +103,7 @@ export class StrategyEngine {
   readonly #nowNs: () => number;
   readonly #epochSeconds: () => number;
   readonly #log: Logger;
+  readonly #bookAge: { record(microseconds: number): void } | undefined;
   readonly #context: StrategyContext;
   // Scratch book for the engine's own reads (staleness at send, marks for PnL).
   readonly #scratch = createL2Book();
@@ -116,6 +119,7 @@ export class StrategyEngine {
     this.#nowNs = options.nowNs ?? monotonicNs;
     this.#epochSeconds = options.epochSeconds ?? wallEpochSeconds;
     this.#log = options.log ?? createLogger('strategy');
+    this.#bookAge = options.bookAge;
     const tracker = this.tracker;
     this.#context = {
       nowNs: () => this.#nowNs(),
@@ -281,6 +285,7 @@ export class StrategyEngine {
       else this.counters.ordersRefusedUnknownBook += 1;
       return null;
     }
+    if (this.#bookAge !== undefined && this.#scratch.sentNs > 0) this.#bookAge.record((this.#nowNs() - this.#scratch.sentNs) / 1000);
     const order: Order = {
       type: MessageType.ORDER,
       orderId: this.#ids.next(),

@@ -12,7 +12,6 @@ export const main = componentCommand({
   name: 'strategy',
   schema: STRATEGY_PROCESS_SCHEMA,
   settle: (config) => ({ ...config, ...endpoints(config), built: buildStrategy(config) }),
-  runOptions: (config) => ({ countersIntervalMs: config.countersIntervalMs }),
   component: (config, { log }) =>
     new StrategyProcess({
       gateway: config.gateway,
@@ -25,5 +24,7 @@ export const main = componentCommand({
       orderManagerTimeoutMs: config.orderManagerTimeoutMs,
       idleSpinMs: config.idleSpinMs,
       log,
+      publishMetrics: true,
+      metricsIntervalMs: config.countersIntervalMs,
     }),
 });

@@ -98,10 +98,10 @@ export const STRATEGY_PROCESS_SCHEMA = {
   },
   countersIntervalMs: {
     kind: 'integer',
-    default: 1_000,
+    default: 250,
     min: 10,
     max: 60_000,
-    description: 'how often counters go to the supervisor, ms',
+    description: 'how often the counters segment is brought up to date, ms',
   },
   ...SEED_STRATEGY_FIELDS,
   ...IMBALANCE_STRATEGY_FIELDS,

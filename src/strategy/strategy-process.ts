@@ -39,13 +39,14 @@ import { BusySpin } from '../core/busy-spin.js';
 import { LatencyRecorder } from '../core/latency.js';
 import { fromPriceUnits } from '../core/fixed-point.js';
 import type { LogFields, Logger } from '../core/log.js';
-import type { Component, Counters } from '../core/runtime.js';
+import type { Component } from '../core/runtime.js';
 import { FrameClient } from '../net/frame-client.js';
 import { isAccepted } from '../net/send-status.js';
 import { MessageDecoder, MessageEncoder } from '../protocol/codec.js';
 import { FRAME_HEADER_BYTES } from '../protocol/framing.js';
 import type { Cancel, Message, Order } from '../protocol/messages.js';
 import { MessageType, PROTOCOL_VERSION, TimeInForce } from '../protocol/messages.js';
+import { COMPONENT_METRICS, MetricsWriter, type ComponentMetricName, type HistogramRecorder } from '../metrics/index.js';
 import { LiveBook } from '../shm/live-book.js';
 import { StrategyEngine } from './engine.js';
 import type { Strategy } from './strategy.js';
@@ -74,7 +75,13 @@ export interface StrategyProcessOptions {
   log: Logger;
   /** Reconnect backoff (default 50 ms doubling to 1 s: every peer is on this host or nearby). */
   reconnect?: { minDelayMs: number; maxDelayMs: number };
+  /** Publish counters into the counters segment named after shm (the `trading strategy` process does). */
+  publishMetrics?: boolean;
+  /** How often the counters segment is brought up to date, ms (default 250). */
+  metricsIntervalMs?: number;
 }
+
+type StrategyMetrics = MetricsWriter<ComponentMetricName<'strategy'>>;
 
 const HEARTBEAT_INTERVAL_MS = 1_000;
 /** How long a stop waits for the final reports of IOC orders in flight. */
@@ -117,22 +124,41 @@ export class StrategyProcess implements Component {
   };
   /** DAY orders abandoned with a lost connection, to cancel on the next: id → symbol. */
   readonly #orphans = new Map<string, string>();
-  /** The counters as of the stop (the book is unmapped after it, positions need it). */
-  #finalCounters: Counters | undefined;
   /** An order or cancel was queued while handling the current message: write it now. */
   #orderQueued = false;
   readonly #spin: BusySpin;
   #stopWaiting: () => void = () => undefined;
   #stopped: Promise<void> | undefined;
+  readonly #metrics: StrategyMetrics | undefined;
+  readonly #orderToAckShm: HistogramRecorder | undefined;
 
   constructor(options: StrategyProcessOptions) {
     this.#options = options;
     this.#log = options.log;
+    if (options.publishMetrics === true) {
+      this.#metrics = MetricsWriter.openOrWarn(
+        {
+          component: 'strategy',
+          shm: options.shm,
+          metrics: COMPONENT_METRICS.strategy,
+          publish: (w) => this.#publish(w),
+          ...(options.metricsIntervalMs === undefined ? {} : { publishIntervalMs: options.metricsIntervalMs }),
+        },
+        (message, fields) => options.log.warn(message, fields),
+      );
+      this.#orderToAckShm = this.#metrics?.histogram('order_to_ack');
+    }
     this.#helloFrame = this.#encodeCopy({ type: MessageType.HELLO, protocolVersion: PROTOCOL_VERSION, clientName: 'strategy', binary: true });
     this.#heartbeatPayload = this.#encodeCopy({ type: MessageType.HEARTBEAT, timestamp: 0, sentNs: 0 }).subarray(FRAME_HEADER_BYTES);
     this.book = new LiveBook({ name: options.shm, maxAgeMs: options.bookMaxAgeMs, log: options.log.child('book') });
     this.#spin = new BusySpin(options.idleSpinMs ?? 0);
-    this.engine = new StrategyEngine({ strategy: options.strategy, books: this.book, send: this.#send, log: options.log });
+    this.engine = new StrategyEngine({
+      strategy: options.strategy,
+      books: this.book,
+      send: this.#send,
+      log: options.log,
+      ...(this.#metrics === undefined ? {} : { bookAge: this.#metrics.histogram('book_age') }),
+    });
     const reconnect = options.reconnect ?? DEFAULT_RECONNECT;
     const heartbeatPayload = (): Uint8Array => this.#heartbeatPayload;
     this.#gateway = new FrameClient({
@@ -199,13 +225,10 @@ export class StrategyProcess implements Component {
     this.#flushOrders();
     await this.#drainIocOrders();
     await this.#orderManager.close();
-    this.#finalCounters = this.#snapshot();
+    // before the book is unmapped: the final unrealized PnL marks at its mids
+    this.#metrics?.close();
     this.book.close();
     this.#log.info('strategy stopped', this.#summaryFields());
-  }
-
-  counters(): Counters {
-    return this.#finalCounters ?? this.#snapshot();
   }
 
   /** Called by a report that may have closed the last open IOC order while stopping. */
@@ -234,59 +257,45 @@ export class StrategyProcess implements Component {
     });
   }
 
-  #snapshot(): Counters {
+  /** Copy the counters into the counters segment (every publish interval, off the message path). */
+  #publish(w: StrategyMetrics): void {
     const engine = this.engine.counters;
     const tracker = this.engine.tracker;
-    const ack = this.#orderToAckUs;
-    const counters: Counters = {
-      ticks: engine.ticks,
-      news: engine.news,
-      orders_sent: engine.ordersSent,
-      cancels_sent: engine.cancelsSent,
-      execution_reports: engine.executionReports,
-      fills: tracker.counters.fills,
-      rejected: tracker.counters.rejected,
-      canceled: tracker.counters.canceled,
-      open_orders: tracker.openOrderCount,
-      orders_abandoned: this.#counters.ordersAbandoned,
-      orphan_cancels_sent: this.#counters.orphanCancelsSent,
-      unknown_reports: tracker.counters.unknownReports,
-      stale_book_refusals: engine.ordersRefusedStaleBook,
-      unknown_book_refusals: engine.ordersRefusedUnknownBook,
-      not_connected_refusals: engine.ordersRefusedNotConnected + engine.cancelsRefusedNotConnected,
-      stale_book_reads: engine.staleBookReads,
-      unknown_book_reads: engine.unknownBookReads,
-      strategy_errors: engine.strategyErrors,
-      bad_messages: this.#counters.badMessages,
-      unexpected_messages: this.#counters.unexpectedMessages,
-      order_manager_errors: this.#counters.errorsFromOrderManager,
-      gateway_connected: this.#gateway.connected ? 1 : 0,
-      order_manager_connected: this.#orderManager.connected ? 1 : 0,
-      gateway_connects: this.#gateway.counters.connects,
-      order_manager_connects: this.#orderManager.counters.connects,
-      book_attachments: this.book.attachments,
-      // in currency, as the order manager publishes them (the books keep price units × shares)
-      realized_pnl: toCents(fromPriceUnits(tracker.realizedPnl())),
-      unrealized_pnl: 0,
-      order_to_ack_count: ack.count,
-      order_to_ack_p50_us: ack.count > 0 ? ack.percentile(50) : 0,
-      order_to_ack_p99_us: ack.count > 0 ? ack.percentile(99) : 0,
-    };
+    w.set('ticks', engine.ticks);
+    w.set('news', engine.news);
+    w.set('orders_sent', engine.ordersSent);
+    w.set('cancels_sent', engine.cancelsSent);
+    w.set('execution_reports', engine.executionReports);
+    w.set('fills_received', tracker.counters.fills);
+    w.set('rejects_received', tracker.counters.rejected);
+    w.set('cancels_received', tracker.counters.canceled);
+    w.set('open_orders', tracker.openOrderCount);
+    w.set('orders_abandoned', this.#counters.ordersAbandoned);
+    w.set('orphan_cancels_sent', this.#counters.orphanCancelsSent);
+    w.set('unknown_reports', tracker.counters.unknownReports);
+    w.set('stale_book_refusals', engine.ordersRefusedStaleBook);
+    w.set('unknown_book_refusals', engine.ordersRefusedUnknownBook);
+    w.set('not_connected_refusals', engine.ordersRefusedNotConnected + engine.cancelsRefusedNotConnected);
+    w.set('stale_book_reads', engine.staleBookReads);
+    w.set('strategy_errors', engine.strategyErrors);
+    w.set('bad_messages', this.#counters.badMessages);
+    w.set('unexpected_messages', this.#counters.unexpectedMessages);
+    w.set('order_manager_errors', this.#counters.errorsFromOrderManager);
+    w.set('gateway_connected', this.#gateway.connected ? 1 : 0);
+    w.set('order_manager_connected', this.#orderManager.connected ? 1 : 0);
+    w.set('gateway_connects', this.#gateway.counters.connects);
+    w.set('order_manager_connects', this.#orderManager.counters.connects);
+    w.set('book_attachments', this.book.attachments);
+    w.set('strategy_realized_pnl', toCents(fromPriceUnits(tracker.realizedPnl())));
     let unrealized = 0;
     for (const symbol of this.book.symbols) {
       const quantity = tracker.position(symbol).quantity;
       if (quantity === 0) continue;
-      counters[`position.${symbol}`] = quantity;
+      w.setSymbol('strategy_position_shares', symbol, quantity);
       const pnl = this.engine.context.unrealizedPnl(symbol);
       if (pnl === pnl) unrealized += pnl;
     }
-    counters['unrealized_pnl'] = toCents(fromPriceUnits(unrealized));
-    // a strategy's own counters (the seed's: signals, cooldowns, ...), if it keeps any
-    const own = (this.engine.strategy as { counters?: unknown }).counters;
-    if (typeof own === 'object' && own !== null) {
-      for (const [key, value] of Object.entries(own)) if (typeof value === 'number') counters[`strategy.${key}`] = value;
-    }
-    return counters;
+    w.set('strategy_unrealized_pnl', toCents(fromPriceUnits(unrealized)));
   }
 
   /** Encode one message in binary and keep its own copy of the frame. */
@@ -350,7 +359,9 @@ export class StrategyProcess implements Component {
         // the first report of an order this run sent: its order-to-ack time
         const order = this.engine.tracker.openOrder(message.orderId);
         if (order !== undefined && order.status === undefined && message.orderSentNs > 0) {
-          this.#orderToAckUs.record((monotonicNs() - message.orderSentNs) / 1000);
+          const us = (monotonicNs() - message.orderSentNs) / 1000;
+          this.#orderToAckUs.record(us);
+          this.#orderToAckShm?.record(us);
         }
         this.engine.onExecutionReport(message);
         this.#flushOrders();

@@ -79,6 +79,7 @@ export const main = taskCommand({
       log.warn('second signal: killing every component now');
       supervisor.forceKill();
       sharedMemory.remove(config.shm);
+      supervisor.removeCounters();
     });
 
     const outcome = await supervisor.run();

@@ -1,13 +1,14 @@
 /**
  * One component process as the supervisor sees it: forked with an IPC channel, ready only
  * when it says so (no sleeps), stopped by asking (IPC `shutdown`) and killed only when it
- * does not stop in time. Its log lines are passed on whole; its counters are kept.
+ * does not stop in time. Its log lines are passed on whole. Its counters are not here: they
+ * are in its counters segment (src/metrics), which the supervisor reads from outside.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { ErrorCode, TradingError } from '../core/errors.js';
-import type { ComponentReport, Counters } from '../core/runtime.js';
+import type { ComponentReport } from '../core/runtime.js';
 import { askToStop, waitForReady } from './child-protocol.js';
 import type { LogFields } from '../core/log.js';
 
@@ -34,11 +35,10 @@ export interface ChildExit {
   afterReady: boolean;
 }
 
-export class ManagedChild extends EventEmitter<{ exit: [ChildExit]; line: [string]; counters: [Counters]; problem: [string]; beat: [] }> {
+export class ManagedChild extends EventEmitter<{ exit: [ChildExit]; line: [string]; problem: [string]; beat: [] }> {
   readonly spec: ChildSpec;
   #process: ChildProcess | undefined;
   #state: ChildState = 'idle';
-  #counters: Counters = {};
   #failure: string | undefined;
   #problem = '';
   #starts = 0;
@@ -55,10 +55,6 @@ export class ManagedChild extends EventEmitter<{ exit: [ChildExit]; line: [strin
 
   get pid(): number | undefined {
     return this.#process?.pid;
-  }
-
-  get counters(): Counters {
-    return this.#counters;
   }
 
   /** What it last said keeps it from working ('' = nothing), e.g. "trade log: disk full (ENOSPC) ...". */
@@ -106,9 +102,7 @@ export class ManagedChild extends EventEmitter<{ exit: [ChildExit]; line: [strin
 
     child.on('message', (raw: unknown) => {
       const message = raw as ComponentReport;
-      if (message.kind === 'counters') {
-        this.#counters = message.counters;
-        this.emit('counters', message.counters);
+      if (message.kind === 'beat') {
         this.emit('beat');
       } else if (message.kind === 'problem') {
         this.#problem = message.problem;

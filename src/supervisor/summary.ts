@@ -1,20 +1,43 @@
 /**
- * The final statistics of a run: per process its counters (with rates over the run), the
- * trading result from the order manager's counters, and the latency percentiles the
- * components measured. Printed as a table and written as JSON with --summary.
+ * The final statistics of a run, built from the components' counters segments as the
+ * supervisor read them after the stop. The table a person reads has a handful of rows: the
+ * trading figures, the latency figures, and each component's health and restarts. Every
+ * counter and histogram is in the --summary JSON.
  *
- * Counter names the summary understands (the components publish them):
- *   ordermanager: orders, fills, rejects, volume, realized_pnl, unrealized_pnl,
- *                 position.<SYMBOL>, tick_to_trade_p50_us, tick_to_trade_p99_us
- *   strategy:     order_to_ack_p50_us, order_to_ack_p99_us
+ * Fills, shares, PnL and positions are the trade log's (the order manager rebuilds them from
+ * it at every start, and the log outlives runs); orders and rejects are what the order
+ * manager processes counted over the run, restarts included.
  */
-import { formatTable } from '../core/format.js';
-import type { Counters } from '../core/runtime.js';
+import { histogramQuantile, sampleValue, type ComponentSnapshot, type HistogramSample } from '../metrics/index.js';
+import { formatBytes, formatCount, formatMicros, textTable } from '../metrics/text-table.js';
 
 export interface ComponentResult {
   name: string;
-  counters: Counters;
   restarts: number;
+  /** How its last process ended: "ok", "exit 1", "signal SIGKILL", "running", "not started". */
+  health: string;
+  /** Its counters segment as read after the stop; undefined when it never published one. */
+  snapshot: ComponentSnapshot | undefined;
+}
+
+export interface LatencyFigure {
+  count: number;
+  p50Us: number;
+  p99Us: number;
+  meanUs: number;
+}
+
+export interface HistogramSummary extends LatencyFigure {
+  /** Bucket upper bounds (µs, the last is null for +Inf) and counts, not cumulative. */
+  buckets: { le: number | null; count: number }[];
+}
+
+export interface ComponentSummary {
+  restarts: number;
+  health: string;
+  /** Counters and gauges by name (`name.SYMBOL` for a per-symbol one). */
+  counters: Record<string, number>;
+  histograms: Record<string, HistogramSummary>;
 }
 
 export interface RunSummary {
@@ -30,82 +53,100 @@ export interface RunSummary {
     unrealizedPnl: number;
     positions: Record<string, number>;
   };
-  latency: Record<string, number>;
-  components: Record<string, { restarts: number; counters: Counters }>;
+  /** tick_to_trade, order_to_ack, book_age, journal_sync: what was measured. */
+  latency: Record<string, LatencyFigure>;
+  components: Record<string, ComponentSummary>;
+}
+
+/** The latency rows of the table, in this order, with the component that measures each. */
+const LATENCY_ROWS = [
+  { name: 'tick_to_trade', component: 'ordermanager', label: 'tick-to-trade' },
+  { name: 'order_to_ack', component: 'strategy', label: 'order-to-ack' },
+  { name: 'book_age', component: 'strategy', label: 'book age at use' },
+  { name: 'journal_sync', component: 'ordermanager', label: 'trade log sync' },
+] as const;
+
+function latencyOf(histogram: HistogramSample): HistogramSummary {
+  return {
+    count: histogram.count,
+    p50Us: Math.round(histogramQuantile(histogram, 0.5)),
+    p99Us: Math.round(histogramQuantile(histogram, 0.99)),
+    meanUs: histogram.count > 0 ? Math.round(histogram.sum / histogram.count) : 0,
+    buckets: histogram.bounds.map((le, i) => ({ le: Number.isFinite(le) ? le : null, count: histogram.counts[i] ?? 0 })),
+  };
+}
+
+function componentSummary(result: ComponentResult): ComponentSummary {
+  const counters: Record<string, number> = {};
+  const histograms: Record<string, HistogramSummary> = {};
+  for (const sample of result.snapshot?.counters ?? []) {
+    counters[sample.labels.symbol === undefined ? sample.name : `${sample.name}.${sample.labels.symbol}`] = sample.value;
+  }
+  for (const histogram of result.snapshot?.histograms ?? []) histograms[histogram.name] = latencyOf(histogram);
+  return { restarts: result.restarts, health: result.health, counters, histograms };
 }
 
 export function buildSummary(input: { elapsedMs: number; exitCode: number; reason: string; components: ComponentResult[] }): RunSummary {
-  const om = input.components.find((c) => c.name === 'ordermanager')?.counters ?? {};
+  const om = input.components.find((c) => c.name === 'ordermanager')?.snapshot;
   const positions: Record<string, number> = {};
-  const latency: Record<string, number> = {};
-  for (const component of input.components) {
-    for (const [key, value] of Object.entries(component.counters)) {
-      if (/_p\d+_(us|ns|ms)$/.test(key)) latency[key] = value;
-    }
+  for (const sample of om?.counters ?? []) {
+    if (sample.name === 'position_shares' && sample.labels.symbol !== undefined) positions[sample.labels.symbol] = sample.value;
   }
-  for (const [key, value] of Object.entries(om)) {
-    if (key.startsWith('position.')) positions[key.slice('position.'.length)] = value;
+  const latency: Record<string, LatencyFigure> = {};
+  for (const row of LATENCY_ROWS) {
+    const histogram = input.components.find((c) => c.name === row.component)?.snapshot?.histograms.find((h) => h.name === row.name);
+    if (histogram !== undefined) {
+      const { count, p50Us, p99Us, meanUs } = latencyOf(histogram);
+      latency[row.name] = { count, p50Us, p99Us, meanUs };
+    }
   }
   return {
     elapsedSeconds: Math.round(input.elapsedMs) / 1000,
     exitCode: input.exitCode,
     reason: input.reason,
     trading: {
-      orders: om['orders'] ?? 0,
-      fills: om['fills'] ?? 0,
-      rejects: om['rejects'] ?? 0,
-      volume: om['volume'] ?? 0,
-      realizedPnl: om['realized_pnl'] ?? 0,
-      unrealizedPnl: om['unrealized_pnl'] ?? 0,
+      orders: sampleValue(om, 'orders'),
+      fills: sampleValue(om, 'fills'),
+      rejects: sampleValue(om, 'rejects'),
+      volume: sampleValue(om, 'filled_shares'),
+      realizedPnl: sampleValue(om, 'realized_pnl'),
+      unrealizedPnl: sampleValue(om, 'unrealized_pnl'),
       positions,
     },
     latency,
-    components: Object.fromEntries(input.components.map((c) => [c.name, { restarts: c.restarts, counters: c.counters }])),
+    components: Object.fromEntries(input.components.map((c) => [c.name, componentSummary(c)])),
   };
 }
 
-function formatNumber(value: number): string {
-  return Number.isInteger(value) ? String(value) : value.toFixed(2);
-}
-
 export function formatSummary(summary: RunSummary): string {
-  const seconds = Math.max(summary.elapsedSeconds, 0.001);
-  const processRows: string[][] = [];
-  for (const [name, { restarts, counters }] of Object.entries(summary.components)) {
-    const keys = Object.keys(counters).filter((key) => !key.startsWith('position.') && !/_p\d+_(us|ns|ms)$/.test(key));
-    if (keys.length === 0) processRows.push([name, '(no counters)', '', '', String(restarts)]);
-    keys.forEach((key, i) => {
-      const value = counters[key] ?? 0;
-      const rate =
-        key === 'cpu_ms'
-          ? `${((value / 10) / seconds).toFixed(1)}% cpu`
-          : /_per_s$|pnl|connected|clients|open_|position|_mb$/.test(key)
-            ? ''
-            : `${formatNumber(value / seconds)}/s`;
-      processRows.push([i === 0 ? name : '', key, formatNumber(value), rate, i === 0 ? String(restarts) : '']);
-    });
-  }
   const t = summary.trading;
   const tradingRows = [
-    // orders and rejects are counted by the order manager process (a restart starts them
-    // again); fills, volume, positions and PnL are the trade log's, which it rebuilds on
-    // every start and which outlives runs
-    ['orders (order manager process)', String(t.orders)],
-    ['rejects (order manager process)', String(t.rejects)],
-    ['fills (trade log)', String(t.fills)],
-    ['volume, shares (trade log)', String(t.volume)],
-    ['realized PnL', t.realizedPnl.toFixed(2)],
-    ['unrealized PnL', t.unrealizedPnl.toFixed(2)],
-    ...Object.entries(t.positions).map(([symbol, qty]) => [`position ${symbol}`, String(qty)]),
+    ['orders', formatCount(t.orders)],
+    ['rejects', formatCount(t.rejects)],
+    ['fills (trade log)', formatCount(t.fills)],
+    ['shares filled (trade log)', formatCount(t.volume)],
+    ['PnL realized / unrealized', `${t.realizedPnl.toFixed(2)} / ${t.unrealizedPnl.toFixed(2)}`],
   ];
-  const latencyRows = Object.entries(summary.latency).map(([key, value]) => [key, formatNumber(value)]);
+  const latencyRows = LATENCY_ROWS.flatMap((row) => {
+    const figure = summary.latency[row.name];
+    if (figure === undefined) return [];
+    const measured = figure.count > 0;
+    return [[row.label, formatCount(figure.count), measured ? formatMicros(figure.p50Us) : '-', measured ? formatMicros(figure.p99Us) : '-']];
+  });
+  const componentRows = Object.entries(summary.components).map(([name, c]) => [
+    name,
+    c.health,
+    String(c.restarts),
+    `${(c.counters['process_cpu_seconds'] ?? 0).toFixed(1)} s`,
+    formatBytes(c.counters['process_resident_memory_bytes'] ?? 0),
+  ]);
   const parts = [
     `run finished after ${summary.elapsedSeconds.toFixed(1)} s: ${summary.reason} (exit ${summary.exitCode})`,
     '',
-    formatTable(['process', 'counter', 'value', 'rate', 'restarts'], processRows),
-    '',
-    formatTable(['trading', 'value'], tradingRows),
+    textTable(['trading', 'value'], tradingRows),
   ];
-  if (latencyRows.length > 0) parts.push('', formatTable(['latency', 'value'], latencyRows));
+  if (latencyRows.length > 0) parts.push('', textTable(['latency', 'count', 'p50', 'p99'], latencyRows));
+  parts.push('', textTable(['component', 'health', 'restarts', 'cpu', 'memory'], componentRows));
+  parts.push('', 'every counter and histogram: --summary FILE (JSON); while running: trading stat');
   return parts.join('\n');
 }

@@ -7,17 +7,17 @@
  * strategy first (no new orders), orderbook, ordermanager (its log flushed and synced),
  * gateway last. A crashed component is restarted with backoff while the others carry on;
  * a crash loop stops the system with the reason. The shared memory is removed on every
- * way out.
+ * way out, and so are the components' counters segments, once the summary has read them.
  */
 import { toArgs, type ConfigOf } from '../config/schema.js';
 import { ErrorCode, TradingError, describeError } from '../core/errors.js';
 import type { LogFields, Logger } from '../core/log.js';
 import type { ComponentSample } from '../dashboard/health.js';
-import type { Counters } from '../core/runtime.js';
 import { gatewaySchema } from '../gateway/gateway-config.js';
 import { orderbookSchema } from '../orderbook/orderbook-config.js';
 import { orderManagerSchema } from '../ordermanager/ordermanager-config.js';
 import { STRATEGY_PROCESS_SCHEMA } from '../strategy/strategy-config.js';
+import { KEPT_BY_SUPERVISOR_ENV, counterSegmentName, histogramQuantile, readSystemCounters, sampleValue, tryOpenCounters, type ComponentSnapshot } from '../metrics/index.js';
 import { progressBar, type Display } from './display.js';
 import { ManagedChild, type ChildExit } from './managed-child.js';
 import { RestartPolicy } from './restart-policy.js';
@@ -70,10 +70,15 @@ export class Supervisor {
   readonly #unresponsive = new Set<ComponentName>();
   #gatewayPort: number;
   #orderManagerPort: number;
-  readonly #countersAtMs = new Map<ComponentName, number>();
+  /** Market data per second, from the last two progress reads of the gateway's counter. */
+  #ticksPerSecond = 0;
   #stopping = false;
   #startedMs = 0;
   #stopRequested: (reason: { exitCode: number; reason: string }) => void = () => undefined;
+  /** How each component's last process ended. */
+  readonly #health = new Map<ComponentName, string>();
+  /** The previous progress sample, for rates. */
+  #lastProgress: { atMs: number; marketData: number } | undefined;
 
   constructor(options: SupervisorOptions) {
     this.#options = options;
@@ -114,6 +119,7 @@ export class Supervisor {
           `shared memory ${config.shm} already exists: another system may be running with it; stop it, or pick another name with --shm, or remove the stale one with rm /dev/shm${config.shm}`,
         );
       }
+      this.#clearStaleCounters();
       ownsSharedMemory = true;
       for (const name of START_ORDER) await this.#start(name);
       const extra = await this.#onReady();
@@ -140,24 +146,70 @@ export class Supervisor {
       log.error('could not remove shared memory', { shm: config.shm, error: describeError(err) });
       if (outcome.exitCode === 0) outcome = { exitCode: 1, reason: `could not remove shared memory ${config.shm}` };
     }
+    const snapshots = ownsSharedMemory ? readSystemCounters(config.shm) : [];
     const summary = buildSummary({
       elapsedMs: performance.now() - this.#startedMs,
       reason: outcome.reason,
       exitCode: outcome.exitCode,
       components: START_ORDER.map((name) => {
         const child = this.child(name);
-        return { name, counters: child.counters, restarts: Math.max(0, child.starts - 1) };
+        return {
+          name,
+          restarts: Math.max(0, child.starts - 1),
+          health: this.#health.get(name) ?? (child.starts === 0 ? 'not started' : child.state),
+          snapshot: snapshots.find((s) => s.component === name),
+        };
       }),
     });
+    if (ownsSharedMemory) {
+      try {
+        this.removeCounters();
+      } catch (err) {
+        log.error('could not remove a counters segment', { shm: config.shm, error: describeError(err) });
+      }
+    }
     return { ...outcome, summary };
   }
 
-  /** Each component as the dashboard shows it: state, pid, starts and its latest counters. */
+  /**
+   * Each component as the dashboard shows it: state, pid, starts and its latest counters,
+   * read from its counters segment, under the names the dashboard's health view reads
+   * (cpu_ms, rss_mb, market_data_per_s, rejects.<CODE>, <latency>_count/_p50_us/_p99_us).
+   */
   componentSamples(): ComponentSample[] {
+    const snapshots = this.counters();
+    const nowMs = performance.now();
+    const nowEpochMs = Date.now();
     return START_ORDER.map((name) => {
       const child = this.child(name);
-      return { name, state: child.state, pid: child.pid, starts: child.starts, counters: child.counters, countersAtMs: this.#countersAtMs.get(name) };
+      const snapshot = snapshots.find((s) => s.component === name);
+      return {
+        name,
+        state: child.state,
+        pid: child.pid,
+        starts: child.starts,
+        counters: snapshot === undefined ? {} : this.#dashboardCounters(snapshot),
+        // the segment stamps its last publish in epoch ms; the dashboard compares monotonic ms
+        countersAtMs: snapshot === undefined || snapshot.publishedMs === 0 ? undefined : nowMs - (nowEpochMs - snapshot.publishedMs),
+      };
     });
+  }
+
+  #dashboardCounters(snapshot: ComponentSnapshot): Record<string, number> {
+    const counters: Record<string, number> = {};
+    for (const sample of snapshot.counters) {
+      if (sample.labels.code !== undefined) counters[`rejects.${sample.labels.code}`] = sample.value;
+      else if (sample.labels.symbol === undefined) counters[sample.name] = sample.value;
+    }
+    counters['cpu_ms'] = Math.round(sampleValue(snapshot, 'process_cpu_seconds') * 1000);
+    counters['rss_mb'] = Math.round(sampleValue(snapshot, 'process_resident_memory_bytes') / 1048576);
+    if (snapshot.component === 'gateway') counters['market_data_per_s'] = Math.round(this.#ticksPerSecond);
+    for (const histogram of snapshot.histograms) {
+      counters[`${histogram.name}_count`] = histogram.count;
+      counters[`${histogram.name}_p50_us`] = Math.round(histogramQuantile(histogram, 0.5));
+      counters[`${histogram.name}_p99_us`] = Math.round(histogramQuantile(histogram, 0.99));
+    }
+    return counters;
   }
 
   async #onReady(): Promise<LogFields> {
@@ -171,12 +223,46 @@ export class Supervisor {
     }
   }
 
+  /** The components' counters, as `trading stat` would read them now. */
+  counters(): ComponentSnapshot[] {
+    return readSystemCounters(this.#options.config.shm);
+  }
+
+  /** Remove every component's counters segment (after the summary read them, or on a forced exit). */
+  removeCounters(): void {
+    for (const name of START_ORDER) this.#options.sharedMemory.remove(counterSegmentName(this.#options.config.shm, name));
+  }
+
+  /**
+   * Counters left by an earlier system with this --shm whose processes are gone would be
+   * continued by ours: remove them. A live writer's segment means that system still runs.
+   */
+  #clearStaleCounters(): void {
+    const { config, sharedMemory } = this.#options;
+    for (const name of START_ORDER) {
+      const segment = counterSegmentName(config.shm, name);
+      const reader = tryOpenCounters(segment);
+      if (reader === undefined) continue;
+      let alive: boolean;
+      try {
+        alive = reader.snapshot().alive;
+      } finally {
+        reader.close();
+      }
+      if (alive) {
+        throw new TradingError(ErrorCode.SHM_EXISTS, `counters segment ${segment} belongs to a running ${name}: another system may be running with --shm ${config.shm}`);
+      }
+      sharedMemory.remove(segment);
+    }
+  }
+
   /** Stop every component in STOP_ORDER, killing what does not stop in time. */
   async #stopAll(): Promise<void> {
     for (const name of STOP_ORDER) {
       const child = this.child(name);
       if (child.state === 'idle' || child.state === 'exited') continue;
       const exit = await child.stop();
+      this.#health.set(name, describeExit(exit));
       this.#options.log.info('component stopped', { component: name, code: exit.code ?? undefined, signal: exit.signal ?? undefined });
     }
   }
@@ -209,20 +295,25 @@ export class Supervisor {
       ordermanager: () => toArgs(orderManagerSchema, { host: config.host, port: this.#orderManagerPort, shm: config.shm, tradeLog: config.tradeLog }),
       strategy: () => toArgs(STRATEGY_PROCESS_SCHEMA, { gateway: gateway(), orderManager: orderManager(), shm: config.shm, strategy: config.strategy }),
     };
+    // every component's counters segment is named after the book's; the gateway's too
+    const withShm = name === 'gateway' ? (): string[] => [...args.gateway(), '--shm', config.shm] : args[name];
     const child = new ManagedChild({
       name,
-      args: args[name],
+      args: withShm,
       readyTimeoutMs: this.#options.readyTimeoutMs ?? 15_000,
       stopTimeoutMs: this.#options.stopTimeoutMs ?? 5_000,
-      env: { ...process.env, ...this.#options.env },
+      // the counters segments outlive a graceful stop: the summary reads them, then we remove them
+      env: { ...process.env, ...this.#options.env, [KEPT_BY_SUPERVISOR_ENV]: '1' },
     });
     child.on('line', (line) => this.#options.display.line(line));
-    child.on('counters', () => this.#countersAtMs.set(name, performance.now()));
     child.on('beat', () => this.#lastBeatMs.set(name, performance.now()));
     child.on('problem', (problem) => {
       if (problem !== '') this.#options.log.error(`${name}: ${problem}`, { component: name });
     });
-    child.on('exit', (exit) => this.#onExit(name, exit));
+    child.on('exit', (exit) => {
+      this.#health.set(name, describeExit(exit));
+      this.#onExit(name, exit);
+    });
     return child;
   }
 
@@ -273,7 +364,14 @@ export class Supervisor {
   #showProgress(): void {
     const { config, display } = this.#options;
     const now = performance.now();
-    const counter = (name: ComponentName, key: string): number => this.child(name).counters[key] ?? 0;
+    const snapshots = this.counters();
+    const of = (name: ComponentName): ComponentSnapshot | undefined => snapshots.find((s) => s.component === name);
+    const om = of('ordermanager');
+    const marketData = sampleValue(of('gateway'), 'market_data_sent');
+    const last = this.#lastProgress;
+    const ticksPerSecond = last !== undefined && now > last.atMs ? ((marketData - last.marketData) * 1000) / (now - last.atMs) : 0;
+    this.#lastProgress = { atMs: now, marketData };
+    this.#ticksPerSecond = Math.max(0, ticksPerSecond);
     const health = START_ORDER.map((name) => {
       const child = this.child(name);
       const mark = this.#unresponsive.has(name)
@@ -288,12 +386,16 @@ export class Supervisor {
     }).join(' ');
     const text =
       `${progressBar(now - this.#startedMs, config.duration * 1000)} ` +
-      `ticks/s ${counter('gateway', 'market_data_per_s').toFixed(0)} ` +
-      `orders ${counter('ordermanager', 'orders')} fills ${counter('ordermanager', 'fills')} ` +
-      `rejects ${counter('ordermanager', 'rejects')} pos ${counter('ordermanager', 'position_abs_total')} ` +
-      `pnl ${(counter('ordermanager', 'realized_pnl') + counter('ordermanager', 'unrealized_pnl')).toFixed(2)} | ${health}`;
+      `ticks/s ${Math.max(0, ticksPerSecond).toFixed(0)} ` +
+      `orders ${sampleValue(om, 'orders')} fills ${sampleValue(om, 'fills')} ` +
+      `rejects ${sampleValue(om, 'rejects')} pos ${sampleValue(om, 'position_abs_shares')} ` +
+      `pnl ${(sampleValue(om, 'realized_pnl') + sampleValue(om, 'unrealized_pnl')).toFixed(2)} | ${health}`;
     display.status(text, now);
   }
 }
 
-export type { Counters };
+/** "ok" for a clean exit, else how it ended. */
+function describeExit(exit: ChildExit): string {
+  if (exit.signal !== null) return `signal ${exit.signal}`;
+  return exit.code === 0 ? 'ok' : `exit ${exit.code}`;
+}

@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MessageDecoder, MessageEncoder } from '../../src/protocol/codec.js';
 import { MessageType, PROTOCOL_VERSION } from '../../src/protocol/messages.js';
-import { cleanupAll, spawnCli, waitForExit } from '../helpers/resources.js';
+import { cleanupAll, spawnCli, uniqueShmName, waitForExit } from '../helpers/resources.js';
 import { Peer, rssBytes, startGateway, until } from './helpers.js';
 
 after(cleanupAll);
@@ -240,7 +240,7 @@ test('a port in use is one line with E_PORT_IN_USE and exit 1', { timeout: 15_00
   const address = server.address();
   assert.ok(address !== null && typeof address === 'object');
   try {
-    const child = spawnCli(['gateway', '--port', String(address.port)]);
+    const child = spawnCli(['gateway', '--port', String(address.port), '--shm', uniqueShmName('port-in-use')]);
     let output = '';
     child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));

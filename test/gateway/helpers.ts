@@ -1,42 +1,54 @@
 /**
  * Helpers for the gateway and orderbook suites: a real `trading gateway` process on an
- * ephemeral port (with its IPC reports, as the supervisor sees them), and raw framed peers
+ * ephemeral port (its readiness over IPC, its counters from its counters segment, as the
+ * supervisor sees them), and raw framed peers
  * built on plain node:net, so the gateway is checked against something that is not itself.
  */
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
-import type { ComponentReport, Counters } from '../../src/core/runtime.js';
+import type { ComponentReport } from '../../src/core/runtime.js';
+import { counterSegmentName, tryOpenCounters } from '../../src/metrics/index.js';
 import { FrameDecoder, encodeFrame } from '../../src/protocol/framing.js';
-import { spawnCli, waitForOutput } from '../helpers/resources.js';
+import { spawnCli, uniqueShmName, waitForOutput } from '../helpers/resources.js';
 
 export interface GatewayProcess {
   child: ChildProcess;
   port: number;
   pid: number;
   output: () => string;
-  /** The latest counters reported over IPC. */
-  counters: () => Counters;
+  /** Its counters now, read from its counters segment (empty once it is gone). */
+  counters: () => Record<string, number>;
   ready: Record<string, unknown>;
 }
 
 /** Start `trading gateway --port 0 ...args` with an IPC channel; resolves once it is ready. */
 export async function startGateway(args: readonly string[], port = 0): Promise<GatewayProcess> {
-  const child = spawnCli(['gateway', '--port', String(port), ...args], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  // its own counters segment: gateways of parallel tests never share one
+  const shm = uniqueShmName('gateway');
+  const child = spawnCli(['gateway', '--port', String(port), '--shm', shm, ...args], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
   let text = '';
   child.stdout?.on('data', (chunk: Buffer) => (text += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (text += chunk.toString()));
-  let counters: Counters = {};
   const ready = new Promise<Record<string, unknown>>((resolve, reject) => {
     child.on('message', (message: ComponentReport) => {
       if (message.kind === 'ready') resolve(message.details);
-      if (message.kind === 'counters') counters = message.counters;
     });
     child.once('exit', (code) => reject(new Error(`gateway exited (${code}) before ready:\n${text}`)));
   });
   const details = await ready;
   assert(typeof details['port'] === 'number' && details['port'] > 0, `ready details carry the bound port: ${JSON.stringify(details)}`);
-  return { child, port: details['port'], pid: child.pid ?? 0, output: () => text, counters: () => counters, ready: details };
+  return { child, port: details['port'], pid: child.pid ?? 0, output: () => text, counters: () => readCounters(shm), ready: details };
+}
+
+function readCounters(shm: string): Record<string, number> {
+  const reader = tryOpenCounters(counterSegmentName(shm, 'gateway'));
+  if (reader === undefined) return {};
+  try {
+    return Object.fromEntries(reader.snapshot().counters.map((sample) => [sample.name, sample.value]));
+  } finally {
+    reader.close();
+  }
 }
 
 function assert(condition: boolean, message: string): asserts condition {

@@ -5,7 +5,7 @@
  * that a failing test leaves no /dev/shm entry and no orphan process.
  */
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { mkdtempSync, rmSync, unlinkSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -111,11 +111,21 @@ function cleanupSync(): void {
   for (const child of children) {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   }
+  // a name and the segments named after it (a system's counters: NAME.metrics.COMPONENT)
+  let entries: string[] = [];
+  try {
+    entries = readdirSync('/dev/shm');
+  } catch {
+    // no /dev/shm: nothing to remove
+  }
   for (const name of shmNames) {
-    try {
-      unlinkSync(`/dev/shm${name}`);
-    } catch {
-      // already gone: the test removed it itself
+    for (const entry of entries) {
+      if (`/${entry}` !== name && !`/${entry}`.startsWith(`${name}.`)) continue;
+      try {
+        unlinkSync(`/dev/shm/${entry}`);
+      } catch {
+        // already gone: the test removed it itself
+      }
     }
   }
   shmNames.clear();

@@ -6,7 +6,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import type { ComponentReport, Counters } from '../../src/core/runtime.js';
+import { KEPT_BY_SUPERVISOR_ENV, readSystemCounters, sampleValue } from '../../src/metrics/index.js';
 import { toPriceUnits } from '../../src/core/fixed-point.js';
 import { readTradeLog } from '../../src/ordermanager/trade-log-reader.js';
 import { Side } from '../../src/protocol/messages.js';
@@ -66,25 +66,24 @@ test('SIGKILL mid-stream: every report received is logged exactly once; the rest
     }
     assert.ok(fills.length >= received.length);
 
-    // Restart on the same log; its final counters say what it rebuilt.
-    const second = await startOrderManager(['--shm', book.name, '--trade-log', tradeLog], { ipc: true });
-    const finalCounters = new Promise<Counters>((resolve) => {
-      second.child.on('message', (message: ComponentReport) => {
-        if (message.kind === 'counters' && message.counters['recovered_fills'] !== undefined) resolve(message.counters);
-      });
-    });
+    // Restart on the same log; its final counters say what it rebuilt. It re-attaches to the
+    // counters segment the killed one left, and keeps it after its stop as for a supervisor.
+    const second = await startOrderManager(['--shm', book.name, '--trade-log', tradeLog], { ipc: true, env: { [KEPT_BY_SUPERVISOR_ENV]: '1' } });
     second.child.send({ kind: 'shutdown' });
-    const counters = await finalCounters;
     assert.equal(await waitForExit(second.child), 0, second.output());
+    const [snapshot] = readSystemCounters(book.name, ['ordermanager']);
+    assert.ok(snapshot !== undefined, 'the counters segment is kept for the supervisor');
+    assert.equal(snapshot.starts, 2, 'the restarted process continued the counters of the killed one');
+    const counter = (name: string, symbol?: string): number => sampleValue(snapshot, name, symbol);
 
     const net = (symbol: string): number =>
       fills.filter((f) => f.symbol === symbol).reduce((sum, f) => sum + (f.side === Side.BUY ? f.quantity : -f.quantity), 0);
-    assert.equal(counters['recovered_fills'], fills.length);
-    assert.equal(counters['fills'], fills.length);
-    assert.equal(counters['volume'], fills.reduce((sum, f) => sum + f.quantity, 0));
-    assert.equal(counters['position.AAPL'], net('AAPL'));
-    assert.equal(counters['position.MSFT'], net('MSFT'));
-    assert.equal(counters['position_abs_total'], Math.abs(net('AAPL')) + Math.abs(net('MSFT')));
+    assert.equal(counter('recovered_fills'), fills.length);
+    assert.equal(counter('fills'), fills.length);
+    assert.equal(counter('filled_shares'), fills.reduce((sum, f) => sum + f.quantity, 0));
+    assert.equal(counter('position_shares', 'AAPL'), net('AAPL'));
+    assert.equal(counter('position_shares', 'MSFT'), net('MSFT'));
+    assert.equal(counter('position_abs_shares'), Math.abs(net('AAPL')) + Math.abs(net('MSFT')));
     assert.ok(net('AAPL') > 0, 'a non-trivial position');
   } finally {
     book.close();

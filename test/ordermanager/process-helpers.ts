@@ -7,7 +7,6 @@ import type { ChildProcess } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
 import { once } from 'node:events';
 import type { L2Book } from '../../src/core/book.js';
-import type { ComponentReport, Counters } from '../../src/core/runtime.js';
 import { MessageDecoder, MessageEncoder, type PayloadKind } from '../../src/protocol/codec.js';
 import { FrameDecoder } from '../../src/protocol/framing.js';
 import { MessageType, PROTOCOL_VERSION, type ExecutionReport, type Message, type Order } from '../../src/protocol/messages.js';
@@ -44,27 +43,22 @@ export interface OrderManagerProcess {
   child: ChildProcess;
   port: number;
   output: () => string;
-  /** Counters messages received over IPC (only with `ipc`). */
-  counters: Counters[];
 }
 
 /** Spawn `trading ordermanager` on port 0 and wait for its ready line. */
-export async function startOrderManager(args: readonly string[], options: { ipc?: boolean } = {}): Promise<OrderManagerProcess> {
+export async function startOrderManager(args: readonly string[], options: { ipc?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<OrderManagerProcess> {
   const child = spawnCli(['ordermanager', '--port', '0', ...args], {
     stdio: options.ipc === true ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...options.env },
   });
   let text = '';
   child.stdout?.on('data', (chunk: Buffer) => (text += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (text += chunk.toString()));
-  const counters: Counters[] = [];
-  child.on('message', (message: ComponentReport) => {
-    if (message.kind === 'counters') counters.push(message.counters);
-  });
   const line = await waitForOutput(child, /ordermanager +ready .*port=\d+/, 15_000).catch((err: unknown) => {
     throw new Error(`${String(err)}\n${text}`);
   });
   const port = Number(/port=(\d+)/.exec(line)?.[1]);
-  return { child, port, output: () => text, counters };
+  return { child, port, output: () => text };
 }
 
 /** A framed client on plain node:net that records every message it receives. */

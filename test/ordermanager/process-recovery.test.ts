@@ -8,7 +8,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ComponentReport, Counters } from '../../src/core/runtime.js';
+import { KEPT_BY_SUPERVISOR_ENV, readSystemCounters, sampleValue } from '../../src/metrics/index.js';
 import { toPriceUnits } from '../../src/core/fixed-point.js';
 import { sealLine } from '../../src/ordermanager/line-checksum.js';
 import { encodeFillLine } from '../../src/ordermanager/trade-log-line.js';
@@ -69,7 +69,7 @@ test('a duplicated line, a forged huge id and garbage in the middle: refused wit
     assert.doesNotMatch(text, / ready /);
 
     // Repaired: the garbage moves beside the log, the duplicate counts once.
-    const om = await startOrderManager(['--shm', book.name, '--trade-log', tradeLog, '--repair-trade-log'], { ipc: true });
+    const om = await startOrderManager(['--shm', book.name, '--trade-log', tradeLog, '--repair-trade-log'], { ipc: true, env: { [KEPT_BY_SUPERVISOR_ENV]: '1' } });
     assert.match(readFileSync(tradeLog + '.bad', 'utf8'), /^garbage/);
     book.write('AAPL', makeBook({ bids: [[99.99, 10_000_000]], asks: [[100.01, 50], [100.02, 10_000_000]], sequence: 1000 }));
     const client = await OrderClient.connect(om.port, 'binary', 'after-repair');
@@ -78,18 +78,15 @@ test('a duplicated line, a forged huge id and garbage in the middle: refused wit
     const ids = client.reports('n1').map((r) => r.executionId).filter((id) => id !== '');
     assert.deepEqual(ids, ['E9007199254740992', 'E9007199254740993'], `past the forged id, and never two fills on one id: ${JSON.stringify(client.reports('n1'))}`);
 
-    const finalCounters = new Promise<Counters>((resolve) => {
-      om.child.on('message', (message: ComponentReport) => {
-        if (message.kind === 'counters' && message.counters['recovered_fills'] !== undefined && message.counters['fills_this_run'] === 2) resolve(message.counters);
-      });
-    });
     client.close();
     om.child.send({ kind: 'shutdown' });
-    const counters = await finalCounters;
     assert.equal(await waitForExit(om.child), 0, om.output());
-    assert.equal(counters['recovered_fills'], 4, 'E1, E2 once, the forged line, E3');
-    assert.equal(counters['position.GOOGL'], -70, 'the duplicated E2 counted once');
-    assert.equal(counters['position.AAPL'], 7 + 3 + 60);
+    // its final counters, in its counters segment (kept after the stop, as for a supervisor)
+    const [counters] = readSystemCounters(book.name, ['ordermanager']);
+    assert.equal(sampleValue(counters, 'recovered_fills'), 4, 'E1, E2 once, the forged line, E3');
+    assert.equal(sampleValue(counters, 'fills'), 4 + 2, 'the recovered fills and the two new ones');
+    assert.equal(sampleValue(counters, 'position_shares', 'GOOGL'), -70, 'the duplicated E2 counted once');
+    assert.equal(sampleValue(counters, 'position_shares', 'AAPL'), 7 + 3 + 60);
 
     const { fills } = readTradeLog(tradeLog);
     const unique = new Set(fills.map((f) => f.executionId));

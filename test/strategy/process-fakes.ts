@@ -2,11 +2,13 @@
  * The ends of a real `trading strategy` process, for its tests: a gateway that sends the
  * ticks and news the test asks for (binary), an order manager that records every order
  * and answers it with a FILLED report (or stays silent), and a spawned strategy whose
- * readiness and counters arrive over the runtime's IPC channel.
+ * readiness arrives over the runtime's IPC channel and whose counters are read from its
+ * counters segment, as the supervisor does.
  */
 import type { ChildProcess } from 'node:child_process';
 import { createL2Book, copyL2Book, type L2Book } from '../../src/core/book.js';
-import type { Counters, ComponentReport } from '../../src/core/runtime.js';
+import type { ComponentReport } from '../../src/core/runtime.js';
+import { KEPT_BY_SUPERVISOR_ENV, counterSegmentName, tryOpenCounters } from '../../src/metrics/index.js';
 import { FrameServer } from '../../src/net/frame-server.js';
 import type { FrameServerClient } from '../../src/net/frame-server-client.js';
 import { MessageDecoder, MessageEncoder } from '../../src/protocol/codec.js';
@@ -146,26 +148,29 @@ export class FakeOrderManager extends FakeServer {
   }
 }
 
-/** A `trading strategy` child with its IPC reports (ready, counters) collected. */
+/** Counters and gauges by name (`name.SYMBOL` for per-symbol ones), histograms as `name_count`. */
+export type CounterValues = Record<string, number>;
+
+/** A `trading strategy` child: its ready report over IPC, its counters from its counters segment. */
 export class StrategyChild {
   readonly child: ChildProcess;
   ready: Record<string, unknown> | undefined;
-  counters: Counters = {};
-  countersReports = 0;
   output = '';
   readonly #waiters = new Waiters();
+  readonly #segment: string;
+  #last: CounterValues = {};
 
   constructor(args: readonly string[]) {
+    const shm = args[args.indexOf('--shm') + 1];
+    if (!args.includes('--shm') || shm === undefined) throw new Error('StrategyChild needs --shm (its counters segment is named after it)');
+    this.#segment = counterSegmentName(shm, 'strategy');
     this.child = spawnTracked(process.execPath, [CLI_PATH, 'strategy', ...args], {
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      env: { ...process.env, TRADING_LOG_LEVEL: 'info' },
+      // the segment outlives the process (as under a supervisor): its final counters stay readable
+      env: { ...process.env, TRADING_LOG_LEVEL: 'info', [KEPT_BY_SUPERVISOR_ENV]: '1' },
     });
     this.child.on('message', (message: ComponentReport) => {
       if (message.kind === 'ready') this.ready = message.details;
-      if (message.kind === 'counters') {
-        this.counters = message.counters;
-        this.countersReports++;
-      }
       this.#waiters.poke();
     });
     const collect = (chunk: Buffer): void => {
@@ -185,9 +190,33 @@ export class StrategyChild {
     return this.#waiters.wait(() => pattern.test(this.output), `output ${pattern}`, timeoutMs);
   }
 
-  /** Wait for a counters report (one a second) that satisfies `check`. */
-  waitForCounters(check: (counters: Counters) => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-    return this.#waiters.wait(() => check(this.counters), `counters: ${what}`, timeoutMs);
+  /** Its counters now (the last ones read once its segment is gone). */
+  get counters(): CounterValues {
+    const reader = tryOpenCounters(this.#segment);
+    if (reader === undefined) return this.#last;
+    try {
+      const snapshot = reader.snapshot();
+      const values: CounterValues = {};
+      for (const sample of snapshot.counters) values[sample.labels.symbol === undefined ? sample.name : `${sample.name}.${sample.labels.symbol}`] = sample.value;
+      for (const histogram of snapshot.histograms) {
+        values[`${histogram.name}_count`] = histogram.count;
+        values[`${histogram.name}_sum`] = histogram.sum;
+      }
+      this.#last = values;
+      return values;
+    } finally {
+      reader.close();
+    }
+  }
+
+  /** Wait until its counters (read from its segment every 10 ms) satisfy `check`. */
+  async waitForCounters(check: (counters: CounterValues) => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+    const poll = setInterval(() => this.#waiters.poke(), 10);
+    try {
+      await this.#waiters.wait(() => check(this.counters), `counters: ${what}`, timeoutMs);
+    } finally {
+      clearInterval(poll);
+    }
   }
 }
 

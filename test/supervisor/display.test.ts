@@ -1,7 +1,11 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { COMPONENT_METRICS, MetricsWriter, readSystemCounters } from '../../src/metrics/index.js';
+import { cleanupAll, uniqueShmName } from '../helpers/resources.js';
 import { Display, progressBar } from '../../src/supervisor/display.js';
 import { buildSummary, formatSummary } from '../../src/supervisor/summary.js';
+
+after(cleanupAll);
 
 function target(isTTY: boolean): { out: string[]; write: (text: string) => void; isTTY: boolean; columns: number } {
   const out: string[] = [];
@@ -35,25 +39,55 @@ test('progress bar shows elapsed against duration', () => {
   assert.equal(progressBar(7_900, 0), '7 s');
 });
 
-test('the summary takes trading figures, positions and latencies from the counters', () => {
+test('the summary: trading figures, latency and health in a handful of rows, read from counters segments', () => {
+  const shm = uniqueShmName('summary');
+  const gateway = MetricsWriter.open({ component: 'gateway', shm, metrics: COMPONENT_METRICS.gateway, publishIntervalMs: 0, publish: (w) => w.set('market_data_sent', 250) });
+  const om = MetricsWriter.open({
+    component: 'ordermanager',
+    shm,
+    metrics: COMPONENT_METRICS.ordermanager,
+    publishIntervalMs: 0,
+    publish: (w) => {
+      w.set('orders', 10);
+      w.set('fills', 8);
+      w.set('rejects', 2);
+      w.set('filled_shares', 800);
+      w.set('realized_pnl', 12.5);
+      w.set('unrealized_pnl', -2);
+      w.setSymbol('position_shares', 'AAPL', 100);
+    },
+  });
+  const tickToTrade = om.histogram('tick_to_trade');
+  for (let i = 1; i <= 100; i++) tickToTrade.record(i * 10);
+  gateway.publishNow();
+  om.publishNow();
+  const snapshots = readSystemCounters(shm);
+  gateway.close();
+  om.close();
   const summary = buildSummary({
     elapsedMs: 5_000,
     exitCode: 0,
     reason: 'duration reached',
     components: [
-      { name: 'gateway', counters: { market_data: 250 }, restarts: 0 },
-      {
-        name: 'ordermanager',
-        counters: { orders: 10, fills: 8, rejects: 2, volume: 800, realized_pnl: 12.5, unrealized_pnl: -2, 'position.AAPL': 100, tick_to_trade_p50_us: 42 },
-        restarts: 1,
-      },
+      { name: 'gateway', restarts: 0, health: 'ok', snapshot: snapshots.find((s) => s.component === 'gateway') },
+      { name: 'ordermanager', restarts: 1, health: 'ok', snapshot: snapshots.find((s) => s.component === 'ordermanager') },
+      { name: 'strategy', restarts: 0, health: 'exit 1', snapshot: undefined },
     ],
   });
   assert.deepEqual(summary.trading, { orders: 10, fills: 8, rejects: 2, volume: 800, realizedPnl: 12.5, unrealizedPnl: -2, positions: { AAPL: 100 } });
-  assert.deepEqual(summary.latency, { tick_to_trade_p50_us: 42 });
+  const latency = summary.latency['tick_to_trade'];
+  assert.equal(latency?.count, 100);
+  // 10..1000 µs: the median 500 lies in the (256, 512] bucket, the 99th percentile in (512, 1024]
+  assert.ok(latency !== undefined && latency.p50Us > 256 && latency.p50Us <= 512, JSON.stringify(latency));
+  assert.ok(latency.p99Us > 512 && latency.p99Us <= 1024, JSON.stringify(latency));
   assert.equal(summary.components['ordermanager']?.restarts, 1);
+  assert.equal(summary.components['gateway']?.counters['market_data_sent'], 250);
+  assert.equal(summary.components['ordermanager']?.counters['position_shares.AAPL'], 100);
+  assert.equal(summary.components['ordermanager']?.histograms['tick_to_trade']?.count, 100);
   const text = formatSummary(summary);
   assert.match(text, /run finished after 5\.0 s: duration reached \(exit 0\)/);
-  assert.match(text, /\| gateway +\| market_data +\| 250 +\| 50\/s/);
-  assert.match(text, /\| position AAPL +\| 100/);
+  assert.match(text, /fills \(trade log\) +8/);
+  assert.match(text, /tick-to-trade +100 +\d+ µs +[\d.]+ (µs|ms)/);
+  assert.match(text, /strategy +exit 1 +0/);
+  assert.ok(text.split('\n').length <= 25, `a handful of rows:\n${text}`);
 });
