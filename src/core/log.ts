@@ -3,6 +3,9 @@
  *   2026-11-25T06:10:00.123Z INFO  gateway      listening host=127.0.0.1 port=5555
  * Lines go to stderr so that stdout stays free for a command's own output (tables, JSON).
  * Level from TRADING_LOG_LEVEL (debug, info, warn, error, silent); default info.
+ * Format from TRADING_LOG_FORMAT (`trading --log-format`): `text` (the default, above) or
+ * `json`, one object per line for log shippers:
+ *   {"time":"2026-11-25T06:10:00.123Z","level":"info","component":"gateway","message":"listening","fields":{"host":"127.0.0.1","port":5555}}
  * Never pass secrets as fields: everything given here is printed.
  *
  * Escaping. Field values and messages often carry client-supplied text (names, order ids,
@@ -11,6 +14,8 @@
  * line, or forge one of its own.
  */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+export type LogFormat = 'text' | 'json';
+export const LOG_FORMATS: readonly LogFormat[] = ['text', 'json'];
 export type LogFields = Record<string, string | number | boolean | bigint | null | undefined>;
 
 const LEVEL_RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 99 };
@@ -21,6 +26,16 @@ function levelFromEnv(): LogLevel {
 }
 
 let threshold = LEVEL_RANK[levelFromEnv()];
+let format: LogFormat = process.env['TRADING_LOG_FORMAT'] === 'json' ? 'json' : 'text';
+
+/** Text lines or JSON objects, from here on (the process's children follow TRADING_LOG_FORMAT). */
+export function setLogFormat(next: LogFormat): void {
+  format = next;
+}
+
+export function logFormat(): LogFormat {
+  return format;
+}
 let sink: (line: string) => void = (line) => {
   process.stderr.write(line + '\n');
 };
@@ -112,8 +127,28 @@ export class Logger {
   #emit(level: Exclude<LogLevel, 'silent'>, message: string, fields: LogFields | undefined): void {
     if (LEVEL_RANK[level] < threshold) return;
     const time = new Date().toISOString();
+    if (format === 'json') {
+      sink(formatJsonLine(time, level, this.component, message, fields));
+      return;
+    }
     sink(`${time} ${level.toUpperCase().padEnd(5)} ${this.component.padEnd(12)} ${escapeLogMessage(message)}${formatFields(fields)}`);
   }
+}
+
+/**
+ * One JSON object: time, level, component, message, fields. JSON.stringify escapes C0
+ * controls; DEL, C1 and the line separators are escaped too, so a line stays one line.
+ */
+export function formatJsonLine(time: string, level: string, component: string, message: string, fields?: LogFields): string {
+  const out: Record<string, string | number | boolean | null> = {};
+  if (fields !== undefined) {
+    for (const key of Object.keys(fields)) {
+      const value = fields[key];
+      if (value === undefined) continue;
+      out[key] = typeof value === 'bigint' ? value.toString() : value;
+    }
+  }
+  return escapeLogText(JSON.stringify({ time, level, component, message, fields: out }));
 }
 
 export function createLogger(component: string): Logger {

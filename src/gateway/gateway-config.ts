@@ -2,6 +2,7 @@
  * `trading gateway` options: the schema (flags, TRADING_* environment, config file) and the
  * one value the schema cannot express, `--rate R|max`.
  */
+import { metricsPortField } from '../metrics/metrics-server.js';
 import { commonFields, configError, type ConfigOf, type Schema } from '../config/schema.js';
 import { serverLimitFields } from '../config/server-limits.js';
 import { DEFAULT_SYMBOLS, MARKET_DEFAULTS } from '../market/market-options.js';
@@ -16,6 +17,7 @@ export const gatewaySchema = {
   host: commonFields.host(),
   port: commonFields.port(5555),
   shm: { ...commonFields.shm(), description: "the system's book segment name: the gateway's counters go to <shm>.metrics.gateway" },
+  metricsPort: metricsPortField,
   seed: { kind: 'integer', default: MARKET_DEFAULTS.seed, min: 0, max: 0xffff_ffff, description: 'market model seed: the same seed gives the same market' },
   symbols: {
     kind: 'list',

@@ -6,13 +6,14 @@ import { componentCommand } from '../command/command.js';
 import { serverLimits } from '../config/server-limits.js';
 import { gatewaySchema, parseRate } from './gateway-config.js';
 import { Gateway } from './gateway.js';
+import { withMetricsServer } from '../metrics/metrics-server.js';
 
 export const main = componentCommand({
   name: 'gateway',
   schema: gatewaySchema,
   settle: (config) => ({ ...config, rate: parseRate(config.rate) }),
   component: (config, { log }) =>
-    new Gateway({
+    withMetricsServer(new Gateway({
       host: config.host,
       port: config.port,
       seed: config.seed,
@@ -26,5 +27,5 @@ export const main = componentCommand({
       limits: serverLimits(config),
       log,
       metricsShm: config.shm,
-    }),
+    }), { port: config.metricsPort, shm: config.shm, component: 'gateway', log }),
 });

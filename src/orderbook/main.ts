@@ -6,13 +6,14 @@ import { componentCommand } from '../command/command.js';
 import { parseHostPort } from '../config/schema.js';
 import { orderbookSchema, parseSymbols } from './orderbook-config.js';
 import { Orderbook } from './orderbook.js';
+import { withMetricsServer } from '../metrics/metrics-server.js';
 
 export const main = componentCommand({
   name: 'orderbook',
   schema: orderbookSchema,
   settle: (config, problems) => ({ ...config, gateway: parseHostPort(config.gateway, '--gateway'), symbols: parseSymbols(config.symbols, problems) }),
   component: (config, { log }) =>
-    new Orderbook({
+    withMetricsServer(new Orderbook({
       gatewayHost: config.gateway.host,
       gatewayPort: config.gateway.port,
       shm: config.shm,
@@ -21,5 +22,5 @@ export const main = componentCommand({
       depth: config.depth,
       log,
       publishMetrics: true,
-    }),
+    }), { port: config.metricsPort, shm: config.shm, component: 'orderbook', log }),
 });

@@ -3,12 +3,14 @@
  * what it cannot say on its own, the optional --symbols list.
  */
 import { commonFields, type Schema } from '../config/schema.js';
+import { metricsPortField } from '../metrics/metrics-server.js';
 import { DEFAULT_BOOK_DEPTH, MAX_BOOK_DEPTH } from '../core/book.js';
 import { SYMBOL_PATTERN } from '../protocol/messages.js';
 
 export const orderbookSchema = {
   gateway: commonFields.endpoint('127.0.0.1:5555', 'the gateway to read market data from, HOST:PORT'),
   shm: commonFields.shm(),
+  metricsPort: metricsPortField,
   replaceStale: {
     kind: 'boolean',
     default: false,

@@ -5,12 +5,14 @@
  * and order-manager.ts for the core.
  */
 import { componentCommand } from '../command/command.js';
+import { withMetricsServer } from '../metrics/metrics-server.js';
 import { OrderManagerService } from './order-manager-service.js';
 import { orderManagerSchema, settleOrderManagerConfig } from './ordermanager-config.js';
 
 export const main = componentCommand({
   name: 'ordermanager',
   schema: orderManagerSchema,
-  settle: settleOrderManagerConfig,
-  component: (settings, { log, fail }) => new OrderManagerService(settings, log, fail, { publishMetrics: true }),
+  settle: (config, problems) => ({ settings: settleOrderManagerConfig(config, problems), metricsPort: config.metricsPort }),
+  component: ({ settings, metricsPort }, { log, fail }) =>
+    withMetricsServer(new OrderManagerService(settings, log, fail, { publishMetrics: true }), { port: metricsPort, shm: settings.shm, component: 'ordermanager', log }),
 });

@@ -3,6 +3,7 @@
  * plus what the schema cannot say on its own. The risk-limit flags are risk-limits.ts's
  * fields, so a limit is checked by one rule whether it comes from a flag or from code.
  */
+import { metricsPortField } from '../metrics/metrics-server.js';
 import { commonFields, required, type ConfigOf, type Schema } from '../config/schema.js';
 import { serverLimitFields, serverLimits } from '../config/server-limits.js';
 import { DEFAULT_MAX_BACKLOG_BYTES, MIN_BACKLOG_BYTES } from '../net/frame-server.js';
@@ -13,6 +14,7 @@ import { RISK_LIMIT_FIELDS, riskLimitsOf, type RiskLimits } from './risk-limits.
 export const orderManagerSchema = {
   host: commonFields.host(),
   port: commonFields.port(5558),
+  metricsPort: metricsPortField,
   // Required: an order manager reading the wrong book would trade on someone else's prices.
   shm: required(commonFields.shm(), 'the shared-memory book segment, e.g. /ipc-trading-book'),
   tradeLog: { kind: 'string', default: 'trades.log', description: 'trade log path (its order journal is PATH.orders)' },

@@ -7,13 +7,14 @@
 import { componentCommand } from '../command/command.js';
 import { STRATEGY_PROCESS_SCHEMA, buildStrategy, endpoints } from './strategy-config.js';
 import { StrategyProcess } from './strategy-process.js';
+import { withMetricsServer } from '../metrics/metrics-server.js';
 
 export const main = componentCommand({
   name: 'strategy',
   schema: STRATEGY_PROCESS_SCHEMA,
   settle: (config) => ({ ...config, ...endpoints(config), built: buildStrategy(config) }),
   component: (config, { log }) =>
-    new StrategyProcess({
+    withMetricsServer(new StrategyProcess({
       gateway: config.gateway,
       orderManager: config.orderManager,
       shm: config.shm,
@@ -26,5 +27,5 @@ export const main = componentCommand({
       log,
       publishMetrics: true,
       metricsIntervalMs: config.countersIntervalMs,
-    }),
+    }), { port: config.metricsPort, shm: config.shm, component: 'strategy', log }),
 });

@@ -8,6 +8,7 @@
  * example's are prefixed `imbalance` (`--imbalance-threshold`, ...) so that the two never
  * share a flag with different meanings.
  */
+import { metricsPortField } from '../metrics/metrics-server.js';
 import { commonFields, parseHostPort, type ConfigOf, type Schema } from '../config/schema.js';
 import { DEFAULT_LIVE_BOOK_MAX_AGE_MS } from '../shm/live-book.js';
 import { DEFAULT_IMBALANCE_STRATEGY_CONFIG, ImbalanceStrategy } from './examples/imbalance-strategy.js';
@@ -60,6 +61,7 @@ export const STRATEGY_PROCESS_SCHEMA = {
   gateway: commonFields.endpoint('127.0.0.1:5555', 'the gateway, HOST:PORT (market data and news)'),
   orderManager: commonFields.endpoint('127.0.0.1:5558', 'the order manager, HOST:PORT (orders out, execution reports in)'),
   shm: commonFields.shm(),
+  metricsPort: metricsPortField,
   strategy: { kind: 'string', default: 'seed', choices: STRATEGY_NAMES, description: 'the strategy to run' },
   bookMaxAgeMs: {
     kind: 'integer',

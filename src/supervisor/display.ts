@@ -13,13 +13,16 @@ export class Display {
   readonly #out: DisplayTarget;
   readonly #live: boolean;
   readonly #plainEveryMs: number;
+  readonly #plainLine: (text: string) => string;
   #status = '';
   #lastPlainMs = 0;
 
-  constructor(out: DisplayTarget, plainEveryMs = 5_000) {
+  /** plainLine: how a status is written off a terminal (as is, or as a JSON log line). */
+  constructor(out: DisplayTarget, plainEveryMs = 5_000, plainLine: (text: string) => string = (text) => text) {
     this.#out = out;
     this.#live = out.isTTY === true;
     this.#plainEveryMs = plainEveryMs;
+    this.#plainLine = plainLine;
   }
 
   get live(): boolean {
@@ -40,7 +43,7 @@ export class Display {
       this.#out.write(`\r\x1b[2K${this.#status}`);
     } else if (nowMs - this.#lastPlainMs >= this.#plainEveryMs) {
       this.#lastPlainMs = nowMs;
-      this.#out.write(`${text}\n`);
+      this.#out.write(`${this.#plainLine(text)}\n`);
     }
   }
 

@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { taskCommand } from '../command/command.js';
 import { ErrorCode, describeError } from '../core/errors.js';
-import { createLogger, setLogSink, type LogFields } from '../core/log.js';
+import { createLogger, formatJsonLine, logFormat, setLogSink, type LogFields } from '../core/log.js';
 import { startDashboard, type RunningDashboard } from '../dashboard/dashboard-server.js';
 import { ShmError, closeSegment, openSegment, unlinkSegment } from '../shm/index.js';
 import { Display } from './display.js';
@@ -37,11 +37,16 @@ export const main = taskCommand({
   name: 'run',
   schema: runSchema,
   task: async (config, { stopping, onForcedExit }) => {
-    const display = new Display({
-      write: (text) => process.stderr.write(text),
-      isTTY: process.stderr.isTTY,
-      columns: process.stderr.columns,
-    });
+    const display = new Display(
+      {
+        write: (text) => process.stderr.write(text),
+        isTTY: process.stderr.isTTY,
+        columns: process.stderr.columns,
+      },
+      undefined,
+      // --log-format json: the periodic status is a log line like the others
+      logFormat() === 'json' ? (text) => formatJsonLine(new Date().toISOString(), 'info', 'supervisor', 'progress', { status: text }) : undefined,
+    );
     setLogSink((line) => display.line(line));
     const log = createLogger('supervisor');
     let dashboard: RunningDashboard | undefined;

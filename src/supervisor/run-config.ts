@@ -9,12 +9,20 @@ import { dashboardFlags } from '../dashboard/dashboard-config.js';
 import { gatewaySchema } from '../gateway/gateway-config.js';
 import { orderManagerSchema } from '../ordermanager/ordermanager-config.js';
 import { STRATEGY_PROCESS_SCHEMA } from '../strategy/strategy-config.js';
+import { DEFAULT_METRICS_PORT } from '../metrics/metrics-server.js';
 
 export const runSchema = {
   host: commonFields.host(),
   gatewayPort: { ...gatewaySchema.port, description: 'gateway TCP port (0 = any free port)' },
   orderManagerPort: { ...orderManagerSchema.port, description: 'order manager TCP port (0 = any free port)' },
   shm: commonFields.shm(),
+  metricsPort: {
+    kind: 'integer',
+    default: DEFAULT_METRICS_PORT,
+    min: -1,
+    max: 65535,
+    description: 'serve Prometheus /metrics for every component on 127.0.0.1 at this port (0 = any free port, -1 = none)',
+  },
   tradeLog: orderManagerSchema.tradeLog,
   summary: { kind: 'optional-string', description: 'write the final statistics as JSON to this file' },
   duration: { kind: 'number', default: 0, min: 0, description: 'stop after this many seconds (0 = run until Ctrl+C)' },

@@ -17,6 +17,7 @@ import { gatewaySchema } from '../gateway/gateway-config.js';
 import { orderbookSchema } from '../orderbook/orderbook-config.js';
 import { orderManagerSchema } from '../ordermanager/ordermanager-config.js';
 import { STRATEGY_PROCESS_SCHEMA } from '../strategy/strategy-config.js';
+import { startMetricsServer, type MetricsServer } from '../metrics/metrics-server.js';
 import { KEPT_BY_SUPERVISOR_ENV, counterSegmentName, histogramQuantile, readSystemCounters, sampleValue, tryOpenCounters, type ComponentSnapshot } from '../metrics/index.js';
 import { progressBar, type Display } from './display.js';
 import { ManagedChild, type ChildExit } from './managed-child.js';
@@ -112,6 +113,7 @@ export class Supervisor {
     let outcome: { exitCode: number; reason: string };
     // The name is ours to remove only once we know nobody else holds it.
     let ownsSharedMemory = false;
+    let metricsServer: MetricsServer | undefined;
     try {
       if (sharedMemory.exists(config.shm)) {
         throw new TradingError(
@@ -122,8 +124,9 @@ export class Supervisor {
       this.#clearStaleCounters();
       ownsSharedMemory = true;
       for (const name of START_ORDER) await this.#start(name);
+      metricsServer = await this.#startMetricsServer();
       const extra = await this.#onReady();
-      log.info('system ready', { gatewayPort: this.#gatewayPort, orderManagerPort: this.#orderManagerPort, shm: config.shm, ...extra });
+      log.info('system ready', { gatewayPort: this.#gatewayPort, orderManagerPort: this.#orderManagerPort, shm: config.shm, metricsPort: metricsServer?.port, ...extra });
       const progress = setInterval(() => this.#showProgress(), config.progressIntervalMs);
       const liveness = setInterval(() => this.#checkLiveness(), Math.min(500, config.livenessTimeoutMs / 3));
       const duration = config.duration > 0 ? setTimeout(() => this.requestStop(`duration of ${config.duration} s reached`), config.duration * 1000) : undefined;
@@ -140,6 +143,7 @@ export class Supervisor {
     log.info('stopping system', { reason: outcome.reason });
     await this.#options.onStopping?.().catch((err: unknown) => log.warn('stop hook failed', { error: describeError(err) }));
     await this.#stopAll();
+    await metricsServer?.close();
     try {
       if (ownsSharedMemory) sharedMemory.remove(config.shm);
     } catch (err) {
@@ -223,6 +227,18 @@ export class Supervisor {
     }
   }
 
+  /** /metrics for every component (--metrics-port; -1 = none). A port that cannot be bound is logged, not fatal. */
+  async #startMetricsServer(): Promise<MetricsServer | undefined> {
+    const { config, log } = this.#options;
+    if (config.metricsPort < 0) return undefined;
+    try {
+      return await startMetricsServer({ port: config.metricsPort, collect: () => this.counters() });
+    } catch (err) {
+      log.warn('/metrics not served: the system runs without it', { error: describeError(err) });
+      return undefined;
+    }
+  }
+
   /** The components' counters, as `trading stat` would read them now. */
   counters(): ComponentSnapshot[] {
     return readSystemCounters(this.#options.config.shm);
@@ -290,16 +306,14 @@ export class Supervisor {
     // Restarts reuse the ports first bound, so that clients reconnect to the same address.
     const args: Record<ComponentName, () => string[]> = {
       gateway: () =>
-        toArgs(gatewaySchema, { host: config.host, port: this.#gatewayPort, seed: config.seed, symbols: config.symbols, rate: config.rate }),
+        toArgs(gatewaySchema, { host: config.host, port: this.#gatewayPort, seed: config.seed, symbols: config.symbols, rate: config.rate, shm: config.shm }),
       orderbook: () => toArgs(orderbookSchema, { gateway: gateway(), shm: config.shm, replaceStale: true }),
       ordermanager: () => toArgs(orderManagerSchema, { host: config.host, port: this.#orderManagerPort, shm: config.shm, tradeLog: config.tradeLog }),
       strategy: () => toArgs(STRATEGY_PROCESS_SCHEMA, { gateway: gateway(), orderManager: orderManager(), shm: config.shm, strategy: config.strategy }),
     };
-    // every component's counters segment is named after the book's; the gateway's too
-    const withShm = name === 'gateway' ? (): string[] => [...args.gateway(), '--shm', config.shm] : args[name];
     const child = new ManagedChild({
       name,
-      args: withShm,
+      args: args[name],
       readyTimeoutMs: this.#options.readyTimeoutMs ?? 15_000,
       stopTimeoutMs: this.#options.stopTimeoutMs ?? 5_000,
       // the counters segments outlive a graceful stop: the summary reads them, then we remove them

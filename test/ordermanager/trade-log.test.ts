@@ -154,7 +154,7 @@ test('group commit: one burst is one commit; appends during a commit form the ne
     await log.flush(); // the 500 that arrived during the first commit
     assert.equal(syncs, 2);
     assert.deepEqual(durableSeen, [1000, 1500]);
-    assert.deepEqual({ ...log.stats }, { commits: 2, linesCommitted: 1500, largestBatch: 1000 });
+    assert.deepEqual({ ...log.stats }, { commits: 2, linesCommitted: 1500, largestBatch: 1000, fillsCommitted: 1500 });
     assert.equal(readFileSync(path, 'utf8').split('\n').length, 1501);
   } finally {
     restore();
@@ -427,7 +427,7 @@ test('order events and fills of one burst commit together, one file each; recove
   assert.equal(log.append(fillReport({ orderId: 'day-1', executionId: 'E1' }), 'strategy', 'taker', 1), 2);
   assert.equal(log.appendOrderEvent(orderEvent({ kind: 'unfilled', orderId: 'ioc-9', timeInForce: TimeInForce.IOC })), 3);
   await log.close();
-  assert.deepEqual({ ...log.stats }, { commits: 1, linesCommitted: 3, largestBatch: 3 });
+  assert.deepEqual({ ...log.stats }, { commits: 1, linesCommitted: 3, largestBatch: 3, fillsCommitted: 1 });
   assert.equal(readFileSync(path, 'utf8').split('\n').length, 2, 'one fill line in the trade log, nothing else');
 
   const again = TradeLog.open(path);
