@@ -23,12 +23,13 @@
  *           │ component name, ASCII, NUL-padded                                       │
  *  192      ├──────────────────────── metadata (metadata bytes, padded) ────────────┤
  *           │ UTF-8 JSON, written once before the writer state turns OPEN:           │
- *           │ { component, metrics: [{ name, kind, unit, help, perSymbol?, slot }] } │
- *           │ slot: the value index (counter, gauge; a per-symbol metric has symbol  │
- *           │ capacity slots from there, one per symbol-table entry) or the          │
- *           │ histogram index (histogram)                                             │
- *  symbol   ├──────────────────────── symbol table (capacity × 16 B, padded) ───────┤
- *  table    │ ASCII names, NUL-padded, added as the writer meets them                │
+ *           │ { component, metrics: [{ name, kind, unit, help, label?, slot }] }     │
+ *           │ slot: the value index (counter, gauge; a labelled metric has symbol    │
+ *           │ capacity slots from there, one per label-table entry) or the           │
+ *           │ histogram index (histogram); label: 'symbol' or 'code'                  │
+ *  label    ├──────────────────────── label table (capacity × 32 B, padded) ────────┤
+ *  table    │ each: 0..30 the label value, ASCII, NUL-padded; 31 the label key       │
+ *           │ (LABEL_KEYS index); added as the writer meets them                     │
  *  values   ├──────────────────────── values (value count × 8 B, padded) ───────────┤
  *  offset   │ one f64 per counter or gauge, per symbol where it has one              │
  *  hist.    ├──────────────────────── histograms (histogram count × 256 B) ─────────┤
@@ -71,8 +72,11 @@ export const PUBLISHED_MS_OFFSET = 48;
 export const SYMBOL_CAPACITY_OFFSET = CACHE_LINE_BYTES + 0;
 export const SYMBOL_COUNT_OFFSET = CACHE_LINE_BYTES + 4;
 export const SYMBOL_TABLE_OFFSET_OFFSET = CACHE_LINE_BYTES + 8;
-/** Bytes per symbol-table entry. */
-export const SYMBOL_ENTRY_BYTES = 16;
+/** Bytes per label-table entry: the value (NUL-padded) and, in its last byte, the key. */
+export const SYMBOL_ENTRY_BYTES = 32;
+/** The label keys a metric can have besides component, by their index in an entry's last byte. */
+export const LABEL_KEYS = ['symbol', 'code'] as const;
+export type LabelKey = (typeof LABEL_KEYS)[number];
 /** Symbols a segment has room for, per per-symbol metric. */
 export const SYMBOL_CAPACITY = 128;
 

@@ -38,7 +38,7 @@ import {
   counterSegmentName,
   histogramBucketBound,
 } from './counters-layout.js';
-import { processAlive, readSymbolEntry, type CountersMetadata, type MetricDescriptor } from './counters-writer.js';
+import { processAlive, readLabelEntry, type CountersMetadata, type MetricDescriptor } from './counters-writer.js';
 import { COMPONENT_NAMES } from './registry.js';
 
 export interface MetricLabels {
@@ -157,14 +157,16 @@ export class CountersReader {
     const counters: CounterSample[] = [];
     const histograms: HistogramSample[] = [];
     const symbolCount = Math.min(Atomics.load(this.#header, SYMBOL_COUNT_OFFSET / 4), this.#symbolCapacity);
-    const symbols: string[] = [];
-    for (let i = 0; i < symbolCount; i++) symbols.push(readSymbolEntry(this.#bytes, this.#symbolTableOffset, i));
+    const entries: { key: string; value: string }[] = [];
+    for (let i = 0; i < symbolCount; i++) entries.push(readLabelEntry(this.#bytes, this.#symbolTableOffset, i));
     for (const metric of this.metrics) {
       const labels: MetricLabels = { component: this.component };
-      if (metric.perSymbol === true && metric.kind !== 'histogram') {
+      if (metric.label !== undefined && metric.kind !== 'histogram') {
         for (let i = 0; i < symbolCount; i++) {
-          const symbol = symbols[i] ?? '';
-          counters.push({ component: this.component, name: metric.name, kind: metric.kind, unit: metric.unit, help: metric.help, labels: { component: this.component, symbol }, value: this.#values[metric.slot + i] ?? 0 });
+          const entry = entries[i];
+          if (entry === undefined || entry.key !== metric.label) continue;
+          const labels: MetricLabels = metric.label === 'code' ? { component: this.component, code: entry.value } : { component: this.component, symbol: entry.value };
+          counters.push({ component: this.component, name: metric.name, kind: metric.kind, unit: metric.unit, help: metric.help, labels, value: this.#values[metric.slot + i] ?? 0 });
         }
       } else if (metric.kind === 'histogram') {
         const base = this.#histogramsIndex + (metric.slot * HISTOGRAM_BYTES) / 8;
@@ -231,10 +233,21 @@ export function readSystemCounters(bookShm: string, components: readonly string[
   return snapshots;
 }
 
-/** One counter or gauge of a snapshot by name, and symbol for a per-symbol one (0 when absent). */
-export function sampleValue(snapshot: ComponentSnapshot | undefined, name: string, symbol?: string): number {
+/** A labelled sample's symbol or code; undefined for a plain one. */
+export function labelValue(sample: CounterSample): string | undefined {
+  return sample.labels.symbol ?? sample.labels.code;
+}
+
+/** `name`, or `name.LABEL` for a labelled sample (`position_shares.AAPL`, `rejects_by_code.E_RISK_MAX_QTY`). */
+export function sampleKey(sample: CounterSample): string {
+  const label = labelValue(sample);
+  return label === undefined ? sample.name : `${sample.name}.${label}`;
+}
+
+/** One counter or gauge of a snapshot by name, and its symbol or code for a labelled one (0 when absent). */
+export function sampleValue(snapshot: ComponentSnapshot | undefined, name: string, label?: string): number {
   if (snapshot === undefined) return 0;
-  for (const sample of snapshot.counters) if (sample.name === name && sample.labels.symbol === symbol) return sample.value;
+  for (const sample of snapshot.counters) if (sample.name === name && labelValue(sample) === label) return sample.value;
   return 0;
 }
 

@@ -40,6 +40,8 @@ import {
   SYMBOL_CAPACITY_OFFSET,
   SYMBOL_COUNT_OFFSET,
   SYMBOL_ENTRY_BYTES,
+  LABEL_KEYS,
+  type LabelKey,
   SYMBOL_TABLE_OFFSET_OFFSET,
   VALUE_COUNT_OFFSET,
   VALUES_OFFSET_OFFSET,
@@ -61,8 +63,8 @@ export interface MetricDescriptor {
   help: string;
   /** Value index (counter, gauge) or histogram index (histogram); a per-symbol metric's first slot. */
   slot: number;
-  /** One value per symbol-table entry, from slot on. */
-  perSymbol?: boolean;
+  /** One value per label-table entry with this key, from slot on. */
+  label?: 'symbol' | 'code';
 }
 
 export interface CountersMetadata {
@@ -118,10 +120,10 @@ function metadataFor(component: string, names: readonly MetricName[]): CountersM
   let histograms = 0;
   for (const name of names) {
     const spec = METRICS[name];
-    const perSymbol = 'perSymbol' in spec && spec.perSymbol === true;
+    const label: MetricSpec['label'] = 'label' in spec ? spec.label : undefined;
     const slot = spec.kind === 'histogram' ? histograms++ : values;
-    if (spec.kind !== 'histogram') values += perSymbol ? SYMBOL_CAPACITY : 1;
-    metrics.push({ name, kind: spec.kind, unit: spec.unit, help: spec.help, slot, ...(perSymbol ? { perSymbol: true } : {}) });
+    if (spec.kind !== 'histogram') values += label !== undefined ? SYMBOL_CAPACITY : 1;
+    metrics.push({ name, kind: spec.kind, unit: spec.unit, help: spec.help, slot, ...(label !== undefined ? { label } : {}) });
   }
   return { component, metrics };
 }
@@ -131,7 +133,7 @@ function countSlots(metadata: CountersMetadata): { values: number; histograms: n
   let histograms = 0;
   for (const metric of metadata.metrics) {
     if (metric.kind === 'histogram') histograms = Math.max(histograms, metric.slot + 1);
-    else values = Math.max(values, metric.slot + (metric.perSymbol === true ? SYMBOL_CAPACITY : 1));
+    else values = Math.max(values, metric.slot + (metric.label !== undefined ? SYMBOL_CAPACITY : 1));
   }
   return { values, histograms };
 }
@@ -150,8 +152,9 @@ export class MetricsWriter<N extends MetricName> {
   readonly #histogramBase = new Map<string, number>();
   readonly #bytes: Uint8Array;
   readonly #symbolTableOffset: number;
-  /** Symbol → its index in the symbol table. */
+  /** `key=value` → its index in the label table. */
   readonly #symbols = new Map<string, number>();
+  readonly #labelKeys = new Map<string, LabelKey>();
   readonly #publish: ((writer: MetricsWriter<N>) => void) | undefined;
   readonly #timer: NodeJS.Timeout | undefined;
   readonly #reattached: boolean;
@@ -173,16 +176,20 @@ export class MetricsWriter<N extends MetricName> {
         this.#histogramBase.set(metric.name, (histogramOffset(layout, metric.slot) - layout.valuesOffset) / 8);
       } else {
         this.#slots.set(metric.name, metric.slot);
+        if (metric.label !== undefined) this.#labelKeys.set(metric.name, metric.label);
         const spec: MetricSpec = METRICS[metric.name as MetricName];
         if (reattached && spec.kind === 'counter' && spec.restartBase !== false) {
-          const end = metric.slot + (metric.perSymbol === true ? SYMBOL_CAPACITY : 1);
+          const end = metric.slot + (metric.label !== undefined ? SYMBOL_CAPACITY : 1);
           for (let slot = metric.slot; slot < end; slot++) this.#bases[slot] = this.#values[slot] ?? 0;
         }
       }
     }
     if (reattached) {
       const count = Math.min(this.#header[SYMBOL_COUNT_OFFSET / 4] ?? 0, SYMBOL_CAPACITY);
-      for (let i = 0; i < count; i++) this.#symbols.set(readSymbolEntry(this.#bytes, layout.symbolTableOffset, i), i);
+      for (let i = 0; i < count; i++) {
+        const entry = readLabelEntry(this.#bytes, layout.symbolTableOffset, i);
+        this.#symbols.set(`${entry.key}=${entry.value}`, i);
+      }
     }
     this.#publish = options.publish;
     const every = options.publishIntervalMs ?? 250;
@@ -308,18 +315,21 @@ export class MetricsWriter<N extends MetricName> {
   }
 
   /**
-   * A per-symbol metric's value for `symbol` (a new symbol takes the next symbol-table entry;
-   * past SYMBOL_CAPACITY symbols the value is dropped). Off the hot path: a Map lookup.
+   * A labelled metric's value for one label value: a symbol, or an error code (a new one
+   * takes the next label-table entry; past SYMBOL_CAPACITY entries the value is dropped).
+   * A counter's value is this process's count, as with set(). Off the hot path: Map lookups.
    */
-  setSymbol(name: N, symbol: string, value: number): void {
+  setLabelled(name: N, labelValue: string, value: number): void {
     const slot = this.#slots.get(name);
-    if (slot === undefined || this.#closed) return;
-    let index = this.#symbols.get(symbol);
+    const key = this.#labelKeys.get(name);
+    if (slot === undefined || key === undefined || this.#closed) return;
+    const mapKey = `${key}=${labelValue}`;
+    let index = this.#symbols.get(mapKey);
     if (index === undefined) {
       index = this.#symbols.size;
       if (index >= SYMBOL_CAPACITY) return;
-      writeSymbolEntry(this.#bytes, this.#symbolTableOffset, index, symbol);
-      this.#symbols.set(symbol, index);
+      writeLabelEntry(this.#bytes, this.#symbolTableOffset, index, key, labelValue);
+      this.#symbols.set(mapKey, index);
       // the count is stored after the name: a reader that sees the entry sees its name
       Atomics.store(this.#header, SYMBOL_COUNT_OFFSET / 4, index + 1);
     }
@@ -375,19 +385,20 @@ export class MetricsWriter<N extends MetricName> {
   }
 }
 
-function writeSymbolEntry(bytes: Uint8Array, tableOffset: number, index: number, symbol: string): void {
+function writeLabelEntry(bytes: Uint8Array, tableOffset: number, index: number, key: LabelKey, value: string): void {
   const at = tableOffset + index * SYMBOL_ENTRY_BYTES;
-  for (let i = 0; i < SYMBOL_ENTRY_BYTES; i++) bytes[at + i] = i < symbol.length && i < SYMBOL_ENTRY_BYTES - 1 ? symbol.charCodeAt(i) & 0x7f : 0;
+  for (let i = 0; i < SYMBOL_ENTRY_BYTES - 1; i++) bytes[at + i] = i < value.length ? value.charCodeAt(i) & 0x7f : 0;
+  bytes[at + SYMBOL_ENTRY_BYTES - 1] = LABEL_KEYS.indexOf(key);
 }
 
-/** The name in symbol-table entry `index` (up to the first NUL). */
-export function readSymbolEntry(bytes: Uint8Array, tableOffset: number, index: number): string {
+/** Label-table entry `index`: its key and its value (up to the first NUL). */
+export function readLabelEntry(bytes: Uint8Array, tableOffset: number, index: number): { key: LabelKey; value: string } {
   const at = tableOffset + index * SYMBOL_ENTRY_BYTES;
-  let symbol = '';
-  for (let i = 0; i < SYMBOL_ENTRY_BYTES; i++) {
+  let value = '';
+  for (let i = 0; i < SYMBOL_ENTRY_BYTES - 1; i++) {
     const code = bytes[at + i] ?? 0;
     if (code === 0) break;
-    symbol += String.fromCharCode(code);
+    value += String.fromCharCode(code);
   }
-  return symbol;
+  return { key: LABEL_KEYS[bytes[at + SYMBOL_ENTRY_BYTES - 1] ?? 0] ?? 'symbol', value };
 }

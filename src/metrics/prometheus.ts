@@ -69,7 +69,9 @@ export async function renderPrometheus(snapshots: readonly ComponentSnapshot[]):
     up.values.push({ labels: { component: snapshot.component }, value: snapshot.alive ? 1 : 0 });
     for (const sample of snapshot.counters) {
       const name = `${PROMETHEUS_PREFIX}${sample.name}${sample.kind === 'counter' ? '_total' : ''}`;
-      const labels: Labels = sample.labels.symbol === undefined ? { component: sample.component } : { component: sample.component, symbol: sample.labels.symbol };
+      const labels: Labels = { component: sample.component };
+      if (sample.labels.symbol !== undefined) labels['symbol'] = sample.labels.symbol;
+      if (sample.labels.code !== undefined) labels['code'] = sample.labels.code;
       family(name, `${sample.help} (${sample.unit})`, sample.kind).values.push({ labels, value: sample.value });
     }
     for (const histogram of snapshot.histograms) {

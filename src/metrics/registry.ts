@@ -25,13 +25,13 @@ export interface MetricSpec {
    * (true, the default) or publishes a whole-history value itself (false).
    */
   readonly restartBase?: boolean;
-  /** One value per symbol, labelled with it (the segment has room for SYMBOL_CAPACITY symbols). */
-  readonly perSymbol?: boolean;
+  /** One value per symbol or per error code, labelled with it (room for SYMBOL_CAPACITY of them). */
+  readonly label?: 'symbol' | 'code';
 }
 
 const counter = (unit: string, help: string, restartBase = true): MetricSpec => ({ kind: 'counter', unit, help, restartBase });
 const gauge = (unit: string, help: string): MetricSpec => ({ kind: 'gauge', unit, help });
-const symbolGauge = (unit: string, help: string): MetricSpec => ({ kind: 'gauge', unit, help, perSymbol: true });
+const symbolGauge = (unit: string, help: string): MetricSpec => ({ kind: 'gauge', unit, help, label: 'symbol' });
 const histogram = (help: string): MetricSpec => ({ kind: 'histogram', unit: 'microseconds', help });
 
 export const METRICS = {
@@ -81,6 +81,7 @@ export const METRICS = {
   orders: counter('orders', 'orders received (accepted or rejected)'),
   orders_accepted: counter('orders', 'orders that passed the risk checks'),
   rejects: counter('orders', 'orders rejected, any reason'),
+  rejects_by_code: { kind: 'counter', unit: 'orders', help: 'orders rejected, by the reject code', restartBase: true, label: 'code' },
   fills: counter('fills', 'fills in the trade log (it outlives runs: rebuilt from the log at every start)', false),
   filled_shares: counter('shares', 'shares filled, from the trade log', false),
   cancels: counter('orders', 'orders canceled'),
@@ -160,7 +161,7 @@ export const COMPONENT_METRICS = {
     'unknown_symbol_updates', 'received_bytes', 'book_symbols',
   ],
   ordermanager: [
-    'orders', 'orders_accepted', 'rejects', 'fills', 'filled_shares', 'cancels', 'realized_pnl', 'unrealized_pnl',
+    'orders', 'orders_accepted', 'rejects', 'rejects_by_code', 'fills', 'filled_shares', 'cancels', 'realized_pnl', 'unrealized_pnl',
     'position_abs_shares', 'position_shares', 'resting_orders', 'reports_waiting', 'reports_delivered', 'reports_undeliverable',
     'reports_conflated', 'reports_dropped', 'recovered_fills', 'recovered_corrupt_lines', 'restored_resting_orders',
     'decode_errors', 'unexpected_messages', 'cancel_errors', 'hellos', 'frames_ignored_stopping', 'book_attached',

@@ -522,6 +522,7 @@ export class OrderManagerService implements Component {
     w.set('orders', core['orders'] ?? 0);
     w.set('orders_accepted', core['ordersAccepted'] ?? 0);
     w.set('rejects', core['rejects'] ?? 0);
+    for (const [code, count] of Object.entries(om.rejectsByCode())) w.setLabelled('rejects_by_code', code, count);
     w.set('cancels', core['cancels'] ?? 0);
     // the trade log's: what recovery read back plus what this process made durable since,
     // so it equals the file and never goes back across a restart (a fill counts once on disk)
@@ -532,7 +533,7 @@ export class OrderManagerService implements Component {
     for (const position of snapshot.positions) {
       volume += position.boughtQuantity + position.soldQuantity;
       positionAbs += Math.abs(position.netQuantity);
-      w.setSymbol('position_shares', position.symbol, position.netQuantity);
+      w.setLabelled('position_shares', position.symbol, position.netQuantity);
     }
     w.set('filled_shares', volume);
     w.set('position_abs_shares', positionAbs);

@@ -1,10 +1,10 @@
 /** What `trading stat` prints: the table a person reads and the JSON a program reads. */
-import { formatCount, formatMicros, histogramQuantile, textTable, type ComponentSnapshot } from '../metrics/index.js';
+import { formatCount, formatMicros, histogramQuantile, labelValue, sampleKey, textTable, type ComponentSnapshot } from '../metrics/index.js';
 
-/** A component's counters and gauges by name (`name.SYMBOL` for a per-symbol one). */
+/** A component's counters and gauges by name (`name.SYMBOL` or `name.CODE` for a labelled one). */
 export function componentCounterValues(snapshot: ComponentSnapshot): Map<string, number> {
   const values = new Map<string, number>();
-  for (const sample of snapshot.counters) values.set(sample.labels.symbol === undefined ? sample.name : `${sample.name}.${sample.labels.symbol}`, sample.value);
+  for (const sample of snapshot.counters) values.set(sampleKey(sample), sample.value);
   return values;
 }
 
@@ -78,10 +78,11 @@ export function statTable(
     const before = previous?.values.get(snapshot.component);
     for (const sample of snapshot.counters) {
       if (sample.value === 0) continue;
-      const key = sample.labels.symbol === undefined ? sample.name : `${sample.name}.${sample.labels.symbol}`;
+      const key = sampleKey(sample);
+      const label = labelValue(sample);
       const earlier = before?.get(key);
       const rate = sample.kind === 'counter' && earlier !== undefined && previous !== undefined && previous.seconds > 0 ? formatCount(Math.round(((sample.value - earlier) / previous.seconds) * 100) / 100) : '';
-      rows.push([`  ${sample.labels.symbol === undefined ? sample.name : `${sample.name}{${sample.labels.symbol}}`}`, formatCount(Math.round(sample.value * 100) / 100), rate, sample.unit]);
+      rows.push([`  ${label === undefined ? sample.name : `${sample.name}{${label}}`}`, formatCount(Math.round(sample.value * 100) / 100), rate, sample.unit]);
     }
     for (const histogram of snapshot.histograms) {
       if (histogram.count === 0) continue;

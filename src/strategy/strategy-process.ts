@@ -291,7 +291,7 @@ export class StrategyProcess implements Component {
     for (const symbol of this.book.symbols) {
       const quantity = tracker.position(symbol).quantity;
       if (quantity === 0) continue;
-      w.setSymbol('strategy_position_shares', symbol, quantity);
+      w.setLabelled('strategy_position_shares', symbol, quantity);
       const pnl = this.engine.context.unrealizedPnl(symbol);
       if (pnl === pnl) unrealized += pnl;
     }

@@ -8,7 +8,7 @@
  * it at every start, and the log outlives runs); orders and rejects are what the order
  * manager processes counted over the run, restarts included.
  */
-import { histogramQuantile, sampleValue, type ComponentSnapshot, type HistogramSample } from '../metrics/index.js';
+import { histogramQuantile, sampleKey, sampleValue, type ComponentSnapshot, type HistogramSample } from '../metrics/index.js';
 import { formatBytes, formatCount, formatMicros, textTable } from '../metrics/text-table.js';
 
 export interface ComponentResult {
@@ -35,7 +35,7 @@ export interface HistogramSummary extends LatencyFigure {
 export interface ComponentSummary {
   restarts: number;
   health: string;
-  /** Counters and gauges by name (`name.SYMBOL` for a per-symbol one). */
+  /** Counters and gauges by name (`name.SYMBOL` or `name.CODE` for a labelled one). */
   counters: Record<string, number>;
   histograms: Record<string, HistogramSummary>;
 }
@@ -80,7 +80,7 @@ function componentSummary(result: ComponentResult): ComponentSummary {
   const counters: Record<string, number> = {};
   const histograms: Record<string, HistogramSummary> = {};
   for (const sample of result.snapshot?.counters ?? []) {
-    counters[sample.labels.symbol === undefined ? sample.name : `${sample.name}.${sample.labels.symbol}`] = sample.value;
+    counters[sampleKey(sample)] = sample.value;
   }
   for (const histogram of result.snapshot?.histograms ?? []) histograms[histogram.name] = latencyOf(histogram);
   return { restarts: result.restarts, health: result.health, counters, histograms };

@@ -17,6 +17,7 @@ import {
   readSystemCounters,
   sampleValue,
 } from '../../src/metrics/index.js';
+import { renderPrometheus } from '../../src/metrics/prometheus.js';
 import { cleanupAll, spawnNode, uniqueShmName, waitForExit, waitForOutput } from '../helpers/resources.js';
 
 after(cleanupAll);
@@ -73,6 +74,26 @@ test('a writer publishes counters, gauges and histograms that a reader sees; 060
     writer.close();
   }
   assert.equal(existsSync(`/dev/shm${name}`), false, 'removed at close');
+});
+
+test('labelled metrics: a symbol and an error code each get their own label, and Prometheus shows them', async () => {
+  const shm = uniqueShmName('labels');
+  const writer = MetricsWriter.open({ component: 'ordermanager', shm, metrics: ['position_shares', 'rejects_by_code', 'orders'], publishIntervalMs: 0 });
+  try {
+    writer.setLabelled('position_shares', 'AAPL', 100);
+    writer.setLabelled('rejects_by_code', 'E_RISK_PRICE_COLLAR', 3);
+    writer.setLabelled('position_shares', 'MSFT', -20);
+    const [snapshot] = readSystemCounters(shm, ['ordermanager']);
+    assert.equal(sampleValue(snapshot, 'position_shares', 'AAPL'), 100);
+    assert.equal(sampleValue(snapshot, 'position_shares', 'MSFT'), -20);
+    assert.equal(sampleValue(snapshot, 'rejects_by_code', 'E_RISK_PRICE_COLLAR'), 3);
+    assert.equal(snapshot?.counters.filter((c) => c.name === 'position_shares').length, 2, 'a code is not a symbol');
+    const text = await renderPrometheus(snapshot === undefined ? [] : [snapshot]);
+    assert.match(text, /^ipc_trading_position_shares\{component="ordermanager",symbol="MSFT"\} -20$/m);
+    assert.match(text, /^ipc_trading_rejects_by_code_total\{component="ordermanager",code="E_RISK_PRICE_COLLAR"\} 3$/m);
+  } finally {
+    writer.close();
+  }
 });
 
 test('another process reads the counters segment of a running writer and sees them move', { timeout: 30_000 }, async () => {

@@ -54,7 +54,7 @@ test('the summary: trading figures, latency and health in a handful of rows, rea
       w.set('filled_shares', 800);
       w.set('realized_pnl', 12.5);
       w.set('unrealized_pnl', -2);
-      w.setSymbol('position_shares', 'AAPL', 100);
+      w.setLabelled('position_shares', 'AAPL', 100);
     },
   });
   const tickToTrade = om.histogram('tick_to_trade');
