@@ -95,7 +95,7 @@ test('trading run --duration produces trades, stops cleanly and leaves nothing b
   }
   // One PnL method: the order manager's realized PnL (from its trade log) is the strategy's.
   const strategy = summary.components['strategy']?.counters ?? {};
-  assert.equal(strategy['realized_pnl'], summary.trading.realizedPnl, JSON.stringify({ trading: summary.trading, strategy }));
+  assert.equal(strategy['strategy_realized_pnl'], summary.trading.realizedPnl, JSON.stringify({ trading: summary.trading, strategy }));
 });
 
 test('one PnL method: for a run that opens and closes positions, the order manager and the strategy report the same realized PnL', { timeout: 60_000 }, async () => {
@@ -120,7 +120,7 @@ test('one PnL method: for a run that opens and closes positions, the order manag
     `expected a symbol bought and sold (a position closed), fills: ${JSON.stringify(summary.trading)}`,
   );
   const strategy = summary.components['strategy']?.counters ?? {};
-  assert.equal(strategy['realized_pnl'], summary.trading.realizedPnl, JSON.stringify({ trading: summary.trading, strategy }));
+  assert.equal(strategy['strategy_realized_pnl'], summary.trading.realizedPnl, JSON.stringify({ trading: summary.trading, strategy }));
 });
 
 test('a component killed with SIGKILL is restarted and trading resumes', { timeout: 90_000 }, async () => {
