@@ -11,7 +11,7 @@
  *   4  gateway orderbook strategy ordermanager   the four processes
  *   5  dashboard replay                       beside the processes: watch them, or feed them a recording
  *   6  supervisor                             runs the processes (and serves the dashboard)
- *   7  bench tools                            on top: they may import anything, nothing imports them
+ *   7  bench tools stat                       on top: they may import anything, nothing imports them
  *
  * src/cli.ts sits above everything (it loads each command) and nothing imports it.
  */
@@ -38,6 +38,7 @@ const RANKS = {
   supervisor: 6,
   bench: 7,
   tools: 7,
+  stat: 7,
 };
 
 // relative to the working directory, as depcruise names modules
