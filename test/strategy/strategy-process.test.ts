@@ -184,7 +184,7 @@ test('the imbalance strategy is selected by --strategy imbalance and joins the b
     // the FILLED report of the first. That report and the next tick travel on different
     // connections, so under load the tick can come first and find the order still open
     // (then no second order, ever: no other tick follows). Wait for the fill to be counted.
-    await strategy.waitForCounters((c) => c['fills'] === 1, 'the first order filled');
+    await strategy.waitForCounters((c) => c['fills_received'] === 1, 'the first order filled');
 
     // the connection drops with the DAY order resting: once back, the strategy cancels it
     // rather than leave it filling for a strategy that no longer counts it
