@@ -351,7 +351,7 @@ export class MetricsWriter<N extends MetricName> {
   /** A recorder for histogram `name`: keep it, and call record() on the hot path. */
   histogram(name: N): HistogramRecorder {
     const base = this.#histogramBase.get(name);
-    if (base === undefined) throw new RangeError(`${name} is not a histogram of ${this.component}'s counters`);
+    if (base === undefined) throw new TradingError(ErrorCode.INTERNAL, `${name} is not a histogram of ${this.component}'s counters`);
     return new HistogramRecorder(this.#values, base);
   }
 
