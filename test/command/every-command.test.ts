@@ -4,11 +4,20 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { after } from 'node:test';
-import { cleanupAll, spawnCli, waitForExit } from '../helpers/resources.js';
+import { spawnSync } from 'node:child_process';
+import { CLI_PATH, cleanupAll, spawnCli, waitForExit } from '../helpers/resources.js';
 
 after(cleanupAll);
 
-const COMMANDS = ['gateway', 'orderbook', 'ordermanager', 'strategy', 'run', 'bench', 'calibrate'];
+// every command `trading --help` lists, so a command added later is held to the same edges
+const usage = spawnSync(process.execPath, [CLI_PATH, '--help'], { encoding: 'utf8' }).stdout;
+const COMMANDS = [...usage.slice(usage.indexOf('commands:')).matchAll(/^ {2}([a-z][a-z-]*) /gm)].map((match) => match[1] ?? '');
+// the commands whose options include --shm, to show a bad value is named beside unknown flags
+const WITH_SHM = new Set(['orderbook', 'ordermanager', 'strategy', 'run', 'dashboard']);
+
+test('trading --help lists the commands', () => {
+  for (const command of ['gateway', 'orderbook', 'ordermanager', 'strategy', 'run', 'bench']) assert.ok(COMMANDS.includes(command), command);
+});
 
 async function trading(args: string[]): Promise<{ code: number | string; stdout: string; stderr: string }> {
   const child = spawnCli(args, { env: { ...process.env, TRADING_SHM: '' } });
@@ -29,7 +38,7 @@ for (const command of COMMANDS) {
   });
 
   test(`trading ${command} with unknown flags exits 2 naming each, and any bad value beside them`, async () => {
-    const badValue = ['gateway', 'bench', 'calibrate'].includes(command) ? [] : ['--shm', 'no-slash'];
+    const badValue = WITH_SHM.has(command) ? ['--shm', 'no-slash'] : [];
     const result = await trading([command, '--no-such-flag', '--another-one=3', ...badValue]);
     assert.equal(result.code, 2, result.stderr);
     assert.match(result.stderr, /E_CONFIG_INVALID/);
