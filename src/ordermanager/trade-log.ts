@@ -62,7 +62,7 @@ import {
   type CorruptLine,
   type ScanResult,
 } from './journal-file.js';
-import { SEAL_BYTES, sealLineInPlace } from './line-checksum.js';
+import { JournalFile } from './journal-staging.js';
 import { createOrderEvent, encodeOrderEventLine, parseOrderEventLine } from './order-event-line.js';
 import { createLoggedFill, encodeFillLine, parseFillLine, scavengeIds } from './trade-log-line.js';
 
@@ -109,78 +109,6 @@ interface FlushWaiter {
 }
 
 /** Initial size of each of a file's two staging buffers (they grow to the largest batch). */
-const INITIAL_STAGING_BYTES = 256 * 1024;
-const NEWLINE = 0x0a;
-
-/**
- * One of the two files and the lines queued for it. Lines are encoded into a staging
- * buffer as they are appended (no string is built up per batch and flattened at commit
- * time); a commit takes that buffer and appends go on into the other one, which is free
- * again because only one commit is in flight at a time.
- */
-class JournalFile {
-  readonly path: string;
-  readonly label: string;
-  fd: number;
-  pendingLines = 0;
-  /** Size of the file up to the end of the last commit that completed (both files synced). */
-  committedSize = 0;
-  /** Bytes of the commit in flight. */
-  inFlightBytes = 0;
-  /** Lines up to committedSize, and of the commit in flight. */
-  committedLines = 0;
-  inFlightLines = 0;
-  /** The file ends mid-line: the next write starts with a newline. */
-  needsNewline = false;
-  #staging = Buffer.allocUnsafe(INITIAL_STAGING_BYTES);
-  #spare = Buffer.allocUnsafe(INITIAL_STAGING_BYTES);
-  /** Bytes of #staging in use; byte 0 is kept for the newline a torn tail needs. */
-  #length = 1;
-
-  constructor(path: string, label: string, fd: number) {
-    this.path = path;
-    this.label = label;
-    this.fd = fd;
-  }
-
-  /** Queue one line (one JSON object, newline included); it is sealed with its checksum here. */
-  add(line: string): void {
-    // UTF-8 takes at most 3 bytes per UTF-16 unit
-    const worst = this.#length + 3 * line.length + SEAL_BYTES;
-    if (worst > this.#staging.length) {
-      const grown = Buffer.allocUnsafe(Math.max(worst, 2 * this.#staging.length));
-      this.#staging.copy(grown, 0, 0, this.#length);
-      this.#staging = grown;
-    }
-    const start = this.#length;
-    const end = start + this.#staging.write(line, start, 'utf8');
-    this.#length = sealLineInPlace(this.#staging, start, end);
-    this.pendingLines++;
-  }
-
-  /** Take what is pending as bytes to write (or undefined if nothing is); valid until the next take. */
-  takePending(): Buffer | undefined {
-    if (this.pendingLines === 0) return undefined;
-    const staging = this.#staging;
-    const length = this.#length;
-    this.#staging = this.#spare;
-    this.#spare = staging;
-    this.#length = 1;
-    this.pendingLines = 0;
-    if (this.needsNewline) {
-      staging[0] = NEWLINE;
-      return staging.subarray(0, length);
-    }
-    return staging.subarray(1, length);
-  }
-
-  /** Forget what is pending (the journal failed). */
-  dropPending(): void {
-    this.#length = 1;
-    this.pendingLines = 0;
-  }
-}
-
 const NO_LISTENER: JournalListener = { onDurable: () => undefined, onFailure: () => undefined };
 
 export class TradeLog implements ExecutionJournal {
