@@ -18,6 +18,12 @@ const DURATION_S = 20;
 /** The seed's pacing: 5 symbols × 10 updates/s is one tick every 20 ms. */
 const FLOOR_INTERVAL_MS = 20;
 const FLOOR_SAMPLES = 300;
+/** Where tick-to-trade goes, hop by hop, from the stamps the messages carry (see metrics/registry.ts). */
+const TIMELINE = [
+  ['tick_to_order_sent', '  of which: gateway send → order sent (feed hop + strategy)'],
+  ['tick_handling', '    of which: tick read by the strategy → order sent'],
+  ['order_transit', '  of which: order sent → at the order manager'],
+] as const;
 
 async function runSystem(durationS: number): Promise<RunSummary> {
   const dir = mkdtempSync(join(tmpdir(), 'ipct-bench-system-'));
@@ -98,6 +104,10 @@ export const systemBenchmark: Benchmark = {
               notes: `${t.orders} orders; ${figures['system_tick_to_trade_floor_ratio'] ?? '?'}× the floor below; from the counters segment's power-of-two buckets, interpolated`,
             }]
           : []),
+        ...TIMELINE.flatMap(([key, label]) => {
+          const hop = summary.latency[key];
+          return hop === undefined || hop.count === 0 ? [] : [{ metric: label, value: `${hop.p50Us} µs p50 / ${hop.p99Us} µs p99`, notes: `${hop.count} orders` }];
+        }),
         {
           metric: `  floor: bare TCP round trip, one per ${FLOOR_INTERVAL_MS} ms (the seed's pacing)`,
           value: `${floorP50} µs p50 / ${floorP99} µs p99`,

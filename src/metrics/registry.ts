@@ -112,6 +112,8 @@ export const METRICS = {
   tracked_clients: gauge('clients', 'clients the order manager keeps state for'),
   checkpoints: counter('checkpoints', 'order manager state checkpoints written'),
   tick_to_trade: histogram('gateway tick to the order arriving at the order manager'),
+  tick_to_order_sent: histogram('gateway tick to the strategy sending the order it caused (the feed hop and the strategy)'),
+  order_transit: histogram('order sent by the strategy to its arrival at the order manager (the order hop)'),
   journal_sync: histogram('time one trade log sync (fdatasync) took'),
 
   // strategy
@@ -142,6 +144,7 @@ export const METRICS = {
   strategy_position_shares: symbolGauge('shares', 'net position of a symbol as the strategy counts it'),
   order_to_ack: histogram('order sent to its execution report back (durable log included)'),
   book_age: histogram('age of the shared-memory book when the strategy used it'),
+  tick_handling: histogram('tick read by the strategy to the order it caused sent (decode, book read, strategy, encode)'),
 } as const satisfies Record<string, MetricSpec>;
 
 export type MetricName = keyof typeof METRICS;
@@ -166,7 +169,7 @@ export const COMPONENT_METRICS = {
     'reports_conflated', 'reports_dropped', 'recovered_fills', 'recovered_corrupt_lines', 'restored_resting_orders',
     'decode_errors', 'unexpected_messages', 'cancel_errors', 'hellos', 'frames_ignored_stopping', 'book_attached',
     'book_attachments', 'clients', 'clients_accepted', 'frames_received', 'bad_frames', 'trade_log_commits',
-    'trade_log_lines', 'trade_log_largest_batch', 'tick_to_trade', 'journal_sync', 'clients_refused', 'clients_idle',
+    'trade_log_lines', 'trade_log_largest_batch', 'tick_to_trade', 'tick_to_order_sent', 'order_transit', 'journal_sync', 'clients_refused', 'clients_idle',
     'frame_timeouts', 'outbound_budget_disconnects', 'outbound_bytes', 'trade_log_failed', 'order_ids_kept', 'tracked_clients',
     'checkpoints',
   ],
@@ -176,7 +179,7 @@ export const COMPONENT_METRICS = {
     'stale_book_refusals', 'unknown_book_refusals', 'not_connected_refusals', 'stale_book_reads', 'strategy_errors',
     'bad_messages', 'unexpected_messages', 'order_manager_errors', 'gateway_connected', 'order_manager_connected',
     'gateway_connects', 'order_manager_connects', 'book_attachments', 'strategy_realized_pnl', 'strategy_unrealized_pnl', 'strategy_position_shares', 'order_to_ack',
-    'book_age',
+    'book_age', 'tick_handling',
   ],
 } as const satisfies Record<string, readonly MetricName[]>;
 

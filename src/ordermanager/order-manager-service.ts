@@ -137,6 +137,8 @@ export class OrderManagerService implements Component {
   readonly #publishMetrics: boolean;
   #metrics: OrderManagerMetrics | undefined;
   #tickToTradeShm: HistogramRecorder | undefined;
+  #tickToOrderSentShm: HistogramRecorder | undefined;
+  #orderTransitShm: HistogramRecorder | undefined;
 
   // counters of the shell
   #decodeErrors = 0;
@@ -176,6 +178,8 @@ export class OrderManagerService implements Component {
       );
       this.#metrics = metrics;
       this.#tickToTradeShm = metrics?.histogram('tick_to_trade');
+      this.#tickToOrderSentShm = metrics?.histogram('tick_to_order_sent');
+      this.#orderTransitShm = metrics?.histogram('order_transit');
       journalSync = metrics?.histogram('journal_sync');
     }
     // The trade log first: an unwritable one must fail the start before we take a single order.
@@ -286,9 +290,15 @@ export class OrderManagerService implements Component {
       case MessageType.ORDER: {
         const tickSentNs = message.tickSentNs;
         if (tickSentNs > 0) {
-          const us = (monotonicNs() - tickSentNs) / 1000;
+          const arrivalNs = monotonicNs();
+          const us = (arrivalNs - tickSentNs) / 1000;
           this.#tickToTrade.record(us);
           this.#tickToTradeShm?.record(us);
+          // the timeline: gateway send → order sent (feed hop + strategy) → arrival (order hop)
+          if (message.orderSentNs > 0) {
+            this.#tickToOrderSentShm?.record((message.orderSentNs - tickSentNs) / 1000);
+            this.#orderTransitShm?.record((arrivalNs - message.orderSentNs) / 1000);
+          }
         }
         om.handleOrder(message, connection.name);
         if (!this.#pollArmed && om.restingOrderCount > 0) this.#armPoll();

@@ -131,6 +131,9 @@ export class StrategyProcess implements Component {
   #stopped: Promise<void> | undefined;
   readonly #metrics: StrategyMetrics | undefined;
   readonly #orderToAckShm: HistogramRecorder | undefined;
+  readonly #tickHandlingShm: HistogramRecorder | undefined;
+  /** When the tick being handled was read (performance.now(), ms: no allocation per tick). */
+  #tickReadMs = 0;
 
   constructor(options: StrategyProcessOptions) {
     this.#options = options;
@@ -147,6 +150,7 @@ export class StrategyProcess implements Component {
         (message, fields) => options.log.warn(message, fields),
       );
       this.#orderToAckShm = this.#metrics?.histogram('order_to_ack');
+      this.#tickHandlingShm = this.#metrics?.histogram('tick_handling');
     }
     this.#helloFrame = this.#encodeCopy({ type: MessageType.HELLO, protocolVersion: PROTOCOL_VERSION, clientName: 'strategy', binary: true });
     this.#heartbeatPayload = this.#encodeCopy({ type: MessageType.HEARTBEAT, timestamp: 0, sentNs: 0 }).subarray(FRAME_HEADER_BYTES);
@@ -309,6 +313,7 @@ export class StrategyProcess implements Component {
     const bytes = this.#encoder.encode(message, 'binary');
     const accepted = isAccepted(this.#orderManager.send(this.#encoder.buffer.subarray(0, bytes)));
     this.#orderQueued ||= accepted;
+    if (accepted && message.type === MessageType.ORDER && message.tickSentNs > 0) this.#tickHandlingShm?.record((performance.now() - this.#tickReadMs) * 1000);
     return accepted;
   };
 
@@ -324,6 +329,7 @@ export class StrategyProcess implements Component {
   }
 
   #onGatewayFrame = (buffer: Buffer, offset: number, length: number): void => {
+    const readMs = performance.now();
     let message: Message;
     try {
       message = this.#gatewayDecoder.decode(buffer, offset, length);
@@ -333,6 +339,7 @@ export class StrategyProcess implements Component {
     }
     switch (message.type) {
       case MessageType.MARKET_DATA:
+        this.#tickReadMs = readMs;
         this.engine.onMarketData(message);
         this.#flushOrders();
         this.#spin.touch();

@@ -61,6 +61,9 @@ export interface RunSummary {
 /** The latency rows of the table, in this order, with the component that measures each. */
 const LATENCY_ROWS = [
   { name: 'tick_to_trade', component: 'ordermanager', label: 'tick-to-trade' },
+  { name: 'tick_to_order_sent', component: 'ordermanager', label: '  tick → order sent (feed hop + strategy)' },
+  { name: 'tick_handling', component: 'strategy', label: '    of which: tick read → order sent' },
+  { name: 'order_transit', component: 'ordermanager', label: '  order sent → at the order manager' },
   { name: 'order_to_ack', component: 'strategy', label: 'order-to-ack' },
   { name: 'book_age', component: 'strategy', label: 'book age at use' },
   { name: 'journal_sync', component: 'ordermanager', label: 'trade log sync' },
