@@ -7,6 +7,7 @@ import { componentCommand } from '../command/command.js';
 import { parseHostPort } from '../config/schema.js';
 import type { Component } from '../core/runtime.js';
 import { SYMBOL_PATTERN } from '../protocol/messages.js';
+import { countersHealthSource } from './counters-health.js';
 import { dashboardSchema } from './dashboard-config.js';
 import { startDashboard, type RunningDashboard } from './dashboard-server.js';
 
@@ -36,6 +37,7 @@ export const main = componentCommand({
           tradeLog: config.tradeLog,
           symbols: config.symbols,
           gateway: config.gateway,
+          health: countersHealthSource(config.shm),
           log,
         });
         return { url: running.url };

@@ -12,6 +12,7 @@
 import { toArgs, type ConfigOf } from '../config/schema.js';
 import { ErrorCode, TradingError, describeError } from '../core/errors.js';
 import type { LogFields, Logger } from '../core/log.js';
+import { samplePartsOf } from '../dashboard/counters-health.js';
 import type { ComponentSample } from '../dashboard/health.js';
 import { gatewaySchema } from '../gateway/gateway-config.js';
 import { orderbookSchema } from '../orderbook/orderbook-config.js';
@@ -193,6 +194,7 @@ export class Supervisor {
         pid: child.pid,
         starts: child.starts,
         counters: snapshot === undefined ? {} : this.#dashboardCounters(snapshot),
+        histograms: snapshot === undefined ? undefined : samplePartsOf(snapshot, nowMs, nowEpochMs).histograms,
         // the segment stamps its last publish in epoch ms; the dashboard compares monotonic ms
         countersAtMs: snapshot === undefined || snapshot.publishedMs === 0 ? undefined : nowMs - (nowEpochMs - snapshot.publishedMs),
       };

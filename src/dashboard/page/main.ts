@@ -141,7 +141,7 @@ function draw(): void {
     byId<HTMLTableSectionElement>('rejects-body'),
     [...rejects].reverse().map((r) => ({ cells: [clock(r.time), r.code, String(r.count)] })),
   );
-  const codes = Object.entries(current.rejectsByCode);
+  const codes = Object.entries(current.rejectsByCode).filter(([, count]) => count > 0);
   byId('rejects-total').textContent = codes.length === 0 ? 'none' : codes.map(([code, count]) => `${code} ${count}`).join(' · ');
   const newsList = byId('news-list');
   const fragment = document.createDocumentFragment();
