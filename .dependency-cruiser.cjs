@@ -9,6 +9,7 @@
  *   2  command shm  net  market               the command helper; the book segment; TCP; the model
  *   3  session metrics bus                    on top of net/shm: handshake, counters, NATS
  *   4  gateway orderbook strategy ordermanager   the four processes
+ *      dropcopy                               a reader of the order manager's executions stream
  *   5  dashboard replay                       beside the processes: watch them, or feed them a recording
  *   6  supervisor                             runs the processes (and serves the dashboard)
  *   7  bench tools stat                       on top: they may import anything, nothing imports them
@@ -33,6 +34,7 @@ const RANKS = {
   orderbook: 4,
   strategy: 4,
   ordermanager: 4,
+  dropcopy: 4,
   dashboard: 5,
   replay: 5,
   supervisor: 6,

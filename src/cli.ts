@@ -19,6 +19,7 @@ const COMMANDS: Record<string, CommandEntry> = {
   ordermanager: { summary: 'take orders: risk checks, execution against the shared book, durable trade log', load: async () => (await import('./ordermanager/main.js')).main },
   strategy: { summary: 'trade the gateway\'s ticks and news through the order manager', load: async () => (await import('./strategy/main.js')).main },
   stat: { summary: 'a running system\'s counters, read from shared memory (--json, --watch SECONDS)', load: async () => (await import('./stat/main.js')).main },
+  dropcopy: { summary: 'print the order manager\'s durable fills from the NATS executions stream (--bus URL)', load: async () => (await import('./dropcopy/main.js')).main },
   run: { summary: 'run the whole system under a supervisor (what npm start runs)', load: async () => (await import('./supervisor/main.js')).main },
   dashboard: { summary: 'serve the live web dashboard of a running system (read-only)', load: async () => (await import('./dashboard/main.js')).main },
   calibrate: { summary: 'measure the seed strategy on the market model alone (trades/s, mark-outs, PnL per seed)', load: async () => (await import('./tools/calibrate.js')).main },

@@ -79,6 +79,13 @@ export const ErrorCode = {
   BENCH_FAILED: 'E_BENCH_FAILED',
   /** A bug: a broken invariant, an API used out of order, or a thrown value without a code. */
   INTERNAL: 'E_INTERNAL',
+  // the NATS bus
+  /** The NATS server cannot be reached or spoken to (TLS, protocol), other than refused credentials. */
+  BUS_UNAVAILABLE: 'E_BUS_UNAVAILABLE',
+  /** The NATS server refused our credentials. */
+  BUS_AUTH: 'E_BUS_AUTH',
+  /** The executions stream cannot be created, read or written as we need. */
+  BUS_STREAM: 'E_BUS_STREAM',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -3,6 +3,7 @@
  * one value the schema cannot express, `--rate R|max`.
  */
 import { metricsPortField } from '../metrics/metrics-server.js';
+import { busFields } from '../bus/bus-config.js';
 import { commonFields, configError, type ConfigOf, type Schema } from '../config/schema.js';
 import { serverLimitFields } from '../config/server-limits.js';
 import { DEFAULT_SYMBOLS, MARKET_DEFAULTS } from '../market/market-options.js';
@@ -68,6 +69,7 @@ export const gatewaySchema = {
     description: 'largest inbound frame a client may send, bytes (larger: that client is closed)',
   },
   ...serverLimitFields,
+  ...busFields,
 } as const satisfies Schema;
 
 export type GatewayConfig = ConfigOf<typeof gatewaySchema>;

@@ -28,6 +28,9 @@
  */
 import { encodePayloadCopy } from '../protocol/encoded-copy.js';
 import { describeSymbols } from '../core/symbol-list.js';
+import { BusConnection } from '../bus/bus-connection.js';
+import { describeBus, type BusOptions } from '../bus/bus-config.js';
+import { MarketPublisher } from '../bus/market-publisher.js';
 import { monotonicMs, monotonicNs } from '../core/clock.js';
 import { ErrorCode, TradingError, describeError, isTradingError } from '../core/errors.js';
 import type { LogFields, Logger } from '../core/log.js';
@@ -37,6 +40,7 @@ import { MarketModel } from '../market/market-model.js';
 import { FrameServer, type FrameServerOptions, type SlowConsumerPolicy } from '../net/frame-server.js';
 import type { FrameServerClient, PayloadMode } from '../net/frame-server-client.js';
 import { MessageDecoder, MessageEncoder } from '../protocol/codec.js';
+import { FRAME_HEADER_BYTES } from '../protocol/framing.js';
 import { MessageType, type MarketData, type Message, type NewsSentiment } from '../protocol/messages.js';
 import type { GatewayRate } from './gateway-config.js';
 import { RoundSlicer } from './round-slicer.js';
@@ -56,6 +60,8 @@ export interface GatewayOptions {
   maxFrameBytes: number;
   /** Connection cap, frame deadline and global budgets (server-limits.ts); the server's defaults if omitted. */
   limits?: Partial<Pick<FrameServerOptions, 'maxConnections' | 'frameTimeoutMs' | 'outboundBudgetBytes' | 'inboundBudgetBytes'>>;
+  /** Also publish market data and news on this NATS bus (md.<SYMBOL>, news.<SYMBOL>). */
+  bus?: BusOptions;
   log: Logger;
   /** Publish counters into the counters segment named after this book segment name (the `trading gateway` process does). */
   metricsShm?: string;
@@ -148,6 +154,8 @@ export class Gateway implements Component {
   #lastJsonBytes = JSON_BYTES_FIXED_ESTIMATE;
   #lastBinaryBytes = 64;
   #running = false;
+  #busConnection: BusConnection | undefined;
+  #busPublisher: MarketPublisher | undefined;
 
   constructor(options: GatewayOptions) {
     this.options = options;
@@ -199,6 +207,13 @@ export class Gateway implements Component {
       );
     }
     const address = await this.#server.listen(this.options.port, this.options.host);
+    if (this.options.bus !== undefined) {
+      const connection = new BusConnection(this.options.bus, this.#log.child('bus'));
+      this.#busConnection = connection;
+      await connection.open();
+      this.#busPublisher = new MarketPublisher(connection, this.options.symbols, () => this.#heartbeatPayload('binary'));
+      this.#busPublisher.start();
+    }
     this.#running = true;
     const nowMs = monotonicMs();
     this.#newsPacer = new TickPacer(1 / this.options.newsIntervalSeconds, nowMs + this.options.newsIntervalSeconds * 1000, 1);
@@ -217,7 +232,8 @@ export class Gateway implements Component {
       slowConsumerPolicy: this.options.slowConsumerPolicy,
       maxBacklogBytes: this.options.maxBacklogBytes,
     });
-    return { port: address.port, host: address.host, symbols: describeSymbols(this.options.symbols), rate: this.options.rate };
+    const bus = this.options.bus === undefined ? {} : describeBus(this.options.bus);
+    return { port: address.port, host: address.host, symbols: describeSymbols(this.options.symbols), rate: this.options.rate, ...bus };
   }
 
   async stop(): Promise<void> {
@@ -229,7 +245,8 @@ export class Gateway implements Component {
       this.#immediate = undefined;
       this.#publish({ type: MessageType.SHUTDOWN, reason: 'gateway stopping' }, undefined, true);
     }
-    await this.#server.close();
+    this.#busPublisher?.stop();
+    await Promise.all([this.#server.close(), this.#busConnection?.close()]);
     this.#metrics?.close();
   }
 
@@ -390,17 +407,25 @@ export class Gateway implements Component {
     this.#newsSent++;
   }
 
-  /** Encode once per kind in use and queue the frame for every client of that kind. */
+  /**
+   * Encode once per kind in use and queue the frame for every client of that kind; market
+   * data and news (a `key`) also go to the bus when there is one.
+   */
   #publish(message: Message, key: number | undefined, toConflating: boolean): void {
     if (wantsFrame(this.#jsonClients, toConflating)) {
       const frame = this.#json.frame(message);
       this.#lastJsonBytes = frame.length;
       this.#sendToAll(this.#jsonClients, frame, key, toConflating);
     }
-    if (wantsFrame(this.#binaryClients, toConflating)) {
+    const bus = key === undefined ? undefined : this.#busPublisher;
+    if (bus !== undefined || wantsFrame(this.#binaryClients, toConflating)) {
       const frame = this.#binary.frame(message);
       this.#lastBinaryBytes = frame.length;
       this.#sendToAll(this.#binaryClients, frame, key, toConflating);
+      if (bus !== undefined) {
+        if (key === NEWS_KEY) bus.news((message as NewsSentiment).symbol, frame, FRAME_HEADER_BYTES);
+        else if (key !== undefined) bus.marketData(key, frame, FRAME_HEADER_BYTES);
+      }
     }
   }
 

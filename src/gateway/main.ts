@@ -2,6 +2,7 @@
  * `trading gateway`: stream the seeded market (MARKET_DATA per symbol, NEWS_SENTIMENT) to
  * every client. See gateway.ts for the behaviour and gateway-config.ts for the options.
  */
+import { settleBusOptions } from '../bus/bus-config.js';
 import { componentCommand } from '../command/command.js';
 import { serverLimits } from '../config/server-limits.js';
 import { gatewaySchema, parseRate } from './gateway-config.js';
@@ -11,9 +12,10 @@ import { withMetricsServer } from '../metrics/metrics-server.js';
 export const main = componentCommand({
   name: 'gateway',
   schema: gatewaySchema,
-  settle: (config) => ({ ...config, rate: parseRate(config.rate) }),
+  settle: (config, problems) => ({ ...config, rate: parseRate(config.rate), bus: settleBusOptions(config, 'gateway', problems) }),
   component: (config, { log }) =>
     withMetricsServer(new Gateway({
+      ...(config.bus === undefined ? {} : { bus: config.bus }),
       host: config.host,
       port: config.port,
       seed: config.seed,

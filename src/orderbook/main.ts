@@ -2,6 +2,7 @@
  * `trading orderbook --gateway HOST:PORT --shm NAME [--replace-stale] [--symbols A,B]`:
  * write the gateway's books into the shared-memory book. See orderbook.ts.
  */
+import { settleBusOptions } from '../bus/bus-config.js';
 import { componentCommand } from '../command/command.js';
 import { parseHostPort } from '../config/schema.js';
 import { orderbookSchema, parseSymbols } from './orderbook-config.js';
@@ -11,9 +12,16 @@ import { withMetricsServer } from '../metrics/metrics-server.js';
 export const main = componentCommand({
   name: 'orderbook',
   schema: orderbookSchema,
-  settle: (config, problems) => ({ ...config, gateway: parseHostPort(config.gateway, '--gateway'), symbols: parseSymbols(config.symbols, problems) }),
+  settle: (config, problems) => {
+    const bus = settleBusOptions(config, 'orderbook', problems);
+    const busSymbols = parseSymbols(config.busSymbols, problems, '--bus-symbols');
+    if (config.bus === undefined && busSymbols !== undefined) problems.push('--bus-symbols: given without --bus');
+    return { ...config, gateway: parseHostPort(config.gateway, '--gateway'), symbols: parseSymbols(config.symbols, problems), bus, busSymbols };
+  },
   component: (config, { log }) =>
     withMetricsServer(new Orderbook({
+      ...(config.bus === undefined ? {} : { bus: config.bus }),
+      ...(config.busSymbols === undefined ? {} : { busSymbols: config.busSymbols }),
       gatewayHost: config.gateway.host,
       gatewayPort: config.gateway.port,
       shm: config.shm,

@@ -2,6 +2,7 @@
  * `trading orderbook` options: the schema (flags, TRADING_* environment, config file) and
  * what it cannot say on its own, the optional --symbols list.
  */
+import { busFields } from '../bus/bus-config.js';
 import { commonFields, type Schema } from '../config/schema.js';
 import { metricsPortField } from '../metrics/metrics-server.js';
 import { DEFAULT_BOOK_DEPTH, MAX_BOOK_DEPTH } from '../core/book.js';
@@ -18,15 +19,17 @@ export const orderbookSchema = {
   },
   symbols: { kind: 'optional-string', description: 'symbols to make slots for, comma-separated (default: learnt from the gateway)' },
   depth: { kind: 'integer', default: DEFAULT_BOOK_DEPTH, min: 1, max: MAX_BOOK_DEPTH, description: 'levels per side in the shared book' },
+  ...busFields,
+  busSymbols: { kind: 'optional-string', description: 'on the bus: symbols to subscribe to, comma-separated (default: --symbols, else all)' },
 } as const satisfies Schema;
 
 /** `--symbols` text → the symbols, or undefined (learn them from the gateway). */
-export function parseSymbols(text: string | undefined, problems: string[]): string[] | undefined {
+export function parseSymbols(text: string | undefined, problems: string[], flag = '--symbols'): string[] | undefined {
   if (text === undefined) return undefined;
   const symbols = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
   const bad = symbols.filter((s) => !SYMBOL_PATTERN.test(s));
   if (symbols.length === 0 || bad.length > 0 || new Set(symbols).size !== symbols.length) {
-    problems.push(`--symbols: expected distinct symbols of 1-8 characters A-Z 0-9 . _ -, got "${text}"`);
+    problems.push(`${flag}: expected distinct symbols of 1-8 characters A-Z 0-9 . _ -, got "${text}"`);
   }
   return symbols;
 }

@@ -24,6 +24,9 @@
  */
 import { encodePayloadCopy } from '../protocol/encoded-copy.js';
 import { describeSymbols } from '../core/symbol-list.js';
+import { BusConnection } from '../bus/bus-connection.js';
+import { describeBus, type BusOptions } from '../bus/bus-config.js';
+import { MarketSubscriber } from '../bus/market-subscriber.js';
 import { DEFAULT_BOOK_DEPTH } from '../core/book.js';
 import { ErrorCode, TradingError, describeError } from '../core/errors.js';
 import type { LogFields, Logger } from '../core/log.js';
@@ -51,6 +54,10 @@ export interface OrderbookOptions {
   heartbeatIntervalMs?: number;
   /** Longest wait between reconnection attempts, ms (default 1000). */
   maxReconnectDelayMs?: number;
+  /** Take market data from this NATS bus instead of the gateway's TCP port. */
+  bus?: BusOptions;
+  /** On the bus: the symbols to subscribe to (default: `symbols`, else all). */
+  busSymbols?: readonly string[];
   log: Logger;
   /** Publish counters into the counters segment named after shm (the `trading orderbook` process does). */
   publishMetrics?: boolean;
@@ -66,7 +73,10 @@ const GATEWAY_HEARTBEAT = { intervalMs: 1_000, timeoutMs: 3_000 };
 export class Orderbook implements Component {
   readonly options: OrderbookOptions;
   readonly #log: Logger;
-  readonly #client: FrameClient;
+  /** The gateway over TCP, or undefined on the bus. */
+  readonly #client: FrameClient | undefined;
+  readonly #busConnection: BusConnection | undefined;
+  readonly #subscriber: MarketSubscriber | undefined;
   readonly #decoder = new MessageDecoder();
   readonly #discovery = new SymbolDiscovery(MAX_SYMBOLS);
   readonly #helloPayload: Buffer;
@@ -99,19 +109,34 @@ export class Orderbook implements Component {
       this.#rejectSegment = reject;
     });
     this.#segmentReady.catch(() => undefined);
-    this.#client = new FrameClient({
+    if (options.bus !== undefined) {
+      const busSymbols = options.busSymbols ?? options.symbols;
+      this.#busConnection = new BusConnection(options.bus, options.log.child('bus'), { onDisconnect: () => this.#subscriber?.busLost() });
+      this.#subscriber = new MarketSubscriber({
+        connection: this.#busConnection,
+        ...(busSymbols === undefined ? {} : { symbols: busSymbols }),
+        onPayload: this.#onFrame,
+        onFeedUp: () => {
+          this.#lastSequence = 0;
+        },
+        onFeedLost: (reason) => this.#onFeedLost(new TradingError(ErrorCode.NOT_CONNECTED, reason)),
+      });
+      return;
+    }
+    const client = new FrameClient({
       host: options.gatewayHost,
       port: options.gatewayPort,
       onFrame: this.#onFrame,
       onConnect: () => {
         this.#lastSequence = 0;
-        this.#client.sendPayload(this.#helloPayload);
+        client.sendPayload(this.#helloPayload);
       },
       onDisconnect: (reason) => this.#onFeedLost(reason),
       reconnect: { maxDelayMs: options.maxReconnectDelayMs ?? DEFAULT_MAX_RECONNECT_DELAY_MS },
       heartbeat: { ...GATEWAY_HEARTBEAT, payload: () => this.#heartbeatPayload },
       log: options.log.child('feed'),
     });
+    this.#client = client;
   }
 
   /** The writer once the segment exists. */
@@ -128,12 +153,13 @@ export class Orderbook implements Component {
     }
     if (this.options.symbols !== undefined) this.#createSegment(this.options.symbols);
     this.#heartbeatTimer = setInterval(() => this.#writer?.heartbeat(), this.options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS);
-    this.#log.info('connecting to the gateway', { gateway: `${this.options.gatewayHost}:${this.options.gatewayPort}`, shm: this.options.shm });
-    await Promise.all([this.#client.connect(), this.#segmentReady]);
+    const source = this.#feedSource();
+    this.#log.info('connecting to the market data', { ...source, shm: this.options.shm });
+    await Promise.all([this.#connectFeed(), this.#segmentReady]);
     const writer = this.#writer;
     return {
       shm: this.options.shm,
-      gateway: `${this.options.gatewayHost}:${this.options.gatewayPort}`,
+      ...source,
       symbols: writer?.symbols.join(',') ?? '',
       depth: writer?.depth ?? 0,
     };
@@ -144,7 +170,8 @@ export class Orderbook implements Component {
     this.#stopped = true;
     if (this.#heartbeatTimer !== undefined) clearInterval(this.#heartbeatTimer);
     this.#rejectSegment(new TradingError(ErrorCode.NOT_CONNECTED, 'stopped before the book segment was created'));
-    await this.#client.close();
+    this.#subscriber?.stop();
+    await Promise.all([this.#client?.close(), this.#busConnection?.close()]);
     const writer = this.#writer;
     if (writer !== undefined && !writer.closed) {
       try {
@@ -163,12 +190,27 @@ export class Orderbook implements Component {
     w.set('news_seen', this.#news);
     w.set('feed_connected', this.#feedConnected ? 1 : 0);
     w.set('feed_losses', this.#feedLosses);
-    w.set('reconnects', Math.max(0, this.#client.counters.connects - 1));
+    w.set('reconnects', Math.max(0, (this.#client?.counters.connects ?? this.#busConnection?.counters.connects ?? 0) - 1));
     w.set('sequence_gaps', this.#sequenceGaps);
     w.set('bad_messages', this.#badMessages);
     w.set('unknown_symbol_updates', this.#unknownSymbolUpdates);
-    w.set('received_bytes', this.#client.counters.bytesIn);
+    w.set('received_bytes', this.#client?.counters.bytesIn ?? this.#subscriber?.bytes ?? 0);
     w.set('book_symbols', this.#writer?.symbols.length ?? 0);
+  }
+
+  /** Where market data comes from, for log lines. */
+  #feedSource(): LogFields {
+    const bus = this.options.bus;
+    if (bus === undefined) return { gateway: `${this.options.gatewayHost}:${this.options.gatewayPort}` };
+    return { ...describeBus(bus), subjects: this.#subscriber?.subjects.join(',') };
+  }
+
+  async #connectFeed(): Promise<void> {
+    if (this.#client !== undefined) return this.#client.connect();
+    const connection = this.#busConnection;
+    if (connection === undefined) return;
+    await connection.open();
+    this.#subscriber?.start();
   }
 
   #createSegment(symbols: readonly string[]): void {
@@ -226,7 +268,8 @@ export class Orderbook implements Component {
       } catch (err) {
         // start() fails with this error; nothing more to do with the stream
         this.#log.error('cannot create the book segment', { shm: this.options.shm, error: describeError(err) });
-        void this.#client.close();
+        void this.#client?.close();
+        this.#subscriber?.stop();
         return;
       }
       writer = this.#writer;

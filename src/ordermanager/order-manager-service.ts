@@ -59,6 +59,8 @@
  */
 import { rmSync } from 'node:fs';
 import { encodePayloadCopy } from '../protocol/encoded-copy.js';
+import { BusConnection } from '../bus/bus-connection.js';
+import { describeBus } from '../bus/bus-config.js';
 import { monotonicNs } from '../core/clock.js';
 import { ErrorCode, describeError, isTradingError, type TradingError } from '../core/errors.js';
 import { LatencyRecorder } from '../core/latency.js';
@@ -71,6 +73,7 @@ import { FRAME_HEADER_BYTES } from '../protocol/framing.js';
 import { MessageType, type ErrorMessage, type ExecutionReport, type Heartbeat, type Message } from '../protocol/messages.js';
 import { COMPONENT_METRICS, MetricsWriter, type ComponentMetricName, type HistogramRecorder } from '../metrics/index.js';
 import { LiveBook } from '../shm/live-book.js';
+import { FillMirror } from './fill-mirror.js';
 import { OrderManager } from './order-manager.js';
 import type { OrderManagerSettings } from './ordermanager-config.js';
 import type { ExecutionReportSink } from './report-queue.js';
@@ -121,6 +124,8 @@ export class OrderManagerService implements Component {
   #liveBook: LiveBook | undefined;
   #om: OrderManager | undefined;
   #server: FrameServer<Connection> | undefined;
+  #busConnection: BusConnection | undefined;
+  #mirror: FillMirror | undefined;
   #pollTimer: NodeJS.Timeout | undefined;
   #pollImmediate: NodeJS.Immediate | undefined;
   #pollArmed = false;
@@ -149,7 +154,11 @@ export class OrderManagerService implements Component {
   #hellos = 0;
 
   readonly #sink: ExecutionReportSink = {
-    deliver: (name, report) => this.#deliver(name, report),
+    deliver: (name, report) => {
+      // durable and in order here (report-queue.ts): the drop copy's point
+      this.#mirror?.offer(report);
+      this.#deliver(name, report);
+    },
   };
 
   /**
@@ -225,6 +234,7 @@ export class OrderManagerService implements Component {
       log: this.#log.child('server'),
     });
     this.#server = server;
+    if (settings.bus !== undefined) this.#startMirror(settings.bus, tradeLog.path, om.recoveredFills);
     const address = await server.listen(settings.port, settings.host);
     // Orders restored from the order journal rest again: their books may already have moved.
     this.#armPoll();
@@ -241,7 +251,27 @@ export class OrderManagerService implements Component {
       duplicateFills: recovery.duplicateFills,
       repairedLines: recovery.repairedLines,
       restingOrders: om.restingOrderCount,
+      ...(settings.bus === undefined ? {} : { ...describeBus(settings.bus), busStream: settings.busStream }),
     };
+  }
+
+  /**
+   * The drop copy (fill-mirror.ts). The bus connects in the background: trading never waits
+   * for it (the trade log is the record; the stream catches up). Credentials the server
+   * refuses are a configuration error: the process stops (exit 1) rather than trade without
+   * the drop copy it was asked for.
+   */
+  #startMirror(bus: NonNullable<OrderManagerSettings['bus']>, tradeLogPath: string, fillsAtStart: number): void {
+    const connection = new BusConnection(bus, this.#log.child('bus'));
+    this.#busConnection = connection;
+    const mirror = new FillMirror({ connection, tradeLogPath, fillsAtStart, stream: this.#settings.busStream, log: this.#log.child('dropcopy') });
+    this.#mirror = mirror;
+    mirror.start();
+    connection.open().catch((error: unknown) => {
+      if (this.#stopping) return;
+      this.#log.error('the drop copy cannot reach the bus: stopping', { error: describeError(error) });
+      this.#fail(error);
+    });
   }
 
   stop(): Promise<void> {
@@ -511,6 +541,11 @@ export class OrderManagerService implements Component {
       if (failure === undefined) this.#maybeCheckpoint(true);
     }
     await this.#server?.close();
+    if (this.#mirror !== undefined) {
+      const caughtUp = await this.#mirror.close();
+      if (!caughtUp) this.#log.warn('stopping before the stream holds every fill; the next start sends the rest from the trade log', this.#mirror.counters());
+    }
+    await this.#busConnection?.close();
     try {
       await this.#tradeLog?.close();
     } catch (error) {

@@ -4,6 +4,8 @@
  * fields, so a limit is checked by one rule whether it comes from a flag or from code.
  */
 import { metricsPortField } from '../metrics/metrics-server.js';
+import { busFields, settleBusOptions, type BusOptions } from '../bus/bus-config.js';
+import { DEFAULT_EXECUTIONS_STREAM } from '../bus/subjects.js';
 import { commonFields, required, type ConfigOf, type Schema } from '../config/schema.js';
 import { serverLimitFields, serverLimits } from '../config/server-limits.js';
 import { DEFAULT_MAX_BACKLOG_BYTES, MIN_BACKLOG_BYTES } from '../net/frame-server.js';
@@ -56,6 +58,14 @@ export const orderManagerSchema = {
     description: 'outbound backlog bound per client, bytes (past it: reports conflate per order)',
   },
   ...serverLimitFields,
+  ...busFields,
+  busStream: {
+    kind: 'string',
+    default: DEFAULT_EXECUTIONS_STREAM,
+    pattern: /^[A-Za-z0-9_-]{1,64}$/,
+    patternHint: 'a JetStream stream name (letters, digits, _ and -)',
+    description: 'with --bus: the JetStream stream every durable fill is mirrored into (exec.<SYMBOL>)',
+  },
 } satisfies Schema;
 
 export type OrderManagerConfig = ConfigOf<typeof orderManagerSchema>;
@@ -75,13 +85,19 @@ export interface OrderManagerSettings {
   orderIdWindow: number;
   /** Connection cap, frame deadline and global budgets for the order server. */
   serverLimits: ReturnType<typeof serverLimits>;
+  /** Mirror durable fills into a JetStream stream on this bus. */
+  bus?: BusOptions;
+  busStream: string;
 }
 
 /** The checks the schema cannot make, and the risk-limit flags as one RiskLimits. */
 export function settleOrderManagerConfig(config: OrderManagerConfig, problems: string[]): OrderManagerSettings {
   if (config.tradeLog.trim() === '') problems.push('--trade-log: must not be empty');
   const limits = riskLimitsOf(config);
+  const bus = settleBusOptions(config, 'ordermanager', problems);
   return {
+    ...(bus === undefined ? {} : { bus }),
+    busStream: config.busStream,
     host: config.host,
     port: config.port,
     shm: config.shm,

@@ -9,6 +9,7 @@
  * share a flag with different meanings.
  */
 import { metricsPortField } from '../metrics/metrics-server.js';
+import { busFields } from '../bus/bus-config.js';
 import { commonFields, parseHostPort, type ConfigOf, type Schema } from '../config/schema.js';
 import { DEFAULT_LIVE_BOOK_MAX_AGE_MS } from '../shm/live-book.js';
 import { DEFAULT_IMBALANCE_STRATEGY_CONFIG, ImbalanceStrategy } from './examples/imbalance-strategy.js';
@@ -104,6 +105,11 @@ export const STRATEGY_PROCESS_SCHEMA = {
     min: 10,
     max: 60_000,
     description: 'how often the counters segment is brought up to date, ms',
+  },
+  ...busFields,
+  busSymbols: {
+    kind: 'optional-string',
+    description: 'on the bus: symbols to subscribe to, comma-separated (default all)',
   },
   ...SEED_STRATEGY_FIELDS,
   ...IMBALANCE_STRATEGY_FIELDS,

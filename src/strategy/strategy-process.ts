@@ -32,6 +32,9 @@
  * A tick that makes no order allocates nothing here: decode fills a reused MarketData and
  * the engine and strategies are allocation-free on that path.
  */
+import { BusConnection } from '../bus/bus-connection.js';
+import { describeBus, type BusOptions } from '../bus/bus-config.js';
+import { MarketSubscriber } from '../bus/market-subscriber.js';
 import { encodeFrameCopy } from '../protocol/encoded-copy.js';
 import { epochSeconds, monotonicNs } from '../core/clock.js';
 import { describeError } from '../core/errors.js';
@@ -72,6 +75,10 @@ export interface StrategyProcessOptions {
   orderManagerTimeoutMs: number;
   /** Keep the event loop polling this long after each gateway message (0 = sleep as usual; see core/busy-spin.ts). */
   idleSpinMs?: number;
+  /** Take ticks and news from this NATS bus instead of the gateway's TCP port. */
+  bus?: BusOptions;
+  /** On the bus: the symbols to subscribe to (default all). */
+  busSymbols?: readonly string[];
   log: Logger;
   /** Reconnect backoff (default 50 ms doubling to 1 s: every peer is on this host or nearby). */
   reconnect?: { minDelayMs: number; maxDelayMs: number };
@@ -104,7 +111,10 @@ export class StrategyProcess implements Component {
   readonly book: LiveBook;
   readonly #options: StrategyProcessOptions;
   readonly #log: Logger;
-  readonly #gateway: FrameClient;
+  /** The gateway over TCP, or undefined on the bus. */
+  readonly #gateway: FrameClient | undefined;
+  readonly #busConnection: BusConnection | undefined;
+  readonly #subscriber: MarketSubscriber | undefined;
   readonly #orderManager: FrameClient;
   // One decoder per connection: each hands back its own reused MarketData/Heartbeat.
   readonly #gatewayDecoder = new MessageDecoder();
@@ -165,16 +175,29 @@ export class StrategyProcess implements Component {
     });
     const reconnect = options.reconnect ?? DEFAULT_RECONNECT;
     const heartbeatPayload = (): Uint8Array => this.#heartbeatPayload;
-    this.#gateway = new FrameClient({
-      ...options.gateway,
-      onFrame: this.#onGatewayFrame,
-      onConnect: () => {
-        this.#gateway.send(this.#helloFrame);
-      },
-      reconnect,
-      heartbeat: { intervalMs: HEARTBEAT_INTERVAL_MS, timeoutMs: options.gatewayTimeoutMs, payload: heartbeatPayload },
-      log: options.log.child('gateway'),
-    });
+    if (options.bus !== undefined) {
+      this.#busConnection = new BusConnection(options.bus, options.log.child('bus'), { onDisconnect: () => this.#subscriber?.busLost() });
+      this.#subscriber = new MarketSubscriber({
+        connection: this.#busConnection,
+        ...(options.busSymbols === undefined ? {} : { symbols: options.busSymbols }),
+        onPayload: this.#onGatewayFrame,
+        onFeedLost: (reason) => this.#log.warn('market data lost; the book stays stale until it is back', { reason }),
+        onFeedUp: () => this.#log.info('market data flowing on the bus'),
+        ...(options.gatewayTimeoutMs > 0 ? { feedTimeoutMs: options.gatewayTimeoutMs } : {}),
+      });
+    } else {
+      const gateway = new FrameClient({
+        ...options.gateway,
+        onFrame: this.#onGatewayFrame,
+        onConnect: () => {
+          gateway.send(this.#helloFrame);
+        },
+        reconnect,
+        heartbeat: { intervalMs: HEARTBEAT_INTERVAL_MS, timeoutMs: options.gatewayTimeoutMs, payload: heartbeatPayload },
+        log: options.log.child('gateway'),
+      });
+      this.#gateway = gateway;
+    }
     this.#orderManager = new FrameClient({
       ...options.orderManager,
       onFrame: this.#onOrderManagerFrame,
@@ -198,16 +221,32 @@ export class StrategyProcess implements Component {
       this.#stopWaiting = resolve;
       timer = setTimeout(resolve, this.#options.connectWaitMs);
     });
-    await Promise.race([Promise.all([up(this.#gateway), up(this.#orderManager)]), waited]);
+    const market = (): Promise<boolean> => {
+      if (this.#gateway !== undefined) return up(this.#gateway);
+      const connection = this.#busConnection;
+      if (connection === undefined) return Promise.resolve(false);
+      return connection.open().then(
+        () => {
+          this.#subscriber?.start();
+          return true;
+        },
+        (err: unknown) => {
+          this.#log.error('cannot use the bus', { error: describeError(err) });
+          return false;
+        },
+      );
+    };
+    await Promise.race([Promise.all([market(), up(this.#orderManager)]), waited]);
     clearTimeout(timer);
     const details: LogFields = {
       strategy: this.engine.strategy.name,
       session: this.engine.sessionToken,
-      gatewayConnected: this.#gateway.connected,
+      gatewayConnected: this.#marketConnected,
+      ...(this.#options.bus === undefined ? {} : describeBus(this.#options.bus)),
       orderManagerConnected: this.#orderManager.connected,
       bookAttached: this.book.attached,
     };
-    if (!this.#gateway.connected || !this.#orderManager.connected) {
+    if (!this.#marketConnected || !this.#orderManager.connected) {
       this.#log.warn('ready without every connection; still retrying', details);
     }
     return details;
@@ -222,7 +261,8 @@ export class StrategyProcess implements Component {
     this.#stopWaiting();
     this.#spin.close();
     this.engine.stop();
-    await this.#gateway.close();
+    this.#subscriber?.stop();
+    await Promise.all([this.#gateway?.close(), this.#busConnection?.close()]);
     // after the engine stopped nothing new is sent; the IOC orders in flight get their
     // final reports (so our books count every fill the order manager's do), then close()
     // flushes what is queued
@@ -285,9 +325,9 @@ export class StrategyProcess implements Component {
     w.set('bad_messages', this.#counters.badMessages);
     w.set('unexpected_messages', this.#counters.unexpectedMessages);
     w.set('order_manager_errors', this.#counters.errorsFromOrderManager);
-    w.set('gateway_connected', this.#gateway.connected ? 1 : 0);
+    w.set('gateway_connected', this.#marketConnected ? 1 : 0);
     w.set('order_manager_connected', this.#orderManager.connected ? 1 : 0);
-    w.set('gateway_connects', this.#gateway.counters.connects);
+    w.set('gateway_connects', this.#gateway?.counters.connects ?? this.#busConnection?.counters.connects ?? 0);
     w.set('order_manager_connects', this.#orderManager.counters.connects);
     w.set('book_attachments', this.book.attachments);
     w.set('strategy_realized_pnl', toCents(fromPriceUnits(tracker.realizedPnl())));
@@ -300,6 +340,11 @@ export class StrategyProcess implements Component {
       if (pnl === pnl) unrealized += pnl;
     }
     w.set('strategy_unrealized_pnl', toCents(fromPriceUnits(unrealized)));
+  }
+
+  /** The market data source is up: the gateway's connection, or the bus. */
+  get #marketConnected(): boolean {
+    return this.#gateway?.connected ?? this.#busConnection?.connected ?? false;
   }
 
   /** Encode one message in binary and keep its own copy of the frame. */

@@ -4,6 +4,7 @@
  * 130 after a second signal (every component killed, the shared memory removed).
  */
 import { writeFileSync } from 'node:fs';
+import { settleBusOptions } from '../bus/bus-config.js';
 import { taskCommand } from '../command/command.js';
 import { ErrorCode, describeError } from '../core/errors.js';
 import { createLogger, formatJsonLine, logFormat, setLogSink, type LogFields } from '../core/log.js';
@@ -36,6 +37,10 @@ const sharedMemory: SharedMemoryOps = {
 export const main = taskCommand({
   name: 'run',
   schema: runSchema,
+  settle: (config, problems) => {
+    settleBusOptions(config, 'run', problems);
+    return config;
+  },
   task: async (config, { stopping, onForcedExit }) => {
     const display = new Display(
       {

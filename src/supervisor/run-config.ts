@@ -4,6 +4,7 @@
  * builds each child's command line from that child's schema (config/schema.ts toArgs), so
  * no default can drift between `trading run` and the command it starts.
  */
+import { busFields } from '../bus/bus-config.js';
 import { commonFields, type Schema } from '../config/schema.js';
 import { dashboardFlags } from '../dashboard/dashboard-config.js';
 import { gatewaySchema } from '../gateway/gateway-config.js';
@@ -41,4 +42,6 @@ export const runSchema = {
     max: 600_000,
     description: 'a component that sends no heartbeat (its once-a-second counters) for this long is unresponsive (SIGSTOP, a blocked event loop) and is replaced, ms',
   },
+  // with --bus: market data and news over NATS, fills mirrored to the EXECUTIONS stream
+  ...busFields,
 } as const satisfies Schema;

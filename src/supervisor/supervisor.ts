@@ -9,6 +9,7 @@
  * a crash loop stops the system with the reason. The shared memory is removed on every
  * way out, and so are the components' counters segments, once the summary has read them.
  */
+import { busArgs, parseBusOptions } from '../bus/bus-config.js';
 import { toArgs, type ConfigOf } from '../config/schema.js';
 import { ErrorCode, TradingError, describeError } from '../core/errors.js';
 import type { LogFields, Logger } from '../core/log.js';
@@ -304,14 +305,17 @@ export class Supervisor {
   #makeChild(name: ComponentName): ManagedChild {
     const { config } = this.#options;
     const gateway = (): string => `${config.host}:${this.#gatewayPort}`;
+    // on the bus every component takes the same flags; the password goes by environment only
+    const bus = parseBusOptions(config, 'run');
+    const onBus = busArgs(bus);
     const orderManager = (): string => `${config.host}:${this.#orderManagerPort}`;
     // Restarts reuse the ports first bound, so that clients reconnect to the same address.
     const args: Record<ComponentName, () => string[]> = {
       gateway: () =>
-        toArgs(gatewaySchema, { host: config.host, port: this.#gatewayPort, seed: config.seed, symbols: config.symbols, rate: config.rate, shm: config.shm }),
-      orderbook: () => toArgs(orderbookSchema, { gateway: gateway(), shm: config.shm, replaceStale: true }),
-      ordermanager: () => toArgs(orderManagerSchema, { host: config.host, port: this.#orderManagerPort, shm: config.shm, tradeLog: config.tradeLog }),
-      strategy: () => toArgs(STRATEGY_PROCESS_SCHEMA, { gateway: gateway(), orderManager: orderManager(), shm: config.shm, strategy: config.strategy }),
+        toArgs(gatewaySchema, { host: config.host, port: this.#gatewayPort, seed: config.seed, symbols: config.symbols, rate: config.rate, shm: config.shm }).concat(onBus),
+      orderbook: () => toArgs(orderbookSchema, { gateway: gateway(), shm: config.shm, replaceStale: true }).concat(onBus),
+      ordermanager: () => toArgs(orderManagerSchema, { host: config.host, port: this.#orderManagerPort, shm: config.shm, tradeLog: config.tradeLog }).concat(onBus),
+      strategy: () => toArgs(STRATEGY_PROCESS_SCHEMA, { gateway: gateway(), orderManager: orderManager(), shm: config.shm, strategy: config.strategy }).concat(onBus),
     };
     const child = new ManagedChild({
       name,
@@ -319,7 +323,7 @@ export class Supervisor {
       readyTimeoutMs: this.#options.readyTimeoutMs ?? 15_000,
       stopTimeoutMs: this.#options.stopTimeoutMs ?? 5_000,
       // the counters segments outlive a graceful stop: the summary reads them, then we remove them
-      env: { ...process.env, ...this.#options.env, [KEPT_BY_SUPERVISOR_ENV]: '1' },
+      env: { ...process.env, ...this.#options.env, [KEPT_BY_SUPERVISOR_ENV]: '1', ...(bus?.password === undefined ? {} : { TRADING_BUS_PASSWORD: bus.password }) },
     });
     child.on('line', (line) => this.#options.display.line(line));
     child.on('beat', () => this.#lastBeatMs.set(name, performance.now()));
