@@ -23,6 +23,9 @@ const COMMANDS: Record<string, CommandEntry> = {
   run: { summary: 'run the whole system under a supervisor (what npm start runs)', load: async () => (await import('./supervisor/main.js')).main },
   dashboard: { summary: 'serve the live web dashboard of a running system (read-only)', load: async () => (await import('./dashboard/main.js')).main },
   calibrate: { summary: 'measure the seed strategy on the market model alone (trades/s, mark-outs, PnL per seed)', load: async () => (await import('./tools/calibrate.js')).main },
+  record: { summary: 'record a gateway\'s stream into a recording file (--gateway HOST:PORT --out FILE)', load: async () => (await import('./replay/record-command.js')).main },
+  import: { summary: 'turn a CSV of L2 snapshots into a recording (--csv FILE --out FILE)', load: async () => (await import('./replay/import-command.js')).main },
+  backtest: { summary: 'run a strategy through the real processes on a recording, deterministically (--data FILE --strategy X)', load: async () => (await import('./supervisor/backtest-command.js')).main },
   bench: { summary: 'run the benchmark suite (--only NAME, --json FILE)', load: async () => (await import('./bench/main.js')).main },
 };
 

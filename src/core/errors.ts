@@ -86,6 +86,13 @@ export const ErrorCode = {
   BUS_AUTH: 'E_BUS_AUTH',
   /** The executions stream cannot be created, read or written as we need. */
   BUS_STREAM: 'E_BUS_STREAM',
+  // recordings, replay and backtest
+  /** A file that is not a recording, of another format version, or unreadable. */
+  RECORDING_INVALID: 'E_RECORDING_INVALID',
+  /** A CSV of L2 snapshots that does not follow the documented columns (line and column named). */
+  CSV_INVALID: 'E_CSV_INVALID',
+  /** A backtest that could not finish: a component failed or exited, no progress, or stopped by a signal. */
+  BACKTEST_FAILED: 'E_BACKTEST_FAILED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -70,6 +70,18 @@ export const gatewaySchema = {
   },
   ...serverLimitFields,
   ...busFields,
+  record: { kind: 'optional-string', description: 'also record every message sent into this recording file (see src/protocol/recording-format.ts)' },
+  replay: { kind: 'optional-string', description: 'serve this recording instead of the seeded market (trading record, trading import, --record make one)' },
+  speed: {
+    kind: 'string',
+    default: '1',
+    pattern: /^(?:max|\d+(?:\.\d+)?|\.\d+)$/,
+    patternHint: 'a speed-up factor (1 = as recorded, 10 = ten times faster) or max',
+    description: 'with --replay: how fast, relative to the recorded times, or max (as fast as clients take it)',
+  },
+  loop: { kind: 'boolean', default: false, description: 'with --replay: start again at the end' },
+  waitForClients: { kind: 'integer', default: 0, min: 0, max: 10_000, description: 'with --replay: start once this many clients are connected' },
+  waitForHellos: { kind: 'integer', default: 0, min: 0, max: 10_000, description: 'with --replay: start once this many clients said HELLO' },
 } as const satisfies Schema;
 
 export type GatewayConfig = ConfigOf<typeof gatewaySchema>;

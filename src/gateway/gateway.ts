@@ -62,12 +62,27 @@ export interface GatewayOptions {
   limits?: Partial<Pick<FrameServerOptions, 'maxConnections' | 'frameTimeoutMs' | 'outboundBudgetBytes' | 'inboundBudgetBytes'>>;
   /** Also publish market data and news on this NATS bus (md.<SYMBOL>, news.<SYMBOL>). */
   bus?: BusOptions;
+  /**
+   * Record every message sent (binary payloads, stamped with the send time): `trading
+   * gateway --record FILE`. The writer is the caller's; the gateway flushes it on a timer
+   * and closes it at stop.
+   */
+  recorder?: FrameRecorder;
   log: Logger;
   /** Publish counters into the counters segment named after this book segment name (the `trading gateway` process does). */
   metricsShm?: string;
 }
 
 type GatewayMetrics = MetricsWriter<ComponentMetricName<'gateway'>>;
+/** Where a recording goes (protocol/recording-writer.ts's RecordingWriter). */
+export interface FrameRecorder {
+  append(payload: Uint8Array, offset: number, length: number, receiveNs: number): void;
+  flush(): void;
+  close(): void;
+}
+
+/** How often a recording's open block is written out, ms. */
+const RECORD_FLUSH_INTERVAL_MS = 200;
 
 /** Conflation key of news (symbols use their index, 0..n-1). */
 const NEWS_KEY = -1;
@@ -156,6 +171,8 @@ export class Gateway implements Component {
   #running = false;
   #busConnection: BusConnection | undefined;
   #busPublisher: MarketPublisher | undefined;
+  #recordTimer: NodeJS.Timeout | undefined;
+  #recordStartNs = 0;
 
   constructor(options: GatewayOptions) {
     this.options = options;
@@ -215,6 +232,12 @@ export class Gateway implements Component {
       this.#busPublisher.start();
     }
     this.#running = true;
+    const recorder = this.options.recorder;
+    if (recorder !== undefined) {
+      this.#recordStartNs = monotonicNs();
+      this.#recordTimer = setInterval(() => recorder.flush(), RECORD_FLUSH_INTERVAL_MS);
+      this.#recordTimer.unref();
+    }
     const nowMs = monotonicMs();
     this.#newsPacer = new TickPacer(1 / this.options.newsIntervalSeconds, nowMs + this.options.newsIntervalSeconds * 1000, 1);
     this.#lastTurnMs = nowMs;
@@ -245,6 +268,9 @@ export class Gateway implements Component {
       this.#immediate = undefined;
       this.#publish({ type: MessageType.SHUTDOWN, reason: 'gateway stopping' }, undefined, true);
     }
+    if (this.#recordTimer !== undefined) clearInterval(this.#recordTimer);
+    this.#recordTimer = undefined;
+    this.options.recorder?.close();
     this.#busPublisher?.stop();
     await Promise.all([this.#server.close(), this.#busConnection?.close()]);
     this.#metrics?.close();
@@ -412,6 +438,12 @@ export class Gateway implements Component {
    * data and news (a `key`) also go to the bus when there is one.
    */
   #publish(message: Message, key: number | undefined, toConflating: boolean): void {
+    const recorder = this.options.recorder;
+    if (recorder !== undefined && this.#running) {
+      const frame = this.#binary.frame(message);
+      const sentNs = message.type === MessageType.MARKET_DATA || message.type === MessageType.NEWS_SENTIMENT ? message.sentNs : monotonicNs();
+      recorder.append(frame, FRAME_HEADER_BYTES, frame.length - FRAME_HEADER_BYTES, sentNs - this.#recordStartNs);
+    }
     if (wantsFrame(this.#jsonClients, toConflating)) {
       const frame = this.#json.frame(message);
       this.#lastJsonBytes = frame.length;

@@ -1,10 +1,15 @@
 /**
  * `trading gateway`: stream the seeded market (MARKET_DATA per symbol, NEWS_SENTIMENT) to
- * every client. See gateway.ts for the behaviour and gateway-config.ts for the options.
+ * every client, or with `--replay FILE` a recording (replay-gateway.ts). See
+ * gateway.ts for the behaviour and gateway-config.ts for the options; `--record FILE`
+ * records what it sends.
  */
 import { settleBusOptions } from '../bus/bus-config.js';
 import { componentCommand } from '../command/command.js';
 import { serverLimits } from '../config/server-limits.js';
+import { Recording } from '../protocol/recording-reader.js';
+import { RecordingWriter } from '../protocol/recording-writer.js';
+import { ReplayGateway } from './replay-gateway.js';
 import { gatewaySchema, parseRate } from './gateway-config.js';
 import { Gateway } from './gateway.js';
 import { withMetricsServer } from '../metrics/metrics-server.js';
@@ -12,9 +17,28 @@ import { withMetricsServer } from '../metrics/metrics-server.js';
 export const main = componentCommand({
   name: 'gateway',
   schema: gatewaySchema,
-  settle: (config, problems) => ({ ...config, rate: parseRate(config.rate), bus: settleBusOptions(config, 'gateway', problems) }),
-  component: (config, { log }) =>
-    withMetricsServer(new Gateway({
+  settle: (config, problems) => {
+    const speed = config.speed === 'max' ? ('max' as const) : Number(config.speed);
+    if (speed !== 'max' && !(speed > 0)) problems.push(`--speed: must be > 0 or max, got "${config.speed}"`);
+    if (config.replay !== undefined && config.record !== undefined) problems.push('--record: a replay is already a recording; record it with trading record instead');
+    return { ...config, rate: parseRate(config.rate), speed, bus: settleBusOptions(config, 'gateway', problems) };
+  },
+  component: (config, { log }) => {
+    if (config.replay !== undefined) {
+      return new ReplayGateway({
+        host: config.host,
+        port: config.port,
+        recording: Recording.open(config.replay),
+        speed: config.speed,
+        loop: config.loop,
+        waitForClients: config.waitForClients,
+        waitForHellos: config.waitForHellos,
+        maxBacklogBytes: config.maxBacklogBytes,
+        maxFrameBytes: config.maxFrameBytes,
+        log,
+      });
+    }
+    return withMetricsServer(new Gateway({
       ...(config.bus === undefined ? {} : { bus: config.bus }),
       host: config.host,
       port: config.port,
@@ -27,7 +51,9 @@ export const main = componentCommand({
       maxBacklogBytes: config.maxBacklogBytes,
       maxFrameBytes: config.maxFrameBytes,
       limits: serverLimits(config),
+      ...(config.record !== undefined ? { recorder: new RecordingWriter(config.record) } : {}),
       log,
       metricsShm: config.shm,
-    }), { port: config.metricsPort, shm: config.shm, component: 'gateway', log }),
+    }), { port: config.metricsPort, shm: config.shm, component: 'gateway', log });
+  },
 });

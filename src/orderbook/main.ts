@@ -6,6 +6,7 @@ import { settleBusOptions } from '../bus/bus-config.js';
 import { componentCommand } from '../command/command.js';
 import { parseHostPort } from '../config/schema.js';
 import { orderbookSchema, parseSymbols } from './orderbook-config.js';
+import { FlowGate } from '../shm/flow-gate.js';
 import { Orderbook } from './orderbook.js';
 import { withMetricsServer } from '../metrics/metrics-server.js';
 
@@ -28,6 +29,7 @@ export const main = componentCommand({
       replaceStale: config.replaceStale,
       ...(config.symbols === undefined ? {} : { symbols: config.symbols }),
       depth: config.depth,
+      ...(config.gate === undefined ? {} : { gate: FlowGate.open(config.gate) }),
       log,
       publishMetrics: true,
     }), { port: config.metricsPort, shm: config.shm, component: 'orderbook', log }),

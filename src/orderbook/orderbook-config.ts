@@ -21,6 +21,7 @@ export const orderbookSchema = {
   depth: { kind: 'integer', default: DEFAULT_BOOK_DEPTH, min: 1, max: MAX_BOOK_DEPTH, description: 'levels per side in the shared book' },
   ...busFields,
   busSymbols: { kind: 'optional-string', description: 'on the bus: symbols to subscribe to, comma-separated (default: --symbols, else all)' },
+  gate: { kind: 'optional-string', description: 'backtest only: the flow gate segment to keep in step with (trading backtest sets it)' },
 } as const satisfies Schema;
 
 /** `--symbols` text → the symbols, or undefined (learn them from the gateway). */

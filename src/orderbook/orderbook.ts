@@ -36,6 +36,7 @@ import { FrameClient } from '../net/frame-client.js';
 import { MessageDecoder, MessageEncoder } from '../protocol/codec.js';
 import { MessageType, PROTOCOL_VERSION, type MarketData, type Message } from '../protocol/messages.js';
 import { BookWriter } from '../shm/book-writer.js';
+import type { FlowGate } from '../shm/flow-gate.js';
 import { MAX_SYMBOLS } from '../shm/layout.js';
 import { SymbolDiscovery } from './symbol-discovery.js';
 
@@ -58,12 +59,19 @@ export interface OrderbookOptions {
   bus?: BusOptions;
   /** On the bus: the symbols to subscribe to (default: `symbols`, else all). */
   busSymbols?: readonly string[];
+  /**
+   * A backtest's flow gate (shm/flow-gate.ts): each book is written only once the strategy
+   * finished the messages before it and resting orders were matched.
+   */
+  gate?: FlowGate;
   log: Logger;
   /** Publish counters into the counters segment named after shm (the `trading orderbook` process does). */
   publishMetrics?: boolean;
 }
 
 type OrderbookMetrics = MetricsWriter<ComponentMetricName<'orderbook'>>;
+/** A gate wait longer than this is a stuck backtest: logged, and the book written anyway. */
+const GATE_TIMEOUT_MS = 30_000;
 
 const DEFAULT_HEARTBEAT_INTERVAL_MS = 100;
 const DEFAULT_MAX_RECONNECT_DELAY_MS = 1_000;
@@ -86,6 +94,7 @@ export class Orderbook implements Component {
   #heartbeatTimer: NodeJS.Timeout | undefined;
   #feedConnected = false;
   #lastSequence = 0;
+  #gateTimeouts = 0;
   #updates = 0;
   #metrics: OrderbookMetrics | undefined;
   #news = 0;
@@ -142,6 +151,11 @@ export class Orderbook implements Component {
   /** The writer once the segment exists. */
   get writer(): BookWriter | undefined {
     return this.#writer;
+  }
+
+  /** Backtest: flow-gate waits that timed out (each a book written out of step). */
+  get gateTimeouts(): number {
+    return this.#gateTimeouts;
   }
 
   async start(): Promise<LogFields> {
@@ -245,6 +259,7 @@ export class Orderbook implements Component {
       case MessageType.NEWS_SENTIMENT:
         this.#noteSequence(message.sequence);
         this.#news++;
+        this.options.gate?.noteSeen(message.sequence);
         return;
       case MessageType.SHUTDOWN:
         this.#log.info('gateway shutting down', { reason: message.reason });
@@ -284,7 +299,16 @@ export class Orderbook implements Component {
       }
       return;
     }
+    const gate = this.options.gate;
+    if (gate !== undefined && !gate.waitToWrite(GATE_TIMEOUT_MS)) {
+      this.#gateTimeouts++;
+      this.#log.error('flow gate: the strategy or the order manager did not catch up; writing anyway', { sequence: message.sequence, done: gate.done, seen: gate.seen });
+    }
     writer.write(index, message);
+    if (gate !== undefined) {
+      gate.publishWritten(message.sequence, message.timestamp);
+      gate.noteSeen(message.sequence);
+    }
     this.#updates++;
     if (!this.#feedConnected) {
       this.#feedConnected = true;

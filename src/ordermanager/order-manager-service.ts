@@ -79,6 +79,10 @@ import type { OrderManagerSettings } from './ordermanager-config.js';
 import type { ExecutionReportSink } from './report-queue.js';
 import { CHECKPOINT_SUFFIX, journalReaches, readCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint.js';
 import { checkDiskWritable } from './journal-file.js';
+import { FlowGate, waitFor } from '../shm/flow-gate.js';
+
+/** Backtest: the orderbook not reaching the strategy's message within this is a stuck run. */
+const GATE_TIMEOUT_MS = 30_000;
 import { TradeLog } from './trade-log.js';
 
 /** Our heartbeat to clients that said HELLO, after this long without sending them anything. */
@@ -152,6 +156,8 @@ export class OrderManagerService implements Component {
   #undeliverable = 0;
   #ignoredWhileStopping = 0;
   #hellos = 0;
+  #gate: FlowGate | undefined;
+  #gateImmediate: NodeJS.Immediate | undefined;
 
   readonly #sink: ExecutionReportSink = {
     deliver: (name, report) => {
@@ -208,8 +214,12 @@ export class OrderManagerService implements Component {
     // a repair rewrites the log: offsets in an old checkpoint would point anywhere
     if (settings.repairTradeLog) rmSync(this.#checkpointPath, { force: true });
     const checkpoint = settings.repairTradeLog ? undefined : this.#usableCheckpoint(tradeLog);
+    const gate = settings.gate === undefined ? undefined : FlowGate.open(settings.gate);
+    this.#gate = gate;
     const om = new OrderManager({
       books: liveBook,
+      // a backtest runs on market time: the book's (the flow gate carries it), never the wall clock
+      ...(gate === undefined ? {} : { clock: { monotonicNs: () => gate.marketUs * 1000, epochSeconds: () => gate.marketUs / 1e6 } }),
       journal: tradeLog,
       sink: this.#sink,
       limits: settings.limits,
@@ -318,6 +328,7 @@ export class OrderManagerService implements Component {
     }
     switch (message.type) {
       case MessageType.ORDER: {
+        this.#awaitGateBook();
         const tickSentNs = message.tickSentNs;
         if (tickSentNs > 0) {
           const arrivalNs = monotonicNs();
@@ -331,11 +342,14 @@ export class OrderManagerService implements Component {
           }
         }
         om.handleOrder(message, connection.name);
+        this.#publishToGate(true);
         if (!this.#pollArmed && om.restingOrderCount > 0) this.#armPoll();
         return;
       }
       case MessageType.CANCEL: {
+        this.#awaitGateBook();
         const code = om.handleCancel(message, connection.name);
+        this.#publishToGate(true);
         if (code !== null) {
           this.#cancelErrors++;
           const why = code === ErrorCode.ORDER_UNKNOWN ? 'no resting order of yours has that id' : 'the symbol does not match the order';
@@ -425,7 +439,45 @@ export class OrderManagerService implements Component {
 
   // ---- duty cycle --------------------------------------------------------------------------
 
+  /** Backtest: wait until the book is that of the message the strategy is handling (flow-gate.ts). */
+  #awaitGateBook(): void {
+    const gate = this.#gate;
+    if (gate === undefined || gate.bookAtCurrent()) return;
+    if (!waitFor(() => gate.bookAtCurrent(), GATE_TIMEOUT_MS)) this.#log.error('flow gate: the orderbook did not reach the strategy\'s message; executing anyway');
+  }
+
+  /**
+   * Backtest: tell the flow gate what we made and what rests; `request`: one more order or
+   * cancel handled. A newly resting order was matched against the current book.
+   */
+  #publishToGate(request: boolean): void {
+    const gate = this.#gate;
+    const om = this.#om;
+    if (gate === undefined || om === undefined) return;
+    const resting = om.restingOrderCount;
+    const matched = resting > 0 && gate.resting === 0 ? gate.written : gate.matched;
+    gate.publishOrderManager(om.reportsMade, resting, matched, request);
+  }
+
+  /** Backtest duty cycle while orders rest: match them against every book the orderbook writes. */
+  readonly #gateCycle = (): void => {
+    this.#gateImmediate = undefined;
+    const gate = this.#gate;
+    const om = this.#om;
+    if (gate === undefined || om === undefined || this.#stopping || om.restingOrderCount === 0) return;
+    const written = gate.written;
+    if (written > gate.matched) {
+      om.pollRestingOrders();
+      gate.publishOrderManager(om.reportsMade, om.restingOrderCount, written, false);
+    }
+    this.#gateImmediate = setImmediate(this.#gateCycle);
+  };
+
   #armPoll(): void {
+    if (this.#gate !== undefined) {
+      if (this.#gateImmediate === undefined && !this.#stopping) this.#gateImmediate = setImmediate(this.#gateCycle);
+      return;
+    }
     if (this.#pollArmed || this.#stopping || this.#om === undefined || this.#om.restingOrderCount === 0) return;
     this.#pollArmed = true;
     this.#startPollTimer();
@@ -528,6 +580,8 @@ export class OrderManagerService implements Component {
     if (this.#checkpointTimer !== undefined) clearInterval(this.#checkpointTimer);
     if (this.#pollTimer !== undefined) clearTimeout(this.#pollTimer);
     if (this.#pollImmediate !== undefined) clearImmediate(this.#pollImmediate);
+    if (this.#gateImmediate !== undefined) clearImmediate(this.#gateImmediate);
+    this.#gateImmediate = undefined;
     const om = this.#om;
     let failure: unknown;
     if (om !== undefined) {

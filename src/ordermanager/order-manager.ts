@@ -204,6 +204,11 @@ export class OrderManager {
     return this.#queue.waiting;
   }
 
+  /** Reports made so far: delivered or waiting for the journal. */
+  get reportsMade(): number {
+    return this.#queue.delivered + this.#queue.waiting;
+  }
+
   /**
    * Risk-check and execute one order from `client` (a stable name for the sender: its
    * reports, including later fills of a resting order, are addressed to it, and its rate

@@ -66,6 +66,7 @@ export const orderManagerSchema = {
     patternHint: 'a JetStream stream name (letters, digits, _ and -)',
     description: 'with --bus: the JetStream stream every durable fill is mirrored into (exec.<SYMBOL>)',
   },
+  gate: { kind: 'optional-string', description: 'backtest only: the flow gate segment to keep in step with; market time from it (trading backtest sets it)' },
 } satisfies Schema;
 
 export type OrderManagerConfig = ConfigOf<typeof orderManagerSchema>;
@@ -88,6 +89,8 @@ export interface OrderManagerSettings {
   /** Mirror durable fills into a JetStream stream on this bus. */
   bus?: BusOptions;
   busStream: string;
+  /** Backtest: the flow gate's segment name (shm/flow-gate.ts). */
+  gate?: string;
 }
 
 /** The checks the schema cannot make, and the risk-limit flags as one RiskLimits. */
@@ -111,5 +114,6 @@ export function settleOrderManagerConfig(config: OrderManagerConfig, problems: s
     repairTradeLog: config.repairTradeLog,
     orderIdWindow: config.orderIdWindow,
     serverLimits: serverLimits(config),
+    ...(config.gate === undefined ? {} : { gate: config.gate }),
   };
 }

@@ -22,10 +22,11 @@ import { epochSeconds as wallEpochSeconds, monotonicNs } from '../core/clock.js'
 import { ErrorCode, TradingError, describeError } from '../core/errors.js';
 import { createLogger, type Logger } from '../core/log.js';
 import type { Cancel, ExecutionReport, MarketData, Message, NewsSentiment, Order } from '../protocol/messages.js';
-import { MessageType, OrderType, SYMBOL_PATTERN, Side, TimeInForce } from '../protocol/messages.js';
+import { ExecutionStatus, MessageType, OrderType, SYMBOL_PATTERN, Side, TimeInForce } from '../protocol/messages.js';
+import { fromPriceUnits, toPriceUnits } from '../core/fixed-point.js';
 import { OrderIdGenerator } from './order-ids.js';
 import { OrderTracker } from './order-tracker.js';
-import type { BookSource, BookStatus, OrderRequest, Strategy, StrategyContext } from './strategy.js';
+import type { BookSource, OrderRequest, Strategy, StrategyContext, TickBookStatus } from './strategy.js';
 
 /**
  * Hands one outgoing message to the order-manager connection. Returns false when it cannot
@@ -44,10 +45,20 @@ export interface StrategyEngineOptions {
   nowNs?: () => number;
   /** Wall clock, epoch seconds, for the orders' `timestamp` (default core/clock). */
   epochSeconds?: () => number;
+  /**
+   * How many times a read of the tick's own symbol re-reads a book older than the tick
+   * before it says `lagging` (default DEFAULT_BOOK_WAIT_READS: tens of µs). A count, not
+   * a time: reading a clock allocates. A backtest, where the orderbook is gated on the
+   * strategy and the book always comes, passes Infinity.
+   */
+  bookWaitReads?: number;
   log?: Logger;
   /** Told the age of the book each order is sent on (now − the book's gateway stamp), µs. */
   bookAge?: { record(microseconds: number): void };
 }
+
+/** Re-reads of a lagging book before it is called lagging: ~100 ns each, so about 50 µs. */
+export const DEFAULT_BOOK_WAIT_READS = 500;
 
 /** Updated in place; read them as often as you like. */
 export interface StrategyEngineCounters {
@@ -72,6 +83,17 @@ export interface StrategyEngineCounters {
   unknownBookReads: number;
   /** Throws caught from the strategy's callbacks. */
   strategyErrors: number;
+  /**
+   * Ticks whose own book, at the strategy's first read of it, was older than the tick (the
+   * orderbook had not written it yet): what the strategy would have traded on without the
+   * wait. `bookLagged`: those still older after the wait, reported to the strategy as
+   * `lagging`; `bookWaits`: the re-reads spent waiting.
+   */
+  bookLagAtFirstRead: number;
+  bookLagged: number;
+  bookWaits: number;
+  /** Orders sent while the tick's own book was lagging. */
+  ordersOnLaggingBook: number;
 }
 
 type EngineState = 'new' | 'starting' | 'running' | 'stopping' | 'stopped';
@@ -94,6 +116,10 @@ export class StrategyEngine {
     staleBookReads: 0,
     unknownBookReads: 0,
     strategyErrors: 0,
+    bookLagAtFirstRead: 0,
+    bookLagged: 0,
+    bookWaits: 0,
+    ordersOnLaggingBook: 0,
   };
   /** The last error caught from the strategy, '' if none. */
   lastStrategyError = '';
@@ -107,9 +133,16 @@ export class StrategyEngine {
   readonly #context: StrategyContext;
   // Scratch book for the engine's own reads (staleness at send, marks for PnL).
   readonly #scratch = createL2Book();
+  readonly #bookWaitReads: number;
   #state: EngineState = 'new';
   /** Gateway stamp of the tick being handled, 0 outside onTick. */
   #tickSentNs = 0;
+  /** Symbol and gateway sequence of the tick being handled ('' and 0 outside onTick). */
+  #tickSymbol = '';
+  #tickSequence = 0;
+  /** The tick's own book was found lagging (its first read), and after the wait. */
+  #tickBookChecked = false;
+  #tickBookLagging = false;
 
   constructor(options: StrategyEngineOptions) {
     this.strategy = options.strategy;
@@ -120,9 +153,17 @@ export class StrategyEngine {
     this.#epochSeconds = options.epochSeconds ?? wallEpochSeconds;
     this.#log = options.log ?? createLogger('strategy');
     this.#bookAge = options.bookAge;
+    this.#bookWaitReads = options.bookWaitReads ?? DEFAULT_BOOK_WAIT_READS;
     const tracker = this.tracker;
     this.#context = {
       nowNs: () => this.#nowNs(),
+      createBook: (depth) => createL2Book(depth),
+      toPriceUnits,
+      fromPriceUnits,
+      Side,
+      OrderType,
+      TimeInForce,
+      ExecutionStatus,
       readBook: (symbol, out) => this.#readBook(symbol, out),
       sendOrder: (request) => this.#sendOrder(request),
       cancel: (orderId) => this.#cancel(orderId),
@@ -202,13 +243,57 @@ export class StrategyEngine {
     }
     this.counters.ticks += 1;
     this.#tickSentNs = tick.sentNs;
+    this.#tickSymbol = tick.symbol;
+    this.#tickSequence = tick.sequence;
+    this.#tickBookChecked = false;
+    this.#tickBookLagging = false;
+    // the tick's own book first, whether or not the strategy reads it: the orders it
+    // sends execute against that book (see #readTickBook)
+    if (tick.sequence > 0) this.#readTickBook(tick.symbol, this.#scratch);
     try {
       this.strategy.onTick(tick, this.#context);
     } catch (err) {
       this.#strategyFailed(err, 'onTick');
     } finally {
       this.#tickSentNs = 0;
+      this.#tickSymbol = '';
+      this.#tickSequence = 0;
     }
+  }
+
+  /**
+   * The tick's own book. The strategy hears of tick N over its gateway connection, but the
+   * book comes from the orderbook process through shared memory, and nothing orders the
+   * two: the slot may still hold the symbol's previous update. So the first read of a
+   * tick's book (the engine's own, before onTick) compares the slot's gateway sequence
+   * with the tick's and, while it is older, re-reads it up to bookWaitReads times (the
+   * wait counts in tick-to-trade, where it belongs). A book still older after that is
+   * `lagging` for the rest of the tick, and counted.
+   */
+  #readTickBook(symbol: string, out: L2Book): TickBookStatus {
+    const books = this.#books;
+    let status = books.read(symbol, out);
+    if (this.#tickBookChecked || status !== 'live') {
+      if (status === 'live' && this.#tickBookLagging && out.sequence < this.#tickSequence) return 'lagging';
+      return status;
+    }
+    this.#tickBookChecked = true;
+    if (out.sequence >= this.#tickSequence) return status;
+    this.counters.bookLagAtFirstRead += 1;
+    const limit = this.#bookWaitReads;
+    let reads = 0;
+    while (reads < limit) {
+      reads += 1;
+      status = books.read(symbol, out);
+      if (status !== 'live' || out.sequence >= this.#tickSequence) break;
+    }
+    this.counters.bookWaits += reads;
+    if (status === 'live' && out.sequence < this.#tickSequence) {
+      this.counters.bookLagged += 1;
+      this.#tickBookLagging = true;
+      return 'lagging';
+    }
+    return status;
   }
 
   onNews(news: NewsSentiment): void {
@@ -262,8 +347,10 @@ export class StrategyEngine {
     };
   }
 
-  #readBook(symbol: string, out: L2Book): BookStatus {
-    const status = this.#books.read(symbol, out);
+  #readBook(symbol: string, out: L2Book): TickBookStatus {
+    // the tick's own symbol (a gateway that numbers its messages): at least as new as the tick, or told
+    const status =
+      this.#tickSequence > 0 && symbol === this.#tickSymbol ? this.#readTickBook(symbol, out) : this.#books.read(symbol, out);
     if (status === 'stale') this.counters.staleBookReads += 1;
     else if (status === 'unknown') this.counters.unknownBookReads += 1;
     return status;
@@ -279,8 +366,12 @@ export class StrategyEngine {
       this.counters.ordersRefusedStopped += 1;
       return null;
     }
-    const status = this.#books.read(request.symbol, this.#scratch);
-    if (status !== 'live') {
+    const status =
+      this.#tickSequence > 0 && request.symbol === this.#tickSymbol
+        ? this.#readTickBook(request.symbol, this.#scratch)
+        : this.#books.read(request.symbol, this.#scratch);
+    if (status === 'lagging') this.counters.ordersOnLaggingBook += 1;
+    else if (status !== 'live') {
       if (status === 'stale') this.counters.ordersRefusedStaleBook += 1;
       else this.counters.ordersRefusedUnknownBook += 1;
       return null;

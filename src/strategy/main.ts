@@ -1,13 +1,14 @@
 /**
  * `trading strategy --gateway HOST:PORT --order-manager HOST:PORT --shm NAME
- *  [--strategy seed|imbalance] [strategy flags]`: runs a strategy against the gateway's
- * ticks and news, the shared-memory book and the order manager (strategy-process.ts).
- * Options: strategy-config.ts (`--help` lists them).
+ *  [--strategy seed|imbalance|PATH] [--strategy-config FILE] [strategy flags]`: runs a
+ * strategy against the gateway's ticks and news, the shared-memory book and the order
+ * manager (strategy-process.ts). Options: strategy-config.ts (`--help` lists them).
  */
 import { settleBusOptions } from '../bus/bus-config.js';
 import { componentCommand } from '../command/command.js';
 import { SYMBOL_PATTERN } from '../protocol/messages.js';
-import { STRATEGY_PROCESS_SCHEMA, buildStrategy, endpoints } from './strategy-config.js';
+import { STRATEGY_PROCESS_SCHEMA, endpoints, resolveStrategy } from './strategy-config.js';
+import { FlowGate } from '../shm/flow-gate.js';
 import { StrategyProcess } from './strategy-process.js';
 import { withMetricsServer } from '../metrics/metrics-server.js';
 
@@ -17,23 +18,27 @@ export const main = componentCommand({
   settle: (config, problems) => ({
     ...config,
     ...endpoints(config),
-    built: buildStrategy(config),
+    raw: config,
     bus: settleBusOptions(config, 'strategy', problems),
     busSymbols: parseBusSymbols(config.busSymbols, config.bus !== undefined, problems),
   }),
-  component: (config, { log }) =>
+  // a strategy module is loaded inside the component's start, so a bad one is a start
+  // failure with its code (E_CONFIG_INVALID) that reaches a supervisor
+  component: async (config, { log }) =>
     withMetricsServer(new StrategyProcess({
       gateway: config.gateway,
       orderManager: config.orderManager,
       shm: config.shm,
       ...(config.bus === undefined ? {} : { bus: config.bus }),
       ...(config.busSymbols === undefined ? {} : { busSymbols: config.busSymbols }),
-      strategy: config.built,
+      strategy: await resolveStrategy(config.raw),
       bookMaxAgeMs: config.bookMaxAgeMs,
       connectWaitMs: config.connectWaitMs,
       gatewayTimeoutMs: config.gatewayTimeoutMs,
       orderManagerTimeoutMs: config.orderManagerTimeoutMs,
       idleSpinMs: config.idleSpinMs,
+      ...(config.gate === undefined ? {} : { gate: FlowGate.open(config.gate) }),
+      ...(config.sessionToken === undefined ? {} : { sessionToken: config.sessionToken }),
       log,
       publishMetrics: true,
       metricsIntervalMs: config.countersIntervalMs,

@@ -16,9 +16,26 @@ import { DEFAULT_IMBALANCE_STRATEGY_CONFIG, ImbalanceStrategy } from './examples
 import { SEED_STRATEGY_FIELDS, type SeedStrategyConfig } from './seed-strategy-config.js';
 import { SeedStrategy } from './seed-strategy.js';
 import type { Strategy } from './strategy.js';
+import { BUILT_IN_STRATEGIES, isStrategyPath, loadStrategyModule } from './strategy-module.js';
+import { ErrorCode, TradingError } from '../core/errors.js';
 
-export const STRATEGY_NAMES = ['seed', 'imbalance'] as const;
+export const STRATEGY_NAMES = BUILT_IN_STRATEGIES;
 export type StrategyName = (typeof STRATEGY_NAMES)[number];
+
+/** `--strategy`: a built-in name or the path of a strategy module (strategy-module.ts). */
+export const STRATEGY_FIELD = {
+  kind: 'string',
+  default: 'seed',
+  pattern: /^\S(?:.*\S)?$/,
+  patternHint: 'seed, imbalance, or the path of a strategy module (.js/.mjs)',
+  description: 'the strategy to run: seed, imbalance, or the path of an ES module whose default export is a Strategy class or factory',
+} as const satisfies Schema[string];
+
+/** `--strategy-config`: the JSON options of a strategy module, checked against its configSchema. */
+export const STRATEGY_CONFIG_FIELD = {
+  kind: 'optional-string',
+  description: 'JSON file of options for a strategy module, validated by the configSchema it exports',
+} as const satisfies Schema[string];
 
 export const IMBALANCE_STRATEGY_FIELDS = {
   imbalanceLevels: {
@@ -63,7 +80,8 @@ export const STRATEGY_PROCESS_SCHEMA = {
   orderManager: commonFields.endpoint('127.0.0.1:5558', 'the order manager, HOST:PORT (orders out, execution reports in)'),
   shm: commonFields.shm(),
   metricsPort: metricsPortField,
-  strategy: { kind: 'string', default: 'seed', choices: STRATEGY_NAMES, description: 'the strategy to run' },
+  strategy: STRATEGY_FIELD,
+  strategyConfig: STRATEGY_CONFIG_FIELD,
   bookMaxAgeMs: {
     kind: 'integer',
     default: DEFAULT_LIVE_BOOK_MAX_AGE_MS,
@@ -111,6 +129,8 @@ export const STRATEGY_PROCESS_SCHEMA = {
     kind: 'optional-string',
     description: 'on the bus: symbols to subscribe to, comma-separated (default all)',
   },
+  gate: { kind: 'optional-string', description: 'backtest only: the flow gate segment to keep in step with; market time (trading backtest sets it)' },
+  sessionToken: { kind: 'optional-string', description: 'order-id prefix of this run (default a fresh one; a backtest fixes it so that ids repeat)' },
   ...SEED_STRATEGY_FIELDS,
   ...IMBALANCE_STRATEGY_FIELDS,
 } as const satisfies Schema;
@@ -125,7 +145,19 @@ export function endpoints(config: { gateway: string; orderManager: string }): {
   return { gateway: parseHostPort(config.gateway, '--gateway'), orderManager: parseHostPort(config.orderManager, '--order-manager') };
 }
 
-/** The strategy the config names, with its parameters (throws E_CONFIG_INVALID naming bad ones). */
+/**
+ * The strategy the config names: a module loaded from its path, or a built-in one with
+ * its flags. Throws E_CONFIG_INVALID saying what is wrong.
+ */
+export async function resolveStrategy(config: ConfigOf<StrategyProcessSchema>): Promise<Strategy> {
+  if (isStrategyPath(config.strategy)) return loadStrategyModule(config.strategy, config.strategyConfig);
+  if (config.strategyConfig !== undefined) {
+    throw new TradingError(ErrorCode.CONFIG_INVALID, `--strategy-config is for a strategy module; ${config.strategy} takes its own flags (see --help)`);
+  }
+  return buildStrategy(config);
+}
+
+/** The built-in strategy the config names, with its parameters (throws E_CONFIG_INVALID naming bad ones). */
 export function buildStrategy(config: ConfigOf<StrategyProcessSchema>): Strategy {
   if (config.strategy === 'imbalance') {
     return new ImbalanceStrategy({

@@ -50,8 +50,10 @@ import { FRAME_HEADER_BYTES } from '../protocol/framing.js';
 import type { Cancel, Message, Order } from '../protocol/messages.js';
 import { MessageType, PROTOCOL_VERSION, TimeInForce } from '../protocol/messages.js';
 import { COMPONENT_METRICS, MetricsWriter, type ComponentMetricName, type HistogramRecorder } from '../metrics/index.js';
+import { waitFor, type FlowGate } from '../shm/flow-gate.js';
 import { LiveBook } from '../shm/live-book.js';
 import { StrategyEngine } from './engine.js';
+import { TickBooks } from './tick-books.js';
 import type { Strategy } from './strategy.js';
 
 export interface Endpoint {
@@ -60,6 +62,14 @@ export interface Endpoint {
 }
 
 export interface StrategyProcessOptions {
+  /**
+   * Backtest: the flow gate (shm/flow-gate.ts). Messages are handled only once the order
+   * manager has caught up and every report it made is in; `done` is published after each;
+   * the clock is market time (the messages' timestamps).
+   */
+  gate?: FlowGate;
+  /** Order-id prefix (default a fresh token); a backtest fixes it so ids repeat run to run. */
+  sessionToken?: string;
   gateway: Endpoint;
   orderManager: Endpoint;
   /** Shared-memory book segment name. */
@@ -93,6 +103,10 @@ type StrategyMetrics = MetricsWriter<ComponentMetricName<'strategy'>>;
 const HEARTBEAT_INTERVAL_MS = 1_000;
 /** How long a stop waits for the final reports of IOC orders in flight. */
 const STOP_DRAIN_MS = 1_000;
+/** Backtest: re-reads of a tick's book before it is called lagging (the gate always brings it; this is minutes). */
+const GATE_BOOK_WAIT_READS = 1e9;
+/** Backtest: a tick's book not written after this long is a stuck run (logged, handled anyway). */
+const GATE_BOOK_TIMEOUT_MS = 30_000;
 const DEFAULT_RECONNECT = { minDelayMs: 50, maxDelayMs: 1_000 };
 /** Bad messages logged in full before only every 1000th is. */
 const LOGGED_BAD_MESSAGES = 10;
@@ -138,6 +152,15 @@ export class StrategyProcess implements Component {
   #orderQueued = false;
   readonly #spin: BusySpin;
   #stopWaiting: () => void = () => undefined;
+  // backtest (options.gate): market time, the message whose orders are still answered, held frames
+  #marketNs = 0;
+  #pendingDone = 0;
+  #reportsReceived = 0;
+  readonly #held: (Buffer | undefined)[] = [];
+  #heldHead = 0;
+  readonly #peekDecoder = new MessageDecoder();
+  readonly #tickBooks = new TickBooks();
+  #gatePoll: NodeJS.Immediate | undefined;
   #stopped: Promise<void> | undefined;
   readonly #metrics: StrategyMetrics | undefined;
   readonly #orderToAckShm: HistogramRecorder | undefined;
@@ -166,11 +189,16 @@ export class StrategyProcess implements Component {
     this.#heartbeatPayload = this.#encodeCopy({ type: MessageType.HEARTBEAT, timestamp: 0, sentNs: 0 }).subarray(FRAME_HEADER_BYTES);
     this.book = new LiveBook({ name: options.shm, maxAgeMs: options.bookMaxAgeMs, log: options.log.child('book') });
     this.#spin = new BusySpin(options.idleSpinMs ?? 0);
+    const gate = options.gate;
     this.engine = new StrategyEngine({
       strategy: options.strategy,
-      books: this.book,
+      // a backtest reads the books of its own ticks: the orderbook trails it (flow-gate.ts)
+      books: gate === undefined ? this.book : this.#tickBooks,
       send: this.#send,
       log: options.log,
+      ...(options.sessionToken === undefined ? {} : { sessionToken: options.sessionToken }),
+      // a backtest: market time, and the tick's own book is always waited for (the gate brings it)
+      ...(gate === undefined ? {} : { nowNs: () => this.#marketNs, epochSeconds: () => this.#marketNs / 1e9, bookWaitReads: GATE_BOOK_WAIT_READS }),
       ...(this.#metrics === undefined ? {} : { bookAge: this.#metrics.histogram('book_age') }),
     });
     const reconnect = options.reconnect ?? DEFAULT_RECONNECT;
@@ -260,6 +288,8 @@ export class StrategyProcess implements Component {
   async #stop(): Promise<void> {
     this.#stopWaiting();
     this.#spin.close();
+    if (this.#gatePoll !== undefined) clearImmediate(this.#gatePoll);
+    this.#gatePoll = undefined;
     this.engine.stop();
     this.#subscriber?.stop();
     await Promise.all([this.#gateway?.close(), this.#busConnection?.close()]);
@@ -359,6 +389,7 @@ export class StrategyProcess implements Component {
     const accepted = isAccepted(this.#orderManager.send(this.#encoder.buffer.subarray(0, bytes)));
     this.#orderQueued ||= accepted;
     if (accepted && message.type === MessageType.ORDER && message.tickSentNs > 0) this.#tickHandlingShm?.record((performance.now() - this.#tickReadMs) * 1000);
+    if (accepted) this.#options.gate?.noteSent();
     return accepted;
   };
 
@@ -374,7 +405,88 @@ export class StrategyProcess implements Component {
   }
 
   #onGatewayFrame = (buffer: Buffer, offset: number, length: number): void => {
-    const readMs = performance.now();
+    if (this.#options.gate !== undefined && (this.#held.length > 0 || !this.#gateOpenFor(buffer, offset, length))) {
+      this.#held.push(Buffer.from(buffer.subarray(offset, offset + length)));
+      this.#armGatePoll();
+      return;
+    }
+    this.#handleGatewayFrame(buffer, offset, length);
+  };
+
+  /**
+   * Backtest: may this frame be handled now? A tick only once its book is written (the
+   * orderbook writes it as soon as we finished the message before) and the order manager
+   * matched its resting orders against that book and every report it made is in.
+   */
+  #gateOpenFor(buffer: Buffer, offset: number, length: number): boolean {
+    const gate = this.#options.gate;
+    if (gate === undefined) return true;
+    if (this.#pendingDone !== 0 || !this.#quiet(gate)) return false;
+    if (gate.resting === 0) return true;
+    // orders rest: they must have been matched against this tick's book first
+    let sequence = 0;
+    try {
+      const message = this.#peekDecoder.decode(buffer, offset, length);
+      if (message.type === MessageType.MARKET_DATA) sequence = message.sequence;
+    } catch {
+      return true; // handled (and counted) as a bad message
+    }
+    if (sequence > 0 && gate.written < sequence && !waitFor(() => gate.written >= sequence, GATE_BOOK_TIMEOUT_MS)) {
+      this.#log.error('flow gate: the book of a tick never came', { sequence, written: gate.written });
+      return true;
+    }
+    return this.#quiet(gate);
+  }
+
+  // ---- backtest: the flow gate (shm/flow-gate.ts) ----
+
+  /** The order manager caught up and every report it made is in. */
+  #quiet(gate: FlowGate): boolean {
+    // requests and matched before made: the order manager stores made first
+    return gate.orderManagerCaughtUp() && this.#reportsReceived >= gate.made;
+  }
+
+  /** A message with this sequence was handled: done now, or once its orders are answered. */
+  #finished(sequence: number): void {
+    const gate = this.#options.gate;
+    if (gate === undefined || sequence === 0) return;
+    if (this.#quiet(gate)) gate.publishDone(sequence);
+    else {
+      this.#pendingDone = sequence;
+      this.#armGatePoll();
+    }
+  }
+
+  /** Publish a pending done and handle held frames, as far as the gate allows. */
+  #releaseGate = (): void => {
+    this.#gatePoll = undefined;
+    const gate = this.#options.gate;
+    if (gate === undefined) return;
+    if (this.#pendingDone !== 0 && this.#quiet(gate)) {
+      gate.publishDone(this.#pendingDone);
+      this.#pendingDone = 0;
+    }
+    // a queue read from its head (shift() would move every held frame, each time)
+    const held = this.#held;
+    while (this.#heldHead < held.length) {
+      const frame = held[this.#heldHead];
+      if (frame === undefined || !this.#gateOpenFor(frame, 0, frame.length)) break;
+      held[this.#heldHead] = undefined;
+      this.#heldHead += 1;
+      this.#handleGatewayFrame(frame, 0, frame.length);
+    }
+    if (this.#heldHead === held.length) {
+      held.length = 0;
+      this.#heldHead = 0;
+    }
+    if (this.#pendingDone !== 0 || held.length > 0) this.#armGatePoll();
+  };
+
+  #armGatePoll(): void {
+    if (this.#gatePoll === undefined && this.#stopped === undefined) this.#gatePoll = setImmediate(this.#releaseGate);
+  }
+
+  #handleGatewayFrame(buffer: Buffer, offset: number, length: number): void {
     let message: Message;
     try {
       message = this.#gatewayDecoder.decode(buffer, offset, length);
@@ -384,19 +496,29 @@ export class StrategyProcess implements Component {
     }
     switch (message.type) {
       case MessageType.MARKET_DATA:
-        this.#tickReadMs = readMs;
+        if (this.#options.gate !== undefined) {
+          this.#marketNs = Math.round(message.timestamp * 1e6) * 1e3;
+          this.#tickBooks.update(message);
+          this.#options.gate.publishCurrent(message.sequence);
+        }
         this.engine.onMarketData(message);
         this.#flushOrders();
         this.#spin.touch();
+        this.#finished(message.sequence);
         return;
       case MessageType.NEWS_SENTIMENT:
+        if (this.#options.gate !== undefined) {
+          this.#marketNs = Math.max(this.#marketNs, Math.round(message.timestamp * 1e6) * 1e3);
+          this.#options.gate.publishCurrent(message.sequence);
+        }
         this.engine.onNews(message);
         this.#flushOrders();
+        this.#finished(message.sequence);
         return;
       default:
         this.#onControlMessage('gateway', message);
     }
-  };
+  }
 
   #onOrderManagerFrame = (buffer: Buffer, offset: number, length: number): void => {
     let message: Message;
@@ -410,7 +532,7 @@ export class StrategyProcess implements Component {
       case MessageType.TRADE_EXECUTION: {
         // the first report of an order this run sent: its order-to-ack time
         const order = this.engine.tracker.openOrder(message.orderId);
-        if (order !== undefined && order.status === undefined && message.orderSentNs > 0) {
+        if (order !== undefined && order.status === undefined && message.orderSentNs > 0 && this.#options.gate === undefined) {
           const us = (monotonicNs() - message.orderSentNs) / 1000;
           this.#orderToAckUs.record(us);
           this.#orderToAckShm?.record(us);
@@ -418,6 +540,10 @@ export class StrategyProcess implements Component {
         this.engine.onExecutionReport(message);
         this.#flushOrders();
         if (this.#iocDrained !== undefined && !this.#hasOpenIocOrder()) this.#iocDrained();
+        if (this.#options.gate !== undefined) {
+          this.#reportsReceived += 1;
+          this.#releaseGate();
+        }
         return;
       }
       default:

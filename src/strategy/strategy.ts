@@ -37,6 +37,12 @@
 import type { BookStatus } from '../core/book-source.js';
 import type { L2Book } from '../core/book.js';
 import type {
+  ExecutionStatus as ExecutionStatusValues,
+  OrderType as OrderTypeValues,
+  Side as SideValues,
+  TimeInForce as TimeInForceValues,
+} from '../protocol/messages.js';
+import type {
   ExecutionReport,
   ExecutionStatus,
   MarketData,
@@ -49,6 +55,15 @@ import type {
 
 /** Where books come from, and what a read found: the one contract of core/book-source.ts. */
 export type { BookSource, BookStatus } from '../core/book-source.js';
+
+/**
+ * What the strategy's `readBook` found: a BookStatus, or `lagging` for the tick's own
+ * symbol while a tick is handled: the book is live but older than the tick (its gateway
+ * sequence is below the tick's) because the orderbook process has not written that tick
+ * yet; the engine waited a little for it first (see StrategyEngine). No BookSource says
+ * `lagging`; only the engine does.
+ */
+export type TickBookStatus = BookStatus | 'lagging';
 
 /**
  * An order as a strategy asks for it (its terms: a MARKET order's price is ignored and sent
@@ -109,13 +124,28 @@ export interface PositionView {
 
 /** What a strategy can see and do. Valid for the engine's lifetime; cheap to call. */
 export interface StrategyContext {
-  /** Monotonic nanoseconds (shared by every process of the host). */
+  /**
+   * Nanoseconds of the strategy's clock: monotonic (shared by every process of the host)
+   * when trading live; market time (the recording's) in a backtest. Use it, never
+   * Date.now() or performance.now(), for every decision that depends on time, so that the
+   * same strategy decides the same way live and in a backtest.
+   */
   nowNs(): number;
+  /** A new empty book of `depth` levels (default 10) to read into; allocate it once. */
+  createBook(depth?: number): L2Book;
+  /** Decimal price → integer price units (rounded), and back. 1 unit = 0.0001. */
+  toPriceUnits(price: number): number;
+  fromPriceUnits(units: number): number;
+  /** The protocol's enumerations, so that a strategy file needs no import from the project. */
+  readonly Side: typeof SideValues;
+  readonly OrderType: typeof OrderTypeValues;
+  readonly TimeInForce: typeof TimeInForceValues;
+  readonly ExecutionStatus: typeof ExecutionStatusValues;
   /**
    * Read the symbol's current book from shared memory into `out` (a book the strategy
    * owns, from createL2Book) and return its freshness. No allocation.
    */
-  readBook(symbol: string, out: L2Book): BookStatus;
+  readBook(symbol: string, out: L2Book): TickBookStatus;
   /**
    * Send an order; returns its id, or null when the engine refused it: the book of the
    * symbol is not live, the order manager is not connected, or the engine is stopped (each

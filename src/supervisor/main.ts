@@ -6,9 +6,10 @@
 import { writeFileSync } from 'node:fs';
 import { settleBusOptions } from '../bus/bus-config.js';
 import { taskCommand } from '../command/command.js';
-import { ErrorCode, describeError } from '../core/errors.js';
+import { ErrorCode, TradingError, describeError } from '../core/errors.js';
 import { createLogger, formatJsonLine, logFormat, setLogSink, type LogFields } from '../core/log.js';
 import { startDashboard, type RunningDashboard } from '../dashboard/dashboard-server.js';
+import { isStrategyPath, loadStrategyModule } from '../strategy/strategy-module.js';
 import { ShmError, closeSegment, openSegment, unlinkSegment } from '../shm/index.js';
 import { Display } from './display.js';
 import { runSchema } from './run-config.js';
@@ -42,6 +43,12 @@ export const main = taskCommand({
     return config;
   },
   task: async (config, { stopping, onForcedExit }) => {
+    // a strategy module is checked before anything starts: a typo fails now (E_CONFIG_INVALID,
+    // exit 2), not after three components are up
+    if (config.strategyConfig !== undefined && !isStrategyPath(config.strategy)) {
+      throw new TradingError(ErrorCode.CONFIG_INVALID, `--strategy-config is for a strategy module, not ${config.strategy}`);
+    }
+    if (isStrategyPath(config.strategy)) await loadStrategyModule(config.strategy, config.strategyConfig);
     const display = new Display(
       {
         write: (text) => process.stderr.write(text),

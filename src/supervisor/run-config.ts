@@ -31,6 +31,7 @@ export const runSchema = {
   symbols: gatewaySchema.symbols,
   rate: gatewaySchema.rate,
   strategy: STRATEGY_PROCESS_SCHEMA.strategy,
+  strategyConfig: STRATEGY_PROCESS_SCHEMA.strategyConfig,
   maxRestarts: { kind: 'integer', default: 5, min: 0, max: 1000, description: 'crashes per minute of one component before the system stops' },
   ...dashboardFlags,
   noDashboard: { kind: 'boolean', default: false, description: 'do not serve the dashboard' },

@@ -10,7 +10,9 @@
  * way out, and so are the components' counters segments, once the summary has read them.
  */
 import { busArgs, parseBusOptions } from '../bus/bus-config.js';
+import { resolve } from 'node:path';
 import { toArgs, type ConfigOf } from '../config/schema.js';
+import { isStrategyPath } from '../strategy/strategy-module.js';
 import { ErrorCode, TradingError, describeError } from '../core/errors.js';
 import type { LogFields, Logger } from '../core/log.js';
 import { samplePartsOf } from '../dashboard/counters-health.js';
@@ -315,7 +317,14 @@ export class Supervisor {
         toArgs(gatewaySchema, { host: config.host, port: this.#gatewayPort, seed: config.seed, symbols: config.symbols, rate: config.rate, shm: config.shm }).concat(onBus),
       orderbook: () => toArgs(orderbookSchema, { gateway: gateway(), shm: config.shm, replaceStale: true }).concat(onBus),
       ordermanager: () => toArgs(orderManagerSchema, { host: config.host, port: this.#orderManagerPort, shm: config.shm, tradeLog: config.tradeLog }).concat(onBus),
-      strategy: () => toArgs(STRATEGY_PROCESS_SCHEMA, { gateway: gateway(), orderManager: orderManager(), shm: config.shm, strategy: config.strategy }).concat(onBus),
+      strategy: () =>
+        toArgs(STRATEGY_PROCESS_SCHEMA, {
+          gateway: gateway(),
+          orderManager: orderManager(),
+          shm: config.shm,
+          strategy: strategyArgument(config.strategy),
+          strategyConfig: config.strategyConfig === undefined ? undefined : resolve(config.strategyConfig),
+        }).concat(onBus),
     };
     const child = new ManagedChild({
       name,
@@ -418,4 +427,9 @@ export class Supervisor {
 function describeExit(exit: ChildExit): string {
   if (exit.signal !== null) return `signal ${exit.signal}`;
   return exit.code === 0 ? 'ok' : `exit ${exit.code}`;
+}
+
+/** A strategy module's path made absolute (the child may not share our idea of '.'). */
+function strategyArgument(strategy: string): string {
+  return isStrategyPath(strategy) ? resolve(strategy) : strategy;
 }

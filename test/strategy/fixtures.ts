@@ -48,8 +48,13 @@ export class FakeBooks implements BookSource {
   readonly #books = new Map<string, { book: L2Book; status: BookStatus }>();
   reads = 0;
 
-  set(symbol: string, spec: BookSpec, status: BookStatus = 'live'): L2Book {
+  /**
+   * The book's gateway sequence is `sequence`, by default the highest there is: a book set
+   * by a test is at least as new as any tick the test sends after it.
+   */
+  set(symbol: string, spec: BookSpec, status: BookStatus = 'live', sequence = Number.MAX_SAFE_INTEGER): L2Book {
     const book = makeBook(spec);
+    book.sequence = sequence;
     this.#books.set(symbol, { book, status });
     return book;
   }

@@ -239,7 +239,7 @@ test('ready after --connect-wait-ms without the order manager, which it reaches 
 
 test('a bad flag exits 2 naming the field', async () => {
   for (const [args, field] of [
-    [['--strategy', 'momentum'], /--strategy: must be one of seed, imbalance/],
+    [['--strategy', 'momentum'], /E_CONFIG_INVALID: strategy module momentum: not a built-in strategy \(seed, imbalance\) and no such file/],
     [['--imbalance-threshold', '2'], /--imbalance-threshold: must be ≤/],
     [['--lookback-ms=-5', '--order-manager', 'nowhere'], /--order-manager: "nowhere" is not HOST:PORT[\s\S]*--lookback-ms: must be ≥ 0/],
     [['--order-quantity', '50', '--max-position', '10'], /maxPosition \(10\) must be ≥ orderQuantity \(50\)/],

@@ -1,0 +1,84 @@
+/**
+ * The tick's own book: a strategy handling tick N reads a book whose gateway sequence is at
+ * least N, or is told `lagging`; the engine counts how often the book lagged.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { copyL2Book, createL2Book, type L2Book } from '../../src/core/book.js';
+import { OrderType, Side, TimeInForce, type MarketData } from '../../src/protocol/messages.js';
+import { MessageType } from '../../src/protocol/messages.js';
+import { StrategyEngine } from '../../src/strategy/engine.js';
+import type { BookSource, BookStatus, Strategy, StrategyContext, TickBookStatus } from '../../src/strategy/strategy.js';
+import { makeBook } from './fixtures.js';
+
+/** A book that reaches sequence `arrivesAt` only after `readsUntilCurrent` reads of it. */
+class SlowBook implements BookSource {
+  readonly book: L2Book = makeBook({ bid: 99.99, ask: 100.01, timestamp: 1 });
+  reads = 0;
+  readsUntilCurrent = 0;
+  arrivesAt = 0;
+  read(_symbol: string, out: L2Book): BookStatus {
+    this.reads += 1;
+    this.book.sequence = this.reads > this.readsUntilCurrent ? this.arrivesAt : this.arrivesAt - 1;
+    copyL2Book(this.book, out);
+    return 'live';
+  }
+}
+
+function tick(sequence: number): MarketData {
+  return { ...createL2Book(), type: MessageType.MARKET_DATA, symbol: 'AAPL', timestamp: 1, sequence, sentNs: 0 };
+}
+
+function setup(bookWaitReads: number): { engine: StrategyEngine; books: SlowBook; seen: { status: TickBookStatus; sequence: number }[]; sent: number[] } {
+  const books = new SlowBook();
+  const seen: { status: TickBookStatus; sequence: number }[] = [];
+  const sent: number[] = [];
+  const mine = createL2Book();
+  const strategy: Strategy = {
+    name: 'reader',
+    onTick(t: MarketData, ctx: StrategyContext) {
+      seen.push({ status: ctx.readBook(t.symbol, mine), sequence: mine.sequence });
+      ctx.sendOrder({ symbol: t.symbol, side: Side.BUY, orderType: OrderType.LIMIT, timeInForce: TimeInForce.IOC, price: 1_000_100, quantity: 1 });
+    },
+    onNews() {},
+    onExecution() {},
+  };
+  const engine = new StrategyEngine({ strategy, books, send: () => (sent.push(1), true), sessionToken: 'tb', bookWaitReads });
+  engine.start();
+  return { engine, books, seen, sent };
+}
+
+test('a book that catches up within the wait is read at the tick: counted as lagging at first read, not as lagged', () => {
+  const s = setup(100);
+  s.books.arrivesAt = 7;
+  s.books.readsUntilCurrent = 3;
+  s.engine.onMarketData(tick(7));
+  assert.deepEqual(s.seen, [{ status: 'live', sequence: 7 }]);
+  assert.equal(s.engine.counters.bookLagAtFirstRead, 1);
+  assert.equal(s.engine.counters.bookLagged, 0);
+  assert.equal(s.engine.counters.bookWaits, 3);
+  assert.equal(s.sent.length, 1);
+});
+
+test('a book still older after the wait is reported lagging to the strategy, and orders on it are counted', () => {
+  const s = setup(5);
+  s.books.arrivesAt = 9;
+  s.books.readsUntilCurrent = 1_000;
+  s.engine.onMarketData(tick(9));
+  assert.deepEqual(s.seen, [{ status: 'lagging', sequence: 8 }]);
+  assert.equal(s.engine.counters.bookLagAtFirstRead, 1);
+  assert.equal(s.engine.counters.bookLagged, 1);
+  assert.equal(s.engine.counters.ordersOnLaggingBook, 1);
+});
+
+test('a current book costs one read and counts nothing; a gateway without sequences is not checked', () => {
+  const s = setup(5);
+  s.books.arrivesAt = 4;
+  s.engine.onMarketData(tick(4));
+  assert.deepEqual(s.seen, [{ status: 'live', sequence: 4 }]);
+  assert.equal(s.engine.counters.bookLagAtFirstRead, 0);
+  s.books.readsUntilCurrent = 1_000;
+  s.engine.onMarketData(tick(0));
+  assert.equal(s.seen[1]?.status, 'live', 'sequence 0 (a seed gateway): no check');
+  assert.equal(s.engine.counters.bookLagAtFirstRead, 0);
+});
