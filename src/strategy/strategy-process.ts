@@ -487,6 +487,7 @@ export class StrategyProcess implements Component {
   }
 
   #handleGatewayFrame(buffer: Buffer, offset: number, length: number): void {
+    const readMs = performance.now();
     let message: Message;
     try {
       message = this.#gatewayDecoder.decode(buffer, offset, length);
@@ -501,6 +502,7 @@ export class StrategyProcess implements Component {
           this.#tickBooks.update(message);
           this.#options.gate.publishCurrent(message.sequence);
         }
+        this.#tickReadMs = readMs;
         this.engine.onMarketData(message);
         this.#flushOrders();
         this.#spin.touch();
