@@ -252,6 +252,7 @@ function orderManagerStandIn(reception: Reception, warmup: number): FrameServer 
         reason: '',
         tickSentNs: message.tickSentNs,
         orderSentNs: message.orderSentNs,
+        sequence: 0,
       };
       const bytes = encoder.encode(report);
       client.send(encoder.buffer.subarray(0, bytes));

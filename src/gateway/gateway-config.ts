@@ -4,6 +4,7 @@
  */
 import { metricsPortField } from '../metrics/metrics-server.js';
 import { busFields } from '../bus/bus-config.js';
+import { sessionServerFields } from '../session/session-options.js';
 import { commonFields, configError, type ConfigOf, type Schema } from '../config/schema.js';
 import { serverLimitFields } from '../config/server-limits.js';
 import { DEFAULT_SYMBOLS, MARKET_DEFAULTS } from '../market/market-options.js';
@@ -82,6 +83,7 @@ export const gatewaySchema = {
   loop: { kind: 'boolean', default: false, description: 'with --replay: start again at the end' },
   waitForClients: { kind: 'integer', default: 0, min: 0, max: 10_000, description: 'with --replay: start once this many clients are connected' },
   waitForHellos: { kind: 'integer', default: 0, min: 0, max: 10_000, description: 'with --replay: start once this many clients said HELLO' },
+  ...sessionServerFields,
 } as const satisfies Schema;
 
 export type GatewayConfig = ConfigOf<typeof gatewaySchema>;

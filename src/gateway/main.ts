@@ -12,6 +12,7 @@ import { RecordingWriter } from '../protocol/recording-writer.js';
 import { ReplayGateway } from './replay-gateway.js';
 import { gatewaySchema, parseRate } from './gateway-config.js';
 import { Gateway } from './gateway.js';
+import { serverSessionSettings } from '../session/session-options.js';
 import { withMetricsServer } from '../metrics/metrics-server.js';
 
 export const main = componentCommand({
@@ -24,6 +25,8 @@ export const main = componentCommand({
     return { ...config, rate: parseRate(config.rate), speed, bus: settleBusOptions(config, 'gateway', problems) };
   },
   component: (config, { log }) => {
+    // credentials and TLS material load here, inside the harness: a bad file fails the start in one line
+    const session = serverSessionSettings(config);
     if (config.replay !== undefined) {
       return new ReplayGateway({
         host: config.host,
@@ -39,6 +42,8 @@ export const main = componentCommand({
       });
     }
     return withMetricsServer(new Gateway({
+      policy: session.policy,
+      tls: session.tls,
       ...(config.bus === undefined ? {} : { bus: config.bus }),
       host: config.host,
       port: config.port,

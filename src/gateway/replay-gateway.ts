@@ -24,7 +24,7 @@ import { FrameServer } from '../net/frame-server.js';
 import type { FrameServerClient } from '../net/frame-server-client.js';
 import { MessageDecoder, MessageEncoder, JSON_FIRST_BYTE } from '../protocol/codec.js';
 import { FRAME_HEADER_BYTES } from '../protocol/framing.js';
-import { MessageType, type Message } from '../protocol/messages.js';
+import { MessageType, PROTOCOL_VERSION, type Message } from '../protocol/messages.js';
 import type { Recording } from '../protocol/recording-reader.js';
 
 export type ReplaySpeed = number | 'max';
@@ -272,6 +272,10 @@ export class ReplayGateway implements Component {
       return;
     }
     if (message.type === MessageType.HELLO) {
+      // answered in JSON, as the gateway does: a client (client-session.ts) switches modes only once it has the answer
+      const json = this.#encoders.json;
+      const bytes = json.encode({ type: MessageType.HELLO, protocolVersion: PROTOCOL_VERSION, clientName: 'gateway', binary: message.binary });
+      client.send(Buffer.from(json.buffer.subarray(0, bytes)));
       client.mode = message.binary ? 'binary' : 'json';
       if (client.context !== undefined) client.context.hello = true;
       this.#maybeBegin();

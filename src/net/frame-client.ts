@@ -14,9 +14,14 @@
  * - Heartbeats: a heartbeat frame after heartbeat.intervalMs of sending nothing; a server
  *   silent for heartbeat.timeoutMs is declared dead (E_PEER_TIMEOUT) and the client
  *   reconnects.
+ * - TLS (`tls`): the same over node:tls, the server verified against the given CA (and our
+ *   certificate shown when we have one). A failed handshake is E_TLS_FAILED with the reason
+ *   (wrong CA, a name mismatch, a certificate the server wants); the client retries, as it
+ *   does for any failed connect, and says so once.
  */
 import { configError } from '../config/schema.js';
 import { connect as netConnect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { monotonicMs } from '../core/clock.js';
 import { ErrorCode, TradingError, describeError } from '../core/errors.js';
 import { createLogger, type Logger } from '../core/log.js';
@@ -26,6 +31,7 @@ import { emptyConnectionCounters, type ConnectionCounters } from './frame-server
 import { HeartbeatTracker, checkHeartbeat, heartbeatCheckPeriodMs, type HeartbeatOptions } from './heartbeat.js';
 import { MIN_BACKLOG_BYTES, OutboundQueue } from './outbound-queue.js';
 import type { SendStatus } from './send-status.js';
+import { tlsFailure, type TlsMaterial } from './tls-options.js';
 
 export const DEFAULT_CLIENT_BACKLOG_BYTES = 4 * 1024 * 1024;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
@@ -58,6 +64,10 @@ export interface FrameClientOptions {
   heartbeat?: ClientHeartbeatOptions;
   /** How long close() waits for the server to finish, ms (default 2000). */
   closeTimeoutMs?: number;
+  /** Connect over TLS with this material (loadClientTls); plain TCP when undefined. */
+  tls?: TlsMaterial | undefined;
+  /** The name the server's certificate must carry (default: host). */
+  tlsServerName?: string | undefined;
   log?: Logger;
   /** Random source in [0, 1) for the jitter (tests make it deterministic). */
   random?: () => number;
@@ -228,19 +238,32 @@ export class FrameClient {
   #open(): void {
     this.#state = 'connecting';
     this.#closeReason = undefined;
-    const socket = netConnect({
-      host: this.host,
-      port: this.port,
-      noDelay: true,
-      onread: { buffer: this.#readBuffer, callback: this.#onRead },
-    });
+    const tls = this.#options.tls;
+    const onread = { buffer: this.#readBuffer, callback: this.#onRead };
+    const socket =
+      tls === undefined
+        ? netConnect({ host: this.host, port: this.port, noDelay: true, onread })
+        : tlsConnect({
+            host: this.host,
+            port: this.port,
+            // an IP address cannot be an SNI name; the certificate is still checked against it
+            servername: this.#options.tlsServerName ?? (isIpAddress(this.host) ? undefined : this.host),
+            ca: tls.ca,
+            cert: tls.cert,
+            key: tls.key,
+            // node:tls takes onread as net.connect does (its typings omit it)
+            ...({ onread } as object),
+          });
     this.#socket = socket;
     this.#connectTimer = setTimeout(() => {
       socket.destroy(new TradingError(ErrorCode.NOT_CONNECTED, `no connection to ${this.host}:${this.port} within ${this.connectTimeoutMs} ms`));
     }, this.connectTimeoutMs);
-    socket.once('connect', () => this.#onConnect(socket));
+    socket.once(tls === undefined ? 'connect' : 'secureConnect', () => this.#onConnect(socket));
     socket.on('error', (error) => {
-      if (this.#socket === socket) this.#closeReason ??= error;
+      if (this.#socket !== socket) return;
+      // before the handshake is done, any failure of a TLS connection is a TLS failure
+      const failure = tls !== undefined && this.#state === 'connecting' && !isRefused(error) ? tlsFailure(error, `${this.host}:${this.port}`) : error;
+      this.#closeReason ??= failure;
     });
     socket.once('close', () => this.#onClose(socket));
   }
@@ -395,4 +418,14 @@ export class FrameClient {
       if (payload !== undefined) this.sendPayload(payload);
     }
   };
+}
+
+function isIpAddress(host: string): boolean {
+  return /^[\d.]+$/.test(host) || host.includes(':');
+}
+
+/** Nothing listening, or no route: not a TLS matter. */
+function isRefused(error: Error): boolean {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === 'ECONNREFUSED' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'ENOTFOUND' || error instanceof TradingError;
 }

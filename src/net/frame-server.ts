@@ -15,8 +15,12 @@
  * - `close()` stops accepting, flushes and half-closes every client, and resolves once all
  *   are gone (a peer that does not finish within closeTimeoutMs is destroyed); `destroy()`
  *   drops everything at once. Both are idempotent.
+ * - TLS (`tls`, node:tls): the same server over TLS; with a CA, clients must show a
+ *   certificate it signed. A failed handshake is one log line (E_TLS_FAILED) and never
+ *   reaches the application.
  */
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import { monotonicMs } from '../core/clock.js';
 import { ErrorCode, TradingError, describeError } from '../core/errors.js';
 import { createLogger, type Logger } from '../core/log.js';
@@ -32,6 +36,7 @@ import {
 import { heartbeatCheckPeriodMs, type HeartbeatOptions } from './heartbeat.js';
 import type { ConflationEpisode, OutboundPolicy } from './outbound-queue.js';
 import { isAccepted, type ConflationKey } from './send-status.js';
+import { tlsFailure, type TlsMaterial } from './tls-options.js';
 
 
 export { DEFAULT_MAX_CONNECTIONS, MIN_BACKLOG_BYTES, type SlowConsumerPolicy };
@@ -100,6 +105,8 @@ export interface FrameServerOptions<TContext = unknown> {
   inboundBudgetBytes?: number;
   /** TCP keepalive after this long idle, ms (default 30,000; 0 = off): finds peers that vanished. */
   keepAliveMs?: number;
+  /** Serve over TLS with this material (loadServerTls); plain TCP when undefined. */
+  tls?: TlsMaterial | undefined;
   log?: Logger;
 }
 
@@ -144,6 +151,8 @@ export class FrameServer<TContext = unknown> {
   readonly outboundBudgetBytes: number;
   readonly inboundBudgetBytes: number;
   readonly keepAliveMs: number;
+  /** Whether clients connect over TLS. */
+  readonly tls: boolean;
 
   readonly #options: FrameServerOptions<TContext>;
   readonly #log: Logger;
@@ -196,7 +205,19 @@ export class FrameServer<TContext = unknown> {
     this.#options = options;
     this.#log = options.log ?? createLogger('frame-server');
     this.#host = this.#createHost();
-    this.#server = createServer({ noDelay: true }, this.#onConnection);
+    const tls = options.tls;
+    this.tls = tls !== undefined;
+    if (tls === undefined) {
+      this.#server = createServer({ noDelay: true }, this.#onConnection);
+    } else {
+      const verifyClients = tls.ca !== undefined;
+      const server = createTlsServer({ cert: tls.cert, key: tls.key, ca: tls.ca, requestCert: verifyClients, rejectUnauthorized: verifyClients }, this.#onConnection);
+      server.on('tlsClientError', (error, socket) => {
+        const failure = tlsFailure(error, `client ${socket.remoteAddress ?? 'unknown'}`);
+        this.#log.warn('TLS handshake failed: connection refused', { remote: socket.remoteAddress, code: failure.code, message: failure.message });
+      });
+      this.#server = server;
+    }
     // Node closes a connection past maxConnections at accept and tells us with 'drop'.
     this.#server.maxConnections = this.maxConnections;
     this.#server.on('drop', this.#onDrop);
@@ -244,6 +265,7 @@ export class FrameServer<TContext = unknown> {
         this.#log.info('listening', {
           host: bound.address,
           port: bound.port,
+          tls: this.tls,
           maxBacklogBytes: this.maxBacklogBytes,
           slowConsumerPolicy: this.slowConsumerPolicy,
           maxConnections: this.maxConnections,
@@ -330,6 +352,7 @@ export class FrameServer<TContext = unknown> {
       socket.destroy();
       return;
     }
+    socket.setNoDelay(true);
     const client = new FrameServerClient<TContext>(this.#nextClientId++, socket, this.#host, this.heartbeatTimeoutMs, monotonicMs());
     this.#clients.add(client);
     this.#gone.clientsAccepted++;

@@ -8,6 +8,7 @@ import { parseHostPort } from '../config/schema.js';
 import { orderbookSchema, parseSymbols } from './orderbook-config.js';
 import { FlowGate } from '../shm/flow-gate.js';
 import { Orderbook } from './orderbook.js';
+import { clientSessionSettings } from '../session/session-options.js';
 import { withMetricsServer } from '../metrics/metrics-server.js';
 
 export const main = componentCommand({
@@ -19,8 +20,13 @@ export const main = componentCommand({
     if (config.bus === undefined && busSymbols !== undefined) problems.push('--bus-symbols: given without --bus');
     return { ...config, gateway: parseHostPort(config.gateway, '--gateway'), symbols: parseSymbols(config.symbols, problems), bus, busSymbols };
   },
-  component: (config, { log }) =>
-    withMetricsServer(new Orderbook({
+  component: (config, { log }) => {
+    // credentials and TLS material load here, inside the harness: a bad file fails the start in one line
+    const session = clientSessionSettings(config);
+    return withMetricsServer(new Orderbook({
+      authToken: session.token,
+      tls: session.tls,
+      helloTimeoutMs: session.helloTimeoutMs,
       ...(config.bus === undefined ? {} : { bus: config.bus }),
       ...(config.busSymbols === undefined ? {} : { busSymbols: config.busSymbols }),
       gatewayHost: config.gateway.host,
@@ -32,5 +38,6 @@ export const main = componentCommand({
       ...(config.gate === undefined ? {} : { gate: FlowGate.open(config.gate) }),
       log,
       publishMetrics: true,
-    }), { port: config.metricsPort, shm: config.shm, component: 'orderbook', log }),
+    }), { port: config.metricsPort, shm: config.shm, component: 'orderbook', log });
+  },
 });

@@ -3,6 +3,7 @@
  * what it cannot say on its own, the optional --symbols list.
  */
 import { busFields } from '../bus/bus-config.js';
+import { sessionClientFields } from '../session/session-options.js';
 import { commonFields, type Schema } from '../config/schema.js';
 import { metricsPortField } from '../metrics/metrics-server.js';
 import { DEFAULT_BOOK_DEPTH, MAX_BOOK_DEPTH } from '../core/book.js';
@@ -22,6 +23,7 @@ export const orderbookSchema = {
   ...busFields,
   busSymbols: { kind: 'optional-string', description: 'on the bus: symbols to subscribe to, comma-separated (default: --symbols, else all)' },
   gate: { kind: 'optional-string', description: 'backtest only: the flow gate segment to keep in step with (trading backtest sets it)' },
+  ...sessionClientFields,
 } as const satisfies Schema;
 
 /** `--symbols` text → the symbols, or undefined (learn them from the gateway). */

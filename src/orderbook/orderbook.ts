@@ -5,7 +5,9 @@
  *   gateway ──binary MARKET_DATA──▶ FrameClient ──▶ BookWriter.write ──▶ /dev/shm/NAME
  *
  * - Connecting: FrameClient retries with backoff until the gateway is up, and after every
- *   loss; each connection starts with a binary HELLO so the gateway answers in binary.
+ *   loss; each connection starts with our HELLO (the session layer, in JSON, with our
+ *   secret if we have one) and the gateway answers in binary once it has accepted it; a
+ *   gateway that does not answer (the seed's) streams JSON, which we read just as well.
  * - The segment: one slot per symbol. Without --symbols the symbols are learnt from the
  *   first full round of the stream (SymbolDiscovery); the segment is created then.
  *   `replaceStale` takes over a segment left by an orderbook that crashed (its writer pid
@@ -34,7 +36,10 @@ import { COMPONENT_METRICS, MetricsWriter, type ComponentMetricName } from '../m
 import type { Component } from '../core/runtime.js';
 import { FrameClient } from '../net/frame-client.js';
 import { MessageDecoder, MessageEncoder } from '../protocol/codec.js';
-import { MessageType, PROTOCOL_VERSION, type MarketData, type Message } from '../protocol/messages.js';
+import type { TlsMaterial } from '../net/tls-options.js';
+import { MessageType, type MarketData, type Message } from '../protocol/messages.js';
+import { ClientSession } from '../session/client-session.js';
+import { DEFAULT_HELLO_TIMEOUT_MS } from '../session/session-options.js';
 import { BookWriter } from '../shm/book-writer.js';
 import type { FlowGate } from '../shm/flow-gate.js';
 import { MAX_SYMBOLS } from '../shm/layout.js';
@@ -67,6 +72,10 @@ export interface OrderbookOptions {
   log: Logger;
   /** Publish counters into the counters segment named after shm (the `trading orderbook` process does). */
   publishMetrics?: boolean;
+  /** Our secret (the identity is "orderbook"); undefined = anonymous. */
+  authToken?: string | undefined;
+  tls?: TlsMaterial | undefined;
+  helloTimeoutMs?: number;
 }
 
 type OrderbookMetrics = MetricsWriter<ComponentMetricName<'orderbook'>>;
@@ -87,8 +96,9 @@ export class Orderbook implements Component {
   readonly #subscriber: MarketSubscriber | undefined;
   readonly #decoder = new MessageDecoder();
   readonly #discovery = new SymbolDiscovery(MAX_SYMBOLS);
-  readonly #helloPayload: Buffer;
+  readonly #session: ClientSession;
   readonly #heartbeatPayload: Buffer;
+  readonly #heartbeatJsonPayload: Buffer;
   readonly #unknownSymbols = new Set<string>();
   #writer: BookWriter | undefined;
   #heartbeatTimer: NodeJS.Timeout | undefined;
@@ -111,8 +121,15 @@ export class Orderbook implements Component {
     this.options = options;
     this.#log = options.log;
     const encoder = new MessageEncoder({ mode: 'binary' });
-    this.#helloPayload = encodePayloadCopy(encoder, { type: MessageType.HELLO, protocolVersion: PROTOCOL_VERSION, clientName: 'orderbook', binary: true });
     this.#heartbeatPayload = encodePayloadCopy(encoder, { type: MessageType.HEARTBEAT, timestamp: 0, sentNs: 0 });
+    this.#heartbeatJsonPayload = encodePayloadCopy(encoder, { type: MessageType.HEARTBEAT, timestamp: 0, sentNs: 0 }, 'json');
+    this.#session = new ClientSession({
+      name: 'orderbook',
+      token: options.authToken,
+      helloTimeoutMs: options.helloTimeoutMs ?? DEFAULT_HELLO_TIMEOUT_MS,
+      send: (frame) => this.#client?.send(frame) ?? 'not-connected',
+      log: options.log.child('feed'),
+    });
     this.#segmentReady = new Promise<void>((resolve, reject) => {
       this.#resolveSegment = resolve;
       this.#rejectSegment = reject;
@@ -136,13 +153,21 @@ export class Orderbook implements Component {
       host: options.gatewayHost,
       port: options.gatewayPort,
       onFrame: this.#onFrame,
+      tls: options.tls,
       onConnect: () => {
         this.#lastSequence = 0;
-        client.sendPayload(this.#helloPayload);
+        this.#session.connected();
       },
-      onDisconnect: (reason) => this.#onFeedLost(reason),
+      onDisconnect: (reason) => {
+        this.#session.disconnected();
+        this.#onFeedLost(reason);
+      },
       reconnect: { maxDelayMs: options.maxReconnectDelayMs ?? DEFAULT_MAX_RECONNECT_DELAY_MS },
-      heartbeat: { ...GATEWAY_HEARTBEAT, payload: () => this.#heartbeatPayload },
+      // heartbeats in the kind the connection speaks: a JSON-only gateway never gets a binary frame
+      heartbeat: {
+        ...GATEWAY_HEARTBEAT,
+        payload: () => (this.#session.state === 'negotiating' ? undefined : this.#session.mode === 'binary' ? this.#heartbeatPayload : this.#heartbeatJsonPayload),
+      },
       log: options.log.child('feed'),
     });
     this.#client = client;
@@ -265,9 +290,11 @@ export class Orderbook implements Component {
         this.#log.info('gateway shutting down', { reason: message.reason });
         return;
       case MessageType.ERROR:
+        if (this.#session.handle(message)) return;
         this.#log.warn('gateway reported an error', { code: message.code, message: message.message });
         return;
       default:
+        this.#session.handle(message);
         return;
     }
   };

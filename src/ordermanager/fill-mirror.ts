@@ -191,6 +191,7 @@ function emptyReport(): ExecutionReport {
     reason: '',
     tickSentNs: 0,
     orderSentNs: 0,
+    sequence: 0,
   };
 }
 

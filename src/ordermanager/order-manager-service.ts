@@ -19,13 +19,20 @@
  * oversized length) close that connection after an error frame, as the FrameServer does:
  * no later byte of that stream can be trusted. Other clients never notice.
  *
- * Client names. The core addresses reports (and rate limits) by a client name. A
- * connection is `conn-<pid>-<n>` (unique across restarts, so a restored resting order
- * of a previous process is never reported to a newcomer) until its HELLO gives a name;
- * then reports for that name, including later fills of resting orders, go to the newest
- * open connection with it, so a strategy that reconnects hears about its resting orders.
- * When an unnamed connection goes, its resting orders are cancelled: no one could ever be
- * told about them again. Named clients keep theirs across a reconnect.
+ * Sessions and identities (src/session/). The core addresses reports (and rate limits)
+ * by a session key. A client that proves an identity in its HELLO (auth_token checked
+ * against --auth-file) owns the session of that identity: its key is the identity, its
+ * reports are numbered (`sequence`) and kept in a ring (--replay-reports), and a client
+ * that reconnects with the last sequence it saw is sent every later report before new
+ * ones. Its resting DAY orders survive a disconnect for --resume-grace-ms, then are
+ * cancelled. A newer connection that proves the same identity takes the session over (the
+ * older one gets E_SESSION_TAKEN_OVER). Everyone else is anonymous: the seed's clients
+ * (no HELLO) and HELLOs that prove nothing are each their own session `conn-<pid>-<n>`,
+ * private to their connection (unique across restarts, so a restored resting order of a
+ * previous process is never reported to a newcomer), whatever name they give; when such
+ * a connection goes, its resting orders are cancelled: no one could be told about them
+ * again. A claim without proof is E_AUTH_FAILED and the connection is closed; the policy
+ * on anonymous clients is the SessionPolicy's (loopback only, --no-anonymous).
  *
  * Slow consumers. Reports leave only after their fill is on disk, so a report is a
  * notification of something already durable, and the trade log is the record. A client
@@ -80,10 +87,11 @@ import type { ExecutionReportSink } from './report-queue.js';
 import { CHECKPOINT_SUFFIX, journalReaches, readCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint.js';
 import { checkDiskWritable } from './journal-file.js';
 import { FlowGate, waitFor } from '../shm/flow-gate.js';
+import { ClientSessions, type Connection } from './client-sessions.js';
+import { TradeLog } from './trade-log.js';
 
 /** Backtest: the orderbook not reaching the strategy's message within this is a stuck run. */
 const GATE_TIMEOUT_MS = 30_000;
-import { TradeLog } from './trade-log.js';
 
 /** Our heartbeat to clients that said HELLO, after this long without sending them anything. */
 const HEARTBEAT_INTERVAL_MS = 1_000;
@@ -93,15 +101,6 @@ const DISK_PROBE_INTERVAL_MS = 1_000;
 const CHECKPOINT_PERIOD_MS = 5_000;
 const CHECKPOINT_MIN_RECORDS = 100_000;
 const STOP_REASON = 'order manager stopping: end of the day';
-const DISCONNECT_REASON = 'client disconnected: an unnamed connection cannot be told about this order again';
-
-interface Connection {
-  /** The name the core knows this connection by. */
-  name: string;
-  /** Said HELLO (one of ours): gets heartbeats, keeps resting orders across a disconnect. */
-  named: boolean;
-}
-
 type Client = FrameServerClient<Connection>;
 type OrderManagerMetrics = MetricsWriter<ComponentMetricName<'ordermanager'>>;
 
@@ -117,7 +116,7 @@ export class OrderManagerService implements Component {
   readonly #decoder = new MessageDecoder();
   /** One encoder for every connection: the kind is chosen per report (the client's mode). */
   readonly #encoder = new MessageEncoder();
-  readonly #byName = new Map<string, Client>();
+  readonly #sessions: ClientSessions;
   readonly #tickToTrade = new LatencyRecorder();
   readonly #error: ErrorMessage = { type: MessageType.ERROR, code: '', message: '' };
   readonly #heartbeat: Heartbeat = { type: MessageType.HEARTBEAT, timestamp: 0, sentNs: 0 };
@@ -153,9 +152,7 @@ export class OrderManagerService implements Component {
   #decodeErrors = 0;
   #unexpectedMessages = 0;
   #cancelErrors = 0;
-  #undeliverable = 0;
   #ignoredWhileStopping = 0;
-  #hellos = 0;
   #gate: FlowGate | undefined;
   #gateImmediate: NodeJS.Immediate | undefined;
 
@@ -176,6 +173,18 @@ export class OrderManagerService implements Component {
     this.#log = log;
     this.#fail = fail;
     this.#publishMetrics = options.publishMetrics === true;
+    this.#sessions = new ClientSessions({
+      policy: settings.session.policy,
+      resumeGraceMs: settings.resumeGraceMs,
+      replayReports: settings.replayReports,
+      log: log.child('session'),
+      send: (client, message, key, kind) => this.#sendMessage(client, message, key, kind),
+      sendError: (client, code, text) => this.#sendError(client, code, text),
+      cancelResting: (key, reason, what) => this.#cancelResting(key, reason, what),
+      // per-connection state goes with an anonymous connection (an identity's stays for its return)
+      forget: (key) => this.#om?.forgetClient(key),
+      stopping: () => this.#stopping,
+    });
   }
 
   /** The core, once started (tests and tools). */
@@ -232,10 +241,12 @@ export class OrderManagerService implements Component {
     this.#checkpointedAt = tradeLog.appendedCount;
     this.#checkpointTimer = setInterval(() => this.#maybeCheckpoint(false), CHECKPOINT_PERIOD_MS);
     this.#checkpointTimer.unref();
+    settings.session.policy.checkBind(settings.host, 'ordermanager');
     const server = new FrameServer<Connection>({
+      tls: settings.session.tls,
       onFrame: this.#onFrame,
-      onConnect: (client) => this.#onConnect(client),
-      onDisconnect: (client) => this.#onDisconnect(client),
+      onConnect: (client) => this.#sessions.connected(client),
+      onDisconnect: (client) => this.#sessions.disconnected(client),
       maxFrameBytes: settings.maxFrameBytes,
       maxBacklogBytes: settings.maxBacklogBytes,
       slowConsumerPolicy: 'conflate',
@@ -252,6 +263,9 @@ export class OrderManagerService implements Component {
     return {
       host: address.host,
       port: address.port,
+      tls: server.tls,
+      authenticated: settings.session.policy.credentials !== undefined,
+      anonymous: settings.session.policy.anonymous,
       shm: settings.shm,
       bookAttached: liveBook.attached,
       tradeLog: tradeLog.path,
@@ -291,23 +305,11 @@ export class OrderManagerService implements Component {
 
   // ---- inbound -----------------------------------------------------------------------------
 
-  #onConnect(client: Client): void {
-    const connection: Connection = { name: `conn-${process.pid}-${client.id}`, named: false };
-    client.context = connection;
-    this.#byName.set(connection.name, client);
-  }
-
-  #onDisconnect(client: Client): void {
-    const connection = client.context;
-    if (connection === undefined) return;
-    if (this.#byName.get(connection.name) === client) this.#byName.delete(connection.name);
+  #cancelResting(key: string, reason: string, what: string): void {
     const om = this.#om;
-    if (!connection.named && om !== undefined && !this.#stopping && om.restingOrderCount > 0) {
-      const canceled = om.cancelAllForClient(connection.name, DISCONNECT_REASON);
-      if (canceled > 0) this.#log.info('resting orders of a gone unnamed client canceled', { client: connection.name, orders: canceled });
-    }
-    // per-connection state goes with the connection (a name still held by another connection keeps it)
-    if (om !== undefined && !this.#byName.has(connection.name)) om.forgetClient(connection.name);
+    if (om === undefined || this.#stopping || om.restingOrderCount === 0) return;
+    const canceled = om.cancelAllForClient(key, reason);
+    if (canceled > 0) this.#log.info(what, { client: key, orders: canceled });
   }
 
   readonly #onFrame = (client: Client, buffer: Buffer, offset: number, length: number): void => {
@@ -326,6 +328,7 @@ export class OrderManagerService implements Component {
       this.#refuse(client, error);
       return;
     }
+    if (connection.admitted !== 'admitted' && !this.#sessions.admit(client, connection, message)) return;
     switch (message.type) {
       case MessageType.ORDER: {
         this.#awaitGateBook();
@@ -358,7 +361,7 @@ export class OrderManagerService implements Component {
         return;
       }
       case MessageType.HELLO:
-        this.#hello(client, connection, message.binary, message.clientName);
+        this.#sessions.hello(client, connection, message);
         return;
       case MessageType.HEARTBEAT:
       case MessageType.SHUTDOWN:
@@ -372,22 +375,6 @@ export class OrderManagerService implements Component {
         );
     }
   };
-
-  #hello(client: Client, connection: Connection, binary: boolean, clientName: string): void {
-    this.#hellos++;
-    client.mode = binary ? 'binary' : 'json';
-    connection.named = true;
-    if (clientName !== '' && clientName !== connection.name) {
-      if (this.#byName.get(connection.name) === client) this.#byName.delete(connection.name);
-      const previous = this.#byName.get(clientName);
-      if (previous !== undefined && previous !== client && previous.open) {
-        this.#log.info('client name taken over by a newer connection', { client: clientName, previous: previous.id, current: client.id });
-      }
-      connection.name = clientName;
-      this.#byName.set(clientName, client);
-    }
-    this.#log.info('client hello', { client: client.id, name: connection.name, mode: client.mode });
-  }
 
   /** A payload that did not decode: ERROR with its code; the connection goes on. */
   #refuse(client: Client, error: unknown): void {
@@ -409,17 +396,12 @@ export class OrderManagerService implements Component {
   // ---- outbound ----------------------------------------------------------------------------
 
   #deliver(name: string, report: Readonly<ExecutionReport>): void {
-    const client = this.#byName.get(name);
-    if (client === undefined || !client.open) {
-      // the fill is in the trade log; only the notification has nowhere to go
-      this.#undeliverable++;
-      return;
-    }
-    this.#sendMessage(client, report as ExecutionReport, report.orderId);
+    const client = this.#sessions.route(name, report as ExecutionReport);
+    if (client !== undefined) this.#sendMessage(client, report as ExecutionReport, report.orderId);
   }
 
-  #sendMessage(client: Client, message: Message, conflationKey: string | undefined): void {
-    const bytes = this.#encoder.encode(message, client.mode);
+  #sendMessage(client: Client, message: Message, conflationKey: string | undefined, kind = client.mode): void {
+    const bytes = this.#encoder.encode(message, kind);
     client.sendPayload(this.#encoder.buffer, FRAME_HEADER_BYTES, bytes - FRAME_HEADER_BYTES, conflationKey);
   }
 
@@ -578,6 +560,7 @@ export class OrderManagerService implements Component {
     this.#stopping = true;
     if (this.#diskProbe !== undefined) clearInterval(this.#diskProbe);
     if (this.#checkpointTimer !== undefined) clearInterval(this.#checkpointTimer);
+    this.#sessions.stop();
     if (this.#pollTimer !== undefined) clearTimeout(this.#pollTimer);
     if (this.#pollImmediate !== undefined) clearImmediate(this.#pollImmediate);
     if (this.#gateImmediate !== undefined) clearImmediate(this.#gateImmediate);
@@ -641,14 +624,14 @@ export class OrderManagerService implements Component {
     w.set('resting_orders', om.restingOrderCount);
     w.set('reports_waiting', om.reportsWaiting);
     w.set('reports_delivered', core['reportsDelivered'] ?? 0);
-    w.set('reports_undeliverable', this.#undeliverable);
+    w.set('reports_undeliverable', this.#sessions.counters.undeliverable);
     w.set('recovered_fills', om.recoveredFills);
     w.set('recovered_corrupt_lines', recovery.tradeLog.corruptLines + recovery.orderJournal.corruptLines);
     w.set('restored_resting_orders', core['restoredRestingOrders'] ?? 0);
     w.set('decode_errors', this.#decodeErrors);
     w.set('unexpected_messages', this.#unexpectedMessages);
     w.set('cancel_errors', this.#cancelErrors);
-    w.set('hellos', this.#hellos);
+    w.set('hellos', this.#sessions.counters.hellos);
     w.set('frames_ignored_stopping', this.#ignoredWhileStopping);
     w.set('book_attached', this.#liveBook?.attached === true ? 1 : 0);
     w.set('book_attachments', this.#liveBook?.attachments ?? 0);

@@ -11,6 +11,7 @@ import { serverLimitFields, serverLimits } from '../config/server-limits.js';
 import { DEFAULT_MAX_BACKLOG_BYTES, MIN_BACKLOG_BYTES } from '../net/frame-server.js';
 import { DEFAULT_MAX_FRAME_BYTES } from '../protocol/framing.js';
 import { DEFAULT_ORDER_ID_WINDOW } from './order-id-window.js';
+import { serverSessionSettings, sessionServerFields, type ServerSessionSettings } from '../session/session-options.js';
 import { RISK_LIMIT_FIELDS, riskLimitsOf, type RiskLimits } from './risk-limits.js';
 
 export const orderManagerSchema = {
@@ -67,6 +68,15 @@ export const orderManagerSchema = {
     description: 'with --bus: the JetStream stream every durable fill is mirrored into (exec.<SYMBOL>)',
   },
   gate: { kind: 'optional-string', description: 'backtest only: the flow gate segment to keep in step with; market time from it (trading backtest sets it)' },
+  resumeGraceMs: {
+    kind: 'integer',
+    default: 30_000,
+    min: 0,
+    max: 24 * 3600 * 1000,
+    description: 'resting DAY orders of a proven identity survive its disconnect this long, then are canceled, ms',
+  },
+  replayReports: { kind: 'integer', default: 65_536, min: 16, max: 4_194_304, description: 'execution reports kept per identity for resync after a reconnect' },
+  ...sessionServerFields,
 } satisfies Schema;
 
 export type OrderManagerConfig = ConfigOf<typeof orderManagerSchema>;
@@ -91,6 +101,9 @@ export interface OrderManagerSettings {
   busStream: string;
   /** Backtest: the flow gate's segment name (shm/flow-gate.ts). */
   gate?: string;
+  resumeGraceMs: number;
+  replayReports: number;
+  session: ServerSessionSettings;
 }
 
 /** The checks the schema cannot make, and the risk-limit flags as one RiskLimits. */
@@ -115,5 +128,9 @@ export function settleOrderManagerConfig(config: OrderManagerConfig, problems: s
     orderIdWindow: config.orderIdWindow,
     serverLimits: serverLimits(config),
     ...(config.gate === undefined ? {} : { gate: config.gate }),
+    resumeGraceMs: config.resumeGraceMs,
+    replayReports: config.replayReports,
+    // credentials and TLS material: a file that cannot be loaded fails the start in one line
+    session: serverSessionSettings(config),
   };
 }

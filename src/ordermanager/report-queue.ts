@@ -45,6 +45,7 @@ function createReport(): ExecutionReport {
     reason: '',
     tickSentNs: 0,
     orderSentNs: 0,
+    sequence: 0,
   };
 }
 

@@ -345,6 +345,7 @@ const READERS: Partial<Record<Message['type'], BinaryReader>> = {
       reason,
       tickSentNs: readNumber(type, 'tick_sent_ns', c, ExecutionLayout.TICK_SENT_NS),
       orderSentNs: readNumber(type, 'order_sent_ns', c, ExecutionLayout.ORDER_SENT_NS),
+      sequence: readNumber(type, 'seq', c, ExecutionLayout.SEQUENCE),
     };
   },
   [MessageType.SHUTDOWN](c) {

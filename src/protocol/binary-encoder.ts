@@ -277,6 +277,7 @@ const WRITERS: Writers = {
       view.setFloat64(base + ExecutionLayout.TIMESTAMP, m.timestamp, true);
       view.setFloat64(base + ExecutionLayout.TICK_SENT_NS, m.tickSentNs, true);
       view.setFloat64(base + ExecutionLayout.ORDER_SENT_NS, m.orderSentNs, true);
+      view.setFloat64(base + ExecutionLayout.SEQUENCE, m.sequence, true);
       view.setUint8(base + ExecutionLayout.TIME_IN_FORCE, m.timeInForce);
       view.setUint8(base + ExecutionLayout.STATUS, m.status);
       const executionId = c.offset + ExecutionLayout.TEXT;

@@ -120,7 +120,7 @@ export const CancelLayout = {
 } as const;
 
 /**
- * TRADE_EXECUTION (5), 100 bytes + execution id, order id, reject code, reason.
+ * TRADE_EXECUTION (5), 108 bytes + execution id, order id, reject code, reason.
  *
  *   0 magic | 1 type | 2 u8 side | 3 u8 order type
  *   4  symbol[8]
@@ -130,7 +130,8 @@ export const CancelLayout = {
  *  76  f64 tick sent ns      84  f64 order sent ns
  *  92  u8 time in force | 93 u8 status | 94 u8 execution id bytes | 95 u8 order id bytes
  *  96  u8 reject code bytes | 97 reserved | 98 u16 reason bytes
- * 100  execution id, order id, reject code, reason (UTF-8)
+ * 100  f64 sequence (the identity's report number, 0 = none)
+ * 108  execution id, order id, reject code, reason (UTF-8)
  */
 export const ExecutionLayout = {
   SIDE: 2,
@@ -152,7 +153,8 @@ export const ExecutionLayout = {
   ORDER_ID_BYTES: 95,
   REJECT_CODE_BYTES: 96,
   REASON_BYTES: 98,
-  TEXT: 100,
+  SEQUENCE: 100,
+  TEXT: 108,
 } as const;
 
 /**

@@ -197,6 +197,7 @@ function execution(data: JsonObject): ExecutionReport {
     reason: optionalStringField(type, data, 'reason', MAX_TEXT_LENGTH),
     tickSentNs: optionalNumberField(type, data, 'tick_sent_ns', 0),
     orderSentNs: optionalNumberField(type, data, 'order_sent_ns', 0),
+    sequence: optionalNumberField(type, data, 'seq', 0),
   };
 }
 
@@ -218,7 +219,20 @@ function hello(data: JsonObject): Hello {
   }
   const binary = data.binary;
   if (binary !== undefined && typeof binary !== 'boolean') throw missingOrWrong(type, 'binary', 'a boolean', binary);
-  return { type, protocolVersion: version, clientName: optionalStringField(type, data, 'client_name', MAX_ID_LENGTH), binary: binary === true };
+  const hello: Hello = { type, protocolVersion: version, clientName: optionalStringField(type, data, 'client_name', MAX_ID_LENGTH), binary: binary === true };
+  // the session layer's fields (src/session/): JSON only
+  if (data.auth_token !== undefined) hello.authToken = optionalStringField(type, data, 'auth_token', MAX_TEXT_LENGTH);
+  if (data.session !== undefined) hello.session = optionalStringField(type, data, 'session', MAX_ID_LENGTH);
+  if (data.last_seq !== undefined) {
+    const last = data.last_seq;
+    if (typeof last !== 'number' || !Number.isSafeInteger(last) || last < 0) throw missingOrWrong(type, 'last_seq', 'an integer ≥ 0', last);
+    hello.lastSequence = last;
+  }
+  if (data.resumed !== undefined) {
+    if (typeof data.resumed !== 'boolean') throw missingOrWrong(type, 'resumed', 'a boolean', data.resumed);
+    hello.resumed = data.resumed;
+  }
+  return hello;
 }
 
 const opaque = (type: OpaqueMessage['type']): JsonReader => (data) => ({ type, data }) satisfies OpaqueMessage;

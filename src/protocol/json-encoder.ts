@@ -12,7 +12,7 @@ import { PRICE_SCALE } from '../core/fixed-point.js';
 import { AsciiView, MAX_NUMBER_CHARS, asciiConstant, numberSlot, writeAsciiText, writeConstant, writeNumberInSlot, writePrice } from './ascii-writer.js';
 import { assertEncodable, checkLevelCounts, checkMarketData, signalDataJson } from './encodable.js';
 import { EXECUTION_STATUS_NAMES, MessageType, ORDER_TYPE_NAMES, SENTIMENT_NAMES, SIDE_NAMES, TIME_IN_FORCE_NAMES } from './messages.js';
-import type { MarketData, Message } from './messages.js';
+import type { Hello, MarketData, Message } from './messages.js';
 import { invalidField, isFiniteNumber, isPriceUnits, isSymbol } from './validation.js';
 
 /** ".5", ".0001", "" for 0: the decimal fraction of 0..9999 price units, trailing zeros cut. */
@@ -125,12 +125,21 @@ const TEXT_WRITERS: TextWriters = {
     m.tickSentNs +
     ',"order_sent_ns":' +
     m.orderSentNs +
+    ',"seq":' +
+    m.sequence +
     '}}',
   [MessageType.ORDERBOOK_UPDATE]: opaqueText,
   [MessageType.HEARTBEAT]: (m) => '{"type":7,"data":{"timestamp":' + m.timestamp + ',"sent_ns":' + m.sentNs + '}}',
   [MessageType.SHUTDOWN]: (m) => '{"type":8,"data":{"reason":' + JSON.stringify(m.reason) + '}}',
   [MessageType.HELLO]: (m) =>
-    '{"type":9,"data":{"protocol_version":' + m.protocolVersion + ',"client_name":' + JSON.stringify(m.clientName) + ',"binary":' + m.binary + '}}',
+    '{"type":9,"data":{"protocol_version":' +
+    m.protocolVersion +
+    ',"client_name":' +
+    JSON.stringify(m.clientName) +
+    ',"binary":' +
+    m.binary +
+    helloSessionText(m) +
+    '}}',
   [MessageType.CANCEL]: (m) => '{"type":10,"data":{"order_id":' + JSON.stringify(m.orderId) + ',"symbol":"' + m.symbol + '","timestamp":' + m.timestamp + '}}',
   [MessageType.ERROR]: (m) => '{"type":11,"data":{"code":' + JSON.stringify(m.code) + ',"message":' + JSON.stringify(m.message) + '}}',
 };
@@ -298,4 +307,14 @@ export class JsonEncoder {
     if (written > room - MAX_UTF8_SEQUENCE && Buffer.byteLength(text, 'utf8') > written) return 0;
     return written;
   }
+}
+
+/** The session fields of a HELLO that has them (the secret goes only where it is given). */
+function helloSessionText(message: Hello): string {
+  let text = '';
+  if (message.authToken !== undefined && message.authToken !== '') text += ',"auth_token":' + JSON.stringify(message.authToken);
+  if (message.session !== undefined && message.session !== '') text += ',"session":' + JSON.stringify(message.session);
+  if (message.lastSequence !== undefined) text += ',"last_seq":' + message.lastSequence;
+  if (message.resumed !== undefined) text += ',"resumed":' + message.resumed;
+  return text;
 }

@@ -154,6 +154,11 @@ export interface ExecutionReport {
   /** Echoed from the order. */
   tickSentNs: number;
   orderSentNs: number;
+  /**
+   * This report's number in its identity's stream (1, 2, ...; 0 = none, e.g. the seed's).
+   * A reconnecting client says the last one it saw and is sent every later one (resync).
+   */
+  sequence: number;
 }
 
 /** HEARTBEAT (7): liveness in both directions. */
@@ -170,16 +175,27 @@ export interface Shutdown {
 }
 
 /**
- * HELLO (9): first message of our own clients. A binary HELLO switches the receiver's
- * outbound side of this connection to binary.
+ * HELLO (9): first message of our own clients, and a server's answer to it (the session
+ * layer: src/session/). A client's HELLO asks for binary; the server's HELLO says the mode
+ * it will speak and the session it opened or resumed. Clients send their HELLO in JSON
+ * (a JSON-only server can read it) and the session fields travel only in JSON: a binary
+ * HELLO carries the first three fields alone.
  */
 export interface Hello {
   type: typeof MessageType.HELLO;
   protocolVersion: number;
-  /** Who is speaking, e.g. "orderbook", "strategy". */
+  /** Who is speaking, e.g. "orderbook", "strategy": the identity claimed (a server: its own name). */
   clientName: string;
-  /** true: send me binary from now on. */
+  /** Client: send me binary from now on. Server: I send binary from now on. */
   binary: boolean;
+  /** Client: the secret proving `clientName` (JSON `auth_token`). Never logged. */
+  authToken?: string;
+  /** Client: the session it resumes. Server: the session it opened or resumed (JSON `session`). */
+  session?: string;
+  /** Client: the last execution-report sequence it saw. Server: the last it sent (JSON `last_seq`). */
+  lastSequence?: number;
+  /** Server: true when the client's session was resumed and later reports are replayed (JSON `resumed`). */
+  resumed?: boolean;
 }
 
 /** ERROR (11): the receiver refused something we sent; the connection may stay open. */

@@ -10,6 +10,7 @@ import { SYMBOL_PATTERN } from '../protocol/messages.js';
 import { STRATEGY_PROCESS_SCHEMA, endpoints, resolveStrategy } from './strategy-config.js';
 import { FlowGate } from '../shm/flow-gate.js';
 import { StrategyProcess } from './strategy-process.js';
+import { clientSessionSettings } from '../session/session-options.js';
 import { withMetricsServer } from '../metrics/metrics-server.js';
 
 export const main = componentCommand({
@@ -23,9 +24,14 @@ export const main = componentCommand({
     busSymbols: parseBusSymbols(config.busSymbols, config.bus !== undefined, problems),
   }),
   // a strategy module is loaded inside the component's start, so a bad one is a start
-  // failure with its code (E_CONFIG_INVALID) that reaches a supervisor
-  component: async (config, { log }) =>
-    withMetricsServer(new StrategyProcess({
+  // failure with its code (E_CONFIG_INVALID) that reaches a supervisor; credentials and TLS
+  // material load here too, inside the harness: a bad file fails the start in one line
+  component: async (config, { log }) => {
+    const session = clientSessionSettings(config);
+    return withMetricsServer(new StrategyProcess({
+      authToken: session.token,
+      tls: session.tls,
+      helloTimeoutMs: session.helloTimeoutMs,
       gateway: config.gateway,
       orderManager: config.orderManager,
       shm: config.shm,
@@ -42,7 +48,8 @@ export const main = componentCommand({
       log,
       publishMetrics: true,
       metricsIntervalMs: config.countersIntervalMs,
-    }), { port: config.metricsPort, shm: config.shm, component: 'strategy', log }),
+    }), { port: config.metricsPort, shm: config.shm, component: 'strategy', log });
+  },
 });
 
 function parseBusSymbols(text: string | undefined, onBus: boolean, problems: string[]): string[] | undefined {

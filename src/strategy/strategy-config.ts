@@ -10,6 +10,7 @@
  */
 import { metricsPortField } from '../metrics/metrics-server.js';
 import { busFields } from '../bus/bus-config.js';
+import { sessionClientFields } from '../session/session-options.js';
 import { commonFields, parseHostPort, type ConfigOf, type Schema } from '../config/schema.js';
 import { DEFAULT_LIVE_BOOK_MAX_AGE_MS } from '../shm/live-book.js';
 import { DEFAULT_IMBALANCE_STRATEGY_CONFIG, ImbalanceStrategy } from './examples/imbalance-strategy.js';
@@ -131,6 +132,7 @@ export const STRATEGY_PROCESS_SCHEMA = {
   },
   gate: { kind: 'optional-string', description: 'backtest only: the flow gate segment to keep in step with; market time (trading backtest sets it)' },
   sessionToken: { kind: 'optional-string', description: 'order-id prefix of this run (default a fresh one; a backtest fixes it so that ids repeat)' },
+  ...sessionClientFields,
   ...SEED_STRATEGY_FIELDS,
   ...IMBALANCE_STRATEGY_FIELDS,
 } as const satisfies Schema;

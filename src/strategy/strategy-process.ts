@@ -6,9 +6,17 @@
  *                                         ▲  reads the book (LiveBook, shm)           │
  *                                         └──────────── execution reports ◄───────────┘
  *
- * - Both connections say a binary HELLO on every (re)connect, so both servers answer in
- *   binary; every frame is decoded by kind, so a JSON peer works too. Both reconnect with
- *   backoff (FrameClient) for as long as the process runs.
+ * - Sessions (src/session/client-session.ts): both connections say HELLO (in JSON, with
+ *   our secret if we have one) on every (re)connect and send nothing of their own until the
+ *   server answers; then in the mode it says (binary, ours). A server that does not answer
+ *   within --hello-timeout-ms speaks only JSON (the seed's): we send it the seed's JSON for
+ *   the whole connection, heartbeats included. Every frame is decoded by kind. Both
+ *   reconnect with backoff (FrameClient) for as long as the process runs.
+ * - Resync: execution reports carry a per-identity sequence. On a reconnect our HELLO says
+ *   the order manager's session and the last sequence we saw; when it resumes the session
+ *   it replays every later report first, so our open orders, positions and PnL catch up
+ *   with its own, and nothing is abandoned. Only when it cannot resume (another process, a
+ *   JSON-only peer, an anonymous session) are open orders abandoned as below.
  * - The book is a LiveBook: the segment may appear after we start, and a restarted
  *   orderbook's new segment is adopted. A book that is not live is never traded on (the
  *   engine re-reads it at send time and refuses, counted as stale-book refusals).
@@ -16,9 +24,8 @@
  *   restarted strategy must not hang its supervisor while a server restarts too); what is
  *   not up keeps retrying, and orders are refused (counted) until the order manager is
  *   back. The ready details say which connections were up.
- * - Losing the order manager: the reports of our open orders would go to the dead
- *   connection, so no report for them will ever reach us. The engine abandons them at
- *   once (OrderTracker.abandonOpenOrders: their exposure is released, fills we were not
+ * - Losing the order manager without a resume: the reports of our open orders went to the
+ *   dead connection, so no report for them will ever reach us. The engine abandons them (OrderTracker.abandonOpenOrders: their exposure is released, fills we were not
  *   told about are missing from our positions; the order manager's own positions, rebuilt
  *   from its trade log, stay the reference). No order is sent while disconnected, so no
  *   order of the new connection is ever abandoned this way. A late report for an
@@ -45,12 +52,15 @@ import type { LogFields, Logger } from '../core/log.js';
 import type { Component } from '../core/runtime.js';
 import { FrameClient } from '../net/frame-client.js';
 import { isAccepted } from '../net/send-status.js';
+import type { TlsMaterial } from '../net/tls-options.js';
 import { MessageDecoder, MessageEncoder } from '../protocol/codec.js';
 import { FRAME_HEADER_BYTES } from '../protocol/framing.js';
 import type { Cancel, Message, Order } from '../protocol/messages.js';
-import { MessageType, PROTOCOL_VERSION, TimeInForce } from '../protocol/messages.js';
+import { MessageType, TimeInForce } from '../protocol/messages.js';
 import { COMPONENT_METRICS, MetricsWriter, type ComponentMetricName, type HistogramRecorder } from '../metrics/index.js';
 import { waitFor, type FlowGate } from '../shm/flow-gate.js';
+import { ClientSession } from '../session/client-session.js';
+import { DEFAULT_HELLO_TIMEOUT_MS } from '../session/session-options.js';
 import { LiveBook } from '../shm/live-book.js';
 import { StrategyEngine } from './engine.js';
 import { TickBooks } from './tick-books.js';
@@ -96,6 +106,14 @@ export interface StrategyProcessOptions {
   publishMetrics?: boolean;
   /** How often the counters segment is brought up to date, ms (default 250). */
   metricsIntervalMs?: number;
+  /** Our secret for both servers (the identity is "strategy"); undefined = anonymous. */
+  authToken?: string | undefined;
+  /** TLS to both servers. */
+  tls?: TlsMaterial | undefined;
+  /** A server that has not answered our HELLO by then speaks only JSON, ms (default 500). */
+  helloTimeoutMs?: number;
+  /** Our identity (default "strategy"). */
+  name?: string;
 }
 
 type StrategyMetrics = MetricsWriter<ComponentMetricName<'strategy'>>;
@@ -118,6 +136,8 @@ interface ProcessCounters {
   errorsFromGateway: number;
   ordersAbandoned: number;
   orphanCancelsSent: number;
+  orderManagerDisconnects: number;
+  resyncs: number;
 }
 
 export class StrategyProcess implements Component {
@@ -134,8 +154,10 @@ export class StrategyProcess implements Component {
   readonly #gatewayDecoder = new MessageDecoder();
   readonly #orderManagerDecoder = new MessageDecoder();
   readonly #encoder = new MessageEncoder({ mode: 'binary' });
-  readonly #helloFrame: Buffer;
+  readonly #gatewaySession: ClientSession;
+  readonly #orderManagerSession: ClientSession;
   readonly #heartbeatPayload: Buffer;
+  readonly #heartbeatJsonPayload: Buffer;
   /** Order sent → its first report back, µs. */
   readonly #orderToAckUs = new LatencyRecorder(60_000_000);
   readonly #counters: ProcessCounters = {
@@ -145,6 +167,8 @@ export class StrategyProcess implements Component {
     errorsFromGateway: 0,
     ordersAbandoned: 0,
     orphanCancelsSent: 0,
+    orderManagerDisconnects: 0,
+    resyncs: 0,
   };
   /** DAY orders abandoned with a lost connection, to cancel on the next: id → symbol. */
   readonly #orphans = new Map<string, string>();
@@ -185,8 +209,8 @@ export class StrategyProcess implements Component {
       this.#orderToAckShm = this.#metrics?.histogram('order_to_ack');
       this.#tickHandlingShm = this.#metrics?.histogram('tick_handling');
     }
-    this.#helloFrame = this.#encodeCopy({ type: MessageType.HELLO, protocolVersion: PROTOCOL_VERSION, clientName: 'strategy', binary: true });
     this.#heartbeatPayload = this.#encodeCopy({ type: MessageType.HEARTBEAT, timestamp: 0, sentNs: 0 }).subarray(FRAME_HEADER_BYTES);
+    this.#heartbeatJsonPayload = this.#encodeCopy({ type: MessageType.HEARTBEAT, timestamp: 0, sentNs: 0 }, 'json').subarray(FRAME_HEADER_BYTES);
     this.book = new LiveBook({ name: options.shm, maxAgeMs: options.bookMaxAgeMs, log: options.log.child('book') });
     this.#spin = new BusySpin(options.idleSpinMs ?? 0);
     const gate = options.gate;
@@ -202,7 +226,27 @@ export class StrategyProcess implements Component {
       ...(this.#metrics === undefined ? {} : { bookAge: this.#metrics.histogram('book_age') }),
     });
     const reconnect = options.reconnect ?? DEFAULT_RECONNECT;
-    const heartbeatPayload = (): Uint8Array => this.#heartbeatPayload;
+    const name = options.name ?? 'strategy';
+    const helloTimeoutMs = options.helloTimeoutMs ?? DEFAULT_HELLO_TIMEOUT_MS;
+    this.#gatewaySession = new ClientSession({
+      name,
+      token: options.authToken,
+      helloTimeoutMs,
+      send: (frame) => this.#gateway?.send(frame) ?? 'not-connected',
+      log: options.log.child('gateway'),
+    });
+    this.#orderManagerSession = new ClientSession({
+      name,
+      token: options.authToken,
+      resync: true,
+      helloTimeoutMs,
+      send: (frame) => this.#orderManager.send(frame),
+      log: options.log.child('ordermanager'),
+      onOpen: (session) => this.#onOrderManagerOpen(session),
+    });
+    // heartbeats in the kind the connection speaks: a JSON-only peer never gets a binary frame
+    const heartbeatFor = (session: ClientSession) => (): Uint8Array | undefined =>
+      session.state === 'negotiating' ? undefined : session.mode === 'binary' ? this.#heartbeatPayload : this.#heartbeatJsonPayload;
     if (options.bus !== undefined) {
       this.#busConnection = new BusConnection(options.bus, options.log.child('bus'), { onDisconnect: () => this.#subscriber?.busLost() });
       this.#subscriber = new MarketSubscriber({
@@ -217,25 +261,23 @@ export class StrategyProcess implements Component {
       const gateway = new FrameClient({
         ...options.gateway,
         onFrame: this.#onGatewayFrame,
-        onConnect: () => {
-          gateway.send(this.#helloFrame);
-        },
+        tls: options.tls,
+        onConnect: () => this.#gatewaySession.connected(),
+        onDisconnect: () => this.#gatewaySession.disconnected(),
         reconnect,
-        heartbeat: { intervalMs: HEARTBEAT_INTERVAL_MS, timeoutMs: options.gatewayTimeoutMs, payload: heartbeatPayload },
+        heartbeat: { intervalMs: HEARTBEAT_INTERVAL_MS, timeoutMs: options.gatewayTimeoutMs, payload: heartbeatFor(this.#gatewaySession) },
         log: options.log.child('gateway'),
       });
       this.#gateway = gateway;
     }
     this.#orderManager = new FrameClient({
       ...options.orderManager,
+      tls: options.tls,
       onFrame: this.#onOrderManagerFrame,
-      onConnect: () => {
-        this.#orderManager.send(this.#helloFrame);
-        this.#cancelOrphans();
-      },
+      onConnect: () => this.#orderManagerSession.connected(),
       onDisconnect: () => this.#onOrderManagerLost(),
       reconnect,
-      heartbeat: { intervalMs: HEARTBEAT_INTERVAL_MS, timeoutMs: options.orderManagerTimeoutMs, payload: heartbeatPayload },
+      heartbeat: { intervalMs: HEARTBEAT_INTERVAL_MS, timeoutMs: options.orderManagerTimeoutMs, payload: heartbeatFor(this.#orderManagerSession) },
       log: options.log.child('ordermanager'),
     });
   }
@@ -377,15 +419,16 @@ export class StrategyProcess implements Component {
     return this.#gateway?.connected ?? this.#busConnection?.connected ?? false;
   }
 
-  /** Encode one message in binary and keep its own copy of the frame. */
-  #encodeCopy(message: Message): Buffer {
-    return encodeFrameCopy(this.#encoder, message, 'binary');
+  /** Encode one message (binary by default) and keep its own copy of the frame. */
+  #encodeCopy(message: Message, kind: 'binary' | 'json' = 'binary'): Buffer {
+    return encodeFrameCopy(this.#encoder, message, kind);
   }
 
   /** The engine's order sink: binary frame to the order manager, or false when it cannot go. */
   #send = (message: Order | Cancel): boolean => {
-    if (!this.#orderManager.connected) return false;
-    const bytes = this.#encoder.encode(message, 'binary');
+    const session = this.#orderManagerSession;
+    if (session.state !== 'open' || !this.#orderManager.connected) return false;
+    const bytes = this.#encoder.encode(message, session.mode);
     const accepted = isAccepted(this.#orderManager.send(this.#encoder.buffer.subarray(0, bytes)));
     this.#orderQueued ||= accepted;
     if (accepted && message.type === MessageType.ORDER && message.tickSentNs > 0) this.#tickHandlingShm?.record((performance.now() - this.#tickReadMs) * 1000);
@@ -518,7 +561,7 @@ export class StrategyProcess implements Component {
         this.#finished(message.sequence);
         return;
       default:
-        this.#onControlMessage('gateway', message);
+        if (!this.#gatewaySession.handle(message)) this.#onControlMessage('gateway', message);
     }
   }
 
@@ -532,6 +575,7 @@ export class StrategyProcess implements Component {
     }
     switch (message.type) {
       case MessageType.TRADE_EXECUTION: {
+        this.#orderManagerSession.noteSequence(message.sequence);
         // the first report of an order this run sent: its order-to-ack time
         const order = this.engine.tracker.openOrder(message.orderId);
         if (order !== undefined && order.status === undefined && message.orderSentNs > 0 && this.#options.gate === undefined) {
@@ -549,7 +593,7 @@ export class StrategyProcess implements Component {
         return;
       }
       default:
-        this.#onControlMessage('order manager', message);
+        if (!this.#orderManagerSession.handle(message)) this.#onControlMessage('order manager', message);
     }
   };
 
@@ -580,6 +624,25 @@ export class StrategyProcess implements Component {
    * order-manager restart). An IOC is done by the time we could ask.
    */
   #onOrderManagerLost(): void {
+    this.#orderManagerSession.disconnected();
+    this.#counters.orderManagerDisconnects += 1;
+  }
+
+  /**
+   * The order manager's session is open again. Resumed: it replays what we missed, our
+   * open orders stay open. Not resumed: nothing will ever tell us about them; abandon them.
+   */
+  #onOrderManagerOpen(session: ClientSession): void {
+    if (session.resumed) {
+      this.#counters.resyncs += 1;
+      return;
+    }
+    if (this.#counters.orderManagerDisconnects === 0) return; // the first connection: nothing was open
+    this.#abandonOpenOrders();
+    this.#cancelOrphans();
+  }
+
+  #abandonOpenOrders(): void {
     for (const order of this.engine.tracker.openOrders()) {
       if (order.timeInForce === TimeInForce.DAY && order.leavesQuantity > 0) this.#orphans.set(order.orderId, order.symbol);
     }
@@ -590,7 +653,7 @@ export class StrategyProcess implements Component {
   #cancelOrphans(): void {
     let sent = 0;
     for (const [orderId, symbol] of this.#orphans) {
-      const frame = this.#encodeCopy({ type: MessageType.CANCEL, orderId, symbol, timestamp: epochSeconds() });
+      const frame = this.#encodeCopy({ type: MessageType.CANCEL, orderId, symbol, timestamp: epochSeconds() }, this.#orderManagerSession.mode);
       if (!isAccepted(this.#orderManager.send(frame))) break; // lost again: the next connect tries again
       this.#orphans.delete(orderId);
       this.#counters.orphanCancelsSent += 1;

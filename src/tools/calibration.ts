@@ -190,6 +190,7 @@ export function runCalibration(options: CalibrationOptions = {}): CalibrationRes
       reason: filled === order.quantity ? '' : 'IOC remainder cancelled',
       tickSentNs: order.tickSentNs,
       orderSentNs: order.orderSentNs,
+      sequence: 0,
     };
     if (filled > 0) {
       ordersFilled += 1;

@@ -9,7 +9,7 @@ import { once } from 'node:events';
 import type { L2Book } from '../../src/core/book.js';
 import { MessageDecoder, MessageEncoder, type PayloadKind } from '../../src/protocol/codec.js';
 import { FrameDecoder } from '../../src/protocol/framing.js';
-import { MessageType, PROTOCOL_VERSION, type ExecutionReport, type Message, type Order } from '../../src/protocol/messages.js';
+import { MessageType, PROTOCOL_VERSION, type ExecutionReport, type Hello, type Message, type Order } from '../../src/protocol/messages.js';
 import { BookWriter } from '../../src/shm/book-writer.js';
 import { spawnCli, uniqueShmName, waitForOutput } from '../helpers/resources.js';
 
@@ -96,8 +96,19 @@ export class OrderClient {
     return client;
   }
 
-  send(message: Message): void {
-    const bytes = this.#encoder.encode(message);
+  /** Say a JSON HELLO (the session layer's) with these fields; answers and refusals land in `messages`. */
+  sayHello(fields: Partial<Hello> & { clientName: string }): void {
+    const hello: Hello = { type: MessageType.HELLO, protocolVersion: PROTOCOL_VERSION, binary: true, ...fields };
+    this.send(hello, 'json');
+  }
+
+  /** The server's HELLO answers received so far. */
+  answers(): Hello[] {
+    return this.messages.filter((m): m is Hello => m.type === MessageType.HELLO);
+  }
+
+  send(message: Message, kind?: PayloadKind): void {
+    const bytes = this.#encoder.encode(message, kind);
     this.socket.write(Buffer.from(this.#encoder.buffer.subarray(0, bytes)));
   }
 

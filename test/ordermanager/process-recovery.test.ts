@@ -42,6 +42,7 @@ function fillLine(executionId: string, orderId: string, symbol: string, side: Si
     reason: '',
     tickSentNs: 0,
     orderSentNs: 0,
+    sequence: 0,
   };
   return sealLine(encodeFillLine(report, 'old', 'taker', 1));
 }

@@ -43,6 +43,7 @@ function fillReport(fields: Partial<ExecutionReport> = {}): ExecutionReport {
     reason: '',
     tickSentNs: 1,
     orderSentNs: 2,
+    sequence: 0,
     ...fields,
   };
 }

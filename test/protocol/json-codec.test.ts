@@ -109,6 +109,7 @@ test('a seed TRADE_EXECUTION fills in our fields from the seed ones', () => {
     reason: '',
     tickSentNs: 0,
     orderSentNs: 0,
+    sequence: 0,
   });
 });
 

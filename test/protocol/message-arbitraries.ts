@@ -144,6 +144,7 @@ export const execution: fc.Arbitrary<ExecutionReport> = fc.record({
   reason: text(100),
   tickSentNs: nanoseconds,
   orderSentNs: nanoseconds,
+  sequence: fc.integer({ min: 0, max: 2 ** 40 }),
 });
 
 export const heartbeat: fc.Arbitrary<Heartbeat> = fc.record({

@@ -143,6 +143,7 @@ export function reportFor(
     reason: '',
     tickSentNs: order.tickSentNs,
     orderSentNs: order.orderSentNs,
+    sequence: 0,
   };
 }
 

@@ -44,10 +44,17 @@ class Waiters {
   }
 }
 
-/** Counts HELLOs; subclasses handle the rest. */
+/**
+ * Counts HELLOs and answers them as our servers do (`answerHello`), or, with answerHello
+ * false, ignores them as a JSON-only server (the seed's) does and speaks only JSON.
+ * Subclasses handle the rest; `orderKinds` records the payload kind of every non-HELLO frame.
+ */
 abstract class FakeServer {
   hellos = 0;
   binaryHellos = 0;
+  /** The kind of every frame received other than HELLO and HEARTBEAT. */
+  readonly frameKinds: ('json' | 'binary')[] = [];
+  answerHello = true;
   port = 0;
   protected readonly waiters = new Waiters();
   protected readonly decoder = new MessageDecoder();
@@ -61,7 +68,14 @@ abstract class FakeServer {
         if (message.type === MessageType.HELLO) {
           this.hellos++;
           if (message.binary) this.binaryHellos++;
+          if (this.answerHello) {
+            const answer = { type: MessageType.HELLO, protocolVersion: message.protocolVersion, clientName: 'fake', binary: message.binary } as const;
+            const bytes = this.encoder.encode(answer, 'json');
+            client.send(this.encoder.buffer.subarray(0, bytes));
+            client.mode = message.binary ? 'binary' : 'json';
+          }
         } else {
+          if (message.type !== MessageType.HEARTBEAT) this.frameKinds.push(this.decoder.lastKind);
           this.onMessage(client, message);
         }
         this.waiters.poke();
@@ -80,9 +94,10 @@ abstract class FakeServer {
   }
 
   protected sendToAll(message: Message): void {
-    const bytes = this.encoder.encode(message);
-    const frame = this.encoder.buffer.subarray(0, bytes);
-    for (const client of this.clients) client.send(frame);
+    for (const client of this.clients) {
+      const bytes = this.encoder.encode(message, client.mode);
+      client.send(this.encoder.buffer.subarray(0, bytes));
+    }
   }
 
   async close(): Promise<void> {
@@ -143,7 +158,7 @@ export class FakeOrderManager extends FakeServer {
       filled: message.quantity,
       averagePrice: message.price,
     });
-    const bytes = this.encoder.encode(report);
+    const bytes = this.encoder.encode(report, client.mode);
     client.send(this.encoder.buffer.subarray(0, bytes));
   }
 }

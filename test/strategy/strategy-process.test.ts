@@ -56,6 +56,7 @@ test('seed strategy: trades the rule with the tick stamp, refuses a stale book, 
     await orderManager.waitForHellos(1);
     assert.equal(gateway.binaryHellos, 1, 'binary hello to the gateway');
     assert.equal(orderManager.binaryHellos, 1, 'binary hello to the order manager');
+    await waitForSessions(strategy, 1);
 
     let book = liveWriter(shm, ['AAPL', 'MSFT']);
     writers.push(book);
@@ -113,14 +114,18 @@ test('seed strategy: trades the rule with the tick stamp, refuses a stale book, 
     await tick(100.14, T + 12.5, 4001);
     await orderManager.waitForOrders(3);
     await orderManager.close();
-    await strategy.waitForCounters((c) => c['order_manager_connected'] === 0 && (c['orders_abandoned'] ?? 0) === 1, 'the order manager lost, its open order abandoned');
+    await strategy.waitForCounters((c) => c['order_manager_connected'] === 0, 'the order manager lost');
     await tick(100.16, T + 12.7, 4501); // nowhere to send it: refused, counted
     await strategy.waitForCounters((c) => (c['not_connected_refusals'] ?? 0) >= 1, 'an order refused while disconnected');
 
-    // the order manager comes back on its port: the strategy reconnects and resumes
+    // the order manager comes back on its port, as another process (no resume): the
+    // strategy reconnects, and only now, knowing its session was not resumed, abandons
+    // the order nobody will report on
     orderManager = new FakeOrderManager();
     await orderManager.listen(omPort);
     await orderManager.waitForHellos(1);
+    await strategy.waitForCounters((c) => (c['orders_abandoned'] ?? 0) === 1, 'its open order abandoned once the new session is open');
+    await waitForSessions(strategy, 2);
     await tick(100.18, T + 13, 5001);
     await orderManager.waitForOrders(1);
     assert.equal(orderManager.orders[0]?.order.tickSentNs, 5001);
@@ -169,6 +174,7 @@ test('the imbalance strategy is selected by --strategy imbalance and joins the b
     assert.equal(strategy.ready?.['bookAttached'], true);
     await gateway.waitForHellos(1);
     await orderManager.waitForHellos(1);
+    await waitForSessions(strategy, 1);
     const pressed = bookAround(250, T, 500, 100); // imbalance (1500 − 300) / 1800 = 0.67 > 0.5
     book.writer.write(0, pressed);
     gateway.sendTick('MSFT', pressed, 77);
@@ -194,15 +200,19 @@ test('the imbalance strategy is selected by --strategy imbalance and joins the b
     await orderManager.waitForOrders(2);
     const resting = orderManager.orders[1]?.order;
     await orderManager.close();
-    await strategy.waitForCounters((c) => c['orders_abandoned'] === 1, 'the resting DAY order abandoned');
     orderManager = new FakeOrderManager();
     await orderManager.listen(omPort);
     await orderManager.waitForCancels(1);
+    await strategy.waitForCounters((c) => c['orders_abandoned'] === 1, 'the resting DAY order abandoned');
+    assert.deepEqual(orderManager.frameKinds, ['binary'], 'the cancel in binary, once our server answered');
     assert.equal(orderManager.cancels[0]?.orderId, resting?.orderId);
     assert.equal(orderManager.cancels[0]?.symbol, 'MSFT');
     await strategy.waitForCounters((c) => c['orphan_cancels_sent'] === 1, 'the cancel counted');
     strategy.child.kill('SIGTERM');
     assert.equal(await waitForExit(strategy.child), 0);
+  } catch (err) {
+    console.error(JSON.stringify(strategy.counters), strategy.output);
+    throw err;
   } finally {
     book.stop();
     await gateway.close();
@@ -252,3 +262,9 @@ test('a bad flag exits 2 naming the field', async () => {
     assert.match(stderr, /E_CONFIG_INVALID/);
   }
 });
+
+/** Until the strategy's order-manager session has opened `count` times, and its gateway's once (it sends no order before). */
+async function waitForSessions(strategy: StrategyChild, count: number): Promise<void> {
+  await strategy.waitForOutput(new RegExp(`(strategy\\.ordermanager\\s+session open[^\\n]*\\n[^]*){${count}}`));
+  await strategy.waitForOutput(/strategy\.gateway\s+session open/);
+}
