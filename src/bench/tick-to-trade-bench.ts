@@ -18,6 +18,7 @@
  * arrival − tickSentNs is the true one-way latency across the three processes. The first
  * ticks are a warm-up (JIT, connections) and are not recorded.
  */
+import { helloAnswerFrame } from '../session/hello-answer.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { monotonicNs } from '../core/clock.js';
@@ -223,6 +224,10 @@ function orderManagerStandIn(reception: Reception, warmup: number): FrameServer 
     onFrame: (client, buffer, offset, length) => {
       const arrivalNs = monotonicNs();
       const message = decoder.decode(buffer, offset, length);
+      if (message.type === MessageType.HELLO) {
+        client.send(helloAnswerFrame(message, 'bench-ordermanager'));
+        return;
+      }
       if (message.type !== MessageType.ORDER) return;
       const index = reception.orders++;
       if (message.tickSentNs <= 0) reception.unstamped++;

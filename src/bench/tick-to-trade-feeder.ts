@@ -16,10 +16,11 @@
  * rise on every tick. Prints `done sent=N seconds=S` when finished and exits when stdin
  * closes or the client goes away, unlinking the segment.
  */
+import { helloAnswerFrame } from '../session/hello-answer.js';
 import { createL2Book } from '../core/book.js';
 import { epochSeconds, monotonicNs } from '../core/clock.js';
 import { FrameServer } from '../net/frame-server.js';
-import { MessageEncoder } from '../protocol/codec.js';
+import { MessageDecoder, MessageEncoder } from '../protocol/codec.js';
 import { MessageType, Sentiment, type NewsSentiment } from '../protocol/messages.js';
 import { createMarketData } from '../protocol/reusable-messages.js';
 import { BookWriter } from '../shm/book-writer.js';
@@ -68,7 +69,15 @@ function main(): void {
     void server.close().then(() => process.exit(0));
   };
 
-  const server = new FrameServer({ onFrame: () => undefined, onDisconnect: finish });
+  // the strategy's HELLO is answered as our gateway answers it (it sends binary anyway)
+  const decoder = new MessageDecoder();
+  const server = new FrameServer({
+    onFrame: (client, buffer, offset, length) => {
+      const message = decoder.decode(buffer, offset, length);
+      if (message.type === MessageType.HELLO) client.send(helloAnswerFrame(message, 'bench-feeder'));
+    },
+    onDisconnect: finish,
+  });
 
   const stream = (): void => {
     for (const symbol of symbols) {

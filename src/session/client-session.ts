@@ -58,6 +58,7 @@ export class ClientSession {
   readonly #options: ClientSessionOptions;
   readonly #encoder = new MessageEncoder({ mode: 'json' });
   #timer: NodeJS.Timeout | undefined;
+  #waiting: (() => void)[] = [];
 
   constructor(options: ClientSessionOptions) {
     this.name = options.name;
@@ -67,6 +68,17 @@ export class ClientSession {
 
   get open(): boolean {
     return this.state === 'open';
+  }
+
+  /** Resolves once a connection's session is open (at once if it is). */
+  whenOpen(): Promise<void> {
+    if (this.state === 'open') return Promise.resolve();
+    return new Promise((resolve) => this.#waiting.push(resolve));
+  }
+
+  #opened(): void {
+    this.#options.onOpen?.(this);
+    for (const resolve of this.#waiting.splice(0)) resolve();
   }
 
   /** The connection is up: say HELLO (in JSON) and wait for the answer. */
@@ -134,7 +146,7 @@ export class ClientSession {
     const wasOpen = this.state === 'open';
     this.state = 'open';
     this.#options.log.info('session open', { name: this.name, server: hello.clientName, mode: this.mode, resumed: this.resumed, lastSequence: this.lastSequence });
-    if (!wasOpen) this.#options.onOpen?.(this);
+    if (!wasOpen) this.#opened();
   }
 
   #noAnswer = (): void => {
@@ -144,7 +156,7 @@ export class ClientSession {
     this.mode = 'json';
     this.state = 'open';
     this.#options.log.info('no HELLO answer: speaking the seed\'s JSON on this connection', { name: this.name, timeoutMs: this.helloTimeoutMs });
-    this.#options.onOpen?.(this);
+    this.#opened();
   };
 
   #clearTimer(): void {

@@ -20,7 +20,7 @@
  * - The book is a LiveBook: the segment may appear after we start, and a restarted
  *   orderbook's new segment is adopted. A book that is not live is never traded on (the
  *   engine re-reads it at send time and refuses, counted as stale-book refusals).
- * - Ready: once both connections are up, or after `connectWaitMs` with whatever is up (a
+ * - Ready: once both connections are up and their sessions open, or after `connectWaitMs` with whatever is up (a
  *   restarted strategy must not hang its supervisor while a server restarts too); what is
  *   not up keeps retrying, and orders are refused (counted) until the order manager is
  *   back. The ready details say which connections were up.
@@ -191,6 +191,7 @@ export class StrategyProcess implements Component {
   readonly #tickHandlingShm: HistogramRecorder | undefined;
   /** When the tick being handled was read (performance.now(), ms: no allocation per tick). */
   #tickReadMs = 0;
+  #stopping = false;
 
   constructor(options: StrategyProcessOptions) {
     this.#options = options;
@@ -285,14 +286,19 @@ export class StrategyProcess implements Component {
   async start(): Promise<LogFields> {
     this.engine.start();
     this.#log.info('strategy started', { strategy: this.engine.strategy.name, session: this.engine.sessionToken, shm: this.#options.shm });
-    const up = (client: FrameClient): Promise<boolean> => client.connect().then(() => true, () => false);
+    // up: connected, and the session negotiated (no order can leave before)
+    const up = (client: FrameClient, session: ClientSession): Promise<boolean> =>
+      client.connect().then(
+        () => session.whenOpen().then(() => true),
+        () => false,
+      );
     let timer: NodeJS.Timeout | undefined;
     const waited = new Promise<void>((resolve) => {
       this.#stopWaiting = resolve;
       timer = setTimeout(resolve, this.#options.connectWaitMs);
     });
     const market = (): Promise<boolean> => {
-      if (this.#gateway !== undefined) return up(this.#gateway);
+      if (this.#gateway !== undefined) return up(this.#gateway, this.#gatewaySession);
       const connection = this.#busConnection;
       if (connection === undefined) return Promise.resolve(false);
       return connection.open().then(
@@ -306,7 +312,7 @@ export class StrategyProcess implements Component {
         },
       );
     };
-    await Promise.race([Promise.all([market(), up(this.#orderManager)]), waited]);
+    await Promise.race([Promise.all([market(), up(this.#orderManager, this.#orderManagerSession)]), waited]);
     clearTimeout(timer);
     const details: LogFields = {
       strategy: this.engine.strategy.name,
@@ -328,6 +334,7 @@ export class StrategyProcess implements Component {
   }
 
   async #stop(): Promise<void> {
+    this.#stopping = true;
     this.#stopWaiting();
     this.#spin.close();
     if (this.#gatePoll !== undefined) clearImmediate(this.#gatePoll);
@@ -625,7 +632,7 @@ export class StrategyProcess implements Component {
    */
   #onOrderManagerLost(): void {
     this.#orderManagerSession.disconnected();
-    this.#counters.orderManagerDisconnects += 1;
+    if (!this.#stopping) this.#counters.orderManagerDisconnects += 1;
   }
 
   /**

@@ -35,6 +35,8 @@ export const runSchema = {
   maxRestarts: { kind: 'integer', default: 5, min: 0, max: 1000, description: 'crashes per minute of one component before the system stops' },
   ...dashboardFlags,
   noDashboard: { kind: 'boolean', default: false, description: 'do not serve the dashboard' },
+  noAnonymous: { kind: 'boolean', default: false, description: 'the servers refuse clients that prove no identity (the seed\'s clients)' },
+  insecure: { kind: 'boolean', default: false, description: 'the servers take anonymous clients from beyond loopback too' },
   progressIntervalMs: { kind: 'integer', default: 1000, min: 100, max: 60_000, description: 'how often progress is shown (terminal), ms' },
   livenessTimeoutMs: {
     kind: 'integer',

@@ -38,6 +38,8 @@ export interface ComponentSummary {
   /** Counters and gauges by name (`name.SYMBOL` or `name.CODE` for a labelled one). */
   counters: Record<string, number>;
   histograms: Record<string, HistogramSummary>;
+  /** Its own books, for those that keep them (ordermanager: the trade log's; strategy: its own): {symbol: signed shares}, flat ones left out. */
+  positions: Record<string, number>;
 }
 
 export interface RunSummary {
@@ -82,11 +84,14 @@ function latencyOf(histogram: HistogramSample): HistogramSummary {
 function componentSummary(result: ComponentResult): ComponentSummary {
   const counters: Record<string, number> = {};
   const histograms: Record<string, HistogramSummary> = {};
+  const positions: Record<string, number> = {};
   for (const sample of result.snapshot?.counters ?? []) {
     counters[sampleKey(sample)] = sample.value;
+    const symbol = sample.labels.symbol;
+    if ((sample.name === 'position_shares' || sample.name === 'strategy_position_shares') && symbol !== undefined && sample.value !== 0) positions[symbol] = sample.value;
   }
   for (const histogram of result.snapshot?.histograms ?? []) histograms[histogram.name] = latencyOf(histogram);
-  return { restarts: result.restarts, health: result.health, counters, histograms };
+  return { restarts: result.restarts, health: result.health, counters, histograms, positions };
 }
 
 export function buildSummary(input: { elapsedMs: number; exitCode: number; reason: string; components: ComponentResult[] }): RunSummary {

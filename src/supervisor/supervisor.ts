@@ -8,6 +8,11 @@
  * gateway last. A crashed component is restarted with backoff while the others carry on;
  * a crash loop stops the system with the reason. The shared memory is removed on every
  * way out, and so are the components' counters segments, once the summary has read them.
+ *
+ * Credentials: every run makes fresh secrets for its clients (strategy, orderbook) and an
+ * auth file of their hashes for its servers (session/run-credentials.ts), removed at the
+ * end: the children prove who they are, a stranger cannot take their identity, and the
+ * servers still take anonymous clients on loopback (a seed client trades as before).
  */
 import { busArgs, parseBusOptions } from '../bus/bus-config.js';
 import { resolve } from 'node:path';
@@ -27,6 +32,7 @@ import { progressBar, type Display } from './display.js';
 import { ManagedChild, type ChildExit } from './managed-child.js';
 import { RestartPolicy } from './restart-policy.js';
 import type { runSchema } from './run-config.js';
+import { RunCredentials } from '../session/run-credentials.js';
 import { buildSummary, type RunSummary } from './summary.js';
 
 export type RunConfig = ConfigOf<typeof runSchema>;
@@ -73,6 +79,7 @@ export class Supervisor {
   readonly #restartTimers = new Set<NodeJS.Timeout>();
   readonly #lastBeatMs = new Map<ComponentName, number>();
   readonly #unresponsive = new Set<ComponentName>();
+  readonly #credentials = new RunCredentials(['strategy', 'orderbook']);
   #gatewayPort: number;
   #orderManagerPort: number;
   /** Market data per second, from the last two progress reads of the gateway's counter. */
@@ -127,6 +134,7 @@ export class Supervisor {
       }
       this.#clearStaleCounters();
       ownsSharedMemory = true;
+      await this.#credentials.write();
       for (const name of START_ORDER) await this.#start(name);
       metricsServer = await this.#startMetricsServer();
       const extra = await this.#onReady();
@@ -148,6 +156,7 @@ export class Supervisor {
     await this.#options.onStopping?.().catch((err: unknown) => log.warn('stop hook failed', { error: describeError(err) }));
     await this.#stopAll();
     await metricsServer?.close();
+    this.#credentials.remove();
     try {
       if (ownsSharedMemory) sharedMemory.remove(config.shm);
     } catch (err) {
@@ -312,11 +321,16 @@ export class Supervisor {
     const onBus = busArgs(bus);
     const orderManager = (): string => `${config.host}:${this.#orderManagerPort}`;
     // Restarts reuse the ports first bound, so that clients reconnect to the same address.
+    const serverSession = (): { authFile: string; noAnonymous: boolean; insecure: boolean } => ({
+      authFile: this.#credentials.authFile,
+      noAnonymous: config.noAnonymous,
+      insecure: config.insecure,
+    });
     const args: Record<ComponentName, () => string[]> = {
       gateway: () =>
-        toArgs(gatewaySchema, { host: config.host, port: this.#gatewayPort, seed: config.seed, symbols: config.symbols, rate: config.rate, shm: config.shm }).concat(onBus),
+        toArgs(gatewaySchema, { host: config.host, port: this.#gatewayPort, seed: config.seed, symbols: config.symbols, rate: config.rate, shm: config.shm, ...serverSession() }).concat(onBus),
       orderbook: () => toArgs(orderbookSchema, { gateway: gateway(), shm: config.shm, replaceStale: true }).concat(onBus),
-      ordermanager: () => toArgs(orderManagerSchema, { host: config.host, port: this.#orderManagerPort, shm: config.shm, tradeLog: config.tradeLog }).concat(onBus),
+      ordermanager: () => toArgs(orderManagerSchema, { host: config.host, port: this.#orderManagerPort, shm: config.shm, tradeLog: config.tradeLog, ...serverSession() }).concat(onBus),
       strategy: () =>
         toArgs(STRATEGY_PROCESS_SCHEMA, {
           gateway: gateway(),
@@ -332,7 +346,7 @@ export class Supervisor {
       readyTimeoutMs: this.#options.readyTimeoutMs ?? 15_000,
       stopTimeoutMs: this.#options.stopTimeoutMs ?? 5_000,
       // the counters segments outlive a graceful stop: the summary reads them, then we remove them
-      env: { ...process.env, ...this.#options.env, [KEPT_BY_SUPERVISOR_ENV]: '1', ...(bus?.password === undefined ? {} : { TRADING_BUS_PASSWORD: bus.password }) },
+      env: { ...process.env, ...this.#options.env, [KEPT_BY_SUPERVISOR_ENV]: '1', ...this.#clientEnv(name), ...(bus?.password === undefined ? {} : { TRADING_BUS_PASSWORD: bus.password }) },
     });
     child.on('line', (line) => this.#options.display.line(line));
     child.on('beat', () => this.#lastBeatMs.set(name, performance.now()));
@@ -344,6 +358,13 @@ export class Supervisor {
       this.#onExit(name, exit);
     });
     return child;
+  }
+
+  /** A client's secret goes in its environment (never on a command line anyone can read). */
+  #clientEnv(name: ComponentName): NodeJS.ProcessEnv {
+    if (name === 'strategy' || name === 'orderbook') return { TRADING_AUTH_TOKEN: this.#credentials.secret(name) };
+    // servers read --auth-file; a TRADING_AUTH_TOKEN of the user's shell means nothing to them
+    return { TRADING_AUTH_TOKEN: undefined };
   }
 
   #onExit(name: ComponentName, exit: ChildExit): void {
