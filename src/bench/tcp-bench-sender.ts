@@ -1,7 +1,7 @@
 /**
  * The sending half of the TCP benchmark, run as its own process by tcp-bench.ts:
  *
- *   node tcp-bench-sender.js <payloadBytes>
+ *   node tcp-bench-sender.js <payloadBytes> [<cert.pem> <key.pem>]   (with a certificate: over TLS)
  *
  * A FrameServer on an ephemeral loopback port (printed as `ready port=N` on stdout) that,
  * once a client connects, streams binary frames of market-data size as fast as the
@@ -13,6 +13,7 @@
 import { monotonicNs } from '../core/clock.js';
 import { FrameServer } from '../net/frame-server.js';
 import type { FrameServerClient } from '../net/frame-server-client.js';
+import { loadServerTls } from '../net/tls-options.js';
 import { BENCH_PAYLOAD_MAGIC, BENCH_SENT_NS_OFFSET, BENCH_SEQUENCE_OFFSET } from './tcp-bench.js';
 
 const FRAMES_PER_TURN = 4096;
@@ -54,7 +55,10 @@ function main(): void {
   }
   const lifetime = setTimeout(() => process.exit(3), MAX_LIFETIME_MS);
   lifetime.unref();
+  const certificate = process.argv[3];
+  const key = process.argv[4];
   const server = new FrameServer({
+    tls: certificate === undefined ? undefined : loadServerTls({ cert: certificate, key }),
     onFrame: () => undefined,
     maxBacklogBytes: MAX_BACKLOG_BYTES,
     onConnect: (client) => stream(client, payloadBytes),

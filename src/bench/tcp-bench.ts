@@ -11,9 +11,17 @@
  * Payloads are 212 bytes, the size of a 5-level MARKET_DATA in our binary layout, filled by
  * the sender with a sequence number and constant bytes (no codec in the loop: this
  * measures the transport, the codec has its own benchmark).
+ *
+ * The same run again over TLS (node:tls, a P-256 certificate made for it with openssl;
+ * the row is left out when openssl is not installed) shows what encryption costs the
+ * transport between hosts.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadClientTls, type TlsMaterial } from '../net/tls-options.js';
 import { createLogger } from '../core/log.js';
 import { FrameClient } from '../net/frame-client.js';
 import { FRAME_HEADER_BYTES } from '../protocol/framing.js';
@@ -46,11 +54,84 @@ export const tcpBenchmark: Benchmark = {
   run: runTcpBenchmark,
 };
 
+interface Throughput {
+  msgsPerSecond: number;
+  megabytesPerSecond: number;
+  seconds: number;
+  frames: number;
+}
+
 async function runTcpBenchmark(context: BenchContext): Promise<BenchResult> {
   const payloadBytes = MARKET_DATA_5_LEVEL_PAYLOAD_BYTES;
   const warmupMs = Math.max(300, Math.round(WARMUP_MS * Math.min(1, context.scale)));
   const measureMs = Math.max(500, Math.round(MEASURE_MS * context.scale));
-  const sender = spawn(process.execPath, [SENDER_SCRIPT, String(payloadBytes)], {
+  const plain = await measure(context, payloadBytes, warmupMs, measureMs, undefined);
+  const result: BenchResult = {
+    rows: [
+      {
+        metric: 'TCP → one subscriber process, binary frames',
+        value: `${Math.round(plain.msgsPerSecond).toLocaleString('en-US')} msgs/s (${plain.megabytesPerSecond.toFixed(0)} MB/s)`,
+        target: `≥ ${TARGET_MSGS_PER_S.toLocaleString('en-US')} msgs/s`,
+        seed: 'not measured',
+        notes:
+          `${payloadBytes}-byte payloads (5-level MARKET_DATA size, raw, no codec), loopback, FrameServer → FrameClient, ` +
+          `${plain.seconds.toFixed(1)} s after ${(warmupMs / 1000).toFixed(1)} s warm-up, ${plain.frames.toLocaleString('en-US')} frames, 0 gaps`,
+      },
+    ],
+    figures: {
+      tcp_binary_msgs_per_s: Math.round(plain.msgsPerSecond),
+      tcp_binary_mb_per_s: Math.round(plain.megabytesPerSecond),
+      tcp_payload_bytes: payloadBytes,
+    },
+  };
+  const certificates = makeCertificate();
+  if (certificates === undefined) {
+    context.log('openssl not found: no TLS row');
+    return result;
+  }
+  try {
+    const tls = await measure(context, payloadBytes, warmupMs, measureMs, certificates);
+    result.rows.push({
+      metric: '  the same over TLS (node:tls)',
+      value: `${Math.round(tls.msgsPerSecond).toLocaleString('en-US')} msgs/s (${tls.megabytesPerSecond.toFixed(0)} MB/s)`,
+      target: '',
+      seed: 'not measured',
+      notes: `TLS 1.3, P-256 certificate, ${tls.seconds.toFixed(1)} s, ${tls.frames.toLocaleString('en-US')} frames, 0 gaps`,
+    });
+    result.figures['tcp_tls_binary_msgs_per_s'] = Math.round(tls.msgsPerSecond);
+    result.figures['tcp_tls_binary_mb_per_s'] = Math.round(tls.megabytesPerSecond);
+  } finally {
+    rmSync(certificates.directory, { recursive: true, force: true });
+  }
+  return result;
+}
+
+interface BenchCertificate {
+  directory: string;
+  cert: string;
+  key: string;
+}
+
+/** A self-signed certificate for 127.0.0.1, or undefined without openssl. */
+function makeCertificate(): BenchCertificate | undefined {
+  const directory = mkdtempSync(join(tmpdir(), 'ipc-trading-tls-bench-'));
+  try {
+    execFileSync(
+      'openssl',
+      ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'key.pem', '-out', 'cert.pem', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'],
+      { cwd: directory, stdio: 'ignore' },
+    );
+    return { directory, cert: join(directory, 'cert.pem'), key: join(directory, 'key.pem') };
+  } catch {
+    rmSync(directory, { recursive: true, force: true });
+    return undefined;
+  }
+}
+
+async function measure(context: BenchContext, payloadBytes: number, warmupMs: number, measureMs: number, certificate: BenchCertificate | undefined): Promise<Throughput> {
+  const tls: TlsMaterial | undefined = certificate === undefined ? undefined : loadClientTls({ ca: certificate.cert });
+  const tlsArgs = certificate === undefined ? [] : [certificate.cert, certificate.key];
+  const sender = spawn(process.execPath, [SENDER_SCRIPT, String(payloadBytes), ...tlsArgs], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, TRADING_LOG_LEVEL: 'warn' },
   });
@@ -61,6 +142,7 @@ async function runTcpBenchmark(context: BenchContext): Promise<BenchResult> {
     let expected = 0;
     client = new FrameClient({
       port,
+      tls,
       reconnect: false,
       log: createLogger('bench.tcp'),
       onFrame: (buffer, offset, length) => {
@@ -85,25 +167,8 @@ async function runTcpBenchmark(context: BenchContext): Promise<BenchResult> {
     }
     const msgsPerSecond = (end.frames - start.frames) / seconds;
     const megabytesPerSecond = (end.bytes - start.bytes) / seconds / 1e6;
-    context.log(`${Math.round(msgsPerSecond).toLocaleString('en-US')} msgs/s, ${megabytesPerSecond.toFixed(0)} MB/s`);
-    return {
-      rows: [
-        {
-          metric: 'TCP → one subscriber process, binary frames',
-          value: `${Math.round(msgsPerSecond).toLocaleString('en-US')} msgs/s (${megabytesPerSecond.toFixed(0)} MB/s)`,
-          target: `≥ ${TARGET_MSGS_PER_S.toLocaleString('en-US')} msgs/s`,
-          seed: 'not measured',
-          notes:
-            `${payloadBytes}-byte payloads (5-level MARKET_DATA size, raw, no codec), loopback, FrameServer → FrameClient, ` +
-            `${seconds.toFixed(1)} s after ${(warmupMs / 1000).toFixed(1)} s warm-up, ${(end.frames - start.frames).toLocaleString('en-US')} frames, 0 gaps`,
-        },
-      ],
-      figures: {
-        tcp_binary_msgs_per_s: Math.round(msgsPerSecond),
-        tcp_binary_mb_per_s: Math.round(megabytesPerSecond),
-        tcp_payload_bytes: payloadBytes,
-      },
-    };
+    context.log(`${tls === undefined ? 'plain' : 'TLS'}: ${Math.round(msgsPerSecond).toLocaleString('en-US')} msgs/s, ${megabytesPerSecond.toFixed(0)} MB/s`);
+    return { msgsPerSecond, megabytesPerSecond, seconds, frames: end.frames - start.frames };
   } finally {
     const connected = client?.counters.connects === 1;
     client?.destroy();

@@ -147,3 +147,39 @@ test('a newer connection that proves the identity takes the session over; the ol
     book.close();
   }
 });
+
+test('resting DAY orders of a gone identity survive its disconnect for the grace period, then are cancelled; a resume then replays the cancel', async () => {
+  const dir = tempDir('om-grace');
+  const secret = generateSecret();
+  const authFile = join(dir, 'auth');
+  writeFileSync(authFile, `${await hashSecret('strategy', secret)}\n`, { mode: 0o600 });
+  const book = new TestBook(['AAPL']);
+  book.write('AAPL', standardBook(1));
+  const om = await startOrderManager(['--shm', book.name, '--trade-log', join(dir, 'trades.log'), '--auth-file', authFile, '--resume-grace-ms', '300']);
+  try {
+    const owner = await hello(om.port, { clientName: 'strategy', authToken: secret });
+    const session = owner.answers()[0]?.session ?? '';
+    owner.send(order({ orderId: 'rest-1', price: toPriceUnits(99.5), timeInForce: TimeInForce.DAY }), 'binary');
+    await owner.until(() => owner.reports('rest-1').length === 1, 'NEW');
+    const lastSeen = Math.max(...sequences(owner.reports()));
+    owner.close();
+    await waitForOutputOf(om.output, /resume grace over: resting orders canceled client=strategy orders=1/);
+    const back = await hello(om.port, { clientName: 'strategy', authToken: secret, session, lastSequence: lastSeen });
+    assert.equal(back.answers()[0]?.resumed, true);
+    await back.until(() => back.reports('rest-1').some((r) => r.status === ExecutionStatus.CANCELED), 'the cancel, replayed');
+    assert.match(back.reports('rest-1')[0]?.reason ?? '', /resume grace/);
+    back.close();
+  } finally {
+    om.child.kill('SIGTERM');
+    await waitForExit(om.child);
+    book.close();
+  }
+});
+
+async function waitForOutputOf(output: () => string, pattern: RegExp, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!pattern.test(output())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern}\n${output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
