@@ -30,6 +30,8 @@ interface Certificates {
   cert: string;
   key: string;
   otherCa: string;
+  clientCert: string;
+  clientKey: string;
 }
 
 function makeCertificates(dir: string): Certificates {
@@ -40,7 +42,17 @@ function makeCertificates(dir: string): Certificates {
   openssl('req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1');
   writeFileSync(join(dir, 'server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
   openssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '1', '-extfile', 'server.ext');
-  return { ca: join(dir, 'ca.pem'), cert: join(dir, 'server.pem'), key: join(dir, 'server.key'), otherCa: join(dir, 'other-ca.pem') };
+  // a client certificate, for servers that require one
+  openssl('req', ...ec, '-keyout', 'client.key', '-out', 'client.csr', '-subj', '/CN=orderbook');
+  openssl('x509', '-req', '-in', 'client.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'client.pem', '-days', '1');
+  return {
+    ca: join(dir, 'ca.pem'),
+    cert: join(dir, 'server.pem'),
+    key: join(dir, 'server.key'),
+    otherCa: join(dir, 'other-ca.pem'),
+    clientCert: join(dir, 'client.pem'),
+    clientKey: join(dir, 'client.key'),
+  };
 }
 
 function started(args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; output: () => string } {
@@ -129,6 +141,18 @@ test('TLS with credentials: gateway → orderbook and strategy → order manager
     const plain = await refusedWith(['orderbook', '--gateway', `127.0.0.1:${gatewayPort}`, '--shm', uniqueShmName('tls-plain')], /connect|disconnected|bad frame/, { TRADING_AUTH_TOKEN: orderbookSecret });
     assert.doesNotMatch(plain, /session open/);
 
+    // a server that requires client certificates: one signed by its CA gets in, none does not
+    const strict = started(['gateway', '--port', '0', '--symbols', 'AAPL', ...serverTls, '--tls-ca', certs.ca]);
+    children.push(strict.child);
+    const strictPort = await portOf(strict, 'gateway');
+    const withCert = started(['orderbook', '--gateway', `127.0.0.1:${strictPort}`, '--shm', uniqueShmName('tls-client-cert'), '--tls-ca', certs.ca, '--tls-cert', certs.clientCert, '--tls-key', certs.clientKey], { TRADING_AUTH_TOKEN: orderbookSecret });
+    children.push(withCert.child);
+    await waitForOutput(withCert.child, /session open name=orderbook server=gateway mode=binary/, 20_000).catch((error: unknown) => {
+      throw new Error(`${String(error)}\n${withCert.output()}\n${strict.output()}`);
+    });
+    await refusedWith(['orderbook', '--gateway', `127.0.0.1:${strictPort}`, '--shm', uniqueShmName('tls-no-cert'), '--tls-ca', certs.ca], /disconnected|connect failed/, { TRADING_AUTH_TOKEN: orderbookSecret });
+    await eventually(() => /TLS handshake failed: connection refused .*code=E_TLS_FAILED/.test(strict.output()), `the refusal in the server log\n${strict.output()}`);
+
     strategy.child.kill('SIGTERM');
     assert.equal(await waitForExit(strategy.child), 0);
     for (const secret of [orderbookSecret, strategySecret]) {
@@ -143,3 +167,12 @@ test('TLS with credentials: gateway → orderbook and strategy → order manager
     }
   }
 });
+
+/** Polls `condition` (over output already collected) until it holds; throws `what` after timeoutMs. */
+async function eventually(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
