@@ -151,8 +151,6 @@ export class Gateway implements Component {
   readonly #model: MarketModel;
   readonly #server: FrameServer<ClientState>;
   readonly #policy: SessionPolicy;
-  #authFailures = 0;
-  #anonymousRefused = 0;
   readonly #decoder = new MessageDecoder();
   readonly #json = new FrameEncoder('json');
   readonly #binary = new FrameEncoder('binary');
@@ -550,7 +548,6 @@ export class Gateway implements Component {
     state.helloTimer = setTimeout(() => {
       state.helloTimer = undefined;
       if (state.admitted || !client.open) return;
-      this.#anonymousRefused++;
       const verdict = this.#policy.admitAnonymous(client.remoteAddress);
       this.#refuse(client, verdict.ok ? { ok: false, code: ErrorCode.AUTH_REQUIRED, message: 'no HELLO' } : verdict, '');
     }, HELLO_WAIT_MS);
@@ -560,8 +557,6 @@ export class Gateway implements Component {
     const state = client.context;
     if (!client.open || state === undefined) return;
     if (!verdict.ok) {
-      if (verdict.code === ErrorCode.AUTH_FAILED) this.#authFailures++;
-      else this.#anonymousRefused++;
       this.#refuse(client, verdict, hello.clientName);
       return;
     }
