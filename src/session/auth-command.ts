@@ -16,7 +16,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     parsed = parseArgs({
       args: argv,
-      options: { 'auth-file': { type: 'string' }, 'token-file': { type: 'string' }, help: { type: 'boolean' } },
+      options: { 'auth-file': { type: 'string' }, 'token-file': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
       allowPositionals: true,
       strict: true,
     });
