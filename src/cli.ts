@@ -26,7 +26,7 @@ const COMMANDS: Record<string, CommandEntry> = {
   record: { summary: 'record a gateway\'s stream into a recording file (--gateway HOST:PORT --out FILE)', load: async () => (await import('./replay/record-command.js')).main },
   import: { summary: 'turn a CSV of L2 snapshots into a recording (--csv FILE --out FILE)', load: async () => (await import('./replay/import-command.js')).main },
   backtest: { summary: 'run a strategy through the real processes on a recording, deterministically (--data FILE --strategy X)', load: async () => (await import('./supervisor/backtest-command.js')).main },
-  auth: { summary: 'credentials: trading auth add NAME --auth-file FILE makes a secret and stores its hash', load: async () => (await import('./session/auth-command.js')).main },
+  auth: { summary: 'credentials: trading auth --add NAME --auth-file FILE makes a secret and stores its hash', load: async () => (await import('./session/auth-command.js')).main },
   bench: { summary: 'run the benchmark suite (--only NAME, --json FILE)', load: async () => (await import('./bench/main.js')).main },
 };
 

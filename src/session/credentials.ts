@@ -8,7 +8,7 @@
  *   # identity:scheme:cost:blockSize:parallelization:salt(base64url):hash(base64url)
  *   strategy:scrypt:16384:8:1:3q2-7w...:Zm9v...
  *
- * Blank lines and lines starting with `#` are ignored. `trading auth add NAME` appends a
+ * Blank lines and lines starting with `#` are ignored. `trading auth --add NAME` appends a
  * line for a fresh random secret and prints the secret once.
  *
  * Verification runs scrypt (node:crypto) on the threadpool, never on the event loop, and

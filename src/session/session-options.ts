@@ -15,7 +15,7 @@ export const sessionServerFields = {
   authFile: {
     kind: 'optional-string',
     env: 'TRADING_AUTH_FILE',
-    description: 'credentials: one identity per line with its salted scrypt hash (trading auth add NAME writes one)',
+    description: 'credentials: one identity per line with its salted scrypt hash (trading auth --add NAME writes one)',
   },
   noAnonymous: { kind: 'boolean', default: false, description: 'refuse clients that prove no identity (the seed\'s clients)' },
   insecure: { kind: 'boolean', default: false, description: 'allow a bind beyond loopback without credentials, and anonymous clients from anywhere' },

@@ -67,13 +67,13 @@ test('trading auth add writes a hash to the auth file and the secret once, both 
   const dir = tempDir('auth-add');
   const authFile = join(dir, 'auth');
   const tokenFile = join(dir, 'strategy.token');
-  const child = spawnCli(['auth', 'add', 'strategy', '--auth-file', authFile, '--token-file', tokenFile]);
+  const child = spawnCli(['auth', '--add', 'strategy', '--auth-file', authFile, '--token-file', tokenFile]);
   assert.equal(await waitForExit(child), 0);
   const secret = readFileSync(tokenFile, 'utf8').trim();
   assert.equal(statSync(authFile).mode & 0o777, 0o600);
   assert.equal(statSync(tokenFile).mode & 0o777, 0o600);
   assert.ok(await CredentialStore.fromFile(authFile).verify('strategy', secret));
-  const twice = spawnCli(['auth', 'add', 'strategy', '--auth-file', authFile]);
+  const twice = spawnCli(['auth', '--add', 'strategy', '--auth-file', authFile]);
   assert.equal(await waitForExit(twice), 1, 'an identity is added once');
 });
 
