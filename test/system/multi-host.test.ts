@@ -78,8 +78,10 @@ test('three hosts trade over NATS; a nats-server restart loses nothing from the 
   const shmC = uniqueShmName('hostc');
   const tradeLog = join(tempDir('multihost'), 'trades.log');
   const bookC = onHost(net, 'c', ['orderbook', '--shm', shmC, '--bus', bus]);
+  // a test network with no credentials: --insecure lets the order manager bind beyond loopback
+  // and take host B's anonymous strategy (E_INSECURE_BIND / E_AUTH_REQUIRED otherwise)
   const om = onHost(net, 'c', ['ordermanager', '--host', hostC, '--port', '0', '--shm', shmC, '--trade-log', tradeLog, '--bus', bus,
-    '--orders-per-second', '1000', '--order-burst', '1000']);
+    '--orders-per-second', '1000', '--order-burst', '1000', '--insecure']);
   const omReady = await ready(om, 'ordermanager');
   const omPort = Number(/ port=(\d+)/.exec(omReady)?.[1]);
   assert.ok(omPort > 0, omReady);
