@@ -312,7 +312,12 @@ export class StrategyProcess implements Component {
         },
       );
     };
-    await Promise.race([Promise.all([market(), up(this.#orderManager, this.#orderManagerSession)]), waited]);
+    // a backtest: the order manager's session first (a proven identity takes a moment), so that
+    // no replayed tick, which comes at max speed, finds it not yet open
+    const connected = this.#options.gate === undefined
+      ? Promise.all([market(), up(this.#orderManager, this.#orderManagerSession)])
+      : up(this.#orderManager, this.#orderManagerSession).then(market);
+    await Promise.race([connected, waited]);
     clearTimeout(timer);
     const details: LogFields = {
       strategy: this.engine.strategy.name,

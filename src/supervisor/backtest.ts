@@ -13,7 +13,8 @@
  * order executes against the book of the message that made it, the strategy sees every
  * report before its next message); market time in every clock (the strategy's nowNs and
  * order timestamps, the order manager's report and log timestamps and rate limiter); a
- * fixed order-id prefix; a fresh trade log (execution ids from E1, on tmpfs: no disk sync
+ * fixed order-id prefix; the strategy a proven identity (per-run credentials, as `trading run`
+ * makes them), so its orders are logged under its name, not its connection's; a fresh trade log (execution ids from E1, on tmpfs: no disk sync
  * per order), copied to --trade-log at the end; no risk limit that
  * depends on the wall clock (the order rate is not limited; books never go stale on time).
  *
@@ -29,6 +30,7 @@ import { FlowGate } from '../shm/flow-gate.js';
 import { unlinkSegment } from '../shm/native.js';
 import { isStrategyPath } from '../strategy/strategy-module.js';
 import { ManagedChild } from './managed-child.js';
+import { RunCredentials } from '../session/run-credentials.js';
 import { Recording } from '../protocol/recording-reader.js';
 import { readMarketSeries, type MarketSeries } from '../replay/market-series.js';
 
@@ -81,8 +83,12 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRun
   let gatewayPort = 0;
   let orderManagerPort = 0;
   const env = { ...process.env, ...options.env };
+  const credentials = new RunCredentials(['strategy']);
+  await credentials.write();
+  // the secret reaches the strategy in its environment, never argv; servers read --auth-file
+  const envOf = (name: string): NodeJS.ProcessEnv => ({ ...env, TRADING_AUTH_TOKEN: name === 'strategy' ? credentials.secret('strategy') : undefined });
   const child = (name: string, args: () => string[]): ManagedChild => {
-    const managed = new ManagedChild({ name, args, readyTimeoutMs: READY_TIMEOUT_MS, stopTimeoutMs: STOP_TIMEOUT_MS, env });
+    const managed = new ManagedChild({ name, args, readyTimeoutMs: READY_TIMEOUT_MS, stopTimeoutMs: STOP_TIMEOUT_MS, env: envOf(name) });
     managed.on('line', (line) => process.stderr.write(line.endsWith('\n') ? line : `${line}\n`));
     return managed;
   };
@@ -91,7 +97,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRun
     gateway: child('gateway', () => ['--port', '0', '--replay', recording.path, '--speed', 'max', '--wait-for-hellos', '2', '--max-backlog-bytes', String(64 * 1024 * 1024)]),
     orderbook: child('orderbook', () => ['--gateway', gatewayAddress(), '--shm', shm, '--symbols', market.symbols.join(','), '--gate', gateName]),
     ordermanager: child('ordermanager', () => [
-      '--port', '0', '--shm', shm, '--trade-log', tradeLog, '--gate', gateName,
+      '--port', '0', '--shm', shm, '--trade-log', tradeLog, '--gate', gateName, '--auth-file', credentials.authFile,
       '--orders-per-second', '1000000000', '--order-burst', '1000000000', '--book-max-age-ms', '60000',
     ]),
     strategy: child('strategy', () => [
@@ -157,6 +163,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRun
     }
     sentRequests = gate.sent;
     gate.close();
+    credentials.remove();
     try {
       unlinkSegment(shm);
     } catch {

@@ -40,7 +40,13 @@ async function runCli(args: string[]): Promise<{ code: number | string; output: 
 async function replayToPeer(file: string, binary: boolean, frames: number): Promise<Buffer[]> {
   const replay = await startGateway(['--replay', file, '--speed', 'max', binary ? '--wait-for-hellos' : '--wait-for-clients', '1']);
   const received: Buffer[] = [];
+  // the replay answers our HELLO (session negotiation) before the recording starts: not a recorded frame
+  let answered = !binary;
   const peer = new Peer(replay.port, (payload) => {
+    if (!answered && typeOf(payload) === MessageType.HELLO) {
+      answered = true;
+      return;
+    }
     if (typeOf(payload) !== MessageType.HEARTBEAT) received.push(Buffer.from(payload));
   });
   try {
