@@ -23,6 +23,7 @@
  * `logged` of them are on disk from before (or were dropped from memory) and come from
  * the file; the rest of this run are in the publisher's queue.
  */
+import { createExecutionReport } from '../protocol/reusable-messages.js';
 import { closeSync, openSync } from 'node:fs';
 import { OrderedPublisher, type StreamRecord } from '../bus/ordered-publisher.js';
 import type { BusConnection } from '../bus/bus-connection.js';
@@ -31,7 +32,7 @@ import { toPriceUnits } from '../core/fixed-point.js';
 import type { Logger } from '../core/log.js';
 import { MessageEncoder } from '../protocol/codec.js';
 import { FRAME_HEADER_BYTES } from '../protocol/framing.js';
-import { ExecutionStatus, MessageType, OrderType, Side, TimeInForce, type ExecutionReport } from '../protocol/messages.js';
+import { ExecutionStatus, type ExecutionReport } from '../protocol/messages.js';
 import { scanJournalLines } from './journal-file.js';
 import { createLoggedFill, executionNumberOf, parseFillLine } from './trade-log-line.js';
 
@@ -137,7 +138,7 @@ export class FillMirror {
     // fills are counted once each by execution id, as recovery counts them
     const seen = new Set<string>();
     const fill = createLoggedFill();
-    const report = emptyReport();
+    const report = createExecutionReport(ExecutionStatus.FILLED);
     const fd = openSync(this.#options.tradeLogPath, 'r');
     try {
       scanJournalLines(
@@ -169,31 +170,6 @@ export class FillMirror {
   }
 }
 
-function emptyReport(): ExecutionReport {
-  return {
-    type: MessageType.TRADE_EXECUTION,
-    executionId: '',
-    orderId: '',
-    symbol: '',
-    side: Side.BUY,
-    orderType: OrderType.LIMIT,
-    timeInForce: TimeInForce.IOC,
-    status: ExecutionStatus.FILLED,
-    lastQuantity: 0,
-    lastPrice: 0,
-    orderPrice: 0,
-    orderQuantity: 0,
-    filledQuantity: 0,
-    leavesQuantity: 0,
-    averagePrice: 0,
-    timestamp: 0,
-    rejectCode: '',
-    reason: '',
-    tickSentNs: 0,
-    orderSentNs: 0,
-    sequence: 0,
-  };
-}
 
 function fillToReport(fill: ReturnType<typeof createLoggedFill>, averagePrice: number, out: ExecutionReport): void {
   out.executionId = fill.executionId;

@@ -13,7 +13,8 @@
  * order manager allocates no report objects. The price is a rule for the sink: encode
  * the report during `deliver` and do not keep it.
  */
-import { ExecutionStatus, MessageType, OrderType, Side, TimeInForce, type ExecutionReport } from '../protocol/messages.js';
+import { createExecutionReport } from '../protocol/reusable-messages.js';
+import { type ExecutionReport } from '../protocol/messages.js';
 
 export interface ExecutionReportSink {
   /**
@@ -23,31 +24,6 @@ export interface ExecutionReportSink {
   deliver(client: string, report: Readonly<ExecutionReport>): void;
 }
 
-function createReport(): ExecutionReport {
-  return {
-    type: MessageType.TRADE_EXECUTION,
-    executionId: '',
-    orderId: '',
-    symbol: '',
-    side: Side.BUY,
-    orderType: OrderType.LIMIT,
-    timeInForce: TimeInForce.IOC,
-    status: ExecutionStatus.NEW,
-    lastQuantity: 0,
-    lastPrice: 0,
-    orderPrice: 0,
-    orderQuantity: 0,
-    filledQuantity: 0,
-    leavesQuantity: 0,
-    averagePrice: 0,
-    timestamp: 0,
-    rejectCode: '',
-    reason: '',
-    tickSentNs: 0,
-    orderSentNs: 0,
-    sequence: 0,
-  };
-}
 
 const INITIAL_CAPACITY = 1024;
 
@@ -82,7 +58,7 @@ export class ReportQueue {
 
   /** A report object to fill in (every field is overwritten by the caller). */
   acquire(): ExecutionReport {
-    return this.#free.pop() ?? createReport();
+    return this.#free.pop() ?? createExecutionReport();
   }
 
   /** Hand back a report that will not be queued after all. */

@@ -6,33 +6,9 @@
  * oldest slot, so keeping reports allocates nothing per report (their strings are shared,
  * not copied). Sequences in the ring are consecutive: slot i holds `newest - count + 1 + i`.
  */
-import { ExecutionStatus, MessageType, OrderType, Side, TimeInForce, type ExecutionReport } from '../protocol/messages.js';
+import { createExecutionReport } from '../protocol/reusable-messages.js';
+import { type ExecutionReport } from '../protocol/messages.js';
 
-function blankReport(): ExecutionReport {
-  return {
-    type: MessageType.TRADE_EXECUTION,
-    executionId: '',
-    orderId: '',
-    symbol: '',
-    side: Side.BUY,
-    orderType: OrderType.LIMIT,
-    timeInForce: TimeInForce.IOC,
-    status: ExecutionStatus.NEW,
-    lastQuantity: 0,
-    lastPrice: 0,
-    orderPrice: 0,
-    orderQuantity: 0,
-    filledQuantity: 0,
-    leavesQuantity: 0,
-    averagePrice: 0,
-    timestamp: 0,
-    rejectCode: '',
-    reason: '',
-    tickSentNs: 0,
-    orderSentNs: 0,
-    sequence: 0,
-  };
-}
 
 function copyReport(to: ExecutionReport, from: Readonly<ExecutionReport>): void {
   to.executionId = from.executionId;
@@ -68,7 +44,7 @@ export class ReportRing {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`ReportRing capacity must be a positive integer, got ${capacity}`);
     this.capacity = capacity;
     this.#slots = [];
-    for (let index = 0; index < capacity; index++) this.#slots.push(blankReport());
+    for (let index = 0; index < capacity; index++) this.#slots.push(createExecutionReport());
   }
 
   /** Sequence of the newest report kept (0 = none yet). */

@@ -5,8 +5,8 @@
  * e.g. with copyL2Book).
  */
 import { MAX_BOOK_DEPTH, createL2Book } from '../core/book.js';
-import { MessageType } from './messages.js';
-import type { Heartbeat, MarketData } from './messages.js';
+import { ExecutionStatus, MessageType, OrderType, Side, TimeInForce } from './messages.js';
+import type { ExecutionReport, Heartbeat, MarketData } from './messages.js';
 
 /** A MarketData with room for `capacity` levels per side (default: the most any peer may send). */
 export function createMarketData(capacity: number = MAX_BOOK_DEPTH): MarketData {
@@ -15,4 +15,31 @@ export function createMarketData(capacity: number = MAX_BOOK_DEPTH): MarketData 
 
 export function createHeartbeat(): Heartbeat {
   return { type: MessageType.HEARTBEAT, timestamp: 0, sentNs: 0 };
+}
+
+/** An ExecutionReport with every field at its zero value, for pools and rings that fill reports in place. */
+export function createExecutionReport(status: ExecutionStatus = ExecutionStatus.NEW): ExecutionReport {
+  return {
+    type: MessageType.TRADE_EXECUTION,
+    executionId: '',
+    orderId: '',
+    symbol: '',
+    side: Side.BUY,
+    orderType: OrderType.LIMIT,
+    timeInForce: TimeInForce.IOC,
+    status,
+    lastQuantity: 0,
+    lastPrice: 0,
+    orderPrice: 0,
+    orderQuantity: 0,
+    filledQuantity: 0,
+    leavesQuantity: 0,
+    averagePrice: 0,
+    timestamp: 0,
+    rejectCode: '',
+    reason: '',
+    tickSentNs: 0,
+    orderSentNs: 0,
+    sequence: 0,
+  };
 }
