@@ -2,10 +2,19 @@
  * `trading dropcopy`: a venue-style drop copy. It reads the EXECUTIONS stream (every
  * durable fill of the order manager, in order, once each: fill-mirror.ts) from a sequence
  * and prints one line per fill on stdout, as text or as JSON lines for a program to take.
+ * A stream that does not exist yet is waited for. `--count N` stops after N fills.
  *
- * An ordered consumer (created by the client, nothing left on the server) follows the
- * stream across reconnects and server restarts and never skips or repeats a sequence; a
- * stream that does not exist yet is waited for. `--count N` stops after N fills.
+ * Resuming is ours, not the client library's. An ordered consumer of @nats-io/jetstream
+ * 3.x recreates itself after a server restart, but it keeps the pull accounting of the
+ * request that died with the old server: unless the server's "409" for that request
+ * arrived before the socket closed (a race, lost about one restart in four under load,
+ * always on a crash), the new consumer is asked for only as many messages as had arrived
+ * since the last pull, and the client then waits for two missed idle heartbeats (30 s by
+ * default) before it pulls again. So on every disconnect, on missed heartbeats, and if the
+ * iterator ends by itself, the drop copy drops its consumer and, once connected, creates a
+ * new one from the sequence after the last one it printed. Stream sequences only grow, so a
+ * message at or below that sequence (one the old consumer had already queued) is skipped:
+ * nothing is printed twice and nothing is skipped.
  */
 import { jetstream, type ConsumerMessages } from '@nats-io/jetstream';
 import { BusConnection } from '../bus/bus-connection.js';
@@ -32,52 +41,119 @@ export interface DropCopyOptions {
 }
 
 const STREAM_WAIT_MS = 500;
+/**
+ * A pull request lives this long; the server sends an idle heartbeat every half of it, and
+ * two missed heartbeats (this long of silence on a live connection) replace the consumer.
+ */
+export const DROPCOPY_PULL_EXPIRES_MS = 5_000;
+const PULL_BATCH = 100;
 
 export class DropCopy implements Component {
   readonly #options: DropCopyOptions;
   readonly #connection: BusConnection;
   readonly #decoder = new MessageDecoder();
   #messages: ConsumerMessages | undefined;
-  #running: Promise<void> | undefined;
+  #following: Promise<void> | undefined;
   #stopped = false;
+  #done = false;
   #fills = 0;
   #badMessages = 0;
-  #lastSequence = 0;
+  #skipped = 0;
+  #lastSequence: number;
+  #resumes = 0;
+  /** Disconnects seen: a consumer created across one is already stale. */
+  #disconnects = 0;
+  /** Resolves the wait for the connection to come back (the bus reconnected). */
+  #wakeConnected: () => void = () => undefined;
 
   constructor(options: DropCopyOptions) {
     this.#options = options;
-    this.#connection = new BusConnection(options.bus, options.log.child('bus'));
+    this.#lastSequence = options.fromSequence - 1;
+    this.#connection = new BusConnection(options.bus, options.log.child('bus'), {
+      onDisconnect: () => {
+        this.#disconnects++;
+        this.#replace('bus disconnected');
+      },
+      onReconnect: () => this.#wakeConnected(),
+    });
   }
 
   async start(): Promise<LogFields> {
     await this.#connection.open();
-    this.#messages = await this.#consume();
-    this.#running = this.#read(this.#messages);
+    const first = await this.#consume();
+    this.#following = this.#follow(first).catch((err: unknown) => {
+      if (!this.#stopped) this.#options.log.error('drop copy stopped reading', { error: describeError(err) });
+    });
     return { ...describeBus(this.#options.bus), stream: this.#options.stream, from: this.#options.fromSequence };
   }
 
   async stop(): Promise<void> {
     this.#stopped = true;
+    this.#wakeConnected();
     await this.#messages?.close();
-    await this.#running;
+    await this.#following;
     await this.#connection.close();
   }
 
-  /** Fills printed, bad messages, the last stream sequence read (tests and tools). */
+  /** Fills printed, bad messages, the last stream sequence read, consumers replaced (tests and tools). */
   counters(): Record<string, number> {
-    return { fills: this.#fills, bad_messages: this.#badMessages, last_sequence: this.#lastSequence };
+    return { fills: this.#fills, bad_messages: this.#badMessages, last_sequence: this.#lastSequence, resumes: this.#resumes, skipped: this.#skipped };
   }
 
-  /** An ordered consumer from the sequence asked for, once the stream exists. */
+  /** Read consumer after consumer until stopped or done: each ends when #replace closes it. */
+  async #follow(first: ConsumerMessages): Promise<void> {
+    let messages: ConsumerMessages | undefined = first;
+    while (!this.#stopped && !this.#done) {
+      messages ??= await this.#consume();
+      try {
+        await this.#read(messages);
+      } catch (err) {
+        if (!this.#stopped) this.#options.log.warn('stream consumer failed; resuming', { after: this.#lastSequence, error: describeError(err) });
+      }
+      if (this.#stopped || this.#done) break;
+      // ended without our asking (the library gave up): replace it all the same
+      if (this.#messages === messages) this.#replace('consumer ended');
+      messages = undefined;
+    }
+  }
+
+  /** Drop the current consumer; #follow creates the next one from the sequence after the last printed. */
+  #replace(reason: string): void {
+    const messages = this.#messages;
+    if (messages === undefined || this.#stopped) return;
+    this.#messages = undefined;
+    this.#resumes++;
+    this.#options.log.info('stream consumer replaced; resuming after the last sequence printed', { reason, after: this.#lastSequence });
+    void messages.close().catch(() => undefined);
+  }
+
+  /** An ordered consumer from the sequence after the last printed, once connected and once the stream exists. */
   async #consume(): Promise<ConsumerMessages> {
-    const js = jetstream(this.#connection.nats);
     let warned = false;
     for (;;) {
-      try {
-        const consumer = await js.consumers.get(this.#options.stream, {
-          ...(this.#options.fromSequence > 1 ? { deliver_policy: 'by_start_sequence', opt_start_seq: this.#options.fromSequence } : { deliver_policy: 'all' }),
+      if (this.#stopped) throw new TradingError(ErrorCode.NOT_CONNECTED, 'drop copy stopped');
+      if (!this.#connection.connected) {
+        await new Promise<void>((resolve) => {
+          this.#wakeConnected = resolve;
+          // the connection may have come back between the check and the hook
+          if (this.#connection.connected) resolve();
         });
-        return await consumer.consume();
+        continue;
+      }
+      try {
+        const from = this.#lastSequence + 1;
+        const disconnects = this.#disconnects;
+        const js = jetstream(this.#connection.nats);
+        const consumer = await js.consumers.get(this.#options.stream, from > 1 ? { deliver_policy: 'by_start_sequence', opt_start_seq: from } : { deliver_policy: 'all' });
+        const messages = await consumer.consume({ max_messages: PULL_BATCH, expires: DROPCOPY_PULL_EXPIRES_MS });
+        if (this.#stopped || disconnects !== this.#disconnects) {
+          // stopped, or the connection dropped while it was being made: make another
+          await messages.close();
+          continue;
+        }
+        this.#messages = messages;
+        void this.#watch(messages);
+        return messages;
       } catch (err) {
         if (this.#stopped) throw err;
         if (!warned) {
@@ -89,8 +165,20 @@ export class DropCopy implements Component {
     }
   }
 
+  /** Missed idle heartbeats on a live connection: the consumer is stuck or gone; replace it. */
+  async #watch(messages: ConsumerMessages): Promise<void> {
+    for await (const status of messages.status()) {
+      if (status.type === 'heartbeats_missed' && this.#messages === messages && this.#connection.connected) this.#replace('heartbeats missed');
+    }
+  }
+
   async #read(messages: ConsumerMessages): Promise<void> {
     for await (const message of messages) {
+      if (message.seq <= this.#lastSequence) {
+        // already printed: the replaced consumer had queued it
+        this.#skipped++;
+        continue;
+      }
       this.#lastSequence = message.seq;
       let report: ExecutionReport;
       try {
@@ -105,6 +193,7 @@ export class DropCopy implements Component {
       this.#options.write(this.#options.json ? jsonLine(message.seq, report) : textLine(message.seq, report));
       this.#fills++;
       if (this.#options.count > 0 && this.#fills === this.#options.count) {
+        this.#done = true;
         this.#options.onDone();
         return;
       }

@@ -2,7 +2,8 @@
  * A real nats-server for tests: started on a free port (the server picks it: -p -1), with
  * JetStream in a temporary store directory, ready when it says so (no sleeps), stopped by
  * pid, and killed at cleanup whatever happens (it is a tracked child). `restart()` stops it
- * and starts it again on the same port with the same store, as an operator's restart does.
+ * and starts it again on the same port with the same store, as an operator's restart does;
+ * `crash()` kills it without a graceful shutdown first.
  *
  * Tests skip with a clear message where the binary is missing (`.ci/run` installs it).
  */
@@ -28,6 +29,8 @@ export interface TestNatsServer {
   readonly storeDir: string;
   readonly pid: number;
   stop(): Promise<void>;
+  /** Kill it at once (SIGKILL: no goodbye to its clients), as a crash does; restart() brings it back. */
+  crash(): Promise<void>;
   restart(): Promise<void>;
 }
 
@@ -71,11 +74,11 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     started.stdout?.resume();
     started.stderr?.resume();
   };
-  const stop = async (): Promise<void> => {
+  const stop = async (signal: NodeJS.Signals = 'SIGTERM'): Promise<void> => {
     const running = child;
     if (running === undefined || running.exitCode !== null || running.signalCode !== null) return;
     const exited = waitForExit(running);
-    running.kill('SIGTERM');
+    running.kill(signal);
     await exited;
   };
   await launch();
@@ -91,7 +94,8 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     get pid() {
       return child?.pid ?? 0;
     },
-    stop,
+    stop: () => stop(),
+    crash: () => stop('SIGKILL'),
     async restart() {
       await stop();
       await launch();
