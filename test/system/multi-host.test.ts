@@ -109,8 +109,10 @@ test('three hosts trade over NATS; a nats-server restart loses nothing from the 
     }
   };
 
-  // the system trades across the hosts
+  // the system trades across the hosts, and the drop copy on host A is live (it has printed
+  // fills) before the restart, so it is a reader running through it that is tested below
   await waitFor(() => fillIds(tradeLog).length >= 5, 'fills on host C from orders sent by host B', 20_000);
+  await waitFor(() => copied().length >= 1, 'the drop copy on host A prints fills', 15_000);
 
   // nats-server restarts: both books go stale; nothing fills until the feed is back
   await server.stop();
@@ -138,25 +140,15 @@ test('three hosts trade over NATS; a nats-server restart loses nothing from the 
   const staleAt = Date.parse(/^(\S+) .*feed lost/m.exec(bookC.output())?.[1] ?? '') / 1000;
   assert.ok(Number.isFinite(staleAt), 'the time book C went stale');
   assert.deepEqual(logged.fills.filter((fill) => fill.timestamp > staleAt + 0.002 && fill.timestamp < restartedAt).map((fill) => fill.executionId), [], 'no fill against a stale book');
-  // The stream is the record the drop copy reads. The live reader usually catches up at
-  // once; in about one run in ten it stalls after the server's restart (a known bug of its
-  // consumer's resumption, see the README's bus section), and then a reader started now from
-  // sequence 1 must still find every fill, in order.
-  let copies: Record<string, unknown>[];
-  try {
-    await until(() => copied().length >= ids.length, 'the live drop copy catches up', 10_000);
-    copies = copied();
-  } catch {
-    t.diagnostic(`the live drop copy stalled after the restart with ${copied().length} of ${ids.length} fills; reading the stream again from sequence 1`);
-    const again = onHost(net, 'a', ['dropcopy', '--bus', bus, '--json', '--from', '1', '--count', String(ids.length)]);
-    await waitFor(() => again.child.exitCode !== null, `a fresh drop copy on host A reads ${ids.length} fills`, 20_000);
-    copies = again.output().split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>);
-  }
+  // the drop copy on host A ran through the restart: it resumes by itself and prints every fill
+  await waitFor(() => copied().length >= ids.length, `the live drop copy on host A prints all ${ids.length} fills`, 15_000);
+  const copies = copied();
   assert.deepEqual(copies.map((c) => c['execution_id']), ids, 'the drop copy equals the trade log, in order');
   assert.deepEqual(copies.map((c) => c['sequence']), ids.map((_, i) => i + 1), 'no duplicate, no gap');
-  t.diagnostic(`${ids.length} fills on host C, ${fillsWhileDown} before the restart; the drop copy on host A holds all ${copies.length}, in order`);
+  t.diagnostic(`${ids.length} fills on host C, ${fillsWhileDown} before the restart; the live drop copy on host A printed all ${copies.length}, in order`);
   assert.match(bookB.output(), /bus reconnected/);
   assert.match(bookC.output(), /bus reconnected/);
+  assert.match(dropCopy.output(), /stream consumer replaced/, 'the drop copy resumed with a consumer of its own');
 
   for (const process of [dropCopy, bookB, bookC, gateway]) process.child.kill('SIGTERM');
   const codes = await Promise.all([dropCopy, bookB, bookC, gateway].map((p) => waitForExit(p.child)));
