@@ -87,7 +87,8 @@ export interface StrategyEngineCounters {
    * Ticks whose own book, at the strategy's first read of it, was older than the tick (the
    * orderbook had not written it yet): what the strategy would have traded on without the
    * wait. `bookLagged`: those still older after the wait, reported to the strategy as
-   * `lagging`; `bookWaits`: the re-reads spent waiting.
+   * `lagging`; `bookWaits`: the re-reads spent waiting (re-reads of the spin, or the
+   * retries of a put-off tick: see onMarketData).
    */
   bookLagAtFirstRead: number;
   bookLagged: number;
@@ -236,20 +237,64 @@ export class StrategyEngine {
     }
   }
 
-  onMarketData(tick: MarketData): void {
+  /**
+   * Handle a tick, or put it off. With `mayDefer` false (the default) the tick is handled
+   * now: its own book is waited for by re-reading it (bookWaitReads, see #readTickBook).
+   * With `mayDefer` true a tick whose own book is behind (live, but its gateway sequence
+   * below the tick's) is NOT handled: the engine counts it (bookLagAtFirstRead) and returns
+   * false, and the caller keeps the tick and offers it again with retryMarketData once the
+   * book may have come (the next event-loop turn), so the loop is never blocked waiting
+   * for another process. The common case, the book already there, costs the one read it
+   * always did. Returns true when the tick was handled (or ignored: not running).
+   */
+  onMarketData(tick: MarketData, mayDefer = false): boolean {
     if (this.#state !== 'running') {
       this.counters.ignoredWhileStopped += 1;
-      return;
+      return true;
     }
+    if (mayDefer && tick.sequence > 0 && this.#bookBehind(tick)) {
+      this.counters.bookLagAtFirstRead += 1;
+      return false;
+    }
+    this.#handleTick(tick, mayDefer && tick.sequence > 0, false);
+    return true;
+  }
+
+  /**
+   * A tick put off by onMarketData, offered again: handled (true) once its book has come,
+   * or, with `mayDefer` false (its deadline passed), handled now with the strategy told
+   * that the book is `lagging` (counted in bookLagged). Still behind and `mayDefer`: false,
+   * offer it again later. Each call is counted in bookWaits.
+   */
+  retryMarketData(tick: MarketData, mayDefer: boolean): boolean {
+    if (this.#state !== 'running') {
+      this.counters.ignoredWhileStopped += 1;
+      return true;
+    }
+    this.counters.bookWaits += 1;
+    const behind = this.#bookBehind(tick);
+    if (behind && mayDefer) return false;
+    if (behind) this.counters.bookLagged += 1;
+    this.#handleTick(tick, true, behind);
+    return true;
+  }
+
+  /** The tick's own book is live but older than the tick (read into the scratch book). */
+  #bookBehind(tick: MarketData): boolean {
+    return this.#books.read(tick.symbol, this.#scratch) === 'live' && this.#scratch.sequence < tick.sequence;
+  }
+
+  /** `checked`: the tick's book was already looked at (lagging or not) by the caller. */
+  #handleTick(tick: MarketData, checked: boolean, lagging: boolean): void {
     this.counters.ticks += 1;
     this.#tickSentNs = tick.sentNs;
     this.#tickSymbol = tick.symbol;
     this.#tickSequence = tick.sequence;
-    this.#tickBookChecked = false;
-    this.#tickBookLagging = false;
+    this.#tickBookChecked = checked;
+    this.#tickBookLagging = lagging;
     // the tick's own book first, whether or not the strategy reads it: the orders it
     // sends execute against that book (see #readTickBook)
-    if (tick.sequence > 0) this.#readTickBook(tick.symbol, this.#scratch);
+    if (!checked && tick.sequence > 0) this.#readTickBook(tick.symbol, this.#scratch);
     try {
       this.strategy.onTick(tick, this.#context);
     } catch (err) {

@@ -82,3 +82,55 @@ test('a current book costs one read and counts nothing; a gateway without sequen
   assert.equal(s.seen[1]?.status, 'live', 'sequence 0 (a seed gateway): no check');
   assert.equal(s.engine.counters.bookLagAtFirstRead, 0);
 });
+
+test('put off: a tick whose book is behind is not handled but counted; retried, it is handled once the book came', () => {
+  const s = setup(0);
+  s.books.arrivesAt = 12;
+  s.books.readsUntilCurrent = 2; // the first two reads find sequence 11
+  const t = tick(12);
+  assert.equal(s.engine.onMarketData(t, true), false, 'put off');
+  assert.deepEqual(s.seen, [], 'the strategy did not see it yet');
+  assert.equal(s.engine.counters.ticks, 0);
+  assert.equal(s.engine.counters.bookLagAtFirstRead, 1);
+  assert.equal(s.engine.retryMarketData(t, true), false, 'still behind, may wait on');
+  assert.equal(s.engine.retryMarketData(t, true), true, 'the book came');
+  assert.deepEqual(s.seen, [{ status: 'live', sequence: 12 }]);
+  assert.equal(s.engine.counters.bookLagAtFirstRead, 1);
+  assert.equal(s.engine.counters.bookLagged, 0);
+  assert.equal(s.engine.counters.bookWaits, 2);
+  assert.equal(s.engine.counters.ordersOnLaggingBook, 0);
+});
+
+test('put off past its deadline: handled with the strategy told lagging, counted as lagged', () => {
+  const s = setup(0);
+  s.books.arrivesAt = 20;
+  s.books.readsUntilCurrent = 1_000;
+  const t = tick(20);
+  assert.equal(s.engine.onMarketData(t, true), false);
+  assert.equal(s.engine.retryMarketData(t, false), true, 'no more waiting: handled');
+  assert.deepEqual(s.seen, [{ status: 'lagging', sequence: 19 }]);
+  assert.equal(s.engine.counters.bookLagged, 1);
+  assert.equal(s.engine.counters.ordersOnLaggingBook, 1);
+});
+
+test('mayDefer with the book already there: handled at once with one read (the common case costs nothing more)', () => {
+  const s = setup(0);
+  s.books.arrivesAt = 3;
+  assert.equal(s.engine.onMarketData(tick(3), true), true);
+  assert.deepEqual(s.seen, [{ status: 'live', sequence: 3 }]);
+  // one read before onTick, one by the strategy, one at send: as without mayDefer
+  const reads = s.books.reads;
+  s.engine.onMarketData(tick(3), false);
+  assert.equal(s.books.reads - reads, reads);
+  assert.equal(s.engine.counters.bookLagAtFirstRead, 0);
+});
+
+test('no wait at all (bookWaitReads 0, not put off): a book behind is lagging at once, before = after', () => {
+  const s = setup(0);
+  s.books.arrivesAt = 5;
+  s.books.readsUntilCurrent = 1_000;
+  s.engine.onMarketData(tick(5));
+  assert.deepEqual(s.seen, [{ status: 'lagging', sequence: 4 }]);
+  assert.equal(s.engine.counters.bookLagAtFirstRead, 1);
+  assert.equal(s.engine.counters.bookLagged, 1);
+});
