@@ -133,6 +133,10 @@ export const METRICS = {
   unknown_book_refusals: counter('orders', 'orders not sent because the book had no data'),
   not_connected_refusals: counter('orders', 'orders or cancels not sent: order manager not connected'),
   stale_book_reads: counter('reads', 'book reads that found a stale book'),
+  book_lag_at_first_read: counter('ticks', "ticks whose own book was older than the tick when first read (what the strategy would have acted on without the wait)"),
+  book_lagged: counter('ticks', "ticks handled with their own book still older than the tick after the wait (the strategy was told 'lagging')"),
+  orders_on_lagging_book: counter('orders', "orders sent while the tick's own book was lagging"),
+  book_wait_checks: counter('reads', "re-reads of a tick's own book while waiting for it"),
   strategy_errors: counter('errors', 'errors thrown by the strategy code'),
   order_manager_errors: counter('messages', 'errors the order manager sent'),
   gateway_connected: gauge('boolean', '1 while connected to the gateway'),
@@ -145,6 +149,7 @@ export const METRICS = {
   order_to_ack: histogram('order sent to its execution report back (durable log included)'),
   book_age: histogram('age of the shared-memory book when the strategy used it'),
   tick_handling: histogram('tick read by the strategy to the order it caused sent (decode, book read, strategy, encode)'),
+  book_wait: histogram("how long a tick waited for a book that was behind (its own, or that of a tick before it) before it was handled"),
 } as const satisfies Record<string, MetricSpec>;
 
 export type MetricName = keyof typeof METRICS;
@@ -176,10 +181,11 @@ export const COMPONENT_METRICS = {
   strategy: [
     'ticks', 'news', 'orders_sent', 'cancels_sent', 'execution_reports', 'fills_received', 'rejects_received',
     'cancels_received', 'open_orders', 'orders_abandoned', 'orphan_cancels_sent', 'unknown_reports',
-    'stale_book_refusals', 'unknown_book_refusals', 'not_connected_refusals', 'stale_book_reads', 'strategy_errors',
+    'stale_book_refusals', 'unknown_book_refusals', 'not_connected_refusals', 'stale_book_reads',
+    'book_lag_at_first_read', 'book_lagged', 'orders_on_lagging_book', 'book_wait_checks', 'strategy_errors',
     'bad_messages', 'unexpected_messages', 'order_manager_errors', 'gateway_connected', 'order_manager_connected',
     'gateway_connects', 'order_manager_connects', 'book_attachments', 'strategy_realized_pnl', 'strategy_unrealized_pnl', 'strategy_position_shares', 'order_to_ack',
-    'book_age', 'tick_handling',
+    'book_age', 'tick_handling', 'book_wait',
   ],
 } as const satisfies Record<string, readonly MetricName[]>;
 

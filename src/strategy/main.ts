@@ -43,6 +43,7 @@ export const main = componentCommand({
       gatewayTimeoutMs: config.gatewayTimeoutMs,
       orderManagerTimeoutMs: config.orderManagerTimeoutMs,
       idleSpinMs: config.idleSpinMs,
+      bookWaitUs: config.bookWaitUs,
       ...(config.gate === undefined ? {} : { gate: FlowGate.open(config.gate) }),
       ...(config.sessionToken === undefined ? {} : { sessionToken: config.sessionToken }),
       log,

@@ -13,6 +13,7 @@ import { busFields } from '../bus/bus-config.js';
 import { sessionClientFields } from '../session/session-options.js';
 import { commonFields, parseHostPort, type ConfigOf, type Schema } from '../config/schema.js';
 import { DEFAULT_LIVE_BOOK_MAX_AGE_MS } from '../shm/live-book.js';
+import { DEFAULT_BOOK_WAIT_US } from './tick-book-wait.js';
 import { DEFAULT_IMBALANCE_STRATEGY_CONFIG, ImbalanceStrategy } from './examples/imbalance-strategy.js';
 import { SEED_STRATEGY_FIELDS, type SeedStrategyConfig } from './seed-strategy-config.js';
 import { SeedStrategy } from './seed-strategy.js';
@@ -117,6 +118,14 @@ export const STRATEGY_PROCESS_SCHEMA = {
     min: 0,
     max: 1_000,
     description: 'after each tick keep polling this long instead of sleeping, ms: lower wake-up latency for a core of CPU (0 = off; for machines with cores to spare)',
+  },
+  bookWaitUs: {
+    kind: 'integer',
+    default: DEFAULT_BOOK_WAIT_US,
+    min: 0,
+    max: 1_000_000,
+    description:
+      "a tick whose own book the orderbook has not written yet waits for it at most this long (the event loop keeps running), µs; then the strategy is told 'lagging' (0 = no wait, for measuring)",
   },
   countersIntervalMs: {
     kind: 'integer',

@@ -47,6 +47,10 @@ export function publishStrategyMetrics(
   w.set('unknown_book_refusals', counters.ordersRefusedUnknownBook);
   w.set('not_connected_refusals', counters.ordersRefusedNotConnected + counters.cancelsRefusedNotConnected);
   w.set('stale_book_reads', counters.staleBookReads);
+  w.set('book_lag_at_first_read', counters.bookLagAtFirstRead);
+  w.set('book_lagged', counters.bookLagged);
+  w.set('orders_on_lagging_book', counters.ordersOnLaggingBook);
+  w.set('book_wait_checks', counters.bookWaits);
   w.set('strategy_errors', counters.strategyErrors);
   w.set('bad_messages', process.badMessages);
   w.set('unexpected_messages', process.unexpectedMessages);

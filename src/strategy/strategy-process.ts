@@ -18,6 +18,9 @@
  * - The book is a LiveBook: the segment may appear after we start, and a restarted
  *   orderbook's new segment is adopted. A book that is not live is never traded on (the
  *   engine re-reads it at send time and refuses, counted as stale-book refusals).
+ * - The tick's own book: a live tick whose book the orderbook has not written yet waits for
+ *   it on later loop turns, up to --book-wait-us, and everything after it waits behind it
+ *   (tick-book-wait.ts); then the strategy is told `lagging`.
  * - A backtest (options.gate) handles a gateway frame only when the flow gate lets it, on
  *   market time, reading its ticks' own books: backtest-gate.ts.
  * - Ready: once both connections are up and their sessions open, or after `connectWaitMs`
@@ -50,6 +53,7 @@ import { DEFAULT_HELLO_TIMEOUT_MS } from '../session/session-options.js';
 import { LiveBook } from '../shm/live-book.js';
 import { BacktestGate } from './backtest-gate.js';
 import { StrategyEngine } from './engine.js';
+import { DEFAULT_BOOK_WAIT_US, TickBookWait } from './tick-book-wait.js';
 import { OrderManagerLink, type Endpoint } from './order-manager-link.js';
 import { HeartbeatSource } from './session-heartbeat.js';
 import { publishStrategyMetrics, type StrategyMetrics } from './strategy-metrics.js';
@@ -81,6 +85,12 @@ export interface StrategyProcessOptions {
   orderManagerTimeoutMs: number;
   /** Keep the event loop polling this long after each gateway message (0 = sleep as usual; see core/busy-spin.ts). */
   idleSpinMs?: number;
+  /**
+   * A tick whose own book the orderbook has not written yet waits for it this long, µs,
+   * without blocking the loop (tick-book-wait.ts); then it is handled, the strategy told
+   * `lagging`. 0: no wait (handled at once, lagging; for measuring). Default DEFAULT_BOOK_WAIT_US.
+   */
+  bookWaitUs?: number;
   /** Take ticks and news from this NATS bus instead of the gateway's TCP port. */
   bus?: BusOptions;
   /** On the bus: the symbols to subscribe to (default all). */
@@ -130,6 +140,8 @@ export class StrategyProcess implements Component {
   #stopped: Promise<void> | undefined;
   readonly #metrics: StrategyMetrics | undefined;
   readonly #tickHandlingShm: HistogramRecorder | undefined;
+  /** Live: ticks whose own book is behind wait here (undefined in a backtest, or with --book-wait-us 0). */
+  readonly #bookWait: TickBookWait | undefined;
   /** When the tick being handled was read (performance.now(), ms: no allocation per tick). */
   #tickReadMs = 0;
 
@@ -160,10 +172,29 @@ export class StrategyProcess implements Component {
       send: this.#send,
       log: options.log,
       ...(options.sessionToken === undefined ? {} : { sessionToken: options.sessionToken }),
-      // a backtest: market time, and the tick's own book is always waited for (the gate brings it)
-      ...(gate === undefined ? {} : { nowNs: () => gate.nowNs, epochSeconds: () => gate.nowNs / 1e9, bookWaitReads: GATE_BOOK_WAIT_READS }),
+      // a backtest: market time, and the tick's own book is always waited for (the gate brings it);
+      // live: never by spinning, by TickBookWait below
+      ...(gate === undefined
+        ? { bookWaitReads: 0 }
+        : { nowNs: () => gate.nowNs, epochSeconds: () => gate.nowNs / 1e9, bookWaitReads: GATE_BOOK_WAIT_READS }),
       ...(this.#metrics === undefined ? {} : { bookAge: this.#metrics.histogram('book_age') }),
     });
+    const bookWaitUs = options.bookWaitUs ?? DEFAULT_BOOK_WAIT_US;
+    if (gate === undefined && bookWaitUs > 0) {
+      const bookWaitShm = this.#metrics?.histogram('book_wait');
+      this.#bookWait = new TickBookWait({
+        engine: this.engine,
+        waitMs: bookWaitUs / 1000,
+        beforeTick: (readMs) => (this.#tickReadMs = readMs),
+        afterTick: (waitedMs) => {
+          if (waitedMs > 0) bookWaitShm?.record(waitedMs * 1000);
+          this.#orderManager.flush();
+          this.#spin.touch();
+        },
+        other: (message) => this.#onGatewayMessage(message),
+        bad: (err) => this.#badMessage('gateway', err),
+      });
+    }
     const reconnect = options.reconnect ?? DEFAULT_RECONNECT;
     const name = options.name ?? 'strategy';
     const helloTimeoutMs = options.helloTimeoutMs ?? DEFAULT_HELLO_TIMEOUT_MS;
@@ -272,6 +303,7 @@ export class StrategyProcess implements Component {
     this.#stopWaiting();
     this.#spin.close();
     this.#gate?.close();
+    this.#bookWait?.close();
     this.engine.stop();
     this.#subscriber?.stop();
     await Promise.all([this.#gateway?.close(), this.#busConnection?.close()]);
@@ -323,8 +355,10 @@ export class StrategyProcess implements Component {
   };
 
   #onGatewayFrame = (buffer: Buffer, offset: number, length: number): void => {
-    if (this.#gate === undefined) this.#handleGatewayFrame(buffer, offset, length);
-    else this.#gate.offer(buffer, offset, length);
+    if (this.#gate !== undefined) this.#gate.offer(buffer, offset, length);
+    // behind a tick that waits for its book: in order
+    else if (this.#bookWait?.busy === true) this.#bookWait.queue(buffer, offset, length, performance.now());
+    else this.#handleGatewayFrame(buffer, offset, length);
   };
 
   #handleGatewayFrame = (buffer: Buffer, offset: number, length: number): void => {
@@ -340,21 +374,26 @@ export class StrategyProcess implements Component {
       case MessageType.MARKET_DATA:
         this.#gate?.onMarketData(message);
         this.#tickReadMs = readMs;
-        this.engine.onMarketData(message);
+        if (this.#bookWait === undefined) this.engine.onMarketData(message);
+        else if (!this.#bookWait.offer(message, buffer, offset, length, readMs)) return; // its book is behind: it waits
         this.#orderManager.flush();
         this.#spin.touch();
         this.#gate?.finished(message.sequence);
         return;
-      case MessageType.NEWS_SENTIMENT:
-        this.#gate?.onNews(message);
-        this.engine.onNews(message);
-        this.#orderManager.flush();
-        this.#gate?.finished(message.sequence);
-        return;
       default:
-        if (!this.#gatewaySession.handle(message)) this.#onControlMessage('gateway', message);
+        this.#onGatewayMessage(message);
     }
   };
+
+  /** A gateway message other than a tick: news, or what the session and control take. */
+  #onGatewayMessage(message: Message): void {
+    if (message.type === MessageType.NEWS_SENTIMENT) {
+      this.#gate?.onNews(message);
+      this.engine.onNews(message);
+      this.#orderManager.flush();
+      this.#gate?.finished(message.sequence);
+    } else if (!this.#gatewaySession.handle(message)) this.#onControlMessage('gateway', message);
+  }
 
   /** What either peer may say besides its data: liveness, goodbye, or a refusal. */
   #onControlMessage(peer: 'gateway' | 'order manager', message: Message): void {

@@ -338,6 +338,7 @@ export class Supervisor {
           shm: config.shm,
           strategy: strategyArgument(config.strategy),
           strategyConfig: config.strategyConfig === undefined ? undefined : resolve(config.strategyConfig),
+          bookWaitUs: config.bookWaitUs,
         }).concat(onBus),
     };
     const child = new ManagedChild({
