@@ -55,7 +55,14 @@ export interface RunSummary {
     unrealizedPnl: number;
     positions: Record<string, number>;
   };
-  /** tick_to_trade, order_to_ack, book_age, journal_sync: what was measured. */
+  /**
+   * The tick's own book, as the strategy counted it: ticks handled; those whose book the
+   * orderbook had not written yet at the first read (what a strategy without the wait would
+   * have acted on: the "before" figure); those still without it after the wait (the strategy
+   * was told `lagging`: the "after" figure); orders sent on such a book.
+   */
+  book: { ticks: number; lagAtFirstRead: number; lagged: number; ordersOnLaggingBook: number };
+  /** tick_to_trade, order_to_ack, book_age, book_wait, journal_sync: what was measured. */
   latency: Record<string, LatencyFigure>;
   components: Record<string, ComponentSummary>;
 }
@@ -68,6 +75,7 @@ const LATENCY_ROWS = [
   { name: 'order_transit', component: 'ordermanager', label: '  order sent → at the order manager' },
   { name: 'order_to_ack', component: 'strategy', label: 'order-to-ack' },
   { name: 'book_age', component: 'strategy', label: 'book age at use' },
+  { name: 'book_wait', component: 'strategy', label: 'wait for a book that was behind' },
   { name: 'journal_sync', component: 'ordermanager', label: 'trade log sync' },
 ] as const;
 
@@ -100,6 +108,7 @@ export function buildSummary(input: { elapsedMs: number; exitCode: number; reaso
   for (const sample of om?.counters ?? []) {
     if (sample.name === 'position_shares' && sample.labels.symbol !== undefined) positions[sample.labels.symbol] = sample.value;
   }
+  const strategy = input.components.find((c) => c.name === 'strategy')?.snapshot;
   const latency: Record<string, LatencyFigure> = {};
   for (const row of LATENCY_ROWS) {
     const histogram = input.components.find((c) => c.name === row.component)?.snapshot?.histograms.find((h) => h.name === row.name);
@@ -120,6 +129,12 @@ export function buildSummary(input: { elapsedMs: number; exitCode: number; reaso
       realizedPnl: sampleValue(om, 'realized_pnl'),
       unrealizedPnl: sampleValue(om, 'unrealized_pnl'),
       positions,
+    },
+    book: {
+      ticks: sampleValue(strategy, 'ticks'),
+      lagAtFirstRead: sampleValue(strategy, 'book_lag_at_first_read'),
+      lagged: sampleValue(strategy, 'book_lagged'),
+      ordersOnLaggingBook: sampleValue(strategy, 'orders_on_lagging_book'),
     },
     latency,
     components: Object.fromEntries(input.components.map((c) => [c.name, componentSummary(c)])),
@@ -153,6 +168,22 @@ export function formatSummary(summary: RunSummary): string {
     '',
     textTable(['trading', 'value'], tradingRows),
   ];
+  const b = summary.book;
+  if (b.ticks > 0) {
+    const share = (n: number): string => `${formatCount(n)} (${((100 * n) / b.ticks).toFixed(1)}%)`;
+    parts.push(
+      '',
+      textTable(
+        ["tick's own book", 'ticks'],
+        [
+          ['ticks handled by the strategy', formatCount(b.ticks)],
+          ['book behind the tick at first read', share(b.lagAtFirstRead)],
+          ["still behind after the wait: 'lagging'", share(b.lagged)],
+          ['orders sent on a lagging book', formatCount(b.ordersOnLaggingBook)],
+        ],
+      ),
+    );
+  }
   if (latencyRows.length > 0) parts.push('', textTable(['latency', 'count', 'p50', 'p99'], latencyRows));
   parts.push('', textTable(['component', 'health', 'restarts', 'cpu', 'memory'], componentRows));
   parts.push('', 'every counter and histogram: --summary FILE (JSON); while running: trading stat');

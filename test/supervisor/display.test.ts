@@ -91,3 +91,30 @@ test('the summary: trading figures, latency and health in a handful of rows, rea
   assert.match(text, /strategy +exit 1 +0/);
   assert.ok(text.split('\n').length <= 25, `a handful of rows:\n${text}`);
 });
+
+test("the summary: the tick's own book, before and after the wait, from the strategy's counters", () => {
+  const shm = uniqueShmName('summary-book');
+  const strategy = MetricsWriter.open({
+    component: 'strategy',
+    shm,
+    metrics: COMPONENT_METRICS.strategy,
+    publishIntervalMs: 0,
+    publish: (w) => {
+      w.set('ticks', 1000);
+      w.set('book_lag_at_first_read', 70);
+      w.set('book_lagged', 25);
+      w.set('orders_on_lagging_book', 3);
+    },
+  });
+  strategy.histogram('book_wait').record(1500);
+  strategy.publishNow();
+  const snapshot = readSystemCounters(shm).find((s) => s.component === 'strategy');
+  strategy.close();
+  const summary = buildSummary({ elapsedMs: 1_000, exitCode: 0, reason: 'done', components: [{ name: 'strategy', restarts: 0, health: 'ok', snapshot }] });
+  assert.deepEqual(summary.book, { ticks: 1000, lagAtFirstRead: 70, lagged: 25, ordersOnLaggingBook: 3 });
+  assert.equal(summary.latency['book_wait']?.count, 1);
+  const text = formatSummary(summary);
+  assert.match(text, /book behind the tick at first read +70 \(7\.0%\)/);
+  assert.match(text, /still behind after the wait: 'lagging' +25 \(2\.5%\)/);
+  assert.match(text, /orders sent on a lagging book +3/);
+});
