@@ -25,7 +25,7 @@ const TIMELINE = [
   ['order_transit', '  of which: order sent → at the order manager'],
 ] as const;
 
-async function runSystem(durationS: number): Promise<RunSummary> {
+async function runSystem(durationS: number, extraArgs: readonly string[] = []): Promise<RunSummary> {
   const dir = mkdtempSync(join(tmpdir(), 'ipct-bench-system-'));
   const summaryFile = join(dir, 'summary.json');
   try {
@@ -41,6 +41,7 @@ async function runSystem(durationS: number): Promise<RunSummary> {
         '--shm', `/ipct-bench-system-${process.pid}`,
         '--trade-log', join(dir, 'trades.log'),
         '--summary', summaryFile,
+        ...extraArgs,
       ],
       { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, TRADING_LOG_LEVEL: 'warn' } },
     );
@@ -78,6 +79,24 @@ export const systemBenchmark: Benchmark = {
       figures[`system_${key}_p99_us`] = value.p99Us;
     }
     const tickToTrade = summary.latency['tick_to_trade'];
+    // the tick's own book: how often the strategy got the tick before the orderbook wrote its
+    // book, with the wait (this run) and without it (a shorter second run)
+    const noWaitS = Math.max(5, Math.round(durationS / 2));
+    context.log(`trading run --duration ${noWaitS} --book-wait-us 0 (the same without the wait for the tick's own book)`);
+    const noWait = await runSystem(noWaitS, ['--book-wait-us', '0']);
+    const book = summary.book;
+    figures['system_book_ticks'] = book.ticks;
+    figures['system_book_lag_at_first_read'] = book.lagAtFirstRead;
+    figures['system_book_lagged_after_wait'] = book.lagged;
+    figures['system_book_wait_p99_us'] = summary.latency['book_wait']?.p99Us ?? 0;
+    figures['system_no_wait_book_ticks'] = noWait.book.ticks;
+    figures['system_no_wait_book_lagged'] = noWait.book.lagged;
+    const noWaitT2t = noWait.latency['tick_to_trade'];
+    if (noWaitT2t !== undefined) {
+      figures['system_no_wait_tick_to_trade_p50_us'] = noWaitT2t.p50Us;
+      figures['system_no_wait_tick_to_trade_p99_us'] = noWaitT2t.p99Us;
+    }
+    const percent = (n: number, of: number): string => (of > 0 ? `${((100 * n) / of).toFixed(1)}%` : '-');
     // the floor at the same pacing: a bare round trip (two hops, as tick → order) every 20 ms
     context.log(`floor: bare TCP round trips between two Node processes, one every ${FLOOR_INTERVAL_MS} ms`);
     const floorSamples = Math.max(100, Math.round(FLOOR_SAMPLES * context.scale));
@@ -108,6 +127,16 @@ export const systemBenchmark: Benchmark = {
           const hop = summary.latency[key];
           return hop === undefined || hop.count === 0 ? [] : [{ metric: label, value: `${hop.p50Us} µs p50 / ${hop.p99Us} µs p99`, notes: `${hop.count} orders` }];
         }),
+        {
+          metric: "system: the tick's own book behind the tick (with the wait: at first read → after it)",
+          value: `${book.lagAtFirstRead} → ${book.lagged} of ${book.ticks} ticks (${percent(book.lagAtFirstRead, book.ticks)} → ${percent(book.lagged, book.ticks)})`,
+          notes: `after the wait the strategy is told 'lagging'; waits: ${summary.latency['book_wait']?.count ?? 0}, p99 ${summary.latency['book_wait']?.p99Us ?? '-'} µs`,
+        },
+        {
+          metric: "system: the same with --book-wait-us 0 (no wait: acted on as lagging)",
+          value: `${noWait.book.lagged} of ${noWait.book.ticks} ticks (${percent(noWait.book.lagged, noWait.book.ticks)})`,
+          notes: `${noWaitS} s run; tick-to-trade ${noWaitT2t?.p50Us ?? '-'} µs p50 / ${noWaitT2t?.p99Us ?? '-'} µs p99 over ${noWaitT2t?.count ?? 0} orders`,
+        },
         {
           metric: `  floor: bare TCP round trip, one per ${FLOOR_INTERVAL_MS} ms (the seed's pacing)`,
           value: `${floorP50} µs p50 / ${floorP99} µs p99`,

@@ -28,6 +28,7 @@ import { FrameServer } from '../net/frame-server.js';
 import { MessageDecoder, MessageEncoder } from '../protocol/codec.js';
 import { ExecutionStatus, MessageType, type ExecutionReport } from '../protocol/messages.js';
 import { unlinkSegment } from '../shm/native.js';
+import { KEPT_BY_SUPERVISOR_ENV, counterSegmentName, readSystemCounters, sampleValue } from '../metrics/index.js';
 import { stopComponent, waitForReady } from '../supervisor/child-protocol.js';
 import { measureLoopbackRoundTrip } from './loopback-floor.js';
 import type { BenchContext, BenchResult, Benchmark } from './types.js';
@@ -78,6 +79,22 @@ export const tickToTradeBenchmark: Benchmark = {
     });
     result.figures['tick_to_trade_spin_p50_us'] = p50;
     result.figures['tick_to_trade_spin_p99_us'] = p99;
+    // the tick's own book: the same without the wait, so the wait's cost shows when the book is there
+    context.log('the same with the wait for the tick\'s own book disabled (--book-wait-us 0)');
+    const noWait = await runTickToTradeBenchmark(context, { measuredTicks: SPIN_MEASURED_TICKS, measureFloor: false, strategyFlags: ['--book-wait-us', '0'] });
+    const noWaitP50 = noWait.figures['tick_to_trade_p50_us'] ?? NaN;
+    const noWaitP99 = noWait.figures['tick_to_trade_p99_us'] ?? NaN;
+    result.rows.push({
+      metric: "  with --book-wait-us 0 (no wait for the tick's own book)",
+      value: `${noWaitP50} µs p50 / ${noWaitP99} µs p99`,
+      notes:
+        `${noWait.figures['tick_to_trade_samples'] ?? 0} orders; the book was behind the tick for ${noWait.figures['tick_to_trade_book_lagged'] ?? '?'} ticks (acted on as lagging). ` +
+        `With the wait (first row): ${result.figures['tick_to_trade_book_lag_at_first_read'] ?? '?'} behind at first read, ${result.figures['tick_to_trade_book_lagged'] ?? '?'} still behind after it. ` +
+        'The feeder writes the book before it sends the tick, so a lag here is the strategy reading before the write is visible: rare; the system benchmark has the real race',
+    });
+    result.figures['tick_to_trade_no_book_wait_p50_us'] = noWaitP50;
+    result.figures['tick_to_trade_no_book_wait_p99_us'] = noWaitP99;
+    result.figures['tick_to_trade_no_book_wait_book_lagged'] = noWait.figures['tick_to_trade_book_lagged'] ?? NaN;
     return result;
   },
 };
@@ -133,7 +150,8 @@ export async function runTickToTradeBenchmark(context: BenchContext, options: Ti
     strategy = spawn(
       process.execPath,
       [...(options.strategyNodeArgs ?? []), CLI_SCRIPT, 'strategy', '--gateway', `127.0.0.1:${feedPort}`, '--order-manager', `127.0.0.1:${omPort}`, '--shm', shm, ...FIRE_ON_EVERY_TICK_FLAGS, ...(options.strategyFlags ?? [])],
-      { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, TRADING_LOG_LEVEL: 'warn' } },
+      // its counters segment outlives it: the book-lag counters are read after it stopped
+      { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, TRADING_LOG_LEVEL: 'warn', [KEPT_BY_SUPERVISOR_ENV]: '1' } },
     );
     const ready = await waitForReady(strategy, 'the strategy', STARTUP_TIMEOUT_MS);
     if (ready['gatewayConnected'] !== true || ready['orderManagerConnected'] !== true || ready['bookAttached'] !== true) {
@@ -147,6 +165,10 @@ export async function runTickToTradeBenchmark(context: BenchContext, options: Ti
     // every tick is a signal but a symbol's first, which has no previous price to rise from
     const expectedOrders = ticks - symbolCount;
     await until(() => reception.orders >= expectedOrders, DRAIN_TIMEOUT_MS);
+    await stopComponent(strategy, EXIT_TIMEOUT_MS);
+    const strategyCounters = readSystemCounters(shm, ['strategy'])[0];
+    const bookLagAtFirstRead = sampleValue(strategyCounters, 'book_lag_at_first_read');
+    const bookLagged = sampleValue(strategyCounters, 'book_lagged');
     const ticksPerSecond = ticks / feedSeconds;
     const total = microseconds(reception.total.summary());
     const inside = microseconds(reception.inStrategy.summary());
@@ -184,6 +206,11 @@ export async function runTickToTradeBenchmark(context: BenchContext, options: Ti
           notes: 'arrival stamp − orderSentNs, same run',
         },
         {
+          metric: "  the tick's own book: behind the tick at first read / still behind after the wait",
+          value: `${bookLagAtFirstRead} / ${bookLagged} of ${ticks.toLocaleString('en-US')} ticks`,
+          notes: 'strategy counters book_lag_at_first_read / book_lagged, same run (wait --book-wait-us default)',
+        },
+        {
           metric: '  floor: bare TCP round trip between two Node processes (two hops, as tick → order)',
           value: `${floor.p50} µs p50 / ${floor.p99} µs p99`,
           notes: `${floor.count.toLocaleString('en-US')} 64-byte echoes, one per ${TICK_INTERVAL_MS} ms timer, right after the run; no codec, no shared memory, no third process`,
@@ -201,6 +228,8 @@ export async function runTickToTradeBenchmark(context: BenchContext, options: Ti
         tick_to_trade_in_strategy_p99_us: inside.p99,
         tick_to_trade_outbound_p50_us: outbound.p50,
         tick_to_trade_outbound_p99_us: outbound.p99,
+        tick_to_trade_book_lag_at_first_read: bookLagAtFirstRead,
+        tick_to_trade_book_lagged: bookLagged,
         loopback_round_trip_p50_us: floor.p50,
         loopback_round_trip_p99_us: floor.p99,
       },
@@ -208,6 +237,7 @@ export async function runTickToTradeBenchmark(context: BenchContext, options: Ti
   } finally {
     unlinkQuietly(shm);
     await stopComponent(strategy, EXIT_TIMEOUT_MS);
+    unlinkQuietly(counterSegmentName(shm, 'strategy'));
     feeder?.stdin?.end();
     await stopComponent(feeder, EXIT_TIMEOUT_MS);
     await receiver.close();

@@ -28,6 +28,7 @@ import { ErrorCode, TradingError, describeError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { FlowGate } from '../shm/flow-gate.js';
 import { unlinkSegment } from '../shm/native.js';
+import { KEPT_BY_SUPERVISOR_ENV, counterSegmentName, readSystemCounters, sampleKey } from '../metrics/index.js';
 import { isStrategyPath } from '../strategy/strategy-module.js';
 import { ManagedChild } from './managed-child.js';
 import { RunCredentials } from '../session/run-credentials.js';
@@ -86,7 +87,12 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRun
   const credentials = new RunCredentials(['strategy']);
   await credentials.write();
   // the secret reaches the strategy in its environment, never argv; servers read --auth-file
-  const envOf = (name: string): NodeJS.ProcessEnv => ({ ...env, TRADING_AUTH_TOKEN: name === 'strategy' ? credentials.secret('strategy') : undefined });
+  // the counters segments outlive the stop, so that the strategy's last counters are read after it (then removed)
+  const envOf = (name: string): NodeJS.ProcessEnv => ({
+    ...env,
+    [KEPT_BY_SUPERVISOR_ENV]: '1',
+    TRADING_AUTH_TOKEN: name === 'strategy' ? credentials.secret('strategy') : undefined,
+  });
   const child = (name: string, args: () => string[]): ManagedChild => {
     const managed = new ManagedChild({ name, args, readyTimeoutMs: READY_TIMEOUT_MS, stopTimeoutMs: STOP_TIMEOUT_MS, env: envOf(name) });
     managed.on('line', (line) => process.stderr.write(line.endsWith('\n') ? line : `${line}\n`));
@@ -114,6 +120,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRun
   };
   let seconds = 0;
   let sentRequests: number;
+  const strategyCounters: Record<string, number> = {};
   try {
     const gatewayReady = await children.gateway.start();
     started.push(children.gateway);
@@ -162,6 +169,14 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRun
       }
     }
     sentRequests = gate.sent;
+    for (const sample of readSystemCounters(shm, ['strategy'])[0]?.counters ?? []) strategyCounters[sampleKey(sample)] = sample.value;
+    for (const name of ['gateway', 'orderbook', 'ordermanager', 'strategy']) {
+      try {
+        unlinkSegment(counterSegmentName(shm, name));
+      } catch {
+        // that component published none
+      }
+    }
     gate.close();
     credentials.remove();
     try {
@@ -177,7 +192,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRun
     throw new TradingError(ErrorCode.BACKTEST_FAILED, `backtest failed: ${failure.replace(/^E_BACKTEST_FAILED: /, '')}`);
   }
   // orders and cancels the strategy sent, as the flow gate counted them
-  const counters: Record<string, Record<string, number>> = { ordermanager: { orders: sentRequests }, strategy: {} };
+  const counters: Record<string, Record<string, number>> = { ordermanager: { orders: sentRequests }, strategy: strategyCounters };
   if (!existsSync(tradeLog)) throw new TradingError(ErrorCode.BACKTEST_FAILED, `backtest failed: the order manager left no trade log at ${tradeLog}`);
   if (options.tradeLog !== undefined) copyFileSync(tradeLog, resolve(options.tradeLog));
   return { market, tradeLog, seconds, counters, scratch };

@@ -20,7 +20,13 @@ test('the tick-to-trade benchmark runs the real strategy process end to end: an 
   assert.ok((figures['tick_to_trade_outbound_p50_us'] ?? 0) > 0);
   assert.ok((figures['loopback_round_trip_p50_us'] ?? 0) > 0, 'the floor is measured beside the figure');
   assert.ok((figures['tick_to_trade_spin_p50_us'] ?? 0) > 0, 'the busy-spin variant is measured too');
-  assert.equal(result.rows.length, 5);
+  assert.ok((figures['tick_to_trade_no_book_wait_p50_us'] ?? 0) > 0, 'the variant without the wait for the book is measured too');
+  // the tick's own book, read from the strategy's counters segment after it stopped
+  const lagAtFirstRead = figures['tick_to_trade_book_lag_at_first_read'];
+  const lagged = figures['tick_to_trade_book_lagged'];
+  assert.ok(lagAtFirstRead !== undefined && lagged !== undefined && lagged <= lagAtFirstRead, `${lagAtFirstRead} → ${lagged}`);
+  assert.ok(Number.isInteger(figures['tick_to_trade_no_book_wait_book_lagged']), 'counted without the wait too');
+  assert.equal(result.rows.length, 7);
   assert.match(result.rows[0]?.notes ?? '', /ticks\/s/);
   assert.ok(lines.some((line) => line.includes('p50')));
   assert.deepEqual(readdirSync('/dev/shm').filter((entry) => entry.startsWith(`ipc-trading-t2t-${process.pid}-`)), [], 'segment removed');
