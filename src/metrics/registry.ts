@@ -113,7 +113,7 @@ export const METRICS = {
   checkpoints: counter('checkpoints', 'order manager state checkpoints written'),
   tick_to_trade: histogram('gateway tick to the order arriving at the order manager'),
   tick_to_order_sent: histogram('gateway tick to the strategy sending the order it caused (the feed hop and the strategy)'),
-  order_transit: histogram('order sent by the strategy to its arrival at the order manager (the order hop)'),
+  order_transit: histogram('order sent by the strategy to the order manager reading it from its socket (the order hop)'),
   journal_sync: histogram('time one trade log sync (fdatasync) took'),
 
   // strategy

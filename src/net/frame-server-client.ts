@@ -8,7 +8,7 @@
  * finished within the linger time; `destroy(error?)` drops the socket at once.
  */
 import type { Socket } from 'node:net';
-import { monotonicMs } from '../core/clock.js';
+import { monotonicMs, monotonicNsFromPerformance } from '../core/clock.js';
 import type { TradingError } from '../core/errors.js';
 import { FrameDecoder } from '../protocol/framing.js';
 import { HeartbeatTracker } from './heartbeat.js';
@@ -67,6 +67,11 @@ export class FrameServerClient<TContext = unknown> {
   /** Epoch ms of the accept. */
   readonly connectedAtMs: number;
   readonly counters: ConnectionCounters = emptyConnectionCounters();
+  /**
+   * monotonicNs() of the socket read that delivered the frames being handled: when a
+   * message reached this process, before any decoding (the "order manager receive" hop).
+   */
+  readNs = 0;
   /** The payload kind the application speaks to this client; starts as JSON (the seed's). */
   mode: PayloadMode = 'json';
   /** A free slot for the application's per-client state. */
@@ -230,6 +235,7 @@ export class FrameServerClient<TContext = unknown> {
   };
 
   #onData = (chunk: Buffer): void => {
+    this.readNs = monotonicNsFromPerformance();
     this.counters.bytesIn += chunk.length;
     this.heartbeat.noteReceived();
     // after a close decision, input is read and discarded so the peer can still read our error frame

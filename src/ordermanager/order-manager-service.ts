@@ -334,7 +334,8 @@ export class OrderManagerService implements Component {
         this.#awaitGateBook();
         const tickSentNs = message.tickSentNs;
         if (tickSentNs > 0) {
-          const arrivalNs = monotonicNs();
+          // received when read from the socket, as the strategy stamps its tick: decoding is ours
+          const arrivalNs = client.readNs > 0 ? client.readNs : monotonicNs();
           const us = (arrivalNs - tickSentNs) / 1000;
           this.#tickToTrade.record(us);
           this.#tickToTradeShm?.record(us);
