@@ -1,9 +1,12 @@
 /* global  */
 // 2,000 clients that connect to a `--rate max` gateway and never read, for 45 s: the
-// gateway's resident memory stays under 400 MB throughout (its global outbound budget
-// disconnects the clients furthest behind), and a client that reads keeps receiving at
-// the rate it had alone. Prints one "SOAK gateway-flood: PASS|FAIL figure=value ..." line.
-//   node soak/gateway-flood.js        (SOAK_CLIENTS, SOAK_SECONDS override the scale)
+// gateway's resident memory stays under 400 MB throughout (a client that never reads is
+// on probation: conflated at once, one small chunk in flight; past the global outbound
+// budget the clients longest without reading are conflated harder or disconnected), and a
+// client that reads keeps receiving at the rate it had alone. The counters come from the
+// gateway's counters segment. Prints one "SOAK gateway-flood: PASS|FAIL figure=value ..." line.
+//   node soak/gateway-flood.js        (SOAK_CLIENTS, SOAK_SECONDS override the scale;
+//                                      SOAK_VERBOSE=1 prints every second's figures)
 import { connect } from "node:net";
 import { FrameDecoder } from "../dist/src/protocol/framing.js";
 import { cleanup, onCleanup, report, rssMb, sleep, startComponent, stopComponent } from "./lib/soak-helpers.js";
@@ -11,6 +14,7 @@ const NEVER_READING = Number(process.env["SOAK_CLIENTS"] ?? 2e3);
 const FLOOD_SECONDS = Number(process.env["SOAK_SECONDS"] ?? 45);
 const BASELINE_SECONDS = 5;
 const RSS_LIMIT_MB = 400;
+const VERBOSE = process.env["SOAK_VERBOSE"] === "1";
 function open(port) {
   return new Promise((resolve, reject) => {
     const socket = connect({ port, host: "127.0.0.1" }, () => resolve(socket));
@@ -18,7 +22,7 @@ function open(port) {
   });
 }
 async function main() {
-  const gateway = await startComponent(["gateway", "--port", "0", "--rate", "max"]);
+  const gateway = await startComponent(["gateway", "--port", "0", "--shm", `/ipct-soak-flood-${process.pid}`, "--rate", "max"]);
   const pid = gateway.child.pid;
   let frames = 0;
   const decoder = new FrameDecoder(() => {
@@ -54,6 +58,10 @@ async function main() {
     rssMax = Math.max(rssMax, rssMb(pid));
     rates.push(frames - mark);
     mark = frames;
+    if (VERBOSE) {
+      const c = gateway.counters();
+      console.log(`second ${second + 1}: reader ${rates.at(-1)} msgs, rss ${rssMb(pid).toFixed(0)} MB, clients ${c["clients"]}, accepted ${c["clients_accepted"]}, outbound ${(c["outbound_bytes"] / 1048576).toFixed(1)} MiB, demoted ${c["outbound_budget_demotions"]}, disconnected ${c["outbound_budget_disconnects"]}`);
+    }
   }
   const last10 = rates.slice(-10).sort((a, b) => a - b);
   const lastRate = last10[Math.floor(last10.length / 2)] ?? 0;
@@ -74,6 +82,9 @@ async function main() {
       readerRatio: baselineRate > 0 ? lastRate / baselineRate : 0,
       readerDisconnected: String(readerClosedDuringFlood),
       outboundBudgetDisconnects: counters["outbound_budget_disconnects"] ?? -1,
+      outboundBudgetDemotions: counters["outbound_budget_demotions"] ?? -1,
+      framesConflated: counters["frames_conflated"] ?? -1,
+      clientsAtEnd: counters["clients"] ?? -1,
       clientsRefused: counters["clients_refused"] ?? -1
     },
     {

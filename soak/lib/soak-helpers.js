@@ -1,12 +1,15 @@
 /* global performance, setTimeout, URL */
 // Helpers for the soak probes (npm run soak): components started through the real CLI
-// with an IPC channel (their counters), resident memory read from /proc, a clean-up list
-// run on every way out, and one result line per probe.
+// with an IPC channel (readiness) and a book segment name of their own, their counters read
+// from their counters segment (<shm>.metrics.<component>, as `trading stat` reads them),
+// resident memory read from /proc, a clean-up list run on every way out, and one result line
+// per probe.
 import { fork } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { counterSegmentName, tryOpenCounters } from "../../dist/src/metrics/index.js";
 const CLI = fileURLToPath(new URL("../../dist/src/cli.js", import.meta.url));
 const cleanups = [];
 function onCleanup(step) {
@@ -32,20 +35,40 @@ function tempDir(label) {
   onCleanup(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
 }
+/**
+ * A component's counters now, by name, from its counters segment; {} when the segment does
+ * not exist (not started with this --shm, or gone).
+ */
+function readCounters(shm, component) {
+  const reader = tryOpenCounters(counterSegmentName(shm, component));
+  if (reader === void 0) return {};
+  try {
+    const counters = {};
+    for (const sample of reader.snapshot().counters) if (sample.labels.symbol === void 0 && sample.labels.code === void 0) counters[sample.name] = sample.value;
+    return counters;
+  } finally {
+    reader.close();
+  }
+}
+/**
+ * Start `trading <args>` (args must include --shm NAME, a name of this probe's own: the
+ * counters are read from NAME's counters segment); resolves once it reports ready.
+ */
 function startComponent(args, env = {}) {
   const startedMs = performance.now();
+  const shmAt = args.indexOf("--shm");
+  const shm = shmAt >= 0 ? args[shmAt + 1] : void 0;
+  if (shm === void 0) throw new Error(`startComponent: ${args.join(" ")} has no --shm (its counters would not be found)`);
   const child = fork(CLI, args, { stdio: ["ignore", "pipe", "pipe", "ipc"], env: { ...process.env, TRADING_LOG_LEVEL: "warn", ...env } });
   onCleanup(() => child.kill("SIGKILL"));
   let text = "";
-  let counters = {};
   child.stdout?.on("data", (chunk) => text = (text + chunk.toString()).slice(-2e4));
   child.stderr?.on("data", (chunk) => text = (text + chunk.toString()).slice(-2e4));
   return new Promise((resolve, reject) => {
     child.on("message", (message) => {
-      if (message.kind === "counters") counters = message.counters;
       if (message.kind === "ready") {
         const port = Number(message.details["port"] ?? 0);
-        resolve({ child, port, readyMs: performance.now() - startedMs, details: message.details, output: () => text, counters: () => counters });
+        resolve({ child, port, readyMs: performance.now() - startedMs, details: message.details, output: () => text, counters: () => readCounters(shm, args[0]) });
       }
     });
     child.once("exit", (code) => reject(new Error(`trading ${args.join(" ")} exited ${code} before ready:
@@ -77,6 +100,7 @@ function report(probe, figures, checks) {
 export {
   cleanup,
   onCleanup,
+  readCounters,
   report,
   rssMb,
   sleep,
