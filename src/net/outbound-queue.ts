@@ -23,7 +23,20 @@
  *
  * Memory per connection is therefore at most 3 × maxBacklogBytes (staging buffer,
  * in-flight buffer, conflation store), however long the peer stops reading.
+ *
+ * Probation (`conflate` policy only): until a connection has shown that it reads, it is
+ * "unproven": it is written at most PROBATION_BYTES at a time, and once backed up it
+ * conflates at once instead of queueing. A peer that never reads therefore costs one small
+ * in-flight chunk plus the latest frame per key (O(keys), not O(bytes): the store keeps one
+ * frame per key). Showing that it reads means the kernel taking PROOF_BYTES from it after
+ * it first backed up: more than the kernel's send buffer can grow to on its own (its
+ * autotuning completes stuck writes of a peer that reads nothing, for up to tcp_wmem's
+ * maximum, 4 MiB by default), and a fraction of a second for a reader at full speed. A
+ * proven connection queues up to maxBacklogBytes as before. `demote()` (the server's
+ * global outbound budget: "conflate harder") puts a proven connection back on probation,
+ * discarding what it has queued and releasing its staging buffers.
  */
+import { readFileSync } from 'node:fs';
 import { FRAME_HEADER_BYTES } from '../protocol/framing.js';
 import type { ConflationKey, SendStatus } from './send-status.js';
 
@@ -48,6 +61,30 @@ export type OutboundPolicy = 'refuse' | 'conflate';
 
 /** Smallest backlog bound a server or client accepts: below this, ordinary bursts would trip the policy. */
 export const MIN_BACKLOG_BYTES = 1024;
+
+/**
+ * An unproven connection (conflate policy) is written at most this much at a time, so a
+ * peer that never reads strands at most about this much in the socket's hands.
+ */
+export const PROBATION_BYTES = 32 * 1024;
+
+/**
+ * What the kernel must take from a connection after it first backed up for it to count as
+ * reading: twice the largest send buffer the kernel grows to by itself (tcp_wmem's maximum;
+ * 4 MiB if unreadable), as a peer that reads nothing still sees its stuck writes complete
+ * while that buffer grows.
+ */
+export const PROOF_BYTES = 2 * kernelSendBufferMaxBytes();
+
+function kernelSendBufferMaxBytes(): number {
+  try {
+    const max = Number(readFileSync('/proc/sys/net/ipv4/tcp_wmem', 'utf8').trim().split(/\s+/)[2]);
+    if (Number.isFinite(max) && max > 0) return max;
+  } catch {
+    // not Linux, or no /proc: the Linux default
+  }
+  return 4 * 1024 * 1024;
+}
 
 /** Totals of one conflation episode, reported when it ends. */
 export interface ConflationEpisode {
@@ -99,6 +136,18 @@ export class OutboundQueue {
   #spare: Buffer | undefined;
   #flushRequested = false;
   #writesDone = 0;
+  /** Frames in the staging buffer (for the counters when demote() discards them). */
+  #queuedFrames = 0;
+  /** Write size limit and queue bound while unproven: PROBATION_BYTES, or Infinity under `refuse`. */
+  readonly #probationBytes: number;
+  /** The kernel has taken PROOF_BYTES since the connection first backed up (see Probation above). */
+  #proven = false;
+  /** The connection has backed up at least once. */
+  #backedUp = false;
+  /** Bytes the kernel has taken since the connection first backed up (since the last demote()). */
+  #takenSinceBackup = 0;
+  /** Length of the chunk in flight. */
+  #inFlightLength = 0;
 
   #conflating = false;
   readonly #store = new Map<ConflationKey, ConflationSlot>();
@@ -113,6 +162,44 @@ export class OutboundQueue {
     this.#onWrite = options.onWrite;
     this.#onConflation = options.onConflation;
     this.#queue = NO_BYTES;
+    this.#probationBytes = options.policy === 'conflate' ? Math.min(PROBATION_BYTES, options.maxBacklogBytes) : Number.POSITIVE_INFINITY;
+  }
+
+  /** Has shown that it reads: the kernel took PROOF_BYTES from it since it first backed up (and since the last demote()). */
+  get proven(): boolean {
+    return this.#proven;
+  }
+
+  /** Bytes demote() would release now: the staging buffers the socket does not hold. */
+  get releasableBytes(): number {
+    if (!this.#proven || this.#probationBytes === Number.POSITIVE_INFINITY) return 0;
+    return this.#queue.length + (this.#spare?.length ?? 0);
+  }
+
+  /**
+   * Conflate harder (the server's outbound budget, for a connection far behind): back on
+   * probation, the frames queued and not yet handed to the socket are discarded (counted
+   * as dropped), the staging buffers released, and, while a write is in flight, only the
+   * latest frame per key is kept until it drains. Only under the `conflate` policy (a no-op
+   * under `refuse`). Returns the bytes released.
+   */
+  demote(): number {
+    const released = this.releasableBytes;
+    if (this.#probationBytes === Number.POSITIVE_INFINITY) return 0;
+    this.#proven = false;
+    this.#takenSinceBackup = 0;
+    if (this.#inFlight !== undefined && !this.#conflating) this.#startConflation();
+    if (this.#queuedFrames > 0) {
+      this.#counters.framesOut -= this.#queuedFrames;
+      this.#counters.bytesOut -= this.#queueLength;
+      this.#counters.framesDropped += this.#queuedFrames;
+      this.#episode.dropped += this.#queuedFrames;
+    }
+    this.#queuedFrames = 0;
+    this.#queueLength = 0;
+    this.#queue = NO_BYTES;
+    this.#spare = undefined;
+    return released;
   }
 
   /** Queued bytes plus bytes the socket has not yet handed to the kernel. */
@@ -151,6 +238,7 @@ export class OutboundQueue {
   detach(): void {
     this.#sink = undefined;
     this.#queueLength = 0;
+    this.#queuedFrames = 0;
     // the socket may still reference the in-flight buffer; let it keep it
     this.#inFlight = undefined;
     this.#flushRequested = false;
@@ -172,21 +260,37 @@ export class OutboundQueue {
   /** Write everything queued in one socket write, unless a previous write is still in flight. */
   flush(): void {
     this.#flushRequested = false;
+    this.#write();
+  }
+
+  #write(): void {
     const sink = this.#sink;
     if (sink === undefined || this.#queueLength === 0 || this.#inFlight !== undefined) return;
     const buffer = this.#queue;
     const length = this.#queueLength;
     this.#queueLength = 0;
+    this.#queuedFrames = 0;
     sink.write(buffer.subarray(0, length), this.#afterWrite);
     this.#onWrite?.();
     if (sink.writableLength !== 0) {
-      // the kernel did not take it all: the socket owns `buffer` until the write completes
+      // the kernel did not take it all: the socket owns `buffer` until the write completes;
+      // the other buffer grows as needed (an unproven peer never needs a large one)
+      this.#backedUp = true;
+      this.#inFlightLength = length;
       this.#inFlight = buffer;
-      this.#queue = this.#spare ?? Buffer.allocUnsafe(buffer.length);
+      this.#queue = this.#spare ?? NO_BYTES;
       this.#spare = undefined;
-    } else if (this.#conflating) {
-      this.#endConflation();
+    } else {
+      if (this.#backedUp) this.#noteTaken(length);
+      if (this.#conflating) this.#endConflation();
     }
+  }
+
+  /** The kernel took `bytes` after the connection had backed up: count toward its proof. */
+  #noteTaken(bytes: number): void {
+    if (this.#proven) return;
+    this.#takenSinceBackup += bytes;
+    if (this.#takenSinceBackup >= PROOF_BYTES) this.#proven = true;
   }
 
   /**
@@ -197,6 +301,7 @@ export class OutboundQueue {
   finish(): void {
     const sink = this.#sink;
     if (sink !== undefined && this.#queueLength > 0) {
+      this.#queuedFrames = 0;
       sink.write(this.#queue.subarray(0, this.#queueLength), this.#afterWrite);
       this.#onWrite?.();
       // the socket may keep this buffer: never write into it again
@@ -220,7 +325,8 @@ export class OutboundQueue {
     if (this.#inFlight === undefined || sink === undefined || sink.writableLength !== 0) return;
     this.#spare = this.#inFlight;
     this.#inFlight = undefined;
-    if (this.#queueLength > 0) this.flush();
+    this.#noteTaken(this.#inFlightLength);
+    if (this.#queueLength > 0) this.#write();
     else if (this.#conflating) this.#endConflation();
   };
 
@@ -229,18 +335,26 @@ export class OutboundQueue {
     if (sink === undefined) return 'not-connected';
     const frameBytes = withHeader ? FRAME_HEADER_BYTES + length : length;
     if (this.#conflating) return this.#conflate(source, offset, length, withHeader, frameBytes, key);
+    if (!this.#proven && this.#queueLength + frameBytes > this.#probationBytes) {
+      // unproven: hand over what is queued (a write is at most about PROBATION_BYTES), and
+      // if the peer is backed up, conflate at once rather than queue for it
+      this.#write();
+      if (this.#inFlight !== undefined) {
+        this.#startConflation();
+        return this.#conflate(source, offset, length, withHeader, frameBytes, key);
+      }
+    }
     if (this.#queueLength + sink.writableLength + frameBytes > this.maxBacklogBytes) {
       if (this.policy === 'refuse') {
         this.#counters.framesDropped++;
         return 'dropped';
       }
-      this.#conflating = true;
-      this.#episode = { conflated: 0, dropped: 0, released: 0 };
-      this.#onConflation?.(true, undefined);
+      this.#startConflation();
       return this.#conflate(source, offset, length, withHeader, frameBytes, key);
     }
     this.#ensureCapacity(this.#queueLength + frameBytes);
     this.#queueLength = copyFrame(source, offset, length, withHeader, this.#queue, this.#queueLength);
+    this.#queuedFrames++;
     this.#counters.framesOut++;
     this.#counters.bytesOut += frameBytes;
     if (!this.#flushRequested) {
@@ -248,6 +362,12 @@ export class OutboundQueue {
       this.#requestFlush();
     }
     return this.#inFlight === undefined ? 'sent' : 'queued';
+  }
+
+  #startConflation(): void {
+    this.#conflating = true;
+    this.#episode = { conflated: 0, dropped: 0, released: 0 };
+    this.#onConflation?.(true, undefined);
   }
 
   #conflate(
@@ -294,6 +414,7 @@ export class OutboundQueue {
     for (const slot of this.#store.values()) {
       this.#queue.set(slot.buffer.subarray(0, slot.length), this.#queueLength);
       this.#queueLength += slot.length;
+      this.#queuedFrames++;
       this.#counters.framesOut++;
       this.#counters.bytesOut += slot.length;
       this.#episode.released++;

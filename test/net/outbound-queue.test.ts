@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { OutboundQueue, type OutboundCounters, type OutboundPolicy, type OutboundSink } from '../../src/net/outbound-queue.js';
+import { OutboundQueue, PROBATION_BYTES, PROOF_BYTES, type OutboundCounters, type OutboundPolicy, type OutboundSink } from '../../src/net/outbound-queue.js';
 import { encodeFrame } from '../../src/protocol/framing.js';
 
 /**
@@ -204,4 +204,106 @@ test('finish hands queued frames to the socket even behind a write in flight', (
   sink.complete();
   assert.deepEqual(sink.frames(), ['one', 'two']);
   assert.equal(queue.enqueueFrame(frame('three')), 'not-connected');
+});
+
+test('probation (conflate policy): a peer that never read is written at most PROBATION_BYTES at a time and conflates as soon as it backs up', () => {
+  const { queue, sink, counters } = makeQueue('conflate', 4 * 1024 * 1024);
+  const payload = frame('p'.repeat(1000));
+  const written: number[] = [];
+  const write = sink.write.bind(sink);
+  sink.write = (chunk, callback) => {
+    written.push(chunk.length);
+    return write(chunk, callback);
+  };
+  // the kernel takes the first 64 KiB or so, then the peer's buffers are full
+  let accepted = 0;
+  for (let i = 0; i < 5_000; i++) {
+    if (accepted > 64 * 1024) sink.accepting = false;
+    const status = queue.enqueueFrame(payload, i % 5);
+    if (status === 'sent') accepted += payload.length;
+  }
+  queue.flush();
+  assert.equal(queue.proven, false);
+  assert.equal(queue.conflating, true, 'backed up while unproven: conflating at once');
+  for (const length of written) assert.ok(length <= PROBATION_BYTES, `a write of ${length} bytes`);
+  // what it holds: one stuck chunk, a little queued, and the latest frame of each of 5 keys
+  assert.ok(queue.memoryBytes <= 2 * PROBATION_BYTES + 5 * payload.length, `memory ${queue.memoryBytes}`);
+  assert.ok(counters.framesConflated > 4_000, 'the rest was conflated, not queued');
+});
+
+/** Back the queue up once, then let the kernel take `bytes` more from it (as a reader would). */
+async function drainAfterBackup(queue: OutboundQueue, sink: FakeSink, bytes: number): Promise<void> {
+  sink.accepting = false;
+  queue.enqueueFrame(frame('first'), 'A');
+  queue.flush();
+  assert.equal(queue.enqueueFrame(frame('x'.repeat(PROBATION_BYTES)), 'B'), 'conflated', 'unproven and backed up');
+  sink.accepting = true;
+  sink.complete();
+  await tick();
+  const chunk = frame('r'.repeat(16 * 1024));
+  for (let taken = 0; taken < bytes; taken += chunk.length) {
+    queue.enqueueFrame(chunk, 'R');
+    queue.flush();
+  }
+}
+
+test('probation: completed writes short of PROOF_BYTES after backing up (the kernel growing its buffer) prove nothing', async () => {
+  const { queue, sink } = makeQueue('conflate', 1024 * 1024);
+  await drainAfterBackup(queue, sink, PROOF_BYTES / 2);
+  assert.equal(queue.proven, false);
+});
+
+test('probation ends once the kernel has taken PROOF_BYTES since the first backup: a proven reader queues up to its bound again', async () => {
+  const { queue, sink } = makeQueue('conflate', 1024 * 1024);
+  await drainAfterBackup(queue, sink, PROOF_BYTES);
+  assert.equal(queue.proven, true);
+  assert.equal(queue.conflating, false);
+  sink.accepting = false;
+  queue.enqueueFrame(frame('second'), 'A');
+  queue.flush();
+  const big = frame('q'.repeat(4000));
+  for (let i = 0; i < 100; i++) assert.equal(queue.enqueueFrame(big, i), 'queued', `frame ${i}: a proven reader queues (400 KB, under its 1 MiB bound)`);
+  assert.equal(queue.conflating, false);
+});
+
+test('demote (conflate harder): queued frames are discarded and counted, staging buffers released, latest per key kept until it drains', async () => {
+  const { queue, sink, counters, episodes } = makeQueue('conflate', 1024 * 1024);
+  await drainAfterBackup(queue, sink, PROOF_BYTES);
+  assert.equal(queue.proven, true);
+  const deliveredBefore = sink.frames().length;
+  // then it stops reading with 300 frames queued behind a stuck write
+  sink.accepting = false;
+  queue.enqueueFrame(frame('stuck'), 'S');
+  queue.flush();
+  const payload = frame('m'.repeat(1000));
+  for (let i = 0; i < 300; i++) assert.equal(queue.enqueueFrame(payload, 'M'), 'queued');
+  const before = queue.memoryBytes;
+  const outBefore = counters.framesOut;
+  const releasable = queue.releasableBytes;
+  assert.ok(releasable >= 300 * payload.length, `the queue is releasable: ${releasable}`);
+  assert.equal(queue.demote(), releasable);
+  assert.equal(queue.proven, false);
+  assert.equal(queue.conflating, true);
+  assert.ok(before - queue.memoryBytes >= 300 * payload.length, `released ${before - queue.memoryBytes} bytes`);
+  assert.equal(counters.framesDropped, 300, 'the discarded frames are counted as dropped');
+  assert.equal(counters.framesOut, outBefore - 300, 'and no longer as sent');
+  for (let version = 0; version < 10; version++) assert.equal(queue.enqueueFrame(frame(`M:${version}`), 'M'), 'conflated');
+  assert.equal(queue.demote(), 0, 'demoting again releases nothing');
+  sink.accepting = true;
+  sink.complete();
+  await tick();
+  assert.deepEqual(sink.frames().slice(deliveredBefore), ['stuck', 'M:9'], 'after the stuck write, only the latest of its key');
+  assert.equal(queue.proven, false, 'one drained write does not prove it again');
+  assert.match(episodes.at(-1) ?? '', /^end conflated=9 dropped=300 released=1$/);
+});
+
+test('refuse policy: no probation and nothing to demote', () => {
+  const { queue, sink } = makeQueue('refuse', 1024 * 1024);
+  sink.accepting = false;
+  queue.enqueueFrame(frame('first'));
+  queue.flush();
+  for (let i = 0; i < 100; i++) assert.equal(queue.enqueueFrame(frame('z'.repeat(1000))), 'queued');
+  assert.equal(queue.releasableBytes, 0);
+  assert.equal(queue.demote(), 0);
+  assert.equal(queue.backlogBytes > 100_000, true, 'still queued');
 });
