@@ -27,7 +27,7 @@ export const serverLimitFields = {
     default: 128,
     min: 1,
     max: 65_536,
-    description: 'MiB all clients together may hold in outbound buffers; past it the clients furthest behind are disconnected (E_SLOW_CONSUMER)',
+    description: 'MiB all clients together may hold in outbound buffers; past it the clients longest without reading are conflated harder or disconnected (E_SLOW_CONSUMER)',
   },
   inboundBudgetMb: {
     kind: 'integer',

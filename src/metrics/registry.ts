@@ -51,6 +51,7 @@ export const METRICS = {
   clients_idle: gauge('clients', 'connected clients that have sent nothing yet'),
   frame_timeouts: counter('clients', 'clients closed because a frame they started did not complete in time'),
   outbound_budget_disconnects: counter('clients', 'clients disconnected because the outbound budget was spent'),
+  outbound_budget_demotions: counter('clients', 'clients conflated harder (latest per key, queue released) because the outbound budget was spent'),
   outbound_bytes: gauge('bytes', 'outbound bytes held for clients'),
 
   // gateway
@@ -163,6 +164,7 @@ export const COMPONENT_METRICS = {
     'market_data_sent', 'news_sent', 'frames_sent', 'sent_bytes', 'clients', 'clients_accepted', 'binary_clients',
     'slow_consumer_events', 'frames_conflated', 'frames_dropped', 'bad_frames', 'messages_ignored', 'rounds_skipped',
     'market_sequence', 'clients_refused', 'clients_idle', 'frame_timeouts', 'outbound_budget_disconnects', 'outbound_bytes',
+    'outbound_budget_demotions',
   ],
   orderbook: [
     'book_updates', 'news_seen', 'feed_connected', 'feed_losses', 'reconnects', 'sequence_gaps', 'bad_messages',

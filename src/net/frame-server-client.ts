@@ -160,9 +160,30 @@ export class FrameServerClient<TContext = unknown> {
     return this.#queue.writesDone;
   }
 
-  /** For the server's outbound budget: writesDone when last looked at, and since when (monotonic ms) it has not moved. */
+  /** For the server's outbound budget: writesDone when last looked at. */
   budgetWritesSeen = -1;
-  budgetStalledSinceMs = 0;
+  /** For the server's outbound budget: how long it has held a backlog the kernel took nothing from, ms (outbound-budget.ts). */
+  stalledMs = 0;
+
+  /** Has shown it reads (conflate policy: drained a backed-up write since its last demotion). */
+  get proven(): boolean {
+    return this.#queue.proven;
+  }
+
+  /** The outbound budget may conflate it harder: a conflating server's proven client. */
+  get demotable(): boolean {
+    return this.#queue.policy === 'conflate' && this.#queue.proven;
+  }
+
+  /** Bytes demote() would release now. */
+  get releasableBytes(): number {
+    return this.#queue.releasableBytes;
+  }
+
+  /** Conflate harder (OutboundQueue.demote): latest frame per key, queued bytes released. Returns the bytes released. */
+  demote(): number {
+    return this.#queue.demote();
+  }
 
   /** True while the socket holds bytes the kernel would not take (the peer is not reading them). */
   get backedUp(): boolean {

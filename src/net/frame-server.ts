@@ -34,6 +34,7 @@ import {
   type ConnectionCounters,
 } from './frame-server-client.js';
 import { heartbeatCheckPeriodMs, type HeartbeatOptions } from './heartbeat.js';
+import { planOutboundBudget, stallStep, type BudgetPlan } from './outbound-budget.js';
 import type { ConflationEpisode, OutboundPolicy } from './outbound-queue.js';
 import { isAccepted, type ConflationKey } from './send-status.js';
 import { tlsFailure, type TlsMaterial } from './tls-options.js';
@@ -50,8 +51,6 @@ export const DEFAULT_INBOUND_BUDGET_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_KEEPALIVE_MS = 30_000;
 /** How often budgets and frame deadlines are checked when nothing else triggers a check, ms. */
 const HOUSEKEEPING_PERIOD_MS = 100;
-/** A client whose socket took nothing for this long counts as not reading (outbound budget), ms. */
-const STALLED_MS = 500;
 /** The outbound budget is checked at most this often from the send path, ms. */
 const BUDGET_CHECK_MIN_MS = 10;
 /** Refused connections are logged at most once per this period, ms. */
@@ -96,9 +95,10 @@ export interface FrameServerOptions<TContext = unknown> {
   frameTimeoutMs?: number;
   /**
    * Bytes all clients together may hold in outbound buffers (default 128 MiB). Past it, the
-   * clients furthest behind (those the kernel will not take bytes from) are disconnected
-   * with E_SLOW_CONSUMER until the total is back under 3/4 of it; a client keeping up is
-   * never one of them.
+   * clients furthest behind (longest without the kernel taking anything from them) are
+   * conflated harder (under the `conflate` policy) or disconnected with E_SLOW_CONSUMER
+   * until the total is back under 3/4 of it; a client keeping up is never one of them
+   * (outbound-budget.ts).
    */
   outboundBudgetBytes?: number;
   /** Bytes all clients together may hold in incomplete inbound frames (default 64 MiB). */
@@ -123,6 +123,8 @@ export interface FrameServerCounters extends ConnectionCounters {
   clientsIdle: number;
   /** Clients disconnected because the outbound budget was spent. */
   outboundBudgetDisconnects: number;
+  /** Clients conflated harder (put back on probation) because the outbound budget was spent. */
+  outboundBudgetDemotions: number;
   /** Clients closed because the inbound budget was spent. */
   inboundBudgetCloses: number;
   /** Clients closed because a frame they started did not complete in time. */
@@ -169,6 +171,7 @@ export class FrameServer<TContext = unknown> {
     clientsRefused: 0,
     clientsIdle: 0,
     outboundBudgetDisconnects: 0,
+    outboundBudgetDemotions: 0,
     inboundBudgetCloses: 0,
     frameTimeouts: 0,
     outboundBytes: 0,
@@ -177,6 +180,8 @@ export class FrameServer<TContext = unknown> {
   #inboundBytes = 0;
   #outboundBytes = 0;
   #lastBudgetCheckMs = 0;
+  readonly #budgetPlan: BudgetPlan<FrameServerClient<TContext>> = { demote: [], disconnect: [], projectedBytes: 0 };
+  readonly #budgetScratch: FrameServerClient<TContext>[] = [];
   #housekeepingTimer: NodeJS.Timeout | undefined;
   #refusedSinceLog = 0;
   #lastRefusalLogMs = Number.NEGATIVE_INFINITY;
@@ -489,56 +494,51 @@ export class FrameServer<TContext = unknown> {
   };
 
   /**
-   * Sum what every client holds outbound; past the budget, disconnect the clients furthest
-   * behind (the most bytes the kernel would not take) until the total is under 3/4 of it.
-   * Only clients that are conflating or hold at least half their backlog bound unsent, and
-   * from which the kernel has taken nothing for STALLED_MS, qualify: a client that keeps
-   * reading is never disconnected for the others' sake.
+   * Sum what every client holds outbound and advance each one's stall clock; past the
+   * budget, conflate harder or disconnect the clients furthest behind (outbound-budget.ts)
+   * until the total is under 3/4 of it. A client whose writes keep completing is never
+   * chosen: it is behind the producer, not behind the others.
    */
   #checkOutboundBudget(nowMs: number): void {
+    const step = this.#lastBudgetCheckMs === 0 ? 0 : stallStep(nowMs - this.#lastBudgetCheckMs);
     this.#lastBudgetCheckMs = nowMs;
     let total = 0;
     for (const client of this.#clients) {
       total += client.outboundMemoryBytes;
       const writes = client.writesDone;
-      if (writes !== client.budgetWritesSeen) {
+      if (writes !== client.budgetWritesSeen || client.backlogBytes === 0 || !client.open) {
         client.budgetWritesSeen = writes;
-        client.budgetStalledSinceMs = nowMs;
+        client.stalledMs = 0;
+      } else {
+        client.stalledMs += step;
       }
     }
     this.#outboundBytes = total;
     if (total <= this.outboundBudgetBytes) return;
-    const behind: FrameServerClient<TContext>[] = [];
-    // Behind: conflating, or holding at least half its own bound unsent. A client that keeps
-    // up at full rate is often backed up for a moment, but never by that much: the senders
-    // (the gateway's max-rate pump) stop at a quarter of the bound.
-    // And stalled: the kernel has taken nothing from it for STALLED_MS (a reader that is
-    // merely slower than a max-rate sender still drains, so it is never chosen).
-    const behindBytes = this.maxBacklogBytes / 2;
-    for (const client of this.#clients) {
-      if (!client.open || nowMs - client.budgetStalledSinceMs < STALLED_MS) continue;
-      if (client.conflating || client.backlogBytes >= behindBytes) behind.push(client);
+    const plan = planOutboundBudget(this.#clients, total, this.outboundBudgetBytes, this.#budgetPlan, this.#budgetScratch);
+    let released = 0;
+    for (const client of plan.demote) {
+      released += client.demote();
+      this.#gone.outboundBudgetDemotions++;
     }
-    behind.sort((a, b) => b.backlogBytes - a.backlogBytes || b.outboundMemoryBytes - a.outboundMemoryBytes);
-    const target = Math.floor((this.outboundBudgetBytes * 3) / 4);
-    let disconnected = 0;
-    for (const client of behind) {
-      if (total <= target) break;
-      total -= client.outboundMemoryBytes;
+    for (const client of plan.disconnect) {
       this.#gone.outboundBudgetDisconnects++;
       this.#gone.slowConsumerDisconnects++;
-      disconnected++;
-      client.destroy(new TradingError(ErrorCode.SLOW_CONSUMER, `the server's outbound budget of ${this.outboundBudgetBytes} bytes is spent and this client is among the furthest behind`));
+      client.destroy(new TradingError(ErrorCode.SLOW_CONSUMER, `the server's outbound budget of ${this.outboundBudgetBytes} bytes is spent and this client is among the furthest behind (nothing read for ${Math.round(client.stalledMs)} ms)`));
     }
-    if (disconnected > 0) {
-      this.#log.warn('outbound budget spent: disconnected the clients furthest behind', {
+    if (plan.demote.length > 0 || plan.disconnect.length > 0) {
+      this.#log.warn('outbound budget spent: conflating harder / disconnecting the clients furthest behind', {
         code: ErrorCode.SLOW_CONSUMER,
-        clients: disconnected,
-        outboundBytes: this.#outboundBytes,
+        conflatedHarder: plan.demote.length,
+        releasedBytes: released,
+        disconnected: plan.disconnect.length,
+        outboundBytes: total,
         outboundBudgetBytes: this.outboundBudgetBytes,
       });
     }
-    this.#outboundBytes = total;
+    this.#outboundBytes = plan.projectedBytes;
+    plan.demote.length = 0;
+    plan.disconnect.length = 0;
   }
 
   #stopHousekeeping(): void {
