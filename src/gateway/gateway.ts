@@ -45,12 +45,14 @@ import type { Component } from '../core/runtime.js';
 import { MarketModel } from '../market/market-model.js';
 import { FrameServer, type FrameServerOptions, type SlowConsumerPolicy } from '../net/frame-server.js';
 import type { FrameServerClient, PayloadMode } from '../net/frame-server-client.js';
-import { MessageDecoder, MessageEncoder } from '../protocol/codec.js';
+import { MessageDecoder } from '../protocol/codec.js';
 import { FRAME_HEADER_BYTES } from '../protocol/framing.js';
 import { MessageType, PROTOCOL_VERSION, type Hello, type MarketData, type Message, type NewsSentiment } from '../protocol/messages.js';
 import type { TlsMaterial } from '../net/tls-options.js';
 import { SessionPolicy, type Admission } from '../session/session-policy.js';
 import type { GatewayRate } from './gateway-config.js';
+import { canTakeMore, keepingUp, remove, wantsFrame } from './client-lists.js';
+import { FrameEncoder } from './frame-encoder.js';
 import { RoundSlicer } from './round-slicer.js';
 import { TickPacer } from './tick-pacer.js';
 
@@ -109,6 +111,8 @@ const MAX_ROUNDS_PER_TURN = 1024;
 /** Generous size of one JSON MARKET_DATA frame per book level, for sizing paced batches. */
 const JSON_BYTES_PER_LEVEL_ESTIMATE = 40;
 const JSON_BYTES_FIXED_ESTIMATE = 200;
+/** Max rate: clients in conflation get the latest round at most this often, ms (thousands of them, every turn, would cost more than the readers' stream). */
+const CONFLATED_ROUND_INTERVAL_MS = 50;
 /** Idle wait of the max-rate pump when nobody can take data, ms. */
 const MAX_RATE_IDLE_MS = 1;
 /** Idle clients get a heartbeat this often (they never are at the default rate). */
@@ -123,28 +127,6 @@ interface ClientState {
   helloTimer: NodeJS.Timeout | undefined;
 }
 
-/** One reusable encoder and a cached whole-frame view of its buffer (no allocation per send). */
-class FrameEncoder {
-  readonly encoder: MessageEncoder;
-  #viewSource: Buffer | undefined;
-  #view: Uint8Array = new Uint8Array(0);
-
-  constructor(mode: PayloadMode) {
-    this.encoder = new MessageEncoder({ mode });
-  }
-
-  /** Encode and return the frame (header included), valid until the next encode. */
-  frame(message: Message): Uint8Array {
-    const bytes = this.encoder.encode(message);
-    const buffer = this.encoder.buffer;
-    if (buffer !== this.#viewSource || bytes !== this.#view.length) {
-      this.#view = buffer.subarray(0, bytes);
-      this.#viewSource = buffer;
-    }
-    return this.#view;
-  }
-}
-
 export class Gateway implements Component {
   readonly options: GatewayOptions;
   readonly #log: Logger;
@@ -156,6 +138,9 @@ export class Gateway implements Component {
   readonly #binary = new FrameEncoder('binary');
   readonly #jsonClients: FrameServerClient<ClientState>[] = [];
   readonly #binaryClients: FrameServerClient<ClientState>[] = [];
+  /** Max rate: the clients not conflating as the turn began, who alone get its rounds but the last (O(frames × readers), not × every client). */
+  readonly #keepingUpJson: FrameServerClient<ClientState>[] = [];
+  readonly #keepingUpBinary: FrameServerClient<ClientState>[] = [];
   readonly #marketData: MarketData;
   readonly #news: NewsSentiment;
   readonly #symbolCount: number;
@@ -174,6 +159,7 @@ export class Gateway implements Component {
   #timer: NodeJS.Timeout | undefined;
   #immediate: NodeJS.Immediate | undefined;
   #lastTurnMs = 0;
+  #lastConflatedRoundMs = 0;
   #roundsLastTurn = 1;
   /**
    * Set when one round may be larger than a batch (thousands of symbols, sized as JSON, the
@@ -320,6 +306,7 @@ export class Gateway implements Component {
     w.set('clients_idle', server.clientsIdle);
     w.set('frame_timeouts', server.frameTimeouts);
     w.set('outbound_budget_disconnects', server.outboundBudgetDisconnects);
+    w.set('outbound_budget_demotions', server.outboundBudgetDemotions);
     w.set('outbound_bytes', server.outboundBytes);
     w.set('frames_conflated', server.framesConflated);
     w.set('frames_dropped', server.framesDropped);
@@ -389,9 +376,14 @@ export class Gateway implements Component {
       return;
     }
     const rounds = Math.max(1, Math.min(MAX_ROUNDS_PER_TURN, Math.floor(this.#batchBytes / roundBytes)));
+    keepingUp(this.#jsonClients, this.#keepingUpJson);
+    keepingUp(this.#binaryClients, this.#keepingUpBinary);
     // a conflating client keeps only the latest frame per symbol: the batch's last round
-    // leaves it in the same state as every round would, for a fraction of the work
-    for (let round = 0; round < rounds; round++) this.#sendRound(dtSeconds, round === rounds - 1);
+    // leaves it in the same state as every round would, for a fraction of the work (and
+    // only every CONFLATED_ROUND_INTERVAL_MS)
+    const toConflating = nowMs - this.#lastConflatedRoundMs >= CONFLATED_ROUND_INTERVAL_MS;
+    if (toConflating) this.#lastConflatedRoundMs = nowMs;
+    for (let round = 0; round < rounds; round++) this.#sendRound(dtSeconds, toConflating && round === rounds - 1);
     this.#roundsLastTurn = rounds;
     this.#immediate = setImmediate(this.#pumpMax);
   };
@@ -473,16 +465,18 @@ export class Gateway implements Component {
       const sentNs = message.type === MessageType.MARKET_DATA || message.type === MessageType.NEWS_SENTIMENT ? message.sentNs : monotonicNs();
       recorder.append(frame, FRAME_HEADER_BYTES, frame.length - FRAME_HEADER_BYTES, sentNs - this.#recordStartNs);
     }
-    if (wantsFrame(this.#jsonClients, toConflating)) {
+    const jsonClients = toConflating ? this.#jsonClients : this.#keepingUpJson;
+    if (wantsFrame(jsonClients, toConflating)) {
       const frame = this.#json.frame(message);
       this.#lastJsonBytes = frame.length;
-      this.#sendToAll(this.#jsonClients, frame, key, toConflating);
+      this.#sendToAll(jsonClients, frame, key, toConflating);
     }
     const bus = key === undefined ? undefined : this.#busPublisher;
-    if (bus !== undefined || wantsFrame(this.#binaryClients, toConflating)) {
+    const binaryClients = toConflating ? this.#binaryClients : this.#keepingUpBinary;
+    if (bus !== undefined || wantsFrame(binaryClients, toConflating)) {
       const frame = this.#binary.frame(message);
       this.#lastBinaryBytes = frame.length;
-      this.#sendToAll(this.#binaryClients, frame, key, toConflating);
+      this.#sendToAll(binaryClients, frame, key, toConflating);
       if (bus !== undefined) {
         if (key === NEWS_KEY) bus.news((message as NewsSentiment).symbol, frame, FRAME_HEADER_BYTES);
         else if (key !== undefined) bus.marketData(key, frame, FRAME_HEADER_BYTES);
@@ -592,14 +586,6 @@ export class Gateway implements Component {
   }
 }
 
-/** Whether any client of the list takes this frame (encoding it is wasted otherwise). */
-function wantsFrame(clients: readonly FrameServerClient<ClientState>[], toConflating: boolean): boolean {
-  if (clients.length === 0) return false;
-  if (toConflating) return true;
-  for (let index = 0; index < clients.length; index++) if (!clients[index].conflating) return true;
-  return false;
-}
-
 /**
  * Epoch seconds with sub-millisecond digits, like the seed's time.time(): Date.now() / 1000
  * is a whole number once in a thousand calls, and JSON then shows an integer where the seed
@@ -607,17 +593,4 @@ function wantsFrame(clients: readonly FrameServerClient<ClientState>[], toConfla
  */
 function wallSeconds(): number {
   return (performance.timeOrigin + performance.now()) / 1000;
-}
-
-function canTakeMore(clients: readonly FrameServerClient<ClientState>[], highWaterBytes: number): boolean {
-  for (let index = 0; index < clients.length; index++) {
-    const client = clients[index];
-    if (client.open && !client.conflating && client.backlogBytes < highWaterBytes) return true;
-  }
-  return false;
-}
-
-function remove<T>(list: T[], item: T): void {
-  const index = list.indexOf(item);
-  if (index >= 0) list.splice(index, 1);
 }

@@ -1,0 +1,111 @@
+/**
+ * A `--rate max` gateway with 100 clients that connect and never read, beside one that
+ * reads (the soak's gateway-flood at a small scale: soak/gateway-flood.js runs 2,000 for
+ * 45 s). The never-readers are on probation (a small chunk in flight, latest frame per
+ * symbol), so they cost little; past the global outbound budget they are disconnected
+ * E_SLOW_CONSUMER, longest stalled first; the reader is never the victim and receives
+ * every second.
+ */
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect, type Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { cleanupAll, waitForExit } from '../helpers/resources.js';
+import { Peer, rssBytes, startGateway, until, type GatewayProcess } from './helpers.js';
+
+after(cleanupAll);
+
+const NEVER_READING = 100;
+const MIB = 1024 * 1024;
+
+function neverReader(port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ port, host: '127.0.0.1' }, () => {
+      socket.pause();
+      resolve(socket);
+    });
+    socket.once('error', reject);
+  });
+}
+
+interface Flood {
+  gateway: GatewayProcess;
+  reader: Peer;
+  stalled: Socket[];
+  /** Frames the reader got in each second of the measurement. */
+  perSecond: number[];
+  rssBefore: number;
+  rssMax: number;
+}
+
+async function flood(args: readonly string[], seconds: number, ready: (gateway: GatewayProcess) => boolean, what: string): Promise<Flood> {
+  const gateway = await startGateway(['--rate', 'max', ...args]);
+  const reader = new Peer(gateway.port);
+  await reader.connected;
+  await until(() => reader.frames > 1_000, 'the reader streaming', 10_000);
+  const rssBefore = rssBytes(gateway.pid);
+  const stalled = await Promise.all(Array.from({ length: NEVER_READING }, () => neverReader(gateway.port)));
+  for (const socket of stalled) socket.on('error', () => undefined);
+  await until(() => (gateway.counters()['clients_accepted'] ?? 0) >= NEVER_READING + 1, 'every client accepted', 20_000);
+  await until(() => ready(gateway), what, 20_000);
+  const perSecond: number[] = [];
+  let rssMax = rssBytes(gateway.pid);
+  for (let second = 0; second < seconds; second++) {
+    const mark = reader.frames;
+    await sleep(1_000);
+    perSecond.push(reader.frames - mark);
+    rssMax = Math.max(rssMax, rssBytes(gateway.pid));
+  }
+  return { gateway, reader, stalled, perSecond, rssBefore, rssMax };
+}
+
+async function stop(run: Flood): Promise<void> {
+  for (const socket of run.stalled) socket.destroy();
+  run.reader.destroy();
+  run.gateway.child.kill('SIGTERM');
+  assert.equal(await waitForExit(run.gateway.child), 0);
+}
+
+function summary(run: Flood, counters: Record<string, number>): string {
+  const mib = (bytes: number): string => (bytes / MIB).toFixed(1);
+  return `reader per second ${run.perSecond.join(',')}; rss ${mib(run.rssBefore)} → max ${mib(run.rssMax)} MiB; counters ${JSON.stringify(counters)}`;
+}
+
+test('100 never-reading clients cost a small chunk each (probation), and the reader keeps receiving every second', { timeout: 90_000 }, async () => {
+  // every never-reader conflating means each one has filled its socket and backed up
+  const run = await flood([], 3, (g) => (g.counters()['frames_conflated'] ?? 0) > NEVER_READING * 5 && (g.counters()['outbound_bytes'] ?? 0) > 0, 'the never-readers conflating');
+  const readerOpen = !run.reader.socket.destroyed;
+  const counters = run.gateway.counters();
+  await stop(run);
+  const text = summary(run, counters);
+  process.stdout.write(`# ${text}\n`);
+  assert.ok(readerOpen, `the reader was never disconnected: ${text}`);
+  for (const frames of run.perSecond) assert.ok(frames > 0, `the reader received every second: ${text}`);
+  assert.equal(counters['outbound_budget_disconnects'], 0, `under the default budget nobody needed disconnecting: ${text}`);
+  assert.equal(counters['clients'], NEVER_READING + 1, text);
+  // before probation each never-reader held up to its 4 MiB bound plus the chunk in flight
+  // (100 × ~5 MiB); now one chunk of at most PROBATION_BYTES in flight, a few KiB queued and
+  // a frame per symbol: allow 256 KiB each
+  assert.ok((counters['outbound_bytes'] ?? Infinity) < NEVER_READING * 256 * 1024 + 16 * MIB, `outbound bytes bounded: ${text}`);
+  assert.ok(run.rssMax - run.rssBefore < 100 * MIB, `RSS bounded: ${text}`);
+});
+
+test('past the global outbound budget the never-readers are disconnected E_SLOW_CONSUMER, longest stalled first, never the reader', { timeout: 90_000 }, async () => {
+  // 1 MiB: 100 never-readers with a chunk in flight each are well past it (the reader itself
+  // holds up to a MiB at full speed), so the plan disconnects stalled clients until the total
+  // is under 3/4 of it; the reader, whose writes keep completing, is never among them
+  const run = await flood(['--outbound-budget-mb', '1'], 3, (g) => (g.counters()['outbound_budget_disconnects'] ?? 0) >= NEVER_READING / 2, 'the budget disconnecting never-readers');
+  const readerOpen = !run.reader.socket.destroyed;
+  const counters = run.gateway.counters();
+  const output = run.gateway.output();
+  await stop(run);
+  const text = summary(run, counters);
+  process.stdout.write(`# ${text}\n`);
+  assert.ok(readerOpen, `the reader was never disconnected: ${text}`);
+  for (const frames of run.perSecond) assert.ok(frames > 0, `the reader received every second: ${text}`);
+  assert.ok((counters['outbound_budget_disconnects'] ?? 0) >= NEVER_READING / 2, text);
+  assert.equal(counters['clients'], NEVER_READING + 1 - (counters['outbound_budget_disconnects'] ?? 0), `those disconnected are gone, the reader is not: ${text}`);
+  assert.ok((counters['outbound_bytes'] ?? Infinity) <= MIB, `back under the budget: ${text}`);
+  assert.match(output, /outbound budget spent/);
+  assert.match(output, /E_SLOW_CONSUMER/);
+});
