@@ -18,7 +18,8 @@ import { dirname } from 'node:path';
 import { checkLineSeal, sealLine } from './line-checksum.js';
 
 export const CHECKPOINT_SUFFIX = '.checkpoint';
-const VERSION = 1;
+/** 2: the per-identity report sequences and the journal's session id (report-numbering.ts). */
+const VERSION = 2;
 
 export interface JournalPoint {
   bytes: number;
@@ -66,6 +67,10 @@ export interface Checkpoint {
   resting: RestingOrderState[];
   /** Per symbol, the book sequence of the last fill. */
   bookSequences: [string, number][];
+  /** Per identity, the sequence of its last report. */
+  reportSequences: [string, number][];
+  /** The journal's session id. */
+  sessionId: string;
 }
 
 export function writeCheckpoint(path: string, checkpoint: Omit<Checkpoint, 'version'>): void {

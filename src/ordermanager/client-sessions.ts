@@ -9,16 +9,18 @@
  * - A HELLO is checked by the SessionPolicy (the secret on the threadpool); until the
  *   verdict nothing else of that connection is taken. A refusal is an ERROR
  *   (E_AUTH_FAILED / E_AUTH_REQUIRED) and the connection is closed.
- * - A proven identity owns the session named after it: its reports are numbered and kept
- *   in a ring of the last N, and a client that comes back within this process's epoch
- *   with the last sequence it saw is sent every later one before new ones (resync). Its
- *   resting orders survive a disconnect for the resume grace period, then are cancelled.
+ * - A proven identity owns the session named after it: its reports are numbered (by the
+ *   core, report-numbering.ts: the numbers go on across restarts) and kept in a ring of the
+ *   last N. A client that comes back with the journal's session id and the last sequence
+ *   it saw is sent every later report before new ones (resync): from the ring while it
+ *   holds them, else read back from the order journal (the ring overflowed, or this is a
+ *   new order manager process). Its resting orders survive a disconnect for the resume
+ *   grace period, then are cancelled.
  *   A newer connection that proves the same identity takes the session over; the older one
  *   gets E_SESSION_TAKEN_OVER. Whatever anyone else sends, no report of an identity goes to
  *   a connection that has not proven it, and the core only lets a session cancel its own
  *   orders (orders are keyed by session).
  */
-import { randomBytes } from 'node:crypto';
 import { ErrorCode, describeError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import type { FrameServerClient } from '../net/frame-server-client.js';
@@ -70,6 +72,12 @@ export interface ClientSessionsOptions {
   cancelResting: (key: string, reason: string, what: string) => void;
   /** Drop what the core keeps per session key (rate limiter, ...): the key will never be used again. */
   forget: (key: string) => void;
+  /** The journal's session id (a resume is possible only within it). */
+  sessionId: () => string;
+  /** The last sequence of an identity's reports before this process. */
+  recoveredSequence: (identity: string) => number;
+  /** Read an identity's reports numbered after..upTo back from the order journal, oldest first. */
+  readJournal: (identity: string, after: number, upTo: number, onReport: (report: ExecutionReport) => void) => number;
   stopping: () => boolean;
 }
 
@@ -77,9 +85,17 @@ export const DISCONNECT_REASON = 'client disconnected: an anonymous connection c
 export const GRACE_REASON = 'client did not come back within the resume grace period';
 
 export class ClientSessions {
-  readonly counters = { hellos: 0, authFailures: 0, anonymousRefused: 0, sessionsResumed: 0, reportsReplayed: 0, takeovers: 0, graceExpiries: 0, undeliverable: 0 };
-  /** This process's session epoch: a resume is possible only within it. */
-  readonly epoch = `${process.pid.toString(36)}-${randomBytes(6).toString('hex')}`;
+  readonly counters = {
+    hellos: 0,
+    authFailures: 0,
+    anonymousRefused: 0,
+    sessionsResumed: 0,
+    reportsReplayed: 0,
+    reportsReplayedFromJournal: 0,
+    takeovers: 0,
+    graceExpiries: 0,
+    undeliverable: 0,
+  };
   readonly #sessions = new Map<string, Session>();
   readonly #options: ClientSessionsOptions;
   readonly #log: Logger;
@@ -178,8 +194,11 @@ export class ClientSessions {
       this.counters.undeliverable++;
       return undefined;
     }
-    report.sequence = ++session.sequence;
-    session.ring?.push(report);
+    // numbered by the core (0: not numbered, an anonymous session's)
+    if (report.sequence > 0 && session.ring !== undefined) {
+      session.sequence = report.sequence;
+      session.ring.push(report);
+    }
     const client = session.client;
     if (client === undefined || !client.open || client.context?.admitted !== 'admitted') {
       // the fill is in the trade log (and the report in the ring to replay); only this notification has nowhere to go
@@ -213,14 +232,27 @@ export class ClientSessions {
       connection.name = session.key;
     }
     const lastSeen = hello.lastSequence ?? 0;
+    const sessionId = this.#options.sessionId();
     const ring = session.ring;
-    const resumed = ring !== undefined && hello.session === this.epoch && ring.canReplayAfter(lastSeen);
+    // what the ring no longer holds (or never held: a previous process's) comes from the journal
+    let fromJournal: ExecutionReport[] = [];
+    let resumed = ring !== undefined && hello.session === sessionId && lastSeen <= session.sequence;
+    if (resumed && ring !== undefined && !ring.canReplayAfter(lastSeen)) {
+      const upTo = ring.oldest - 1;
+      this.#options.readJournal(session.key, lastSeen, upTo, (report) => fromJournal.push(report));
+      if (fromJournal.length !== upTo - lastSeen) {
+        // a gap (a repaired journal, say): replaying part would mislead; the client starts afresh
+        this.#log.warn('resume refused: the order journal does not hold every report asked for', { identity: session.key, after: lastSeen, upTo, found: fromJournal.length });
+        fromJournal = [];
+        resumed = false;
+      }
+    }
     const answer: Hello = {
       type: MessageType.HELLO,
       protocolVersion: PROTOCOL_VERSION,
       clientName: 'ordermanager',
       binary: hello.binary,
-      session: this.epoch,
+      session: sessionId,
       lastSequence: resumed ? lastSeen : session.sequence,
       resumed,
     };
@@ -228,12 +260,14 @@ export class ClientSessions {
     this.#options.send(client, answer, undefined, 'json');
     client.mode = hello.binary ? 'binary' : 'json';
     let replayed = 0;
-    if (resumed) {
+    if (resumed && ring !== undefined) {
       this.counters.sessionsResumed++;
-      replayed = ring.replayAfter(lastSeen, (report) => this.#options.send(client, report, report.orderId));
+      for (const report of fromJournal) this.#options.send(client, report, report.orderId);
+      this.counters.reportsReplayedFromJournal += fromJournal.length;
+      replayed = fromJournal.length + ring.replayAfter(Math.max(lastSeen, ring.oldest - 1), (report) => this.#options.send(client, report, report.orderId));
       this.counters.reportsReplayed += replayed;
     }
-    this.#log.info('session open', { client: client.id, name: hello.clientName, identity: session.identity, mode: client.mode, resumed, replayed, sequence: session.sequence });
+    this.#log.info('session open', { client: client.id, name: hello.clientName, identity: session.identity, mode: client.mode, resumed, replayed, fromJournal: fromJournal.length, sequence: session.sequence });
   }
 
   #takeOver(session: Session, client: Client): void {
@@ -260,7 +294,11 @@ export class ClientSessions {
   #sessionOf(identity: string): Session {
     let session = this.#sessions.get(identity);
     if (session === undefined) {
-      session = { key: identity, identity, sequence: 0, ring: new ReportRing(this.#options.replayReports), client: undefined, graceTimer: undefined };
+      // numbering goes on from the journal's; the ring holds only what this process made
+      const sequence = this.#options.recoveredSequence(identity);
+      const ring = new ReportRing(this.#options.replayReports);
+      ring.startAfter(sequence);
+      session = { key: identity, identity, sequence, ring, client: undefined, graceTimer: undefined };
       this.#sessions.set(identity, session);
     }
     return session;

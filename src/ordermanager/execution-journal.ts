@@ -11,6 +11,7 @@
  */
 import type { TradingError } from '../core/errors.js';
 import type { ExecutionReport, OrderTerms, OrderType, Side, TimeInForce } from '../protocol/messages.js';
+import type { JournalNote } from './report-line.js';
 
 /** taker: the order traded on arrival against the book; maker: it rested and the book came to it. */
 export type Liquidity = 'taker' | 'maker';
@@ -106,6 +107,8 @@ export interface RecoveryHandlers {
   onFill(fill: Readonly<LoggedFill>): void;
   /** Every distinct order id seen in either file (damaged lines included where readable). */
   onOrderId(orderId: string): void;
+  /** Every report line (its identity and sequence) and the session line, oldest first (report-line.ts). */
+  onNote?(note: Readonly<JournalNote>): void;
 }
 
 export interface JournalListener {
@@ -136,6 +139,15 @@ export interface ExecutionJournal {
   append(report: Readonly<ExecutionReport>, client: string, liquidity: Liquidity, bookSequence: number): number;
   /** Queue one order event; returns its position. Throws once failed. */
   appendOrderEvent(event: Readonly<OrderEvent>): number;
+  /** Queue one numbered report of `client` (report-line.ts); returns its position. Throws once failed. */
+  appendReport(client: string, report: Readonly<ExecutionReport>): number;
+  /** Queue the journal's session id line; returns its position. Throws once failed. */
+  appendSession(id: string): number;
+  /**
+   * Read back the durable reports of `client` numbered after..upTo, oldest first, into
+   * `onReport` (resync beyond memory). Returns how many were found.
+   */
+  readReports(client: string, after: number, upTo: number, onReport: (report: ExecutionReport) => void): number;
   readonly appendedCount: number;
   readonly durableCount: number;
   /** Set once the journal failed; nothing appended after is ever durable. */

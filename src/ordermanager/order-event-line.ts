@@ -11,6 +11,7 @@
 import { fromPriceUnits, toPriceUnits } from '../core/fixed-point.js';
 import { emptyOrderTerms, ORDER_TYPE_NAMES, OrderType, SIDE_NAMES, Side, TIME_IN_FORCE_NAMES, TimeInForce } from '../protocol/messages.js';
 import type { OrderEvent } from './execution-journal.js';
+import { readJournalNote, type JournalNote } from './report-line.js';
 
 export function encodeOrderEventLine(event: Readonly<OrderEvent>): string {
   return (
@@ -27,16 +28,35 @@ function finiteOr(value: unknown, fallback: number): number {
   return typeof value === 'number' && Number.isFinite(value) ? value : fallback;
 }
 
-/** Parse one line (without newline) into `out`; false when it is not a valid event. */
-export function parseOrderEventLine(line: string, out: OrderEvent): boolean {
+function parseRecord(line: string): Record<string, unknown> | undefined {
   let parsed: unknown;
   try {
     parsed = JSON.parse(line);
   } catch {
-    return false;
+    return undefined;
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return false;
-  const record = parsed as Record<string, unknown>;
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined;
+  return parsed as Record<string, unknown>;
+}
+
+/** Parse one line (without newline) into `out`; false when it is not a valid event. */
+export function parseOrderEventLine(line: string, out: OrderEvent): boolean {
+  const record = parseRecord(line);
+  return record !== undefined && readOrderEvent(record, out);
+}
+
+/**
+ * Parse any line of the order journal: an order event into `event`, a report or session
+ * line (report-line.ts) into `note`; undefined when it is none of them (not a valid record).
+ */
+export function parseOrderJournalLine(line: string, event: OrderEvent, note: JournalNote): 'event' | 'note' | undefined {
+  const record = parseRecord(line);
+  if (record === undefined) return undefined;
+  if (readOrderEvent(record, event)) return 'event';
+  return readJournalNote(record, note) ? 'note' : undefined;
+}
+
+function readOrderEvent(record: Record<string, unknown>, out: OrderEvent): boolean {
   const { event, order_id: orderId, client, symbol, side, order_type: orderType, time_in_force: timeInForce, price, quantity } = record;
   if (event !== 'accepted' && event !== 'rested' && event !== 'canceled' && event !== 'unfilled') return false;
   const signalData = record['signal_data'];

@@ -183,6 +183,9 @@ export class OrderManagerService implements Component {
       cancelResting: (key, reason, what) => this.#cancelResting(key, reason, what),
       // per-connection state goes with an anonymous connection (an identity's stays for its return)
       forget: (key) => this.#om?.forgetClient(key),
+      sessionId: () => this.#om?.numbering.sessionId ?? '',
+      recoveredSequence: (identity) => this.#om?.numbering.recoveredSequence(identity) ?? 0,
+      readJournal: (identity, after, upTo, onReport) => this.#tradeLog?.readReports(identity, after, upTo, onReport) ?? 0,
       stopping: () => this.#stopping,
     });
   }
@@ -236,6 +239,8 @@ export class OrderManagerService implements Component {
       onJournalFailure: (error) => this.#journalFailed(error),
       orderIdWindow: settings.orderIdWindow,
       checkpoint,
+      // a proven identity's reports are numbered and journaled, for its resync across restarts
+      numberReportsOf: (client) => settings.session.policy.credentials?.has(client) === true,
     });
     this.#om = om;
     this.#checkpointedAt = tradeLog.appendedCount;

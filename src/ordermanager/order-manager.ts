@@ -12,7 +12,8 @@
  * a restart needs: an order resting, cancelled, or done without a fill) is appended to
  * the journal when it happens, and every report leaves through the sink only once the
  * journal is durable up to it (report-queue.ts). A reject with nothing ahead of it
- * leaves at once.
+ * leaves at once, unless it is a proven identity's: those reports are numbered and
+ * journaled, rejects included, for resync across restarts (report-numbering.ts).
  *
  * Orders (types, time in force, priority): working-order.ts.
  *
@@ -45,11 +46,13 @@ import { createOrderEvent } from './order-event-line.js';
 import { BookLiquidity, createFillPlan, planTakerFills, takeRestingFill } from './matching.js';
 import { PositionBook, type PositionsSnapshot } from './positions.js';
 import { TokenBucketRateLimiter } from './rate-limiter.js';
-import { ReportQueue, type ExecutionReportSink } from './report-queue.js';
+import { ReportQueue } from './report-queue.js';
 import { DEFAULT_RISK_LIMITS, type RiskLimits } from './risk-limits.js';
 import { checkBookUsable, checkOrderFields, checkOrderLimits, createRiskVerdict, marketPriceBound, type Exposure } from './risk.js';
 import type { Checkpoint } from './checkpoint.js';
+import type { OrderManagerClock, OrderManagerOptions } from './order-manager-options.js';
 import { OrderIdWindow } from './order-id-window.js';
+import { ReportNumbering } from './report-numbering.js';
 import { executionIdFor } from './trade-log-line.js';
 import { checkpointOf, replayJournal } from './recovery.js';
 import {
@@ -70,31 +73,7 @@ import {
 
 export type { RestingOrderView };
 
-export interface OrderManagerClock {
-  /** Monotonic nanoseconds (rate limiting). */
-  monotonicNs(): number;
-  /** Wall-clock epoch seconds (report and log timestamps). */
-  epochSeconds(): number;
-}
-
-export interface OrderManagerOptions {
-  books: BookSource;
-  journal: ExecutionJournal;
-  sink: ExecutionReportSink;
-  /** Validated limits (risk-limits.ts parseRiskLimits); defaults if omitted. */
-  limits?: RiskLimits;
-  clock?: OrderManagerClock;
-  logger?: Logger;
-  /** The journal failed: no fill can be made durable any more. The process should stop. */
-  onJournalFailure?: (error: TradingError) => void;
-  /** How many recent order ids a duplicate is checked against (order-id-window.ts). */
-  orderIdWindow?: number;
-  /** State at a durable point of the journal (checkpoint.ts): the replay starts there. */
-  checkpoint?: Checkpoint;
-}
-
-
-
+export type { OrderManagerClock, OrderManagerOptions };
 
 const SYSTEM_CLOCK: OrderManagerClock = { monotonicNs, epochSeconds };
 
@@ -122,6 +101,7 @@ export class OrderManager {
   readonly #checkpointFills: number;
   readonly #recovery: JournalRecovery;
   readonly #restoredRestingOrders: number;
+  readonly #numbering: ReportNumbering;
   #executionNumber: bigint;
   #failure: TradingError | undefined;
 
@@ -160,7 +140,9 @@ export class OrderManager {
       this.#log.error('report sink threw; report dropped', { error: String(error) });
     });
     this.#knownOrderIds = new OrderIdWindow(options.orderIdWindow);
-    const replayed = replayJournal(this.#journal, options.checkpoint, this.#positions, this.#knownOrderIds, this.#lastFillSequences);
+    this.#numbering = new ReportNumbering(options.numberReportsOf);
+    const replayed = replayJournal(this.#journal, options.checkpoint, this.#positions, this.#knownOrderIds, this.#lastFillSequences, this.#numbering);
+    this.#numbering.recovered();
     const { rested } = replayed;
     const lastSequences = this.#lastFillSequences;
     this.#checkpointFills = replayed.checkpointFills;
@@ -333,7 +315,12 @@ export class OrderManager {
     if (this.#failure !== undefined || this.#queue.waiting > 0) return undefined;
     const point = this.#journal.durablePoint?.();
     if (point === undefined) return undefined;
-    return checkpointOf(point, this.#executionNumber, this.#positions, this.#knownOrderIds, this.#restingById.values(), this.#lastFillSequences);
+    return checkpointOf(point, this.#executionNumber, this.#positions, this.#knownOrderIds, this.#restingById.values(), this.#lastFillSequences, this.#numbering);
+  }
+
+  /** Per-identity report sequences and the journal's session id (resync). */
+  get numbering(): ReportNumbering {
+    return this.#numbering;
   }
 
   /** Fills before the journal replay started (those of the checkpoint) plus the replayed ones. */
@@ -475,7 +462,7 @@ export class OrderManager {
     this.#filledQuantity += quantity;
     if (this.#lastFillSequences.get(state.symbol) !== bookSequence) this.#lastFillSequences.set(state.symbol, bookSequence);
     const report = this.#fillReport(order, price, quantity);
-    const position = this.#journal.append(report, order.client, liquidity, bookSequence);
+    const position = this.#numbering.journal(order.client, report, this.#journal, this.#journal.append(report, order.client, liquidity, bookSequence));
     this.#queue.push(order.client, report, position, this.#journal.durableCount);
   }
 
@@ -569,7 +556,13 @@ export class OrderManager {
    */
   #pushWithoutFill(client: string, report: ExecutionReport): void {
     const durable = this.#journal.durableCount;
-    this.#queue.push(client, report, this.#failure === undefined ? this.#journal.appendedCount : durable, durable);
+    if (this.#failure !== undefined) {
+      report.sequence = 0; // never journaled: not a report a resync could replay
+      this.#queue.push(client, report, durable, durable);
+      return;
+    }
+    // a numbered report (a reject too) leaves only once its report line is durable
+    this.#queue.push(client, report, this.#numbering.journal(client, report, this.#journal, this.#journal.appendedCount), durable);
   }
 
   // ---- failure ---------------------------------------------------------------------------

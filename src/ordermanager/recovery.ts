@@ -16,6 +16,7 @@ import type { Checkpoint } from './checkpoint.js';
 import type { ExecutionJournal, JournalRecovery, LoggedFill } from './execution-journal.js';
 import type { OrderIdWindow } from './order-id-window.js';
 import type { PositionBook } from './positions.js';
+import type { ReportNumbering } from './report-numbering.js';
 import { workingOrderFrom, type WorkingOrder } from './working-order.js';
 
 export interface ReplayedJournal {
@@ -43,9 +44,11 @@ export function replayJournal(
   positions: PositionBook,
   orderIds: OrderIdWindow,
   lastSequences: Map<string, number>,
+  numbering: ReportNumbering,
 ): ReplayedJournal {
   const rested = new Map<string, WorkingOrder>();
   if (checkpoint !== undefined) {
+    numbering.restore(checkpoint.reportSequences, checkpoint.sessionId);
     for (const state of checkpoint.positions) positions.restore(state);
     for (const orderId of checkpoint.orderIds) orderIds.add(orderId);
     for (const order of checkpoint.resting) rested.set(order.orderId, { ...order } as WorkingOrder);
@@ -62,6 +65,7 @@ export function replayJournal(
         if (!Number.isNaN(fill.bookSequence)) lastSequences.set(fill.symbol, fill.bookSequence);
       },
       onOrderId: (orderId) => orderIds.add(orderId),
+      onNote: (note) => numbering.note(note),
     },
     checkpoint === undefined
       ? undefined
@@ -78,6 +82,7 @@ export function checkpointOf(
   orderIds: OrderIdWindow,
   resting: Iterable<WorkingOrder>,
   lastSequences: Map<string, number>,
+  numbering: ReportNumbering,
 ): Omit<Checkpoint, 'version'> {
   const states = positions.toState();
   return {
@@ -88,5 +93,7 @@ export function checkpointOf(
     orderIds: orderIds.values(),
     resting: [...resting].map((order) => ({ ...order })),
     bookSequences: [...lastSequences].filter(([, sequence]) => !Number.isNaN(sequence)),
+    reportSequences: numbering.entries(),
+    sessionId: numbering.sessionId,
   };
 }

@@ -57,6 +57,12 @@ export class ReportRing {
     return this.#newest - this.#count + 1;
   }
 
+  /** Empty, and the next report kept is `sequence + 1` (numbering that began before this ring). */
+  startAfter(sequence: number): void {
+    this.#count = 0;
+    this.#newest = sequence;
+  }
+
   /** Keep `report` (its sequence must be newest + 1). */
   push(report: Readonly<ExecutionReport>): void {
     const slot = this.#slots[this.#next] as ExecutionReport;

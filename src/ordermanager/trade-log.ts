@@ -6,7 +6,8 @@
  * - The order journal (`path` + ".orders" unless given): one JSON line per order event
  *   (order-event-line.ts) that fills cannot express: a DAY order resting, a resting order
  *   cancelled, an order that ended with no fill. With it, resting orders survive a
- *   restart and every used order id stays used.
+ *   restart and every used order id stays used. It also holds a proven identity's
+ *   numbered execution reports and the journal's session id, for resync (report-line.ts).
  *
  * Group commit. `append` only queues a line. The first append after an idle period
  * schedules a commit as a microtask, so every line produced by the same burst of input
@@ -63,7 +64,9 @@ import {
   type ScanResult,
 } from './journal-file.js';
 import { JournalFile } from './journal-staging.js';
-import { createOrderEvent, encodeOrderEventLine, parseOrderEventLine } from './order-event-line.js';
+import { createOrderEvent, encodeOrderEventLine, parseOrderJournalLine } from './order-event-line.js';
+import { createJournalNote, encodeReportLine, encodeSessionLine } from './report-line.js';
+import { readReportLines } from './report-replay.js';
 import { createLoggedFill, encodeFillLine, parseFillLine, scavengeIds } from './trade-log-line.js';
 
 export const ORDER_JOURNAL_SUFFIX = '.orders';
@@ -164,9 +167,10 @@ export class TradeLog implements ExecutionJournal {
     if (options.repair === true) {
       const fill = createLoggedFill();
       const event = createOrderEvent();
+      const note = createJournalNote();
       for (const [file, isRecord] of [
         [path, (line: string) => parseFillLine(line, fill)],
-        [ordersPath, (line: string) => parseOrderEventLine(line, event)],
+        [ordersPath, (line: string) => parseOrderJournalLine(line, event, note) !== undefined],
       ] as const) {
         const moved = repairJournalFile(file, file + BAD_LINES_SUFFIX, isRecord, scavenge);
         if (moved > 0) log.warn('repair: bad lines moved aside', { path: file, lines: moved, movedTo: file + BAD_LINES_SUFFIX });
@@ -240,10 +244,16 @@ export class TradeLog implements ExecutionJournal {
     const damaged: { label: string; path: string; corrupt: CorruptLine }[] = [];
 
     const event = createOrderEvent();
+    const note = createJournalNote();
     const orderScan = scanJournalLines(
       this.#orders.fd,
       (line) => {
-        if (!parseOrderEventLine(line, event)) return false;
+        const kind = parseOrderJournalLine(line, event, note);
+        if (kind === undefined) return false;
+        if (kind === 'note') {
+          handlers.onNote?.(note);
+          return true;
+        }
         noteOrderId(event.orderId);
         handlers.onOrderEvent(event);
         return true;
@@ -330,6 +340,22 @@ export class TradeLog implements ExecutionJournal {
     this.#checkAppendable();
     this.#orders.add(encodeOrderEventLine(event));
     return this.#appendedOne();
+  }
+
+  appendReport(client: string, report: Readonly<ExecutionReport>): number {
+    this.#checkAppendable();
+    this.#orders.add(encodeReportLine(client, report));
+    return this.#appendedOne();
+  }
+
+  appendSession(id: string): number {
+    this.#checkAppendable();
+    this.#orders.add(encodeSessionLine(id));
+    return this.#appendedOne();
+  }
+
+  readReports(client: string, after: number, upTo: number, onReport: (report: ExecutionReport) => void): number {
+    return readReportLines(this.#orders.path, this.#orders.committedSize, client, after, upTo, onReport);
   }
 
   flush(): Promise<void> {

@@ -2,8 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { toPriceUnits } from '../../src/core/fixed-point.js';
 import type { OrderEvent } from '../../src/ordermanager/execution-journal.js';
-import { createOrderEvent, encodeOrderEventLine, parseOrderEventLine } from '../../src/ordermanager/order-event-line.js';
-import { OrderType, Side, TimeInForce } from '../../src/protocol/messages.js';
+import { createOrderEvent, encodeOrderEventLine, parseOrderEventLine, parseOrderJournalLine } from '../../src/ordermanager/order-event-line.js';
+import { createJournalNote, encodeReportLine, encodeSessionLine, reportLinePrefix } from '../../src/ordermanager/report-line.js';
+import { JsonDecoder } from '../../src/protocol/json-decoder.js';
+import { ExecutionStatus, OrderType, Side, TimeInForce } from '../../src/protocol/messages.js';
+import { createExecutionReport } from '../../src/protocol/reusable-messages.js';
 
 function event(fields: Partial<OrderEvent>): OrderEvent {
   return {
@@ -44,4 +47,26 @@ test('other events have no signal data, and a line whose signal data is not an o
   assert.equal(back.signalData, undefined, 'a reused event loses the last one');
   const bad = line.trimEnd().replace(/}$/, ',"signal_data":[1]}');
   assert.equal(parseOrderEventLine(bad, createOrderEvent()), false);
+});
+
+test('report and session lines of the order journal read back as notes; the report is the wire JSON of the report, numbered', () => {
+  const report = { ...createExecutionReport(), executionId: 'E7', orderId: 'strategy-9', symbol: 'AAPL', side: Side.BUY, status: ExecutionStatus.FILLED, lastQuantity: 10, lastPrice: toPriceUnits(100.01), sequence: 12 };
+  const line = encodeReportLine('strategy', report);
+  assert.equal(line.split('\n').length, 2);
+  assert.ok(line.startsWith(reportLinePrefix('strategy') + '12,'));
+  const into = createOrderEvent();
+  const note = createJournalNote();
+  assert.equal(parseOrderJournalLine(line.trimEnd(), into, note), 'note');
+  assert.equal(note.kind, 'report');
+  assert.equal(note.client, 'strategy');
+  assert.equal(note.sequence, 12);
+  assert.deepEqual(new JsonDecoder().decodeValue(note.message), report);
+  assert.equal(parseOrderJournalLine(encodeSessionLine('ab12').trimEnd(), into, note), 'note');
+  assert.equal(note.kind, 'session');
+  assert.equal(note.sessionId, 'ab12');
+  // an event is still an event; anything else is not a record
+  assert.equal(parseOrderJournalLine(encodeOrderEventLine(event({ kind: 'rested' })).trimEnd(), createOrderEvent(), note), 'event');
+  assert.equal(parseOrderJournalLine('{"event":"report","client":"strategy","seq":0,"message":{}}', createOrderEvent(), note), undefined);
+  assert.equal(parseOrderJournalLine('{"event":"session","id":""}', createOrderEvent(), note), undefined);
+  assert.equal(parseOrderEventLine(line.trimEnd(), createOrderEvent()), false, 'a report line is not an order event');
 });

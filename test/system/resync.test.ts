@@ -4,12 +4,14 @@
  * the kernel aborts the socket, as a network failure would), then the strategy's own books
  * (`components.strategy.positions`) equal the trade log's (`trading.positions`). A seed
  * client (anonymous, JSON) still trades against the run, which provisioned credentials
- * for its own children.
+ * for its own children. And the order manager itself killed (SIGKILL) and restarted by the
+ * supervisor, 3 times: the strategy resumes its session with each new process, which
+ * replays what it missed from the order journal, and its books still equal the trade log's.
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { once } from 'node:events';
@@ -98,6 +100,48 @@ test(`${KILLS} destroyed order-manager connections: the strategy's positions sti
     assert.equal(counters['orders_abandoned'] ?? 0, 0);
     assert.ok(!text.includes('a-token-of-the-user-shell-that-must-not-matter'));
     assert.equal(seedShares, 1, 'the seed client traded against the run');
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  }
+});
+
+test('the order manager killed 3 times (SIGKILL) and restarted: the strategy resumes from the journal and its positions equal the trade log\'s', { timeout: 120_000 }, async () => {
+  const dir = tempDir('resync-restart');
+  const shm = uniqueShmName('resync-restart');
+  const tradeLog = join(dir, 'trades.log');
+  const summaryFile = join(dir, 'summary.json');
+  const child = spawnCli(['run', '--gateway-port', '0', '--order-manager-port', '0', '--shm', shm, '--trade-log', tradeLog, '--summary', summaryFile, '--rate', '20', '--duration', '32']);
+  let text = '';
+  child.stdout?.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  const output = (): string => text;
+  const strategyFills = (): number => (existsSync(tradeLog) ? readFileSync(tradeLog, 'utf8').split('\n').filter((line) => line.includes('"client":"strategy"')).length : 0);
+  const readies = (): RegExpMatchArray[] => [...text.matchAll(/component ready component=ordermanager pid=(\d+)/g)];
+  const resumes = (): number => [...text.matchAll(/strategy\.ordermanager\s+session open [^\n]*resumed=true/g)].length;
+  try {
+    await waitForOutput(child, /system ready/, 30_000);
+    // the strategy trades after 10 s of market data
+    await until(() => strategyFills() > 0, 'a first fill of the strategy', 30_000, output);
+    for (let kill = 1; kill <= 3; kill++) {
+      const pid = Number(readies().at(-1)?.[1]);
+      assert.ok(pid > 0, text);
+      process.kill(pid, 'SIGKILL');
+      await until(() => readies().length === kill + 1, `order manager ${kill + 1} ready`, 20_000, output);
+      await until(() => resumes() >= kill, `the strategy's session resumed with order manager ${kill + 1}`, 20_000, output);
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+    }
+    assert.equal(await waitForExit(child), 0, text.slice(-4000));
+    const summary = JSON.parse(readFileSync(summaryFile, 'utf8')) as RunSummary;
+    const strategy = summary.components['strategy'];
+    assert.ok(strategy !== undefined);
+    const flat = (positions: Record<string, number>): Record<string, number> => Object.fromEntries(Object.entries(positions).filter(([, quantity]) => quantity !== 0));
+    const replayed = [...text.matchAll(/ordermanager\.session\s+session open [^\n]*identity=strategy [^\n]*resumed=true replayed=(\d+)/g)].map((m) => Number(m[1]));
+    console.log(`# 3 order manager kills: resumed ${resumes()}, replayed ${JSON.stringify(replayed)}, fills ${summary.trading.fills}, strategy ${JSON.stringify(strategy.positions)} = trade log ${JSON.stringify(summary.trading.positions)}`);
+    assert.ok(summary.trading.fills > 1, `the strategy traded: ${JSON.stringify(summary.trading)}`);
+    assert.equal(summary.components['ordermanager']?.restarts, 3);
+    assert.deepEqual(flat(strategy.positions), flat(summary.trading.positions), `strategy ${JSON.stringify(strategy.positions)} vs trade log ${JSON.stringify(summary.trading.positions)}`);
+    assert.equal(resumes(), 3, 'every new order manager resumed the strategy\'s session');
+    assert.equal(strategy.counters['orders_abandoned'] ?? 0, 0);
   } finally {
     if (child.exitCode === null) child.kill('SIGKILL');
   }
