@@ -93,6 +93,9 @@ export const ErrorCode = {
   CSV_INVALID: 'E_CSV_INVALID',
   /** A backtest that could not finish: a component failed or exited, no progress, or stopped by a signal. */
   BACKTEST_FAILED: 'E_BACKTEST_FAILED',
+  // sessions, again
+  /** Too many HELLO secrets being checked at once: the server refuses this one; try again shortly. */
+  AUTH_BUSY: 'E_AUTH_BUSY',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

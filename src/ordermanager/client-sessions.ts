@@ -89,6 +89,8 @@ export class ClientSessions {
     hellos: 0,
     authFailures: 0,
     anonymousRefused: 0,
+    /** HELLOs refused E_AUTH_BUSY: too many secrets being checked (session-policy.ts). */
+    busyRefused: 0,
     sessionsResumed: 0,
     reportsReplayed: 0,
     reportsReplayedFromJournal: 0,
@@ -212,6 +214,7 @@ export class ClientSessions {
     if (!client.open || this.#options.stopping()) return;
     if (!verdict.ok) {
       if (verdict.code === ErrorCode.AUTH_FAILED) this.counters.authFailures++;
+      else if (verdict.code === ErrorCode.AUTH_BUSY) this.counters.busyRefused++;
       else this.counters.anonymousRefused++;
       this.#refuse(client, connection, verdict, hello.clientName);
       return;

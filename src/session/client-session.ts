@@ -121,7 +121,7 @@ export class ClientSession {
       this.#answer(message);
       return true;
     }
-    if (message.type === MessageType.ERROR && (message.code === ErrorCode.AUTH_FAILED || message.code === ErrorCode.AUTH_REQUIRED)) {
+    if (message.type === MessageType.ERROR && (message.code === ErrorCode.AUTH_FAILED || message.code === ErrorCode.AUTH_REQUIRED || message.code === ErrorCode.AUTH_BUSY)) {
       this.counters.refusals++;
       this.#clearTimer();
       this.#options.log.error('the server refused our session', { name: this.name, code: message.code, message: message.message });

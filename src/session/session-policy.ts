@@ -13,11 +13,16 @@
  *
  * A server bound to anything but loopback refuses to start without credentials unless
  * `--insecure` (E_INSECURE_BIND), and takes no anonymous client unless `--insecure`.
+ *
+ * Secret checks are bounded (verification-gate.ts): one at a time by default, a few more
+ * waiting, and a HELLO past that is E_AUTH_BUSY, so that a flood of HELLOs cannot take
+ * the threadpool from the trade log's syncs.
  */
 import { isIP } from 'node:net';
 import { ErrorCode, TradingError } from '../core/errors.js';
 import type { Hello } from '../protocol/messages.js';
 import type { CredentialStore } from './credentials.js';
+import { VerificationGate } from './verification-gate.js';
 
 export interface SessionPolicyOptions {
   /** Credentials, or undefined: no identity can be proven, every client is anonymous. */
@@ -26,11 +31,14 @@ export interface SessionPolicyOptions {
   anonymous?: boolean;
   /** Allow a bind beyond loopback without credentials, and anonymous clients from anywhere. */
   insecure?: boolean;
+  /** Secret checks at once (default 1) and waiting beyond them (default 32) before E_AUTH_BUSY. */
+  verifyConcurrency?: number;
+  verifyWaiting?: number;
 }
 
 export type Admission =
   | { readonly ok: true; readonly identity: string | undefined }
-  | { readonly ok: false; readonly code: typeof ErrorCode.AUTH_FAILED | typeof ErrorCode.AUTH_REQUIRED; readonly message: string };
+  | { readonly ok: false; readonly code: typeof ErrorCode.AUTH_FAILED | typeof ErrorCode.AUTH_REQUIRED | typeof ErrorCode.AUTH_BUSY; readonly message: string };
 
 export function isLoopbackAddress(address: string): boolean {
   if (address === 'localhost' || address === '::1' || address === '0:0:0:0:0:0:0:1') return true;
@@ -42,11 +50,13 @@ export class SessionPolicy {
   readonly credentials: CredentialStore | undefined;
   readonly anonymous: boolean;
   readonly insecure: boolean;
+  readonly verifications: VerificationGate;
 
   constructor(options: SessionPolicyOptions = {}) {
     this.credentials = options.credentials;
     this.anonymous = options.anonymous ?? true;
     this.insecure = options.insecure ?? false;
+    this.verifications = new VerificationGate(options.verifyConcurrency, options.verifyWaiting);
   }
 
   /** Throws E_INSECURE_BIND for a bind beyond loopback without credentials (unless insecure). */
@@ -83,7 +93,11 @@ export class SessionPolicy {
         return { ok: false, code: ErrorCode.AUTH_FAILED, message: `identity ${JSON.stringify(name)}: this server has no credentials to check a token against` };
       }
       if (name === '') return { ok: false, code: ErrorCode.AUTH_FAILED, message: 'a token without an identity: say which client_name it proves' };
-      return credentials.verify(name, token).then(
+      const check = this.verifications.run(() => credentials.verify(name, token));
+      if (check === undefined) {
+        return { ok: false, code: ErrorCode.AUTH_BUSY, message: `too many HELLOs being checked (${this.verifications.concurrency} at once, ${this.verifications.waitingLimit} waiting): try again shortly` };
+      }
+      return check.then(
         (proven): Admission =>
           proven ? { ok: true, identity: name } : { ok: false, code: ErrorCode.AUTH_FAILED, message: `identity ${JSON.stringify(name)}: wrong secret (or no such identity)` },
       );
