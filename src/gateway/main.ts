@@ -38,6 +38,8 @@ export const main = componentCommand({
         waitForHellos: config.waitForHellos,
         maxBacklogBytes: config.maxBacklogBytes,
         maxFrameBytes: config.maxFrameBytes,
+        policy: session.policy,
+        tls: session.tls,
         log,
       });
     }

@@ -15,6 +15,12 @@
  *   of them said HELLO (a backtest waits for its orderbook and strategy).
  * - At the end: with `loop`, from the start again; without, it stays up (idle clients get
  *   heartbeats) and `finished` resolves, so a backtest knows the data is all out.
+ * - Sessions: the live gateway's policy (session-policy.ts) and TLS. It refuses to listen
+ *   beyond loopback without credentials unless --insecure (E_INSECURE_BIND); a HELLO that
+ *   claims an identity must prove it (E_AUTH_FAILED); a client the policy does not take
+ *   anonymously (--no-anonymous, or not on loopback) gets nothing until its HELLO is
+ *   accepted, and is closed after 5 s without one. Only admitted clients count for
+ *   `waitForClients` / `waitForHellos`.
  */
 import { monotonicMs, monotonicNs } from '../core/clock.js';
 import { ErrorCode, TradingError, describeError, isTradingError } from '../core/errors.js';
@@ -24,8 +30,10 @@ import { FrameServer } from '../net/frame-server.js';
 import type { FrameServerClient } from '../net/frame-server-client.js';
 import { MessageDecoder, MessageEncoder, JSON_FIRST_BYTE } from '../protocol/codec.js';
 import { FRAME_HEADER_BYTES } from '../protocol/framing.js';
-import { MessageType, PROTOCOL_VERSION, type Message } from '../protocol/messages.js';
+import { MessageType, PROTOCOL_VERSION, type Hello, type Message } from '../protocol/messages.js';
 import type { Recording } from '../protocol/recording-reader.js';
+import type { TlsMaterial } from '../net/tls-options.js';
+import { SessionPolicy, type Admission } from '../session/session-policy.js';
 
 export type ReplaySpeed = number | 'max';
 
@@ -40,6 +48,10 @@ export interface ReplayGatewayOptions {
   maxBacklogBytes: number;
   maxFrameBytes: number;
   log: Logger;
+  /** Who may connect (default: anonymous clients from loopback, as the live gateway). */
+  policy?: SessionPolicy;
+  /** Serve over TLS with this material; plain TCP when undefined. */
+  tls?: TlsMaterial | undefined;
 }
 
 /** Most frames in one max-speed turn, so the loop still serves I/O and timers. */
@@ -47,15 +59,22 @@ const MAX_FRAMES_PER_TURN = 4096;
 const HEARTBEAT_INTERVAL_MS = 1_000;
 /** Longest sleep of the paced pump, ms (a far frame is waited for in steps). */
 const MAX_SLEEP_MS = 100;
+/** A client the policy does not take anonymously is closed if it has not been admitted by then. */
+const HELLO_WAIT_MS = 5_000;
 
 interface ClientState {
   hello: boolean;
+  /** Taken by the session policy: only admitted clients are sent the replay. */
+  admitted: boolean;
+  helloTimer: NodeJS.Timeout | undefined;
 }
 
 export class ReplayGateway implements Component {
   readonly options: ReplayGatewayOptions;
   readonly #recording: Recording;
   readonly #server: FrameServer<ClientState>;
+  readonly #policy: SessionPolicy;
+  /** Admitted clients: those the replay goes to. */
   readonly #clients: FrameServerClient<ClientState>[] = [];
   readonly #decoder = new MessageDecoder();
   readonly #transcodeDecoder = new MessageDecoder();
@@ -82,14 +101,13 @@ export class ReplayGateway implements Component {
     this.finished = new Promise((resolve) => {
       this.#finish = resolve;
     });
+    this.#policy = options.policy ?? new SessionPolicy();
     this.#server = new FrameServer<ClientState>({
+      tls: options.tls,
       onFrame: this.#onFrame,
-      onConnect: (client) => {
-        client.context = { hello: false };
-        this.#clients.push(client);
-        this.#maybeBegin();
-      },
+      onConnect: (client) => this.#onConnect(client),
       onDisconnect: (client) => {
+        if (client.context?.helloTimer !== undefined) clearTimeout(client.context.helloTimer);
         const index = this.#clients.indexOf(client);
         if (index >= 0) this.#clients.splice(index, 1);
       },
@@ -106,6 +124,7 @@ export class ReplayGateway implements Component {
   }
 
   async start(): Promise<LogFields> {
+    this.#policy.checkBind(this.options.host, 'gateway');
     const address = await this.#server.listen(this.options.port, this.options.host);
     this.#running = true;
     const recording = this.#recording;
@@ -118,7 +137,15 @@ export class ReplayGateway implements Component {
       damaged: recording.damage === undefined ? undefined : `${recording.damage.reason} at byte ${recording.damage.offset}`,
     });
     this.#maybeBegin();
-    return { port: address.port, host: address.host, frames: recording.frameCount, speed: String(this.options.speed) };
+    return {
+      port: address.port,
+      host: address.host,
+      frames: recording.frameCount,
+      speed: String(this.options.speed),
+      tls: this.#server.tls,
+      authenticated: this.#policy.credentials !== undefined,
+      anonymous: this.#policy.anonymous,
+    };
   }
 
   async stop(): Promise<void> {
@@ -272,15 +299,69 @@ export class ReplayGateway implements Component {
       return;
     }
     if (message.type === MessageType.HELLO) {
-      // answered in JSON, as the gateway does: a client (client-session.ts) switches modes only once it has the answer
-      const json = this.#encoders.json;
-      const bytes = json.encode({ type: MessageType.HELLO, protocolVersion: PROTOCOL_VERSION, clientName: 'gateway', binary: message.binary });
-      client.send(Buffer.from(json.buffer.subarray(0, bytes)));
-      client.mode = message.binary ? 'binary' : 'json';
-      if (client.context !== undefined) client.context.hello = true;
-      this.#maybeBegin();
+      const hello = message;
+      const verdict = this.#policy.admit(hello, client.remoteAddress);
+      if (verdict instanceof Promise) {
+        verdict.then(
+          (settled) => this.#admitted(client, hello, settled),
+          (error: unknown) => this.options.log.error('session admission failed', { client: client.id, error: describeError(error) }),
+        );
+      } else {
+        this.#admitted(client, hello, verdict);
+      }
     }
   };
+
+  #onConnect(client: FrameServerClient<ClientState>): void {
+    const state: ClientState = { hello: false, admitted: false, helloTimer: undefined };
+    client.context = state;
+    if (this.#policy.admitAnonymous(client.remoteAddress).ok) {
+      this.#admit(client);
+      this.#maybeBegin();
+      return;
+    }
+    // nothing is replayed to it until its HELLO is accepted
+    state.helloTimer = setTimeout(() => {
+      state.helloTimer = undefined;
+      if (state.admitted || !client.open) return;
+      const verdict = this.#policy.admitAnonymous(client.remoteAddress);
+      this.#refuse(client, verdict.ok ? { ok: false, code: ErrorCode.AUTH_REQUIRED, message: 'no HELLO' } : verdict, '');
+    }, HELLO_WAIT_MS);
+  }
+
+  #admit(client: FrameServerClient<ClientState>): void {
+    const state = client.context;
+    if (state === undefined || state.admitted) return;
+    state.admitted = true;
+    if (state.helloTimer !== undefined) clearTimeout(state.helloTimer);
+    state.helloTimer = undefined;
+    this.#clients.push(client);
+  }
+
+  #admitted(client: FrameServerClient<ClientState>, hello: Hello, verdict: Admission): void {
+    const state = client.context;
+    if (!client.open || state === undefined) return;
+    if (!verdict.ok) {
+      this.#refuse(client, verdict, hello.clientName);
+      return;
+    }
+    // answered in JSON, as the gateway does: a client (client-session.ts) switches modes only once it has the answer
+    const json = this.#encoders.json;
+    const bytes = json.encode({ type: MessageType.HELLO, protocolVersion: PROTOCOL_VERSION, clientName: 'gateway', binary: hello.binary });
+    client.send(Buffer.from(json.buffer.subarray(0, bytes)));
+    client.mode = hello.binary ? 'binary' : 'json';
+    state.hello = true;
+    this.#admit(client);
+    this.#maybeBegin();
+  }
+
+  #refuse(client: FrameServerClient<ClientState>, verdict: Admission & { ok: false }, name: string): void {
+    const index = this.#clients.indexOf(client);
+    if (index >= 0) this.#clients.splice(index, 1);
+    if (client.context !== undefined) client.context.admitted = false;
+    this.options.log.warn('session refused: closing client', { client: client.id, remote: client.remote, name, code: verdict.code });
+    client.close(new TradingError(verdict.code, verdict.message));
+  }
 
   #heartbeat(mode: 'json' | 'binary'): Uint8Array {
     const encoder = this.#encoders[mode];

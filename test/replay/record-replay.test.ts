@@ -205,3 +205,57 @@ test('trading import turns the sample CSV into a recording of its snapshots; a b
   assert.equal(refused.code, 1, refused.output);
   assert.match(refused.output, /E_CSV_INVALID: .*bad\.csv:3: the best bid is not below the best ask/);
 });
+
+test('trading gateway --replay takes the live gateway\'s session policy: no bind beyond loopback without credentials; --no-anonymous and claims proven', { timeout: 60_000 }, async () => {
+  const { writeFileSync } = await import('node:fs');
+  const { generateSecret, hashSecret } = await import('../../src/session/credentials.js');
+  const dir = tempDir('replay-session');
+  const file = join(dir, 'sample.rec');
+  assert.equal((await runCli(['import', '--csv', SAMPLE_CSV, '--out', file])).code, 0);
+
+  // beyond loopback without credentials: refused at the start, as the live gateway is
+  const insecure = await runCli(['gateway', '--port', '0', '--host', '0.0.0.0', '--replay', file]);
+  assert.equal(insecure.code, 1, insecure.output);
+  assert.match(insecure.output, /E_INSECURE_BIND/);
+
+  const secret = generateSecret();
+  const authFile = join(dir, 'auth');
+  writeFileSync(authFile, `${await hashSecret('strategy', secret)}\n`, { mode: 0o600 });
+  const replay = await startGateway(['--replay', file, '--speed', 'max', '--loop', '--auth-file', authFile, '--no-anonymous']);
+  assert.equal(replay.ready['authenticated'], true);
+  assert.equal(replay.ready['anonymous'], false);
+  const hello = (token?: string): Buffer =>
+    Buffer.from(JSON.stringify({ type: MessageType.HELLO, data: { protocol_version: PROTOCOL_VERSION, client_name: 'strategy', binary: false, ...(token === undefined ? {} : { auth_token: token }) } }));
+  const peers: { peer: Peer; types: number[]; errors: string[] }[] = [];
+  const open = async (token?: string | null): Promise<(typeof peers)[number]> => {
+    const entry = { peer: undefined as unknown as Peer, types: [] as number[], errors: [] as string[] };
+    entry.peer = new Peer(replay.port, (payload) => {
+      const message = decoder.decode(payload, 0, payload.length);
+      entry.types.push(message.type);
+      if (message.type === MessageType.ERROR) entry.errors.push(message.code);
+    });
+    peers.push(entry);
+    await entry.peer.connected;
+    if (token !== null) entry.peer.sendPayload(hello(token));
+    return entry;
+  };
+  try {
+    const owner = await open(secret);
+    const wrong = await open(generateSecret());
+    const claim = await open(undefined);
+    const anonymousHello = await open(null);
+    anonymousHello.peer.sendPayload(Buffer.from(JSON.stringify({ type: MessageType.HELLO, data: { protocol_version: PROTOCOL_VERSION, client_name: 'seed-like', binary: false } })));
+    await until(() => owner.types.filter((type) => type === MessageType.MARKET_DATA).length >= 100, 'the replay to the proven client');
+    await Promise.all([wrong, claim, anonymousHello].map((entry) => entry.peer.closed));
+    assert.deepEqual(wrong.errors, ['E_AUTH_FAILED']);
+    assert.deepEqual(claim.errors, ['E_AUTH_FAILED']);
+    assert.deepEqual(anonymousHello.errors, ['E_AUTH_REQUIRED']);
+    for (const refused of [wrong, claim, anonymousHello]) assert.equal(refused.types.includes(MessageType.MARKET_DATA), false, 'a refused client got market data');
+    assert.match(replay.output(), /session refused: closing client .*code=E_AUTH_FAILED/);
+    assert.ok(!replay.output().includes(secret), 'no secret in the log');
+  } finally {
+    for (const { peer } of peers) peer.destroy();
+    replay.child.kill('SIGTERM');
+    await waitForExit(replay.child);
+  }
+});
