@@ -83,11 +83,15 @@ async function main() {
       readerDisconnected: String(readerClosedDuringFlood),
       outboundBudgetDisconnects: counters["outbound_budget_disconnects"] ?? -1,
       outboundBudgetDemotions: counters["outbound_budget_demotions"] ?? -1,
+      clientsAccepted: counters["clients_accepted"] ?? -1,
       framesConflated: counters["frames_conflated"] ?? -1,
       clientsAtEnd: counters["clients"] ?? -1,
       clientsRefused: counters["clients_refused"] ?? -1
     },
     {
+      // a connection the kernel dropped from a full accept queue looks connected to us but
+      // never reached the gateway: the flood must really be 2,000 clients
+      "every never-reading client reached the gateway": (counters["clients_accepted"] ?? 0) >= NEVER_READING + 1,
       [`gateway RSS under ${RSS_LIMIT_MB} MB throughout`]: rssMax < RSS_LIMIT_MB,
       "the reading client receives every second": minRate > 0 && !readerClosedDuringFlood,
       "the reading client keeps at least half its rate alone (last 10 s median)": lastRate >= baselineRate / 2

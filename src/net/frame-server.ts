@@ -55,6 +55,13 @@ const HOUSEKEEPING_PERIOD_MS = 100;
 const BUDGET_CHECK_MIN_MS = 10;
 /** Refused connections are logged at most once per this period, ms. */
 const REFUSAL_LOG_PERIOD_MS = 10_000;
+/**
+ * Connections the kernel may hold for us until we accept them (clamped to net.core.somaxconn).
+ * Node's default, 511, overflows when thousands connect at once to a busy server (Node accepts
+ * about one connection per event-loop turn): the kernel then drops the handshake, the peer
+ * believes it is connected, and the server gives up on it after its SYN-ACK retries.
+ */
+const LISTEN_BACKLOG = 4096;
 /** Heartbeat check period when the server-wide settings are both 0 (per-client timeouts only). */
 const IDLE_CHECK_PERIOD_MS = 250;
 
@@ -282,7 +289,7 @@ export class FrameServer<TContext = unknown> {
       };
       this.#server.once('error', onError);
       this.#server.once('listening', onListening);
-      this.#server.listen({ port, host });
+      this.#server.listen({ port, host, backlog: LISTEN_BACKLOG });
     });
   }
 
