@@ -20,4 +20,10 @@ export type BookStatus = 'live' | 'stale' | 'unknown';
 export interface BookSource {
   /** Copy the symbol's newest consistent book into `out` (no allocation) and say how good it is. */
   read(symbol: string, out: L2Book): BookStatus;
+  /**
+   * Optional: whether the source has a place for this symbol's book, written or not yet
+   * (an `unknown` read of such a symbol means "not written yet", not "never"). The strategy
+   * waits for a tick's first book only where this says yes. No allocation.
+   */
+  hasSlot?(symbol: string): boolean;
 }

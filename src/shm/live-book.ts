@@ -114,6 +114,12 @@ export class LiveBook implements BookSource {
     return count === count ? base + count : base; // NaN: no stable read (never in practice)
   }
 
+  /** Whether the attached segment has a slot for `symbol` (written or not yet). Allocation-free. */
+  hasSlot(symbol: string): boolean {
+    const reader = this.#reader;
+    return reader !== undefined && reader.indexOf(symbol) >= 0;
+  }
+
   /** Whether a segment is mapped (its books may still be stale). */
   get attached(): boolean {
     return this.#reader !== undefined;

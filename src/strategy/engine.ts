@@ -26,7 +26,7 @@ import { ExecutionStatus, MessageType, OrderType, SYMBOL_PATTERN, Side, TimeInFo
 import { fromPriceUnits, toPriceUnits } from '../core/fixed-point.js';
 import { OrderIdGenerator } from './order-ids.js';
 import { OrderTracker } from './order-tracker.js';
-import type { BookSource, OrderRequest, Strategy, StrategyContext, TickBookStatus } from './strategy.js';
+import type { BookSource, BookStatus, OrderRequest, Strategy, StrategyContext, TickBookStatus } from './strategy.js';
 
 /**
  * Hands one outgoing message to the order-manager connection. Returns false when it cannot
@@ -279,9 +279,12 @@ export class StrategyEngine {
     return true;
   }
 
-  /** The tick's own book is live but older than the tick (read into the scratch book). */
+  /**
+   * The tick's own book is behind the tick (read into the scratch book): live but older, or
+   * not written yet in a slot the source has for it (the symbol's first tick).
+   */
   #bookBehind(tick: MarketData): boolean {
-    return this.#books.read(tick.symbol, this.#scratch) === 'live' && this.#scratch.sequence < tick.sequence;
+    return this.#behind(this.#books.read(tick.symbol, this.#scratch), tick.symbol, this.#scratch, tick.sequence);
   }
 
   /** `checked`: the tick's book was already looked at (lagging or not) by the caller. */
@@ -318,27 +321,33 @@ export class StrategyEngine {
   #readTickBook(symbol: string, out: L2Book): TickBookStatus {
     const books = this.#books;
     let status = books.read(symbol, out);
-    if (this.#tickBookChecked || status !== 'live') {
+    if (this.#tickBookChecked) {
       if (status === 'live' && this.#tickBookLagging && out.sequence < this.#tickSequence) return 'lagging';
       return status;
     }
     this.#tickBookChecked = true;
-    if (out.sequence >= this.#tickSequence) return status;
+    if (!this.#behind(status, symbol, out, this.#tickSequence)) return status;
     this.counters.bookLagAtFirstRead += 1;
     const limit = this.#bookWaitReads;
     let reads = 0;
     while (reads < limit) {
       reads += 1;
       status = books.read(symbol, out);
-      if (status !== 'live' || out.sequence >= this.#tickSequence) break;
+      if (!this.#behind(status, symbol, out, this.#tickSequence)) break;
     }
     this.counters.bookWaits += reads;
-    if (status === 'live' && out.sequence < this.#tickSequence) {
+    if (this.#behind(status, symbol, out, this.#tickSequence)) {
       this.counters.bookLagged += 1;
       this.#tickBookLagging = true;
-      return 'lagging';
+      return status === 'live' ? 'lagging' : status;
     }
     return status;
+  }
+
+  /** What a read of the tick's own book found is behind the tick (see #bookBehind). */
+  #behind(status: BookStatus, symbol: string, out: L2Book, sequence: number): boolean {
+    if (status === 'live') return out.sequence < sequence;
+    return status === 'unknown' && this.#books.hasSlot?.(symbol) === true;
   }
 
   onNews(news: NewsSentiment): void {

@@ -50,6 +50,7 @@ describe('LiveBook', () => {
       assert.equal(live.read('AAPL', out), 'stale', 'no segment yet: nothing to trade on');
       assert.equal(out.bidCount, 0, 'and no old levels left in out');
       assert.equal(live.updateCount('AAPL'), 0);
+      assert.equal(live.hasSlot('AAPL'), false, 'no segment: no slot');
 
       const writer = BookWriter.create({ name, symbols: ['AAPL', 'MSFT'], depth: 5 });
       live.refresh();
@@ -58,6 +59,8 @@ describe('LiveBook', () => {
       assert.equal(live.writerPid, process.pid);
       assert.equal(live.read('AAPL', out), 'unknown', 'never written');
       assert.equal(live.read('NOPE', out), 'unknown', 'no slot');
+      assert.equal(live.hasSlot('AAPL'), true, 'unknown, but a slot: not written yet');
+      assert.equal(live.hasSlot('NOPE'), false, 'unknown for good');
 
       writer.setFeedConnected(true);
       writer.write(0, bookAt(1_000_000, 7));

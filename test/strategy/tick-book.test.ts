@@ -134,3 +134,32 @@ test('no wait at all (bookWaitReads 0, not put off): a book behind is lagging at
   assert.equal(s.engine.counters.bookLagAtFirstRead, 1);
   assert.equal(s.engine.counters.bookLagged, 1);
 });
+
+test("a symbol's first book not written yet, in a slot the source has: behind (waited for); a symbol with no slot: not waited for", () => {
+  let written = false;
+  const book = makeBook({ bid: 99.99, ask: 100.01, timestamp: 1 });
+  book.sequence = 1;
+  const books: BookSource = {
+    read(symbol: string, out: L2Book): BookStatus {
+      if (symbol !== 'AAPL' || !written) return 'unknown';
+      copyL2Book(book, out);
+      return 'live';
+    },
+    hasSlot: (symbol: string) => symbol === 'AAPL',
+  };
+  const seen: TickBookStatus[] = [];
+  const mine = createL2Book();
+  const strategy: Strategy = { name: 'r', onTick: (t, ctx) => void seen.push(ctx.readBook(t.symbol, mine)), onNews() {}, onExecution() {} };
+  const engine = new StrategyEngine({ strategy, books, send: () => true, sessionToken: 'tu', bookWaitReads: 0 });
+  engine.start();
+  const first = tick(1);
+  assert.equal(engine.onMarketData(first, true), false, 'not written yet: put off');
+  written = true;
+  assert.equal(engine.retryMarketData(first, true), true);
+  assert.deepEqual(seen, ['live']);
+  const other = { ...tick(2), symbol: 'MSFT' };
+  assert.equal(engine.onMarketData(other, true), true, 'no slot: handled at once, not waited for');
+  assert.deepEqual(seen, ['live', 'unknown']);
+  assert.equal(engine.counters.bookLagAtFirstRead, 1);
+  assert.equal(engine.counters.bookLagged, 0);
+});
