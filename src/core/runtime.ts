@@ -34,7 +34,9 @@ export type ComponentReport =
   | { kind: 'beat'; component: string; atMs: number }
   | { kind: 'failed'; component: string; code: string; message: string }
   /** Running but unable to do its work (e.g. "trade log: disk full"); '' when it is over. */
-  | { kind: 'problem'; component: string; problem: string };
+  | { kind: 'problem'; component: string; problem: string }
+  /** Its work is done (a replay served its last frame): the system may stop. */
+  | { kind: 'finished'; component: string; reason: string };
 
 /** IPC messages from the supervisor to a component. */
 export type SupervisorCommand = { kind: 'shutdown' };
@@ -71,6 +73,11 @@ function report(message: ComponentReport): Promise<void> {
 /** Tell the supervisor, if any, what keeps this running component from working ('' = nothing any more). */
 export function reportProblem(component: string, problem: string): void {
   void report({ kind: 'problem', component, problem });
+}
+
+/** Tell the supervisor, if any, that this component's work is done (a replay's end). */
+export function reportFinished(component: string, reason: string): void {
+  void report({ kind: 'finished', component, reason });
 }
 
 /** True when a supervisor forked us (an IPC channel is open). */

@@ -14,6 +14,7 @@ import { gatewaySchema, parseRate } from './gateway-config.js';
 import { Gateway } from './gateway.js';
 import { serverSessionSettings } from '../session/session-options.js';
 import { withMetricsServer } from '../metrics/metrics-server.js';
+import { reportFinished } from '../core/runtime.js';
 
 export const main = componentCommand({
   name: 'gateway',
@@ -28,7 +29,7 @@ export const main = componentCommand({
     // credentials and TLS material load here, inside the harness: a bad file fails the start in one line
     const session = serverSessionSettings(config);
     if (config.replay !== undefined) {
-      return new ReplayGateway({
+      const replay = new ReplayGateway({
         host: config.host,
         port: config.port,
         recording: Recording.open(config.replay),
@@ -42,6 +43,9 @@ export const main = componentCommand({
         tls: session.tls,
         log,
       });
+      // the end of a replay (never with --loop) ends a `trading run --replay`
+      void replay.finished.then(() => reportFinished('gateway', `replay of ${config.replay} finished`));
+      return replay;
     }
     return withMetricsServer(new Gateway({
       policy: session.policy,

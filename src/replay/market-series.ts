@@ -21,6 +21,22 @@ export interface MarketSeries {
   midBySequence: Map<number, number>;
 }
 
+/** The symbols of the recording's market data, in order of first appearance (any recording, numbered or not). */
+export function recordingSymbols(recording: Recording): string[] {
+  const decoder = new MessageDecoder();
+  const symbols = new Set<string>();
+  for (let i = 0; i < recording.frameCount; i++) {
+    const payload = recording.payload(i);
+    try {
+      const message = decoder.decode(payload, 0, payload.length);
+      if (message.type === MessageType.MARKET_DATA) symbols.add(message.symbol);
+    } catch {
+      // served as recorded; not a symbol
+    }
+  }
+  return [...symbols];
+}
+
 /** Read the recording's market series (symbols, ticks, mids). Throws E_RECORDING_INVALID, E_CONFIG_INVALID. */
 export function readMarketSeries(recording: Recording): MarketSeries {
   const decoder = new MessageDecoder();

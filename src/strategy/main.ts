@@ -44,6 +44,7 @@ export const main = componentCommand({
       orderManagerTimeoutMs: config.orderManagerTimeoutMs,
       idleSpinMs: config.idleSpinMs,
       bookWaitUs: config.bookWaitUs,
+      orderManagerFirst: config.orderManagerFirst,
       ...(config.gate === undefined ? {} : { gate: FlowGate.open(config.gate) }),
       ...(config.sessionToken === undefined ? {} : { sessionToken: config.sessionToken }),
       log,

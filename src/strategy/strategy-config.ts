@@ -127,6 +127,11 @@ export const STRATEGY_PROCESS_SCHEMA = {
     description:
       "a tick whose own book the orderbook has not written yet waits for it at most this long (the event loop keeps running), µs; then the strategy is told 'lagging' (0 = no wait, for measuring)",
   },
+  orderManagerFirst: {
+    kind: 'boolean',
+    default: false,
+    description: "connect to the gateway only once the order manager's session is open, so no tick comes before an order can go (trading run --replay sets it: the replay starts on our HELLO)",
+  },
   countersIntervalMs: {
     kind: 'integer',
     default: 250,

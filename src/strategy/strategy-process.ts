@@ -91,6 +91,12 @@ export interface StrategyProcessOptions {
    * `lagging`. 0: no wait (handled at once, lagging; for measuring). Default DEFAULT_BOOK_WAIT_US.
    */
   bookWaitUs?: number;
+  /**
+   * Connect to the gateway only once the order manager's session is open (or failed), so
+   * that no tick comes before an order could go (a replay starts on our HELLO). A backtest
+   * always does.
+   */
+  orderManagerFirst?: boolean;
   /** Take ticks and news from this NATS bus instead of the gateway's TCP port. */
   bus?: BusOptions;
   /** On the bus: the symbols to subscribe to (default all). */
@@ -275,7 +281,7 @@ export class StrategyProcess implements Component {
     };
     // a backtest: the order manager's session first (a proven identity takes a moment), so that
     // no replayed tick, which comes at max speed, finds it not yet open
-    const connected = this.#gate === undefined
+    const connected = this.#gate === undefined && this.#options.orderManagerFirst !== true
       ? Promise.all([market(), this.#orderManager.connect()])
       : this.#orderManager.connect().then(market);
     await Promise.race([connected, waited]);

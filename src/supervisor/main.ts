@@ -13,6 +13,8 @@ import { isStrategyPath, loadStrategyModule } from '../strategy/strategy-module.
 import { ShmError, closeSegment, openSegment, unlinkSegment } from '../shm/index.js';
 import { Display } from './display.js';
 import { runSchema } from './run-config.js';
+import { Recording } from '../protocol/recording-reader.js';
+import { recordingSymbols } from '../replay/market-series.js';
 import { formatSummary } from './summary.js';
 import { Supervisor, type SharedMemoryOps } from './supervisor.js';
 
@@ -40,6 +42,8 @@ export const main = taskCommand({
   schema: runSchema,
   settle: (config, problems) => {
     settleBusOptions(config, 'run', problems);
+    if (config.replay === undefined && (config.loop || config.speed !== '1')) problems.push('--speed, --loop: for --replay only');
+    if (config.replay !== undefined && config.bus !== undefined) problems.push('--replay: not with --bus (the replay serves TCP clients)');
     return config;
   },
   task: async (config, { stopping, onForcedExit }) => {
@@ -49,6 +53,11 @@ export const main = taskCommand({
       throw new TradingError(ErrorCode.CONFIG_INVALID, `--strategy-config is for a strategy module, not ${config.strategy}`);
     }
     if (isStrategyPath(config.strategy)) await loadStrategyModule(config.strategy, config.strategyConfig);
+    // a recording is checked before anything starts too (E_RECORDING_INVALID), and its symbols read
+    const replaySymbols = config.replay === undefined ? undefined : recordingSymbols(Recording.open(config.replay));
+    if (replaySymbols !== undefined && replaySymbols.length === 0) {
+      throw new TradingError(ErrorCode.CONFIG_INVALID, `--replay ${config.replay}: the recording holds no market data`);
+    }
     const display = new Display(
       {
         write: (text) => process.stderr.write(text),
@@ -71,7 +80,7 @@ export const main = taskCommand({
           token: config.dashboardToken,
           shm: config.shm,
           tradeLog: config.tradeLog,
-          symbols: config.symbols,
+          symbols: replaySymbols ?? config.symbols,
           gateway: { host: config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host, port: gatewayPort },
           health: { label: 'supervisor', sample: () => supervisor.componentSamples() },
           log: createLogger('dashboard'),
@@ -90,6 +99,7 @@ export const main = taskCommand({
       sharedMemory,
       onReady: startDashboardWhenReady,
       onStopping: async () => dashboard?.close(),
+      ...(replaySymbols === undefined ? {} : { replaySymbols }),
     });
     stopping.addEventListener('abort', () => supervisor.requestStop(`${String(stopping.reason)} received`), { once: true });
     onForcedExit(() => {

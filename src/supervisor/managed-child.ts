@@ -35,7 +35,7 @@ export interface ChildExit {
   afterReady: boolean;
 }
 
-export class ManagedChild extends EventEmitter<{ exit: [ChildExit]; line: [string]; problem: [string]; beat: [] }> {
+export class ManagedChild extends EventEmitter<{ exit: [ChildExit]; line: [string]; problem: [string]; beat: []; finished: [string] }> {
   readonly spec: ChildSpec;
   #process: ChildProcess | undefined;
   #state: ChildState = 'idle';
@@ -109,6 +109,8 @@ export class ManagedChild extends EventEmitter<{ exit: [ChildExit]; line: [strin
         this.emit('problem', message.problem);
       } else if (message.kind === 'failed') {
         this.#failure = message.message;
+      } else if (message.kind === 'finished') {
+        this.emit('finished', message.reason);
       }
     });
     return waitForReady(child, this.spec.name, this.spec.readyTimeoutMs).then((details) => {

@@ -28,6 +28,12 @@ export const runSchema = {
   summary: { kind: 'optional-string', description: 'write the final statistics as JSON to this file' },
   duration: { kind: 'number', default: 0, min: 0, description: 'stop after this many seconds (0 = run until Ctrl+C)' },
   seed: gatewaySchema.seed,
+  replay: {
+    kind: 'optional-string',
+    description: 'the gateway serves this recording (trading record, trading import) instead of the seeded market; the run ends once it is all served (plus a second), unless --loop',
+  },
+  speed: gatewaySchema.speed,
+  loop: gatewaySchema.loop,
   symbols: gatewaySchema.symbols,
   rate: gatewaySchema.rate,
   strategy: STRATEGY_PROCESS_SCHEMA.strategy,

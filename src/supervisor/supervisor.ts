@@ -60,7 +60,12 @@ export interface SupervisorOptions {
   onReady?: (endpoints: { gatewayPort: number; orderManagerPort: number }) => Promise<LogFields>;
   /** Called once as the stop begins, before any component is stopped (never throws). */
   onStopping?: () => Promise<void>;
+  /** With --replay: the recording's symbols (the orderbook makes their slots before the replay starts). */
+  replaySymbols?: readonly string[];
 }
+
+/** After a replay served its last frame, the run goes on this long (the last ticks' orders and reports), ms. */
+const REPLAY_END_GRACE_MS = 1_000;
 
 export const START_ORDER = ['gateway', 'orderbook', 'ordermanager', 'strategy'] as const;
 export const STOP_ORDER = ['strategy', 'orderbook', 'ordermanager', 'gateway'] as const;
@@ -326,10 +331,20 @@ export class Supervisor {
       noAnonymous: config.noAnonymous,
       insecure: config.insecure,
     });
+    // --replay: the gateway serves the recording once the orderbook and the strategy said HELLO
+    const market = config.replay === undefined
+      ? { seed: config.seed, symbols: config.symbols, rate: config.rate }
+      : { replay: resolve(config.replay), speed: config.speed, loop: config.loop, waitForHellos: 2 };
+    const replaySymbols = this.#options.replaySymbols;
     const args: Record<ComponentName, () => string[]> = {
-      gateway: () =>
-        toArgs(gatewaySchema, { host: config.host, port: this.#gatewayPort, seed: config.seed, symbols: config.symbols, rate: config.rate, shm: config.shm, ...serverSession() }).concat(onBus),
-      orderbook: () => toArgs(orderbookSchema, { gateway: gateway(), shm: config.shm, replaceStale: true }).concat(onBus),
+      gateway: () => toArgs(gatewaySchema, { host: config.host, port: this.#gatewayPort, shm: config.shm, ...market, ...serverSession() }).concat(onBus),
+      orderbook: () =>
+        toArgs(orderbookSchema, {
+          gateway: gateway(),
+          shm: config.shm,
+          replaceStale: true,
+          ...(replaySymbols === undefined ? {} : { symbols: replaySymbols.join(',') }),
+        }).concat(onBus),
       ordermanager: () => toArgs(orderManagerSchema, { host: config.host, port: this.#orderManagerPort, shm: config.shm, tradeLog: config.tradeLog, ...serverSession() }).concat(onBus),
       strategy: () =>
         toArgs(STRATEGY_PROCESS_SCHEMA, {
@@ -339,6 +354,8 @@ export class Supervisor {
           strategy: strategyArgument(config.strategy),
           strategyConfig: config.strategyConfig === undefined ? undefined : resolve(config.strategyConfig),
           bookWaitUs: config.bookWaitUs,
+          // a replay starts on the strategy's HELLO: its orders must be able to go by then
+          orderManagerFirst: config.replay !== undefined,
         }).concat(onBus),
     };
     const child = new ManagedChild({
@@ -351,6 +368,10 @@ export class Supervisor {
     });
     child.on('line', (line) => this.#options.display.line(line));
     child.on('beat', () => this.#lastBeatMs.set(name, performance.now()));
+    child.on('finished', (reason: string) => {
+      this.#options.log.info(`${name}: ${reason}; stopping in ${REPLAY_END_GRACE_MS} ms`, { component: name });
+      setTimeout(() => this.requestStop(reason), REPLAY_END_GRACE_MS).unref();
+    });
     child.on('problem', (problem) => {
       if (problem !== '') this.#options.log.error(`${name}: ${problem}`, { component: name });
     });
