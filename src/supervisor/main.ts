@@ -44,6 +44,7 @@ export const main = taskCommand({
     settleBusOptions(config, 'run', problems);
     if (config.replay === undefined && (config.loop || config.speed !== '1')) problems.push('--speed, --loop: for --replay only');
     if (config.replay !== undefined && config.bus !== undefined) problems.push('--replay: not with --bus (the replay serves TCP clients)');
+    if (config.speed !== 'max' && !(Number(config.speed) > 0)) problems.push(`--speed: must be > 0 or max, got "${config.speed}"`);
     return config;
   },
   task: async (config, { stopping, onForcedExit }) => {

@@ -218,3 +218,14 @@ test('the same strategy on one recording takes the same decisions live (trading 
   assert.deepEqual(before(got.orders), before(expected.orders), `identical decisions up to the first tick where live differed in kind (sequence ${firstCause})`);
   if (firstCause === Infinity) assert.equal(common, a.length, 'no lag and no order in flight: every decision identical');
 });
+
+test('trading run --replay: a recording that cannot be read fails before anything starts; --speed and --loop are for a replay', { timeout: 30_000 }, async () => {
+  const dir = tempDir('parity-bad');
+  const missing = await runCli(['run', '--replay', join(dir, 'none.rec'), '--shm', uniqueShmName('norec'), '--trade-log', join(dir, 't.log'), '--no-dashboard'], 20_000);
+  assert.equal(missing.code, 1, missing.output);
+  assert.match(missing.output, /E_RECORDING_INVALID: recording .*none\.rec: cannot read \(ENOENT\)/);
+  assert.doesNotMatch(missing.output, /component ready/, 'nothing was started');
+  const stray = await runCli(['run', '--speed', '10', '--loop', '--shm', uniqueShmName('nospeed'), '--trade-log', join(dir, 't.log')], 20_000);
+  assert.equal(stray.code, 2, stray.output);
+  assert.match(stray.output, /--speed, --loop: for --replay only/);
+});
