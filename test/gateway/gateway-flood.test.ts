@@ -109,3 +109,39 @@ test('past the global outbound budget the never-readers are disconnected E_SLOW_
   assert.match(output, /outbound budget spent/);
   assert.match(output, /E_SLOW_CONSUMER/);
 });
+
+test('a proven reader that stops reading is conflated harder past the budget (queue released), the one still reading never', { timeout: 90_000 }, async () => {
+  const gateway = await startGateway(['--rate', 'max', '--outbound-budget-mb', '2']);
+  const reader = new Peer(gateway.port);
+  let bytes = 0;
+  const stopping = new Peer(gateway.port, (payload) => {
+    bytes += payload.length;
+  });
+  await Promise.all([reader.connected, stopping.connected]);
+  // it reads in bursts (so it backs up, and drains), 32 MiB in all: far more than the kernel
+  // takes on its own after a backup, so it is proven; then it stops for good
+  const bursts = setInterval(() => (stopping.socket.isPaused() ? stopping.socket.resume() : stopping.socket.pause()), 20);
+  await until(() => bytes > 32 * MIB, 'the second client reading 32 MiB', 30_000).finally(() => clearInterval(bursts));
+  stopping.socket.pause();
+  await until(() => (gateway.counters()['outbound_budget_demotions'] ?? 0) >= 1, 'the stopped reader conflated harder', 20_000);
+  const perSecond: number[] = [];
+  for (let second = 0; second < 3; second++) {
+    const mark = reader.frames;
+    await sleep(1_000);
+    perSecond.push(reader.frames - mark);
+  }
+  const readerOpen = !reader.socket.destroyed;
+  const counters = gateway.counters();
+  const output = gateway.output();
+  stopping.destroy();
+  reader.destroy();
+  gateway.child.kill('SIGTERM');
+  assert.equal(await waitForExit(gateway.child), 0);
+  const text = `reader per second ${perSecond.join(',')}; counters ${JSON.stringify(counters)}`;
+  process.stdout.write(`# ${text}\n`);
+  assert.ok(readerOpen, `the reader was never disconnected: ${text}`);
+  for (const frames of perSecond) assert.ok(frames > 0, `the reader received every second: ${text}`);
+  // the stopped one cannot be proven again without reading, so one demotion is it, not the reader
+  assert.equal(counters['outbound_budget_demotions'], 1, `only the client that stopped was conflated harder: ${text}`);
+  assert.match(output, /outbound budget spent: conflating harder[^\n]*conflatedHarder=1/);
+});
