@@ -105,7 +105,8 @@ test('past the global outbound budget the never-readers are disconnected E_SLOW_
   for (const frames of run.perSecond) assert.ok(frames > 0, `the reader received every second: ${text}`);
   assert.ok((counters['outbound_budget_disconnects'] ?? 0) >= NEVER_READING / 2, text);
   assert.equal(counters['clients'], NEVER_READING + 1 - (counters['outbound_budget_disconnects'] ?? 0), `those disconnected are gone, the reader is not: ${text}`);
-  assert.ok((counters['outbound_bytes'] ?? Infinity) <= MIB, `back under the budget: ${text}`);
+  // back under the budget, unless the reader alone holds more (it is never the one to go)
+  assert.ok((counters['outbound_bytes'] ?? Infinity) <= MIB || counters['clients'] === 1, `back under the budget, or only the reader left: ${text}`);
   assert.match(output, /outbound budget spent/);
   assert.match(output, /E_SLOW_CONSUMER/);
 });
@@ -118,10 +119,20 @@ test('a proven reader that stops reading is conflated harder past the budget (qu
     bytes += payload.length;
   });
   await Promise.all([reader.connected, stopping.connected]);
-  // it reads in bursts (so it backs up, and drains), 32 MiB in all: far more than the kernel
-  // takes on its own after a backup, so it is proven; then it stops for good
-  const bursts = setInterval(() => (stopping.socket.isPaused() ? stopping.socket.resume() : stopping.socket.pause()), 20);
-  await until(() => bytes > 32 * MIB, 'the second client reading 32 MiB', 30_000).finally(() => clearInterval(bursts));
+  // it reads in bursts, 32 MiB in all: each 200 ms pause lets the gateway fill its socket
+  // (a max-rate stream outruns the few MiB the kernel holds), each 50 ms of reading drains
+  // it, far more than the kernel takes on its own after a backup, so it is proven; then it
+  // stops for good
+  let bursting = true;
+  void (async () => {
+    while (bursting) {
+      stopping.socket.pause();
+      await sleep(200);
+      stopping.socket.resume();
+      await sleep(50);
+    }
+  })();
+  await until(() => bytes > 32 * MIB, 'the second client reading 32 MiB', 60_000).finally(() => (bursting = false));
   stopping.socket.pause();
   await until(() => (gateway.counters()['outbound_budget_demotions'] ?? 0) >= 1, 'the stopped reader conflated harder', 20_000);
   const perSecond: number[] = [];
