@@ -1,5 +1,9 @@
 /** The configuration of `trading dashboard`, and the dashboard flags `trading run` adds to its own. */
 import { commonFields, type Schema } from '../config/schema.js';
+import { sessionClientFields } from '../session/session-options.js';
+
+// the gateway client's secret and TLS (the dashboard only listens: no HELLO timeout to set)
+const { helloTimeoutMs: _helloTimeoutMs, ...gatewaySessionFields } = sessionClientFields;
 
 export const DEFAULT_DASHBOARD_PORT = 8080;
 
@@ -20,4 +24,5 @@ export const dashboardSchema = {
   tradeLog: { kind: 'string', default: 'trades.log', description: 'the trade log to follow (read-only)' },
   gateway: commonFields.endpoint('127.0.0.1:5555', 'the gateway whose news to show, HOST:PORT'),
   symbols: { kind: 'optional-string', description: 'symbols to show until the shared book says which it has, comma-separated' },
+  ...gatewaySessionFields,
 } as const satisfies Schema;

@@ -9,6 +9,7 @@ import { createL2Book, type L2Book } from '../core/book.js';
 import { monotonicMs } from '../core/clock.js';
 import { fromPriceUnits, toPriceUnits } from '../core/fixed-point.js';
 import type { Logger } from '../core/log.js';
+import type { TlsMaterial } from '../net/tls-options.js';
 import { SIDE_NAMES } from '../protocol/messages.js';
 import { LiveBook } from '../shm/live-book.js';
 import { HealthTracker, type HealthSource, type HealthView } from './health.js';
@@ -39,7 +40,7 @@ export interface DashboardModelOptions {
   /** Symbols to show before the book segment says which it has. */
   symbols?: readonly string[];
   /** Gateway for the news; undefined = no news. */
-  gateway?: { host: string; port: number };
+  gateway?: { host: string; port: number; authToken?: string | undefined; tls?: TlsMaterial | undefined };
   health?: HealthSource;
   history?: Partial<HistoryLimits>;
   log: Logger;

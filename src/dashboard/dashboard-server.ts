@@ -14,6 +14,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { ErrorCode, TradingError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
+import type { TlsMaterial } from '../net/tls-options.js';
 import { accessPolicy, checkAccess, type AccessPolicy } from './access.js';
 import { loadAssets, type Asset } from './assets.js';
 import { Broadcaster, type BroadcasterCounters } from './broadcaster.js';
@@ -39,7 +40,7 @@ export interface DashboardOptions {
   shm: string;
   tradeLog: string;
   symbols?: readonly string[];
-  gateway?: { host: string; port: number };
+  gateway?: { host: string; port: number; authToken?: string | undefined; tls?: TlsMaterial | undefined };
   health?: HealthSource;
   history?: Partial<HistoryLimits>;
   sampleIntervalMs?: number;

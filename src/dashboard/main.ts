@@ -3,6 +3,7 @@
  * it reads the shared book, follows the trade log, and takes the gateway's news as one
  * more client. Read-only: it sends nothing to any component.
  */
+import { clientSessionSettings } from '../session/session-options.js';
 import { componentCommand } from '../command/command.js';
 import { parseHostPort } from '../config/schema.js';
 import type { Component } from '../core/runtime.js';
@@ -26,6 +27,7 @@ export const main = componentCommand({
   schema: dashboardSchema,
   settle: (config, problems) => ({ ...config, gateway: parseHostPort(config.gateway, '--gateway'), symbols: parseSymbols(config.symbols, problems) }),
   component: (config, { log }): Component => {
+    const session = clientSessionSettings({ ...config, helloTimeoutMs: 0 });
     let running: RunningDashboard | undefined;
     return {
       async start() {
@@ -36,7 +38,8 @@ export const main = componentCommand({
           shm: config.shm,
           tradeLog: config.tradeLog,
           symbols: config.symbols,
-          gateway: config.gateway,
+          // the secret (of the `dashboard` identity) and TLS for the gateway, loaded here: a bad file fails the start in one line
+          gateway: { ...config.gateway, authToken: session.token, tls: session.tls },
           health: countersHealthSource(config.shm),
           log,
         });

@@ -5,9 +5,16 @@
  * the same connection is decoded and dropped: the dashboard's prices come from the shared
  * book. The gateway bounds what it queues for each client, so a slow dashboard costs the
  * gateway a conflated queue, never the trading clients' time.
+ *
+ * With a secret (`authToken`: `trading run` provisions one for its dashboard, `trading
+ * dashboard` takes --auth-token / TRADING_AUTH_TOKEN / --auth-token-file) the HELLO is the
+ * session layer's JSON one, naming the `dashboard` identity and proving it, so that a
+ * gateway that takes no anonymous client (--no-anonymous, or beyond loopback) still serves
+ * it; the gateway answers and then sends binary as before. TLS with `tls`.
  */
 import { describeError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
+import type { TlsMaterial } from '../net/tls-options.js';
 import { FrameClient } from '../net/frame-client.js';
 import { MessageDecoder, MessageEncoder } from '../protocol/codec.js';
 import { MessageType, PROTOCOL_VERSION, SENTIMENT_NAMES } from '../protocol/messages.js';
@@ -18,6 +25,9 @@ export interface NewsFeedOptions {
   port: number;
   log: Logger;
   onNews: (news: NewsView) => void;
+  /** The secret of the `dashboard` identity, when the gateway takes credentials. */
+  authToken?: string | undefined;
+  tls?: TlsMaterial | undefined;
 }
 
 export class NewsFeed {
@@ -30,11 +40,16 @@ export class NewsFeed {
   constructor(options: NewsFeedOptions) {
     this.#options = options;
     const encoder = new MessageEncoder({ mode: 'binary' });
-    const helloBytes = encoder.encode({ type: MessageType.HELLO, protocolVersion: PROTOCOL_VERSION, clientName: 'dashboard', binary: true });
+    const token = options.authToken === undefined || options.authToken === '' ? undefined : options.authToken;
+    const helloBytes = encoder.encode(
+      { type: MessageType.HELLO, protocolVersion: PROTOCOL_VERSION, clientName: 'dashboard', binary: true, ...(token === undefined ? {} : { authToken: token }) },
+      token === undefined ? 'binary' : 'json',
+    );
     const hello = Buffer.from(encoder.buffer.subarray(4, helloBytes));
     this.#client = new FrameClient({
       host: options.host,
       port: options.port,
+      tls: options.tls,
       log: options.log,
       reconnect: { minDelayMs: 200, maxDelayMs: 2_000 },
       onFrame: (buffer, offset, length) => this.#onFrame(buffer, offset, length),

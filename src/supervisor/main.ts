@@ -82,7 +82,8 @@ export const main = taskCommand({
           shm: config.shm,
           tradeLog: config.tradeLog,
           symbols: replaySymbols ?? config.symbols,
-          gateway: { host: config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host, port: gatewayPort },
+          // a client of the gateway like the others, with its own per-run identity: served under --no-anonymous too
+          gateway: { host: config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host, port: gatewayPort, authToken: supervisor.dashboardSecret },
           health: { label: 'supervisor', sample: () => supervisor.componentSamples() },
           log: createLogger('dashboard'),
         });

@@ -9,7 +9,8 @@
  * a crash loop stops the system with the reason. The shared memory is removed on every
  * way out, and so are the components' counters segments, once the summary has read them.
  *
- * Credentials: every run makes fresh secrets for its clients (strategy, orderbook) and an
+ * Credentials: every run makes fresh secrets for its clients (strategy, orderbook, and the
+ * dashboard's gateway client, which runs in this process) and an
  * auth file of their hashes for its servers (session/run-credentials.ts), removed at the
  * end: the children prove who they are, a stranger cannot take their identity, and the
  * servers still take anonymous clients on loopback (a seed client trades as before).
@@ -84,7 +85,7 @@ export class Supervisor {
   readonly #restartTimers = new Set<NodeJS.Timeout>();
   readonly #lastBeatMs = new Map<ComponentName, number>();
   readonly #unresponsive = new Set<ComponentName>();
-  readonly #credentials = new RunCredentials(['strategy', 'orderbook']);
+  readonly #credentials = new RunCredentials(['strategy', 'orderbook', 'dashboard']);
   #gatewayPort: number;
   #orderManagerPort: number;
   /** Market data per second, from the last two progress reads of the gateway's counter. */
@@ -380,6 +381,11 @@ export class Supervisor {
       this.#onExit(name, exit);
     });
     return child;
+  }
+
+  /** The dashboard's secret (it runs in this process): the gateway serves it under --no-anonymous too. */
+  get dashboardSecret(): string {
+    return this.#credentials.secret('dashboard');
   }
 
   /** A client's secret goes in its environment (never on a command line anyone can read). */
