@@ -27,9 +27,11 @@ import { fileURLToPath } from 'node:url';
 import { createL2Book } from '../core/book.js';
 import { monotonicNs } from '../core/clock.js';
 import { toPriceUnits } from '../core/fixed-point.js';
-import { LatencyRecorder } from '../core/latency.js';
+import { LatencyRecorder, type LatencySummary } from '../core/latency.js';
 import { createLogger } from '../core/log.js';
 import { FrameClient } from '../net/frame-client.js';
+import { loadClientTls, type TlsMaterial } from '../net/tls-options.js';
+import { makeCertificate } from './tcp-bench.js';
 import { MessageDecoder, MessageEncoder } from '../protocol/codec.js';
 import {
   ExecutionStatus,
@@ -56,6 +58,8 @@ const MEASURE_MS = 5_000;
 const PACE_MS = 1;
 const LATENCY_WARMUP_ORDERS = 300;
 const LATENCY_ORDERS = 4_000;
+/** Order-to-ack over TLS: fewer orders (the figure beside the plain one). */
+const TLS_LATENCY_ORDERS = 1_500;
 const TARGET_ORDERS_PER_S = 100_000;
 const TARGET_ACK_P50_US = 500;
 const TARGET_ACK_P99_US = 2_000;
@@ -106,9 +110,10 @@ class OrderStream {
   #window = 0;
   #refill: NodeJS.Immediate | undefined;
 
-  constructor(port: number) {
+  constructor(port: number, tls?: TlsMaterial) {
     this.#client = new FrameClient({
       port,
+      tls,
       reconnect: false,
       maxBacklogBytes: 16 * 1024 * 1024,
       log: createLogger('bench.om'),
@@ -249,6 +254,10 @@ async function runOrderManagerBenchmark(context: BenchContext): Promise<BenchRes
     const [counters] = readSystemCounters(name, ['ordermanager']);
     removeCounters(name);
     if (rejected > 0) throw new Error(`${rejected} orders were rejected: the benchmark must measure executions`);
+    context.log('order-to-ack again over TLS (node:tls), a new order manager with --tls-cert/--tls-key');
+    const tls = await tlsOrderToAck(name, dir, Math.max(500, Math.round(TLS_LATENCY_ORDERS * context.scale)));
+    if (tls === undefined) context.log('openssl not found: no TLS row');
+    else context.log(`order-to-ack over TLS p50 ${tls.p50} µs, p99 ${tls.p99} µs over ${tls.count} orders`);
     const disk = await measureDisk(dir, context.scale);
     context.log(`disk here: one small append + fdatasync, paced as the acks, p50 ${disk.smallSyncP50Us} µs on the threadpool, ${disk.smallInlineP50Us} µs inline; ${disk.batchLines}-line batches ${disk.batchLinesPerS.toLocaleString('en-US')} lines/s`);
     const commits = sampleValue(counters, 'trade_log_commits');
@@ -276,12 +285,22 @@ async function runOrderManagerBenchmark(context: BenchContext): Promise<BenchRes
             `disk alone, paced the same way: one small append + fdatasync ${disk.smallSyncP50Us} µs p50 / ${disk.smallSyncP99Us} µs p99 on the threadpool, ` +
             `${disk.smallInlineP50Us} µs p50 / ${disk.smallInlineP99Us} µs p99 inline (fdatasyncSync, as an isolated order's commit)`,
         },
+        ...(tls === undefined
+          ? []
+          : [
+              {
+                metric: '  over TLS (node:tls)',
+                value: `${tls.p50} µs p50 / ${tls.p99} µs p99 (p99.9 ${tls.p999} µs)`,
+                notes: `${tls.count.toLocaleString('en-US')} orders, same pacing, a fresh order manager serving TLS 1.3 (P-256 certificate) on the same book`,
+              },
+            ]),
       ],
       figures: {
         om_orders_per_s: Math.round(ordersPerSecond),
         order_ack_p50_us: acks.p50,
         order_ack_p99_us: acks.p99,
         order_ack_p999_us: acks.p999,
+        ...(tls === undefined ? {} : { order_ack_tls_p50_us: tls.p50, order_ack_tls_p99_us: tls.p99, order_ack_tls_p999_us: tls.p999, order_ack_tls_samples: tls.count }),
         om_trade_log_lines_per_commit: Math.round(linesPerCommit),
         om_cpu_us_per_order: Math.round(cpuUsPerOrder * 100) / 100,
         disk_fdatasync_small_p50_us: disk.smallSyncP50Us,
@@ -299,6 +318,49 @@ async function runOrderManagerBenchmark(context: BenchContext): Promise<BenchRes
     writer.unlink();
     removeCounters(name);
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Order-to-ack over TLS: a second order manager on the same book serving TLS (a certificate
+ * made with openssl), the same paced 1-share orders. Undefined without openssl.
+ */
+async function tlsOrderToAck(bookShm: string, dir: string, orders: number): Promise<LatencySummary | undefined> {
+  const certificate = makeCertificate();
+  if (certificate === undefined) return undefined;
+  let child: ChildProcess | undefined;
+  let stream: OrderStream | undefined;
+  try {
+    child = fork(
+      CLI_SCRIPT,
+      [
+        'ordermanager', '--port', '0', '--shm', bookShm, '--trade-log', join(dir, 'trades-tls.log'),
+        '--orders-per-second', '100000000', '--order-burst', '100000000', '--tls-cert', certificate.cert, '--tls-key', certificate.key,
+      ],
+      { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], env: { ...process.env, TRADING_LOG_LEVEL: 'warn' } },
+    );
+    const ready = await waitForReady(child, 'the TLS order manager', READY_TIMEOUT_MS);
+    const port = ready['port'];
+    if (typeof port !== 'number' || ready['tls'] !== true) throw new Error(`the TLS order manager's ready report: ${JSON.stringify(ready)}`);
+    stream = new OrderStream(port, loadClientTls({ ca: certificate.cert }));
+    await stream.connect();
+    stream.recordAcks = true;
+    await paced(stream, LATENCY_WARMUP_ORDERS);
+    stream.acks.reset();
+    await paced(stream, orders);
+    const acks = stream.acks.summary();
+    if (stream.rejected > 0) throw new Error(`${stream.rejected} orders were rejected over TLS`);
+    stream.destroy();
+    stream = undefined;
+    child.send({ kind: 'shutdown' });
+    const exitCode = await childExited(child);
+    if (exitCode !== 0) throw new Error(`the TLS order manager exited with ${exitCode}`);
+    return acks;
+  } finally {
+    stream?.destroy();
+    await stopComponent(child, EXIT_TIMEOUT_MS);
+    removeCounters(bookShm);
+    rmSync(certificate.directory, { recursive: true, force: true });
   }
 }
 

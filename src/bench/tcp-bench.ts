@@ -106,14 +106,14 @@ async function runTcpBenchmark(context: BenchContext): Promise<BenchResult> {
   return result;
 }
 
-interface BenchCertificate {
+export interface BenchCertificate {
   directory: string;
   cert: string;
   key: string;
 }
 
-/** A self-signed certificate for 127.0.0.1, or undefined without openssl. */
-function makeCertificate(): BenchCertificate | undefined {
+/** A self-signed certificate for 127.0.0.1, or undefined without openssl (remove its directory when done). */
+export function makeCertificate(): BenchCertificate | undefined {
   const directory = mkdtempSync(join(tmpdir(), 'ipc-trading-tls-bench-'));
   try {
     execFileSync(

@@ -20,10 +20,13 @@
  */
 import { helloAnswerFrame } from '../session/hello-answer.js';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { LatencyRecorder, type LatencySummary } from '../core/latency.js';
 import { createLogger } from '../core/log.js';
 import { FrameServer } from '../net/frame-server.js';
+import { loadServerTls, type TlsMaterial } from '../net/tls-options.js';
+import { makeCertificate, type BenchCertificate } from './tcp-bench.js';
 import { MessageDecoder, MessageEncoder } from '../protocol/codec.js';
 import { ExecutionStatus, MessageType, type ExecutionReport } from '../protocol/messages.js';
 import { unlinkSegment } from '../shm/native.js';
@@ -49,6 +52,8 @@ const TARGET_P50_US = 100;
 const SPIN_WINDOW_MS = 2;
 const SPIN_MEASURED_TICKS = 4_000;
 const TARGET_P99_US = 1_000;
+/** The TLS variant: fewer ticks (the figure beside the plain one, not a second full run). */
+const TLS_MEASURED_TICKS = 4_000;
 
 /** The flags that make the seed strategy trade every tick (see the file comment). */
 export const FIRE_ON_EVERY_TICK_FLAGS = [
@@ -94,6 +99,28 @@ export const tickToTradeBenchmark: Benchmark = {
     result.figures['tick_to_trade_no_book_wait_p50_us'] = noWaitP50;
     result.figures['tick_to_trade_no_book_wait_p99_us'] = noWaitP99;
     result.figures['tick_to_trade_no_book_wait_book_lagged'] = noWait.figures['tick_to_trade_book_lagged'] ?? NaN;
+    // the same path over TLS (between hosts the session layer would run it): both hops encrypted
+    const certificate = makeCertificate();
+    if (certificate === undefined) {
+      context.log('openssl not found: no TLS row');
+      return result;
+    }
+    try {
+      context.log('the same with both hops over TLS (node:tls)');
+      const tls = await runTickToTradeBenchmark(context, { measuredTicks: TLS_MEASURED_TICKS, measureFloor: false, tls: certificate });
+      const tlsP50 = tls.figures['tick_to_trade_p50_us'] ?? NaN;
+      const tlsP99 = tls.figures['tick_to_trade_p99_us'] ?? NaN;
+      result.rows.push({
+        metric: '  over TLS (feed and order hops, node:tls)',
+        value: `${tlsP50} µs p50 / ${tlsP99} µs p99`,
+        notes: `${tls.figures['tick_to_trade_samples'] ?? 0} orders, same pacing; TLS 1.3, P-256 certificate; the strategy trusts it with --tls-ca`,
+      });
+      result.figures['tick_to_trade_tls_p50_us'] = tlsP50;
+      result.figures['tick_to_trade_tls_p99_us'] = tlsP99;
+      result.figures['tick_to_trade_tls_samples'] = tls.figures['tick_to_trade_samples'] ?? 0;
+    } finally {
+      rmSync(certificate.directory, { recursive: true, force: true });
+    }
     return result;
   },
 };
@@ -109,6 +136,8 @@ export interface TickToTradeOptions {
   measureFloor?: boolean;
   /** More `trading strategy` flags, e.g. ['--idle-spin-ms', '2']. */
   strategyFlags?: readonly string[];
+  /** Both hops over TLS with this certificate (feeder and order manager stand-in serve it, the strategy trusts it). */
+  tls?: BenchCertificate;
 }
 
 interface Reception {
@@ -136,19 +165,21 @@ export async function runTickToTradeBenchmark(context: BenchContext, options: Ti
     outbound: new LatencyRecorder(10_000_000_000),
   };
   // orders, not ticks: a symbol's first tick sends none, so the measured ticks' orders start here
-  const receiver = orderManagerStandIn(reception, warmup - symbolCount);
+  const receiver = orderManagerStandIn(reception, warmup - symbolCount, options.tls === undefined ? undefined : loadServerTls({ cert: options.tls.cert, key: options.tls.key }));
+  const tlsFeederArgs = options.tls === undefined ? [] : [options.tls.cert, options.tls.key];
+  const tlsStrategyArgs = options.tls === undefined ? [] : ['--tls-ca', options.tls.cert];
   let feeder: ChildProcess | undefined;
   let strategy: ChildProcess | undefined;
   try {
     const omPort = (await receiver.listen(0)).port;
-    feeder = spawn(process.execPath, [FEEDER_SCRIPT, shm, String(ticks), String(TICK_INTERVAL_MS), String(symbolCount)], {
+    feeder = spawn(process.execPath, [FEEDER_SCRIPT, shm, String(ticks), String(TICK_INTERVAL_MS), String(symbolCount), ...tlsFeederArgs], {
       stdio: ['pipe', 'pipe', 'inherit'],
       env: { ...process.env, TRADING_LOG_LEVEL: 'warn' },
     });
     const feedPort = Number((await lineFrom(feeder, /ready port=(\d+)/, STARTUP_TIMEOUT_MS))[1]);
     strategy = spawn(
       process.execPath,
-      [...(options.strategyNodeArgs ?? []), CLI_SCRIPT, 'strategy', '--gateway', `127.0.0.1:${feedPort}`, '--order-manager', `127.0.0.1:${omPort}`, '--shm', shm, ...FIRE_ON_EVERY_TICK_FLAGS, ...(options.strategyFlags ?? [])],
+      [...(options.strategyNodeArgs ?? []), CLI_SCRIPT, 'strategy', '--gateway', `127.0.0.1:${feedPort}`, '--order-manager', `127.0.0.1:${omPort}`, '--shm', shm, ...FIRE_ON_EVERY_TICK_FLAGS, ...tlsStrategyArgs, ...(options.strategyFlags ?? [])],
       // its counters segment outlives it: the book-lag counters are read after it stopped
       { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, TRADING_LOG_LEVEL: 'warn', [KEPT_BY_SUPERVISOR_ENV]: '1' } },
     );
@@ -244,11 +275,12 @@ export async function runTickToTradeBenchmark(context: BenchContext, options: Ti
 }
 
 /** A FrameServer that stamps each order on arrival, records its latencies and answers it FILLED. */
-function orderManagerStandIn(reception: Reception, warmup: number): FrameServer {
+function orderManagerStandIn(reception: Reception, warmup: number, tls: TlsMaterial | undefined): FrameServer {
   const decoder = new MessageDecoder();
   const encoder = new MessageEncoder({ mode: 'binary' });
   let executions = 0;
   const server: FrameServer = new FrameServer({
+    tls,
     log: createLogger('bench.t2t'),
     onFrame: (client, buffer, offset, length) => {
       const arrivalNs = client.readNs;

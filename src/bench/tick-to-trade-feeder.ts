@@ -20,6 +20,7 @@ import { helloAnswerFrame } from '../session/hello-answer.js';
 import { createL2Book } from '../core/book.js';
 import { epochSeconds, monotonicNs } from '../core/clock.js';
 import { FrameServer } from '../net/frame-server.js';
+import { loadServerTls } from '../net/tls-options.js';
 import { MessageDecoder, MessageEncoder } from '../protocol/codec.js';
 import { MessageType, Sentiment, type NewsSentiment } from '../protocol/messages.js';
 import { createMarketData } from '../protocol/reusable-messages.js';
@@ -33,12 +34,13 @@ const STEP_UNITS = 100; // 0.01 per tick: 1e-4 relative, far above the bench's t
 const MAX_LIFETIME_MS = 300_000;
 
 function main(): void {
-  const [name, ticksArg, intervalArg, symbolCountArg] = process.argv.slice(2);
+  // TLS_CERT TLS_KEY (optional, after SYMBOL_COUNT): serve the ticks over TLS
+  const [name, ticksArg, intervalArg, symbolCountArg, tlsCert, tlsKey] = process.argv.slice(2);
   const ticks = Number(ticksArg);
   const intervalMs = Number(intervalArg ?? 1);
   const symbolCount = Number(symbolCountArg ?? FEED_SYMBOLS.length);
   if (name === undefined || !Number.isInteger(ticks) || ticks < 1 || !(intervalMs >= 0) || !Number.isInteger(symbolCount) || symbolCount < 1) {
-    process.stderr.write('usage: tick-to-trade-feeder SHM_NAME TICKS INTERVAL_MS [SYMBOL_COUNT]\n');
+    process.stderr.write('usage: tick-to-trade-feeder SHM_NAME TICKS INTERVAL_MS [SYMBOL_COUNT [TLS_CERT TLS_KEY]]\n');
     process.exitCode = 2;
     return;
   }
@@ -72,6 +74,7 @@ function main(): void {
   // the strategy's HELLO is answered as our gateway answers it (it sends binary anyway)
   const decoder = new MessageDecoder();
   const server = new FrameServer({
+    tls: tlsCert === undefined || tlsKey === undefined ? undefined : loadServerTls({ cert: tlsCert, key: tlsKey }),
     onFrame: (client, buffer, offset, length) => {
       const message = decoder.decode(buffer, offset, length);
       if (message.type === MessageType.HELLO) client.send(helloAnswerFrame(message, 'bench-feeder'));

@@ -26,7 +26,10 @@ test('the tick-to-trade benchmark runs the real strategy process end to end: an 
   const lagged = figures['tick_to_trade_book_lagged'];
   assert.ok(lagAtFirstRead !== undefined && lagged !== undefined && lagged <= lagAtFirstRead, `${lagAtFirstRead} → ${lagged}`);
   assert.ok(Number.isInteger(figures['tick_to_trade_no_book_wait_book_lagged']), 'counted without the wait too');
-  assert.equal(result.rows.length, 7);
+  // openssl is installed here and in CI: the TLS row is there
+  assert.ok((figures['tick_to_trade_tls_p50_us'] ?? 0) > 0, 'the variant over TLS is measured too');
+  assert.ok((figures['tick_to_trade_tls_p99_us'] ?? 0) >= (figures['tick_to_trade_tls_p50_us'] ?? 0));
+  assert.equal(result.rows.length, 8);
   assert.match(result.rows[0]?.notes ?? '', /ticks\/s/);
   assert.ok(lines.some((line) => line.includes('p50')));
   assert.deepEqual(readdirSync('/dev/shm').filter((entry) => entry.startsWith(`ipc-trading-t2t-${process.pid}-`)), [], 'segment removed');
