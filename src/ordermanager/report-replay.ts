@@ -6,8 +6,9 @@
  * The file is read synchronously from its start up to its committed size (everything there
  * is durable, and was checked by recovery or written by us), in 1 MiB chunks. A line is
  * parsed only when it starts as a report line of that identity with a sequence in range,
- * and reading stops at `upTo`. The order manager pauses for the read: about the time it
- * takes to read the file (tens of ms per 100 MB from the page cache); only a proven
+ * and reading stops at `upTo`. The order manager pauses for the read: measured on the
+ * 2-core test VM under load, about 0.6 ms per MB of journal read past (75-100 ms for
+ * 136 MB) plus about 6 µs per report replayed (300,000 reports: 1.7-2.2 s). Only a proven
  * identity can ask for it.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
