@@ -54,6 +54,10 @@ export interface OrderedPublisherOptions {
 
 export interface OrderedPublisherCounters {
   published: number;
+  /** Records the backlog hook supplied at resynchronisations (what the stream missed). */
+  backlog: number;
+  /** Resynchronisations that found the stream without records it had acknowledged. */
+  storeLosses: number;
   duplicates: number;
   failures: number;
   resyncs: number;
@@ -83,7 +87,7 @@ export class OrderedPublisher {
   #jsm: JetStreamManager | undefined;
   #retryDelayMs = RETRY_MIN_MS;
   #idleWaiters: (() => void)[] = [];
-  readonly counters: OrderedPublisherCounters = { published: 0, duplicates: 0, failures: 0, resyncs: 0, overflows: 0 };
+  readonly counters: OrderedPublisherCounters = { published: 0, backlog: 0, storeLosses: 0, duplicates: 0, failures: 0, resyncs: 0, overflows: 0 };
 
   constructor(options: OrderedPublisherOptions) {
     this.#options = options;
@@ -234,9 +238,11 @@ export class OrderedPublisher {
     }
     const acknowledged = this.#lastId;
     const lost = acknowledged !== undefined && lastId !== acknowledged && !this.#queue.some((record) => record.id === lastId);
+    if (lost) this.counters.storeLosses++;
     if (lost) this.#log.warn('the stream lost records it had acknowledged', { stream: config.name, streamLast: lastId ?? '(empty)', acknowledged });
     const backlog = this.#options.backlog?.(lastId, lost) ?? [];
     if (backlog.length > 0) this.#queue = backlog.concat(this.#queue);
+    this.counters.backlog += backlog.length;
     if (lastId !== undefined) {
       const index = this.#queue.findIndex((record) => record.id === lastId);
       if (index >= 0) this.#queue.splice(0, index + 1);

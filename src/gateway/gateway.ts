@@ -37,6 +37,7 @@ import { describeSymbols } from '../core/symbol-list.js';
 import { BusConnection } from '../bus/bus-connection.js';
 import { describeBus, type BusOptions } from '../bus/bus-config.js';
 import { MarketPublisher } from '../bus/market-publisher.js';
+import { publishPublisherMetrics } from '../bus/bus-metrics.js';
 import { monotonicMs, monotonicNs } from '../core/clock.js';
 import { ErrorCode, TradingError, describeError, isTradingError } from '../core/errors.js';
 import type { LogFields, Logger } from '../core/log.js';
@@ -314,6 +315,7 @@ export class Gateway implements Component {
     w.set('messages_ignored', this.#ignoredMessages);
     w.set('rounds_skipped', this.#roundsSkipped);
     w.set('market_sequence', this.#sequence);
+    publishPublisherMetrics(w, this.#busConnection, this.#busPublisher);
   }
 
   /** Rounds one late paced call may send: bounded by the batch byte budget. */

@@ -78,6 +78,26 @@ export const METRICS = {
   received_bytes: counter('bytes', 'bytes received from the gateway'),
   book_symbols: gauge('symbols', 'symbols in the shared-memory book'),
 
+  // the NATS bus (--bus): every component on it
+  bus_connected: gauge('boolean', '1 while connected to the NATS bus (0 also without --bus)'),
+  bus_reconnects: counter('connections', 'reconnections to the NATS bus after a lost connection'),
+  // gateway on the bus
+  bus_published: counter('messages', 'market data, news and heartbeats published on the NATS bus'),
+  bus_published_bytes: counter('bytes', 'payload bytes published on the NATS bus'),
+  bus_skipped: counter('messages', 'messages not published because the NATS bus was down (an old book is worth nothing later)'),
+  // orderbook, strategy on the bus
+  bus_received: counter('messages', 'market data, news and heartbeats received from the NATS bus'),
+  // ordermanager: the fill mirror into the EXECUTIONS stream (what `trading dropcopy` reads)
+  mirror_fills: counter('fills', 'durable fills handed to the mirror for the executions stream'),
+  mirror_published: counter('fills', 'fills the executions stream acknowledged (resent ones included)'),
+  mirror_lag: gauge('fills', 'durable fills the executions stream does not hold yet (waiting in memory, or to be read back from the trade log)'),
+  mirror_heals: counter('fills', 'fills read back from the trade log for the stream (a run without --bus, a crash, an overflow, a server that lost its store)'),
+  mirror_duplicates: counter('fills', 'fills the stream already held (resent after a lost acknowledgement; dropped by id)'),
+  mirror_resyncs: counter('events', 'times the mirror read the stream\'s last fill and went on from there (start, after every interruption)'),
+  mirror_failures: counter('events', 'publishes to the stream that failed (bus down, timeout, a predecessor missing)'),
+  mirror_overflows: counter('events', 'times the in-memory queue overflowed and was left to the trade log'),
+  mirror_store_losses: counter('events', 'times the stream was found without fills it had acknowledged (nats-server lost its store)'),
+
   // ordermanager
   orders: counter('orders', 'orders received (accepted or rejected)'),
   orders_accepted: counter('orders', 'orders that passed the risk checks'),
@@ -164,11 +184,11 @@ export const COMPONENT_METRICS = {
     'market_data_sent', 'news_sent', 'frames_sent', 'sent_bytes', 'clients', 'clients_accepted', 'binary_clients',
     'slow_consumer_events', 'frames_conflated', 'frames_dropped', 'bad_frames', 'messages_ignored', 'rounds_skipped',
     'market_sequence', 'clients_refused', 'clients_idle', 'frame_timeouts', 'outbound_budget_disconnects', 'outbound_bytes',
-    'outbound_budget_demotions',
+    'outbound_budget_demotions', 'bus_connected', 'bus_reconnects', 'bus_published', 'bus_published_bytes', 'bus_skipped',
   ],
   orderbook: [
     'book_updates', 'news_seen', 'feed_connected', 'feed_losses', 'reconnects', 'sequence_gaps', 'bad_messages',
-    'unknown_symbol_updates', 'received_bytes', 'book_symbols',
+    'unknown_symbol_updates', 'received_bytes', 'book_symbols', 'bus_connected', 'bus_reconnects', 'bus_received',
   ],
   ordermanager: [
     'orders', 'orders_accepted', 'rejects', 'rejects_by_code', 'fills', 'filled_shares', 'cancels', 'realized_pnl', 'unrealized_pnl',
@@ -178,7 +198,8 @@ export const COMPONENT_METRICS = {
     'book_attachments', 'clients', 'clients_accepted', 'frames_received', 'bad_frames', 'trade_log_commits',
     'trade_log_lines', 'trade_log_largest_batch', 'tick_to_trade', 'tick_to_order_sent', 'order_transit', 'journal_sync', 'clients_refused', 'clients_idle',
     'frame_timeouts', 'outbound_budget_disconnects', 'outbound_bytes', 'trade_log_failed', 'order_ids_kept', 'tracked_clients',
-    'checkpoints',
+    'checkpoints', 'bus_connected', 'bus_reconnects', 'mirror_fills', 'mirror_published', 'mirror_lag', 'mirror_heals',
+    'mirror_duplicates', 'mirror_resyncs', 'mirror_failures', 'mirror_overflows', 'mirror_store_losses',
   ],
   strategy: [
     'ticks', 'news', 'orders_sent', 'cancels_sent', 'execution_reports', 'fills_received', 'rejects_received',
@@ -187,7 +208,7 @@ export const COMPONENT_METRICS = {
     'book_lag_at_first_read', 'book_lagged', 'orders_on_lagging_book', 'book_wait_checks', 'strategy_errors',
     'bad_messages', 'unexpected_messages', 'order_manager_errors', 'gateway_connected', 'order_manager_connected',
     'gateway_connects', 'order_manager_connects', 'book_attachments', 'strategy_realized_pnl', 'strategy_unrealized_pnl', 'strategy_position_shares', 'order_to_ack',
-    'book_age', 'tick_handling', 'book_wait',
+    'book_age', 'tick_handling', 'book_wait', 'bus_connected', 'bus_reconnects', 'bus_received',
   ],
 } as const satisfies Record<string, readonly MetricName[]>;
 

@@ -29,6 +29,7 @@ import { describeSymbols } from '../core/symbol-list.js';
 import { BusConnection } from '../bus/bus-connection.js';
 import { describeBus, type BusOptions } from '../bus/bus-config.js';
 import { MarketSubscriber } from '../bus/market-subscriber.js';
+import { publishSubscriberMetrics } from '../bus/bus-metrics.js';
 import { DEFAULT_BOOK_DEPTH } from '../core/book.js';
 import { ErrorCode, TradingError, describeError } from '../core/errors.js';
 import type { LogFields, Logger } from '../core/log.js';
@@ -235,6 +236,7 @@ export class Orderbook implements Component {
     w.set('unknown_symbol_updates', this.#unknownSymbolUpdates);
     w.set('received_bytes', this.#client?.counters.bytesIn ?? this.#subscriber?.bytes ?? 0);
     w.set('book_symbols', this.#writer?.symbols.length ?? 0);
+    publishSubscriberMetrics(w, this.#busConnection, this.#subscriber);
   }
 
   /** Where market data comes from, for log lines. */

@@ -30,6 +30,7 @@ import type { BusConnection } from '../bus/bus-connection.js';
 import { DEFAULT_EXECUTIONS_STREAM, EXECUTIONS_PREFIX, executionSubject } from '../bus/subjects.js';
 import { toPriceUnits } from '../core/fixed-point.js';
 import type { Logger } from '../core/log.js';
+import type { ComponentMetricName, MetricsWriter } from '../metrics/index.js';
 import { MessageEncoder } from '../protocol/codec.js';
 import { FRAME_HEADER_BYTES } from '../protocol/framing.js';
 import { ExecutionStatus, type ExecutionReport } from '../protocol/messages.js';
@@ -57,6 +58,8 @@ export class FillMirror {
   /** Fills handed to the mirror (the log's fill count at start plus this run's). */
   #fills: number;
   #offered = 0;
+  /** Fills dropped from memory by an overflow, until the next resync reads them back. */
+  #droppedFromMemory = 0;
 
   constructor(options: FillMirrorOptions) {
     this.#options = options;
@@ -68,7 +71,8 @@ export class FillMirror {
       log: options.log,
       ...(options.maxQueued === undefined ? {} : { maxQueued: options.maxQueued }),
       backlog: (streamLastId, lostAcknowledged) => this.#backlog(streamLastId, lostAcknowledged),
-      onOverflow: () => {
+      onOverflow: (dropped) => {
+        this.#droppedFromMemory += dropped;
         this.#fromLog = this.#fills;
       },
     });
@@ -100,7 +104,24 @@ export class FillMirror {
       mirror_resyncs: c.resyncs,
       mirror_failures: c.failures,
       mirror_overflows: c.overflows,
+      mirror_heals: c.backlog,
+      mirror_store_losses: c.storeLosses,
     };
+  }
+
+  /** Into the order manager's counters segment (registry: mirror_*), every publish interval. */
+  publishMetrics(w: MetricsWriter<ComponentMetricName<'ordermanager'>>): void {
+    const c = this.#publisher.counters;
+    w.set('mirror_fills', this.#offered);
+    w.set('mirror_published', c.published);
+    // the drop copy's lag behind the trade log, as far as this process knows it
+    w.set('mirror_lag', this.#publisher.queued + this.#droppedFromMemory);
+    w.set('mirror_heals', c.backlog);
+    w.set('mirror_duplicates', c.duplicates);
+    w.set('mirror_resyncs', c.resyncs);
+    w.set('mirror_failures', c.failures);
+    w.set('mirror_overflows', c.overflows);
+    w.set('mirror_store_losses', c.storeLosses);
   }
 
   /** Wait (bounded) until the stream holds every fill offered, then stop. */
@@ -127,6 +148,8 @@ export class FillMirror {
    * in a crash), every fill not queued after `lastId`.
    */
   #backlog(lastId: string | undefined, lostAcknowledged: boolean): StreamRecord[] {
+    // what an overflow dropped is read back now (or found in the stream)
+    this.#droppedFromMemory = 0;
     if (lostAcknowledged) this.#fromLog = this.#fills - this.#publisher.queued;
     const limit = this.#fromLog;
     if (limit === 0) return [];

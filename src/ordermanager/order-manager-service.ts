@@ -68,6 +68,7 @@ import { rmSync } from 'node:fs';
 import { encodePayloadCopy } from '../protocol/encoded-copy.js';
 import { BusConnection } from '../bus/bus-connection.js';
 import { describeBus } from '../bus/bus-config.js';
+import { publishConnectionMetrics } from '../bus/bus-metrics.js';
 import { monotonicNs } from '../core/clock.js';
 import { ErrorCode, describeError, isTradingError, type TradingError } from '../core/errors.js';
 import { LatencyRecorder } from '../core/latency.js';
@@ -664,6 +665,8 @@ export class OrderManagerService implements Component {
       w.set('trade_log_lines', stats.linesCommitted);
       w.set('trade_log_largest_batch', stats.largestBatch);
     }
+    publishConnectionMetrics(w, this.#busConnection);
+    this.#mirror?.publishMetrics(w);
   }
 }
 

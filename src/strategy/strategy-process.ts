@@ -37,6 +37,7 @@
 import { BusConnection } from '../bus/bus-connection.js';
 import { describeBus, type BusOptions } from '../bus/bus-config.js';
 import { MarketSubscriber } from '../bus/market-subscriber.js';
+import { publishSubscriberMetrics } from '../bus/bus-metrics.js';
 import { describeError } from '../core/errors.js';
 import { BusySpin } from '../core/busy-spin.js';
 import type { LogFields, Logger } from '../core/log.js';
@@ -344,6 +345,7 @@ export class StrategyProcess implements Component {
       gatewayConnects: this.#gateway?.counters.connects ?? this.#busConnection?.counters.connects ?? 0,
       orderManagerConnects: link.client.counters.connects,
     });
+    publishSubscriberMetrics(w, this.#busConnection, this.#subscriber);
   }
 
   /** The market data source is up: the gateway's connection, or the bus. */
