@@ -43,7 +43,7 @@ import {
 import type { BookSource } from '../core/book-source.js';
 import type { ExecutionJournal, JournalRecovery, Liquidity, OrderEvent, OrderEventKind } from './execution-journal.js';
 import { createOrderEvent } from './order-event-line.js';
-import { BookLiquidity, createFillPlan, planTakerFills, takeRestingFill } from './matching.js';
+import { createFillPlan, planTakerFills, takeRestingFill } from './matching.js';
 import { PositionBook, type PositionsSnapshot } from './positions.js';
 import { TokenBucketRateLimiter } from './rate-limiter.js';
 import { ReportQueue } from './report-queue.js';
@@ -55,14 +55,13 @@ import { OrderIdWindow } from './order-id-window.js';
 import { ReportNumbering } from './report-numbering.js';
 import { executionIdFor } from './trade-log-line.js';
 import { checkpointOf, replayJournal } from './recovery.js';
+import { RestingBook } from './resting-book.js';
 import {
   durablePartOf,
   restingOrderView,
   writeVoidReject,
-  addResting,
   createWorkingOrder,
   hasResting,
-  removeResting,
   writeOrderEvent,
   writeOrderReport,
   writeRejectReport,
@@ -92,9 +91,7 @@ export class OrderManager {
   readonly #queue: ReportQueue;
   readonly #rateLimiter: TokenBucketRateLimiter;
   readonly #positions = new PositionBook();
-  readonly #symbols = new Map<string, SymbolState>();
-  readonly #symbolsWithResting = new Set<SymbolState>();
-  readonly #restingById = new Map<string, WorkingOrder>();
+  readonly #resting = new RestingBook(this.#positions);
   readonly #knownOrderIds: OrderIdWindow;
   /** Per symbol, the book sequence of its last fill (for a checkpoint). */
   readonly #lastFillSequences = new Map<string, number>();
@@ -150,14 +147,14 @@ export class OrderManager {
     this.#executionNumber = this.#recovery.lastExecutionNumber;
     // What our fills took from those book states is not journaled: take nothing more from them.
     for (const [symbol, sequence] of lastSequences) {
-      const state = this.#symbolState(symbol);
+      const state = this.#resting.symbol(symbol);
       state.liquidity.exhaust(sequence);
       state.restedAgainstSequence = sequence;
     }
     let restored = 0;
     for (const order of rested.values()) {
       if (order.filled >= order.quantity) continue;
-      this.#park(order, this.#symbolState(order.symbol));
+      this.#resting.park(order, this.#resting.symbol(order.symbol));
       restored++;
     }
     this.#restoredRestingOrders = restored;
@@ -178,7 +175,7 @@ export class OrderManager {
   }
 
   get restingOrderCount(): number {
-    return this.#restingById.size;
+    return this.#resting.size;
   }
 
   /** Reports made but waiting for the journal. */
@@ -214,14 +211,14 @@ export class OrderManager {
         `over the order rate of ${this.#limits.ordersPerSecond}/s (burst ${this.#limits.orderBurst}) for client ${client}`,
       );
     }
-    if (this.#knownOrderIds.has(order.orderId) || this.#restingById.has(order.orderId)) {
+    if (this.#knownOrderIds.has(order.orderId) || this.#resting.has(order.orderId)) {
       return this.#reject(order, client, ErrorCode.ORDER_DUPLICATE_ID, `order id ${order.orderId} was already used`);
     }
     const book = this.#book;
     const status = this.#books.read(order.symbol, book);
     if (!checkBookUsable(order.symbol, status, book, verdict)) return this.#rejectVerdict(order, client);
 
-    const state = this.#symbolState(order.symbol);
+    const state = this.#resting.symbol(order.symbol);
     state.liquidity.sync(book);
     // Orders already resting were in the market first: they meet a new book before this one.
     if (book.sequence !== state.restedAgainstSequence && hasResting(state)) this.#matchResting(state, book);
@@ -287,7 +284,7 @@ export class OrderManager {
    * message rather than a report, so that a filled order is never reported REJECTED.
    */
   handleCancel(cancel: Readonly<Cancel>, client: string): ErrorCode | null {
-    const order = this.#restingById.get(cancel.orderId);
+    const order = this.#resting.get(cancel.orderId);
     if (order === undefined || order.client !== client) return ErrorCode.ORDER_UNKNOWN;
     if (cancel.symbol !== '' && cancel.symbol !== order.symbol) return ErrorCode.ORDER_INVALID;
     this.#nowSeconds = this.#clock.epochSeconds();
@@ -299,7 +296,7 @@ export class OrderManager {
   cancelAllForClient(client: string, reason: string): number {
     this.#nowSeconds = this.#clock.epochSeconds();
     let canceled = 0;
-    for (const order of [...this.#restingById.values()]) {
+    for (const order of [...this.#resting.orders()]) {
       if (order.client !== client) continue;
       this.#cancelResting(order, reason);
       canceled++;
@@ -315,7 +312,7 @@ export class OrderManager {
     if (this.#failure !== undefined || this.#queue.waiting > 0) return undefined;
     const point = this.#journal.durablePoint?.();
     if (point === undefined) return undefined;
-    return checkpointOf(point, this.#executionNumber, this.#positions, this.#knownOrderIds, this.#restingById.values(), this.#lastFillSequences, this.#numbering);
+    return checkpointOf(point, this.#executionNumber, this.#positions, this.#knownOrderIds, this.#resting.orders(), this.#lastFillSequences, this.#numbering);
   }
 
   /** Per-identity report sequences and the journal's session id (resync). */
@@ -346,7 +343,7 @@ export class OrderManager {
   /** Cancel every resting order (end of the day: the process stops). Returns how many. */
   cancelAll(reason: string): number {
     this.#nowSeconds = this.#clock.epochSeconds();
-    const orders = [...this.#restingById.values()];
+    const orders = [...this.#resting.orders()];
     for (const order of orders) this.#cancelResting(order, reason);
     return orders.length;
   }
@@ -357,7 +354,7 @@ export class OrderManager {
    * more: what was taken from a book state is remembered.
    */
   onBook(symbol: string, book: L2Book): number {
-    const state = this.#symbols.get(symbol);
+    const state = this.#resting.existing(symbol);
     if (state === undefined || !hasResting(state) || this.#failure !== undefined) return 0;
     this.#nowSeconds = this.#clock.epochSeconds();
     return this.#matchResting(state, book);
@@ -369,11 +366,11 @@ export class OrderManager {
    * Returns the number of fills.
    */
   pollRestingOrders(): number {
-    if (this.#symbolsWithResting.size === 0 || this.#failure !== undefined) return 0;
+    if (this.#resting.activeSymbols.size === 0 || this.#failure !== undefined) return 0;
     this.#nowSeconds = this.#clock.epochSeconds();
     let fills = 0;
     // Deleting the entry being visited (its last order filled) is safe during Set iteration.
-    for (const state of this.#symbolsWithResting) {
+    for (const state of this.#resting.activeSymbols) {
       const status = this.#books.read(state.symbol, this.#book);
       if (status !== 'live' || this.#book.sequence === state.restedAgainstSequence) continue;
       fills += this.#matchResting(state, this.#book);
@@ -382,7 +379,7 @@ export class OrderManager {
   }
 
   restingOrder(orderId: string): RestingOrderView | undefined {
-    const order = this.#restingById.get(orderId);
+    const order = this.#resting.get(orderId);
     if (order === undefined) return undefined;
     return restingOrderView(order);
   }
@@ -409,7 +406,7 @@ export class OrderManager {
       fills: this.#fills,
       filledQuantity: this.#filledQuantity,
       cancels: this.#cancels,
-      restingOrders: this.#restingById.size,
+      restingOrders: this.#resting.size,
       reportsWaiting: this.#queue.waiting,
       reportsDelivered: this.#queue.delivered,
       reportDeliveryErrors: this.#deliveryErrors,
@@ -434,24 +431,6 @@ export class OrderManager {
   }
 
   // ---- execution -------------------------------------------------------------------------
-
-  #symbolState(symbol: string): SymbolState {
-    let state = this.#symbols.get(symbol);
-    if (state === undefined) {
-      state = {
-        symbol,
-        position: this.#positions.get(symbol),
-        liquidity: new BookLiquidity(MAX_BOOK_DEPTH),
-        restingBuys: [],
-        restingSells: [],
-        restingBuyQuantity: 0,
-        restingSellQuantity: 0,
-        restedAgainstSequence: Number.NaN,
-      };
-      this.#symbols.set(symbol, state);
-    }
-    return state;
-  }
 
   /** One fill of `order`: position, journal, report. */
   #fill(order: WorkingOrder, state: SymbolState, price: number, quantity: number, liquidity: Liquidity, bookSequence: number): void {
@@ -480,16 +459,9 @@ export class OrderManager {
   /** The remainder of a DAY limit order rests (a copy of the scratch entry; its event is journaled). */
   #rest(entry: WorkingOrder, state: SymbolState): void {
     const order: WorkingOrder = { ...entry };
-    this.#park(order, state);
+    this.#resting.park(order, state);
     // A partial fill already said PARTIALLY_FILLED with leaves > 0; an untouched order says NEW.
     if (order.filled === 0) this.#report(order, ExecutionStatus.NEW, 0, 0, '', '');
-  }
-
-  /** Put `order` among the resting orders, in priority. */
-  #park(order: WorkingOrder, state: SymbolState): void {
-    addResting(state, order);
-    this.#restingById.set(order.orderId, order);
-    this.#symbolsWithResting.add(state);
   }
 
   /** Journal an order event about `order`; reports made after it wait for it. */
@@ -503,7 +475,7 @@ export class OrderManager {
     state.liquidity.sync(book);
     let fills = this.#matchRestingSide(state, state.restingBuys, book);
     fills += this.#matchRestingSide(state, state.restingSells, book);
-    if (!hasResting(state)) this.#symbolsWithResting.delete(state);
+    this.#resting.settle(state);
     return fills;
   }
 
@@ -520,17 +492,14 @@ export class OrderManager {
         fills++;
       }
       if (order.filled < order.quantity) resting[kept++] = order;
-      else this.#restingById.delete(order.orderId);
+      else this.#resting.filledOut(order);
     }
     resting.length = kept;
     return fills;
   }
 
   #cancelResting(order: WorkingOrder, reason: string): void {
-    const state = this.#symbols.get(order.symbol) as SymbolState;
-    removeResting(state, order);
-    this.#restingById.delete(order.orderId);
-    if (!hasResting(state)) this.#symbolsWithResting.delete(state);
+    this.#resting.remove(order);
     this.#cancels++;
     if (this.#failure === undefined) this.#appendOrderEvent('canceled', order);
     this.#report(order, ExecutionStatus.CANCELED, 0, 0, '', reason);
