@@ -64,7 +64,6 @@
  * report is durable and handed to its connection, close the server (which flushes and
  * half-closes each client), then close the trade log (flush + fdatasync) and the book.
  */
-import { rmSync } from 'node:fs';
 import { encodePayloadCopy } from '../protocol/encoded-copy.js';
 import { BusConnection } from '../bus/bus-connection.js';
 import { describeBus } from '../bus/bus-config.js';
@@ -79,16 +78,17 @@ import type { FrameServerClient } from '../net/frame-server-client.js';
 import { MessageDecoder, MessageEncoder } from '../protocol/codec.js';
 import { FRAME_HEADER_BYTES } from '../protocol/framing.js';
 import { MessageType, type ErrorMessage, type ExecutionReport, type Heartbeat, type Message } from '../protocol/messages.js';
-import { COMPONENT_METRICS, MetricsWriter, type ComponentMetricName, type HistogramRecorder } from '../metrics/index.js';
+import { COMPONENT_METRICS, MetricsWriter, type HistogramRecorder } from '../metrics/index.js';
 import { LiveBook } from '../shm/live-book.js';
 import { FillMirror } from './fill-mirror.js';
 import { OrderManager } from './order-manager.js';
 import type { OrderManagerSettings } from './ordermanager-config.js';
 import type { ExecutionReportSink } from './report-queue.js';
-import { CHECKPOINT_SUFFIX, journalReaches, readCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint.js';
+import { Checkpointer } from './checkpointer.js';
 import { checkDiskWritable } from './journal-file.js';
 import { FlowGate, waitFor } from '../shm/flow-gate.js';
 import { ClientSessions, type Connection } from './client-sessions.js';
+import { publishOrderManagerMetrics, type OrderManagerMetrics, type ShellCounters } from './ordermanager-metrics.js';
 import { TradeLog } from './trade-log.js';
 
 /** Backtest: the orderbook not reaching the strategy's message within this is a stuck run. */
@@ -98,12 +98,8 @@ const GATE_TIMEOUT_MS = 30_000;
 const HEARTBEAT_INTERVAL_MS = 1_000;
 /** How often a failed trade log's disk is probed for room again, ms. */
 const DISK_PROBE_INTERVAL_MS = 1_000;
-/** How often a checkpoint is considered, ms, and how many new records make one worth writing. */
-const CHECKPOINT_PERIOD_MS = 5_000;
-const CHECKPOINT_MIN_RECORDS = 100_000;
 const STOP_REASON = 'order manager stopping: end of the day';
 type Client = FrameServerClient<Connection>;
-type OrderManagerMetrics = MetricsWriter<ComponentMetricName<'ordermanager'>>;
 
 export interface OrderManagerServiceOptions {
   /** Publish counters into the counters segment named after --shm (the `trading ordermanager` process does). */
@@ -134,14 +130,8 @@ export class OrderManagerService implements Component {
   #pollImmediate: NodeJS.Immediate | undefined;
   #pollArmed = false;
   #stopping = false;
-  /** Set once the trade log failed: what is wrong with it. */
-  #journalProblem: string | undefined;
   #diskProbe: NodeJS.Timeout | undefined;
-  #checkpointPath = '';
-  #checkpointTimer: NodeJS.Timeout | undefined;
-  /** The journal's appendedCount at the last checkpoint. */
-  #checkpointedAt = 0;
-  #checkpoints = 0;
+  #checkpointer: Checkpointer | undefined;
   #stopped: Promise<void> | undefined;
   readonly #publishMetrics: boolean;
   #metrics: OrderManagerMetrics | undefined;
@@ -149,11 +139,7 @@ export class OrderManagerService implements Component {
   #tickToOrderSentShm: HistogramRecorder | undefined;
   #orderTransitShm: HistogramRecorder | undefined;
 
-  // counters of the shell
-  #decodeErrors = 0;
-  #unexpectedMessages = 0;
-  #cancelErrors = 0;
-  #ignoredWhileStopping = 0;
+  readonly #shell: ShellCounters = { decodeErrors: 0, unexpectedMessages: 0, cancelErrors: 0, ignoredWhileStopping: 0, checkpoints: 0, tradeLogFailed: 0 };
   #gate: FlowGate | undefined;
   #gateImmediate: NodeJS.Immediate | undefined;
 
@@ -223,10 +209,9 @@ export class OrderManagerService implements Component {
     this.#tradeLog = tradeLog;
     const liveBook = new LiveBook({ name: settings.shm, maxAgeMs: settings.bookMaxAgeMs, log: this.#log.child('book') });
     this.#liveBook = liveBook;
-    this.#checkpointPath = settings.tradeLog + CHECKPOINT_SUFFIX;
-    // a repair rewrites the log: offsets in an old checkpoint would point anywhere
-    if (settings.repairTradeLog) rmSync(this.#checkpointPath, { force: true });
-    const checkpoint = settings.repairTradeLog ? undefined : this.#usableCheckpoint(tradeLog);
+    const checkpointer = new Checkpointer(settings.tradeLog, tradeLog, this.#log);
+    this.#checkpointer = checkpointer;
+    const checkpoint = checkpointer.usable(settings.repairTradeLog);
     const gate = settings.gate === undefined ? undefined : FlowGate.open(settings.gate);
     this.#gate = gate;
     const om = new OrderManager({
@@ -244,9 +229,7 @@ export class OrderManagerService implements Component {
       numberReportsOf: (client) => settings.session.policy.credentials?.has(client) === true,
     });
     this.#om = om;
-    this.#checkpointedAt = tradeLog.appendedCount;
-    this.#checkpointTimer = setInterval(() => this.#maybeCheckpoint(false), CHECKPOINT_PERIOD_MS);
-    this.#checkpointTimer.unref();
+    checkpointer.start(om);
     settings.session.policy.checkBind(settings.host, 'ordermanager');
     const server = new FrameServer<Connection>({
       tls: settings.session.tls,
@@ -323,14 +306,14 @@ export class OrderManagerService implements Component {
     const connection = client.context;
     if (om === undefined || connection === undefined) return;
     if (this.#stopping) {
-      this.#ignoredWhileStopping++;
+      this.#shell.ignoredWhileStopping++;
       return;
     }
     let message: Message;
     try {
       message = this.#decoder.decode(buffer, offset, length);
     } catch (error) {
-      this.#decodeErrors++;
+      this.#shell.decodeErrors++;
       this.#refuse(client, error);
       return;
     }
@@ -361,7 +344,7 @@ export class OrderManagerService implements Component {
         const code = om.handleCancel(message, connection.name);
         this.#publishToGate(true);
         if (code !== null) {
-          this.#cancelErrors++;
+          this.#shell.cancelErrors++;
           const why = code === ErrorCode.ORDER_UNKNOWN ? 'no resting order of yours has that id' : 'the symbol does not match the order';
           this.#sendError(client, code, `cannot cancel order ${JSON.stringify(message.orderId)}: ${why}`);
         }
@@ -374,7 +357,7 @@ export class OrderManagerService implements Component {
       case MessageType.SHUTDOWN:
         return;
       default:
-        this.#unexpectedMessages++;
+        this.#shell.unexpectedMessages++;
         this.#sendError(
           client,
           ErrorCode.MESSAGE_UNKNOWN_TYPE,
@@ -387,8 +370,8 @@ export class OrderManagerService implements Component {
   #refuse(client: Client, error: unknown): void {
     const code = isTradingError(error) ? error.code : ErrorCode.PAYLOAD_MALFORMED;
     const message = isTradingError(error) ? error.message : describeError(error);
-    if (this.#decodeErrors <= 10 || this.#decodeErrors % 1000 === 0) {
-      this.#log.warn('undecodable frame refused', { client: client.id, code, message, total: this.#decodeErrors });
+    if (this.#shell.decodeErrors <= 10 || this.#shell.decodeErrors % 1000 === 0) {
+      this.#log.warn('undecodable frame refused', { client: client.id, code, message, total: this.#shell.decodeErrors });
     }
     this.#sendError(client, code, message);
   }
@@ -491,45 +474,6 @@ export class OrderManagerService implements Component {
     else this.#startPollTimer();
   };
 
-  // ---- checkpoint ---------------------------------------------------------------------------
-
-  /** The checkpoint beside the log, if it matches the log; else undefined, saying why. */
-  #usableCheckpoint(tradeLog: TradeLog): Checkpoint | undefined {
-    const read = readCheckpoint(this.#checkpointPath);
-    if ('reason' in read) {
-      if (read.reason !== 'none') this.#log.warn('checkpoint not used: replaying the whole log', { path: this.#checkpointPath, reason: read.reason });
-      return undefined;
-    }
-    const { checkpoint } = read;
-    if (!journalReaches(tradeLog.path, checkpoint.tradeLog) || !journalReaches(tradeLog.orderJournalPath, checkpoint.orderJournal)) {
-      this.#log.warn('checkpoint not used: the log does not reach it (replaced, cut or repaired); replaying the whole log', { path: this.#checkpointPath });
-      return undefined;
-    }
-    return checkpoint;
-  }
-
-  /**
-   * Write a checkpoint when enough was appended since the last one (or at stop), at a
-   * moment when everything appended is durable; a busy journal simply waits for the next try.
-   */
-  #maybeCheckpoint(final: boolean): void {
-    const om = this.#om;
-    const tradeLog = this.#tradeLog;
-    if (om === undefined || tradeLog === undefined || this.#journalProblem !== undefined) return;
-    const appended = tradeLog.appendedCount;
-    if (appended === this.#checkpointedAt || (!final && appended - this.#checkpointedAt < CHECKPOINT_MIN_RECORDS)) return;
-    const state = om.checkpointState();
-    if (state === undefined) return;
-    try {
-      writeCheckpoint(this.#checkpointPath, state);
-      this.#checkpointedAt = appended;
-      this.#checkpoints++;
-    } catch (error) {
-      // a start without it replays more of the log; nothing is lost
-      this.#log.warn('checkpoint not written', { path: this.#checkpointPath, error: describeError(error) });
-    }
-  }
-
   // ---- failure and stop --------------------------------------------------------------------
 
   /**
@@ -541,7 +485,8 @@ export class OrderManagerService implements Component {
    * memory include the voided fills); alone, the operator restarts us.
    */
   #journalFailed(error: TradingError): void {
-    this.#journalProblem = error.message;
+    this.#shell.tradeLogFailed = 1;
+    this.#checkpointer?.disable();
     this.#log.error('trade log failed: every order is rejected E_TRADE_LOG_UNAVAILABLE until a restart', { error: describeError(error) });
     reportProblem('ordermanager', error.message);
     const path = this.#settings.tradeLog;
@@ -566,7 +511,7 @@ export class OrderManagerService implements Component {
   async #stopNow(): Promise<void> {
     this.#stopping = true;
     if (this.#diskProbe !== undefined) clearInterval(this.#diskProbe);
-    if (this.#checkpointTimer !== undefined) clearInterval(this.#checkpointTimer);
+    this.#checkpointer?.stop();
     this.#sessions.stop();
     if (this.#pollTimer !== undefined) clearTimeout(this.#pollTimer);
     if (this.#pollImmediate !== undefined) clearImmediate(this.#pollImmediate);
@@ -582,7 +527,7 @@ export class OrderManagerService implements Component {
       } catch (error) {
         failure = error;
       }
-      if (failure === undefined) this.#maybeCheckpoint(true);
+      if (failure === undefined) this.#checkpointer?.maybeWrite(true);
     }
     await this.#server?.close();
     if (this.#mirror !== undefined) {
@@ -605,71 +550,10 @@ export class OrderManagerService implements Component {
   #publish(w: OrderManagerMetrics): void {
     const om = this.#om;
     if (om === undefined) return;
-    const core = om.counters();
-    const recovery = om.recovery;
-    const stats = this.#tradeLog?.stats;
-    w.set('orders', core['orders'] ?? 0);
-    w.set('orders_accepted', core['ordersAccepted'] ?? 0);
-    w.set('rejects', core['rejects'] ?? 0);
-    for (const [code, count] of Object.entries(om.rejectsByCode())) w.setLabelled('rejects_by_code', code, count);
-    w.set('cancels', core['cancels'] ?? 0);
-    // the trade log's: what recovery read back plus what this process made durable since,
-    // so it equals the file and never goes back across a restart (a fill counts once on disk)
-    w.set('fills', om.recoveredFills + (stats?.fillsCommitted ?? 0));
-    const snapshot = om.positions();
-    let volume = 0;
-    let positionAbs = 0;
-    for (const position of snapshot.positions) {
-      volume += position.boughtQuantity + position.soldQuantity;
-      positionAbs += Math.abs(position.netQuantity);
-      w.setLabelled('position_shares', position.symbol, position.netQuantity);
-    }
-    w.set('filled_shares', volume);
-    w.set('position_abs_shares', positionAbs);
-    w.set('realized_pnl', round2(core['realizedPnl'] ?? 0));
-    w.set('unrealized_pnl', round2(core['unrealizedPnl'] ?? 0));
-    w.set('resting_orders', om.restingOrderCount);
-    w.set('reports_waiting', om.reportsWaiting);
-    w.set('reports_delivered', core['reportsDelivered'] ?? 0);
-    w.set('reports_undeliverable', this.#sessions.counters.undeliverable);
-    w.set('recovered_fills', om.recoveredFills);
-    w.set('recovered_corrupt_lines', recovery.tradeLog.corruptLines + recovery.orderJournal.corruptLines);
-    w.set('restored_resting_orders', core['restoredRestingOrders'] ?? 0);
-    w.set('decode_errors', this.#decodeErrors);
-    w.set('unexpected_messages', this.#unexpectedMessages);
-    w.set('cancel_errors', this.#cancelErrors);
-    w.set('hellos', this.#sessions.counters.hellos);
-    w.set('frames_ignored_stopping', this.#ignoredWhileStopping);
-    w.set('book_attached', this.#liveBook?.attached === true ? 1 : 0);
-    w.set('book_attachments', this.#liveBook?.attachments ?? 0);
-    const server = this.#server?.counters();
-    if (server !== undefined) {
-      w.set('clients', server.clientsConnected);
-      w.set('clients_accepted', server.clientsAccepted);
-      w.set('frames_received', server.framesIn);
-      w.set('bad_frames', server.badFrames);
-      w.set('reports_conflated', server.framesConflated);
-      w.set('reports_dropped', server.framesDropped);
-      w.set('clients_refused', server.clientsRefused);
-      w.set('clients_idle', server.clientsIdle);
-      w.set('frame_timeouts', server.frameTimeouts);
-      w.set('outbound_budget_disconnects', server.outboundBudgetDisconnects);
-      w.set('outbound_bytes', server.outboundBytes);
-    }
-    w.set('order_ids_kept', om.orderIdsKept);
-    w.set('tracked_clients', om.trackedClients);
-    w.set('checkpoints', this.#checkpoints);
-    w.set('trade_log_failed', this.#journalProblem === undefined ? 0 : 1);
-    if (stats !== undefined) {
-      w.set('trade_log_commits', stats.commits);
-      w.set('trade_log_lines', stats.linesCommitted);
-      w.set('trade_log_largest_batch', stats.largestBatch);
-    }
+    this.#shell.checkpoints = this.#checkpointer?.written ?? 0;
+    const parts = { om, tradeLog: this.#tradeLog?.stats, sessions: this.#sessions, server: this.#server?.counters(), book: this.#liveBook };
+    publishOrderManagerMetrics(w, parts, this.#shell);
     publishConnectionMetrics(w, this.#busConnection);
     this.#mirror?.publishMetrics(w);
   }
-}
-
-function round2(value: number): number {
-  return Math.round(value * 100) / 100;
 }
