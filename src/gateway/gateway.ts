@@ -3,15 +3,9 @@
  * over a FrameServer.
  *
  * - Every client starts in the seed's JSON and needs to send nothing: a seed client
- *   connects and reads (an anonymous client, let in when the SessionPolicy takes them:
- *   from loopback unless --no-anonymous). A client that sends HELLO is checked by the
- *   SessionPolicy (a claimed identity needs its secret: E_AUTH_FAILED otherwise, and the
- *   connection is closed), answered with our HELLO, and gets binary from then on if it
- *   asked (HELLO {binary: false} switches it back). A client the policy does not take
- *   anonymously gets nothing until its HELLO is accepted, and is closed with
- *   E_AUTH_REQUIRED if none comes within HELLO_WAIT_MS. Anything else a client sends is
- *   ignored, and a frame or payload our decoders refuse closes that client only, with an
- *   error frame.
+ *   connects and reads. Who gets the stream, and binary after a HELLO: gateway-admission.ts.
+ *   Anything else a client sends is ignored, and a frame or payload our decoders refuse
+ *   closes that client only, with an error frame.
  * - Each round sends one MARKET_DATA per symbol (the seed's "every symbol every 100 ms" at
  *   the default rate of 10); news comes every newsIntervalSeconds. Every message carries
  *   the next number of one gateway-wide `sequence` (a client that is never conflated sees
@@ -48,11 +42,12 @@ import { FrameServer, type FrameServerOptions, type SlowConsumerPolicy } from '.
 import type { FrameServerClient, PayloadMode } from '../net/frame-server-client.js';
 import { MessageDecoder } from '../protocol/codec.js';
 import { FRAME_HEADER_BYTES } from '../protocol/framing.js';
-import { MessageType, PROTOCOL_VERSION, type Hello, type MarketData, type Message, type NewsSentiment } from '../protocol/messages.js';
+import { MessageType, type MarketData, type Message, type NewsSentiment } from '../protocol/messages.js';
 import type { TlsMaterial } from '../net/tls-options.js';
-import { SessionPolicy, type Admission } from '../session/session-policy.js';
+import { SessionPolicy } from '../session/session-policy.js';
 import type { GatewayRate } from './gateway-config.js';
-import { canTakeMore, keepingUp, remove, wantsFrame } from './client-lists.js';
+import { canTakeMore, keepingUp, wantsFrame } from './client-lists.js';
+import { GatewayAdmission, type ClientState } from './gateway-admission.js';
 import { FrameEncoder } from './frame-encoder.js';
 import { RoundSlicer } from './round-slicer.js';
 import { TickPacer } from './tick-pacer.js';
@@ -98,9 +93,6 @@ export interface FrameRecorder {
 /** How often a recording's open block is written out, ms. */
 const RECORD_FLUSH_INTERVAL_MS = 200;
 
-/** A client the policy does not take anonymously is closed if it has not said HELLO by then. */
-const HELLO_WAIT_MS = 5_000;
-
 /** Conflation key of news (symbols use their index, 0..n-1). */
 const NEWS_KEY = -1;
 /** A batch is at most this fraction of the backlog bound, so one turn never trips it alone. */
@@ -119,21 +111,13 @@ const MAX_RATE_IDLE_MS = 1;
 /** Idle clients get a heartbeat this often (they never are at the default rate). */
 const HEARTBEAT_INTERVAL_MS = 1_000;
 
-interface ClientState {
-  /** The last send to it was conflated (an episode is under way). */
-  conflating: boolean;
-  /** Gets the stream: taken anonymously, or its HELLO was accepted. */
-  admitted: boolean;
-  /** Closes a client that has not been admitted in time. */
-  helloTimer: NodeJS.Timeout | undefined;
-}
-
 export class Gateway implements Component {
   readonly options: GatewayOptions;
   readonly #log: Logger;
   readonly #model: MarketModel;
   readonly #server: FrameServer<ClientState>;
   readonly #policy: SessionPolicy;
+  readonly #admission: GatewayAdmission;
   readonly #decoder = new MessageDecoder();
   readonly #json = new FrameEncoder('json');
   readonly #binary = new FrameEncoder('binary');
@@ -198,15 +182,18 @@ export class Gateway implements Component {
     this.#lastJsonBytes = JSON_BYTES_FIXED_ESTIMATE + 2 * this.#model.config.bookDepth * JSON_BYTES_PER_LEVEL_ESTIMATE;
     this.#slicer = this.#lastJsonBytes * this.#symbolCount > this.#batchBytes ? new RoundSlicer(this.#symbolCount) : undefined;
     this.#policy = options.policy ?? new SessionPolicy();
+    this.#admission = new GatewayAdmission({
+      policy: this.#policy,
+      jsonClients: this.#jsonClients,
+      binaryClients: this.#binaryClients,
+      jsonFrame: (hello) => this.#json.frame(hello),
+      log: options.log,
+    });
     this.#server = new FrameServer<ClientState>({
       onFrame: this.#onFrame,
       tls: options.tls,
-      onConnect: (client) => this.#onConnect(client),
-      onDisconnect: (client) => {
-        if (client.context?.helloTimer !== undefined) clearTimeout(client.context.helloTimer);
-        remove(this.#jsonClients, client);
-        remove(this.#binaryClients, client);
-      },
+      onConnect: (client) => this.#admission.connected(client),
+      onDisconnect: (client) => this.#admission.disconnected(client),
       maxFrameBytes: options.maxFrameBytes,
       maxBacklogBytes: options.maxBacklogBytes,
       slowConsumerPolicy: options.slowConsumerPolicy,
@@ -515,71 +502,12 @@ export class Gateway implements Component {
       client.close(error);
       return;
     }
-    if (message.type === MessageType.HELLO) {
-      const hello = message;
-      const verdict = this.#policy.admit(hello, client.remoteAddress);
-      if (verdict instanceof Promise) {
-        verdict.then(
-          (settled) => this.#admitted(client, hello, settled),
-          (error: unknown) => this.#log.error('session admission failed', { client: client.id, error: describeError(error) }),
-        );
-      } else {
-        this.#admitted(client, hello, verdict);
-      }
-    } else if (message.type !== MessageType.HEARTBEAT) {
+    if (message.type === MessageType.HELLO) this.#admission.hello(client, message);
+    else if (message.type !== MessageType.HEARTBEAT) {
       this.#ignoredMessages++;
       this.#log.debug('message ignored: the gateway only takes HELLO and HEARTBEAT', { client: client.id, type: message.type });
     }
   };
-
-  #onConnect(client: FrameServerClient<ClientState>): void {
-    const state: ClientState = { conflating: false, admitted: false, helloTimer: undefined };
-    client.context = state;
-    if (this.#policy.admitAnonymous(client.remoteAddress).ok) {
-      state.admitted = true;
-      this.#jsonClients.push(client);
-      return;
-    }
-    // nothing streams to it until its HELLO is accepted
-    state.helloTimer = setTimeout(() => {
-      state.helloTimer = undefined;
-      if (state.admitted || !client.open) return;
-      const verdict = this.#policy.admitAnonymous(client.remoteAddress);
-      this.#refuse(client, verdict.ok ? { ok: false, code: ErrorCode.AUTH_REQUIRED, message: 'no HELLO' } : verdict, '');
-    }, HELLO_WAIT_MS);
-  }
-
-  #admitted(client: FrameServerClient<ClientState>, hello: Hello, verdict: Admission): void {
-    const state = client.context;
-    if (!client.open || state === undefined) return;
-    if (!verdict.ok) {
-      this.#refuse(client, verdict, hello.clientName);
-      return;
-    }
-    if (state.helloTimer !== undefined) clearTimeout(state.helloTimer);
-    state.helloTimer = undefined;
-    state.admitted = true;
-    // the answer in JSON: the client switches to binary only once it has it
-    const answer: Hello = { type: MessageType.HELLO, protocolVersion: PROTOCOL_VERSION, clientName: 'gateway', binary: hello.binary };
-    client.send(this.#json.frame(answer));
-    this.#setMode(client, hello.binary ? 'binary' : 'json', hello.clientName, verdict.identity);
-  }
-
-  #refuse(client: FrameServerClient<ClientState>, verdict: Admission & { ok: false }, name: string): void {
-    remove(this.#jsonClients, client);
-    remove(this.#binaryClients, client);
-    if (client.context !== undefined) client.context.admitted = false;
-    this.#log.warn('session refused: closing client', { client: client.id, remote: client.remote, name, code: verdict.code });
-    client.close(new TradingError(verdict.code, verdict.message));
-  }
-
-  #setMode(client: FrameServerClient<ClientState>, mode: PayloadMode, name: string, identity: string | undefined): void {
-    client.mode = mode;
-    remove(this.#jsonClients, client);
-    remove(this.#binaryClients, client);
-    (mode === 'binary' ? this.#binaryClients : this.#jsonClients).push(client);
-    this.#log.info('hello', { client: client.id, remote: client.remote, name: name === '' ? undefined : name, identity, mode });
-  }
 
   #heartbeatPayload(mode: PayloadMode): Uint8Array {
     const encoder = mode === 'binary' ? this.#binary.encoder : this.#json.encoder;
