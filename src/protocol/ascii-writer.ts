@@ -134,18 +134,18 @@ function writeInt32Digits(target: Buffer, position: number, value: number, digit
  */
 export const numberSlot = new Float64Array(1);
 
-/** A non-negative integer below 2^53, in decimal. */
-function writeDigits(target: Buffer, position: number, value: number): number {
-  digitsSlot[0] = value;
-  return writeDigitsInSlot(target, position);
-}
-
 /**
- * writeDigits of digitsSlot[0]. The value travels in a Float64Array because an integer
- * above 2^30 (a nanosecond stamp, an epoch second) passed to a call that is not inlined
- * would be boxed; the store-and-call entry above is small enough to be inlined.
+ * writeDigitsInSlot's argument. Every caller stores the value here itself rather than
+ * through a store-and-call helper: an integer above 2^31 (a nanosecond stamp) passed as
+ * an argument to a call V8 does not inline is boxed, 16 bytes per message. Whether a
+ * small helper is inlined depends on its caller's inlining budget, which moves with
+ * every change to the caller (the JSON MARKET_DATA writer, where writeNumberInSlot is
+ * inlined and then has no budget left for the helper, allocated on sent_ns in about half
+ * of the runs): with no double argument on any call, nothing depends on it.
  */
 const digitsSlot = new Float64Array(1);
+
+/** The non-negative integer below 2^53 in digitsSlot[0], in decimal. */
 function writeDigitsInSlot(target: Buffer, position: number): number {
   const value = digitsSlot[0];
   // Values from 10^8 up are split in two below 10^8 < 2^30, small integers (Smis): an
@@ -181,9 +181,11 @@ export function writeNumberInSlot(target: Buffer, position: number): number {
   if (value - Math.trunc(value) === 0 && value <= MAX_SAFE && value >= -MAX_SAFE) {
     if (value < 0) {
       target[position] = CHAR_MINUS;
-      return writeDigits(target, position + 1, -value);
+      digitsSlot[0] = -value;
+      return writeDigitsInSlot(target, position + 1);
     }
-    return writeDigits(target, position, value);
+    digitsSlot[0] = value;
+    return writeDigitsInSlot(target, position);
   }
   if (value < MAX_MICROS_VALUE && value > -MAX_MICROS_VALUE) {
     // Epoch timestamps (1730700000.123456) and sizes (523.17) have at most 6 decimals.
@@ -212,7 +214,8 @@ function writeMicros(target: Buffer, position: number): number {
     magnitude = -micros;
   }
   const whole = Math.floor(magnitude / MICROS);
-  at = writeDigits(target, at, whole);
+  digitsSlot[0] = whole;
+  at = writeDigitsInSlot(target, at);
   // 0..999999, an int32: the trailing-zero loop is integer arithmetic, not fmod.
   let fraction = (magnitude - whole * MICROS) | 0;
   if (fraction === 0) return at;
@@ -263,7 +266,8 @@ export function writePrice(target: Buffer, position: number, units: number): num
   } else {
     whole = Math.floor(magnitude / PRICE_SCALE);
     fraction = magnitude - whole * PRICE_SCALE;
-    at = writeDigits(target, at, whole);
+    digitsSlot[0] = whole;
+    at = writeDigitsInSlot(target, at);
   }
   const length = FRACTION_LENGTHS[fraction];
   const from = fraction * FRACTION_STRIDE;
