@@ -29,6 +29,7 @@ import type { MarketData } from '../protocol/messages.js';
 import { createMarketData } from '../protocol/reusable-messages.js';
 import { formatRate } from '../core/format.js';
 import type { BenchContext, BenchResult, BenchRow, Benchmark } from './types.js';
+import { ErrorCode, TradingError } from '../core/errors.js';
 
 const LEVELS = 5;
 const ROUNDS = 7;
@@ -148,7 +149,7 @@ function timeRounds(rounds: number, count: number, run: (round: number) => boole
     const started = process.hrtime.bigint();
     const ok = run(round);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    if (!ok) throw new Error(`round ${round}: decoded results do not add up`);
+    if (!ok) throw new TradingError(ErrorCode.BENCH_FAILED, `round ${round}: decoded results do not add up`);
     rates.push(count / seconds);
   }
   rates.sort((a, b) => a - b);

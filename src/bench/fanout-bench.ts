@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { stopComponent, waitForReady } from '../supervisor/child-protocol.js';
 import { processCpuMs } from './process-cpu.js';
 import type { BenchContext, BenchResult, BenchRow, Benchmark } from './types.js';
+import { ErrorCode, TradingError } from '../core/errors.js';
 
 const CLI_SCRIPT = fileURLToPath(new URL('../cli.js', import.meta.url));
 const SUBSCRIBER_SCRIPT = fileURLToPath(new URL('./fanout-subscriber.js', import.meta.url));
@@ -75,7 +76,7 @@ async function runFanoutBenchmark(context: BenchContext): Promise<BenchResult> {
 function startSubscriber(port: number): Subscriber {
   const child = fork(SUBSCRIBER_SCRIPT, ['127.0.0.1', String(port)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], env: { ...process.env, TRADING_LOG_LEVEL: 'warn' } });
   const subscribed = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`subscriber ${child.pid} received nothing within ${STARTUP_TIMEOUT_MS} ms`)), STARTUP_TIMEOUT_MS);
+    const timer = setTimeout(() => reject(new TradingError(ErrorCode.BENCH_FAILED, `subscriber ${child.pid} received nothing within ${STARTUP_TIMEOUT_MS} ms`)), STARTUP_TIMEOUT_MS);
     child.on('message', (message: { kind?: string }) => {
       if (message.kind !== 'subscribed') return;
       clearTimeout(timer);
@@ -83,7 +84,7 @@ function startSubscriber(port: number): Subscriber {
     });
     child.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`subscriber ${child.pid} exited (${code}) before receiving`));
+      reject(new TradingError(ErrorCode.BENCH_FAILED, `subscriber ${child.pid} exited (${code}) before receiving`));
     });
   });
   subscribed.catch(() => undefined); // awaited by the caller; never an unhandled rejection
@@ -96,7 +97,7 @@ async function sampleAll(subscribers: readonly Subscriber[]): Promise<number> {
     subscribers.map(
       ({ child }) =>
         new Promise<number>((resolve, reject) => {
-          const timer = setTimeout(() => reject(new Error(`subscriber ${child.pid} did not answer`)), 10_000);
+          const timer = setTimeout(() => reject(new TradingError(ErrorCode.BENCH_FAILED, `subscriber ${child.pid} did not answer`)), 10_000);
           const onMessage = (message: { kind?: string; marketData?: number }): void => {
             if (message.kind !== 'count') return;
             clearTimeout(timer);

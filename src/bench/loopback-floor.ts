@@ -10,6 +10,7 @@ import { createServer, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { LatencyRecorder, type LatencySummary } from '../core/latency.js';
 import { childExited } from '../supervisor/child-protocol.js';
+import { ErrorCode, TradingError } from '../core/errors.js';
 
 const ECHO_SCRIPT = fileURLToPath(new URL('./loopback-echo.js', import.meta.url));
 const CONNECT_TIMEOUT_MS = 10_000;
@@ -24,12 +25,12 @@ export async function measureLoopbackRoundTrip(intervalMs: number, warmup: numbe
   const child = fork(ECHO_SCRIPT, [String(port)], { stdio: 'ignore' });
   try {
     const socket = await new Promise<Socket>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`the echo process did not connect within ${CONNECT_TIMEOUT_MS} ms`)), CONNECT_TIMEOUT_MS);
+      const timer = setTimeout(() => reject(new TradingError(ErrorCode.BENCH_FAILED, `the echo process did not connect within ${CONNECT_TIMEOUT_MS} ms`)), CONNECT_TIMEOUT_MS);
       server.once('connection', (accepted) => {
         clearTimeout(timer);
         resolve(accepted);
       });
-      child.once('exit', (code) => reject(new Error(`the echo process exited (${code}) before it connected`)));
+      child.once('exit', (code) => reject(new TradingError(ErrorCode.BENCH_FAILED, `the echo process exited (${code}) before it connected`)));
     });
     socket.setNoDelay(true);
     const latency = new LatencyRecorder(10_000_000_000);

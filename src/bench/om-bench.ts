@@ -43,7 +43,7 @@ import {
   type ExecutionReport,
   type Order,
 } from '../protocol/messages.js';
-import { ErrorCode } from '../core/errors.js';
+import { ErrorCode, TradingError } from '../core/errors.js';
 import { KEPT_BY_SUPERVISOR_ENV, counterSegmentName, readSystemCounters, sampleValue } from '../metrics/index.js';
 import { BookWriter } from '../shm/book-writer.js';
 import { ShmError, unlinkSegment } from '../shm/native.js';
@@ -162,7 +162,7 @@ class OrderStream {
   #send(message: Order | { type: typeof MessageType.HELLO; protocolVersion: number; clientName: string; binary: boolean }): void {
     const bytes = this.#encoder.encode(message);
     const status = this.#client.sendPayload(this.#encoder.buffer, 4, bytes - 4);
-    if (status !== 'sent' && status !== 'queued') throw new Error(`order manager connection refused an order: ${status}`);
+    if (status !== 'sent' && status !== 'queued') throw new TradingError(ErrorCode.BENCH_FAILED, `order manager connection refused an order: ${status}`);
   }
 
   #fill = (): void => {
@@ -213,7 +213,7 @@ async function runOrderManagerBenchmark(context: BenchContext): Promise<BenchRes
     );
     const ready = await waitForReady(child, 'the order manager', READY_TIMEOUT_MS);
     const port = ready['port'];
-    if (typeof port !== 'number') throw new Error(`the order manager's ready report has no port: ${JSON.stringify(ready)}`);
+    if (typeof port !== 'number') throw new TradingError(ErrorCode.BENCH_FAILED, `the order manager's ready report has no port: ${JSON.stringify(ready)}`);
     stream = new OrderStream(port);
     await stream.connect();
     context.log(`order manager pid ${child.pid} on port ${port}; ${WINDOW} orders in flight, warm-up ${warmupMs} ms, measuring ${measureMs} ms`);
@@ -250,10 +250,10 @@ async function runOrderManagerBenchmark(context: BenchContext): Promise<BenchRes
     stream = undefined;
     child.send({ kind: 'shutdown' });
     const exitCode = await childExited(child);
-    if (exitCode !== 0) throw new Error(`the order manager exited with ${exitCode}`);
+    if (exitCode !== 0) throw new TradingError(ErrorCode.BENCH_FAILED, `the order manager exited with ${exitCode}`);
     const [counters] = readSystemCounters(name, ['ordermanager']);
     removeCounters(name);
-    if (rejected > 0) throw new Error(`${rejected} orders were rejected: the benchmark must measure executions`);
+    if (rejected > 0) throw new TradingError(ErrorCode.BENCH_FAILED, `${rejected} orders were rejected: the benchmark must measure executions`);
     context.log('order-to-ack again over TLS (node:tls), a new order manager with --tls-cert/--tls-key');
     const tls = await tlsOrderToAck(name, dir, Math.max(500, Math.round(TLS_LATENCY_ORDERS * context.scale)));
     if (tls === undefined) context.log('openssl not found: no TLS row');
@@ -474,7 +474,7 @@ async function paced(stream: OrderStream, count: number): Promise<void> {
 async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   while (!condition()) {
-    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (performance.now() > deadline) throw new TradingError(ErrorCode.BENCH_FAILED, `timed out after ${timeoutMs} ms waiting for ${what}`);
     await delay(1);
   }
 }

@@ -24,6 +24,7 @@ import { stopComponent, waitForReady } from '../supervisor/child-protocol.js';
 import { processCpuMs } from './process-cpu.js';
 import { runTickToTradeBenchmark } from './tick-to-trade-bench.js';
 import type { BenchContext, BenchResult, BenchRow, Benchmark } from './types.js';
+import { ErrorCode, TradingError } from '../core/errors.js';
 
 const CLI_SCRIPT = fileURLToPath(new URL('../cli.js', import.meta.url));
 export const SCALE_SYMBOL_COUNTS = [5, 100, 1_000, 10_000] as const;
@@ -136,7 +137,7 @@ async function openWhenWritten(shm: string, count: number, timeoutMs: number): P
       const reader = BookReader.open(shm);
       if (reader.symbols.length === count) return reader;
       reader.close();
-      throw new Error(`the segment has ${reader.symbols.length} symbols, expected ${count}`);
+      throw new TradingError(ErrorCode.BENCH_FAILED, `the segment has ${reader.symbols.length} symbols, expected ${count}`);
     } catch (err) {
       if (performance.now() > deadline) throw err;
     }

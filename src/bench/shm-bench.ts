@@ -17,6 +17,7 @@ import { BookReader } from '../shm/book-reader.js';
 import { BookWriter } from '../shm/book-writer.js';
 import { unlinkSegment } from '../shm/native.js';
 import type { BenchContext, BenchResult, Benchmark } from './types.js';
+import { ErrorCode, TradingError } from '../core/errors.js';
 
 const DEPTH = 10;
 const BATCH_OPS = 64;
@@ -86,12 +87,12 @@ interface ContendedResult {
 function waitForReady(child: ChildProcess, timeoutMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
     let seen = '';
-    const timer = setTimeout(() => done(new Error(`benchmark writer not ready within ${timeoutMs} ms`)), timeoutMs);
+    const timer = setTimeout(() => done(new TradingError(ErrorCode.BENCH_FAILED, `benchmark writer not ready within ${timeoutMs} ms`)), timeoutMs);
     const onData = (chunk: Buffer): void => {
       seen += chunk.toString('utf8');
       if (seen.includes('ready\n')) done();
     };
-    const onExit = (code: number | null): void => done(new Error(`benchmark writer exited (${code}) before it was ready`));
+    const onExit = (code: number | null): void => done(new TradingError(ErrorCode.BENCH_FAILED, `benchmark writer exited (${code}) before it was ready`));
     const done = (err?: Error): void => {
       clearTimeout(timer);
       child.stdout?.off('data', onData);
@@ -137,7 +138,7 @@ async function measureUnderWriter(durationMs: number): Promise<ContendedResult> 
     const elapsedS = Number(nowNs - startNs) / 1e9;
     const retries = reader.readRetries - retriesBefore;
     const writes = reader.updateCount(0) - updatesBefore;
-    if (failed > 0) throw new Error(`${failed} reads found no stable copy`);
+    if (failed > 0) throw new TradingError(ErrorCode.BENCH_FAILED, `${failed} reads found no stable copy`);
     return {
       readsPerS: good / elapsedS,
       retryRate: retries / (good + retries),

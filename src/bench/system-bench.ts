@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import type { RunSummary } from '../supervisor/summary.js';
 import { measureLoopbackRoundTrip } from './loopback-floor.js';
 import type { BenchContext, BenchResult, Benchmark } from './types.js';
+import { ErrorCode, TradingError } from '../core/errors.js';
 
 const CLI = fileURLToPath(new URL('../cli.js', import.meta.url));
 const DURATION_S = 20;
@@ -48,7 +49,7 @@ async function runSystem(durationS: number, extraArgs: readonly string[] = []): 
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-    if (code !== 0) throw new Error(`trading run exited with ${code}: ${stderr.trim().split('\n').slice(-3).join(' | ')}`);
+    if (code !== 0) throw new TradingError(ErrorCode.BENCH_FAILED, `trading run exited with ${code}: ${stderr.trim().split('\n').slice(-3).join(' | ')}`);
     return JSON.parse(readFileSync(summaryFile, 'utf8')) as RunSummary;
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -26,6 +26,7 @@ import { createLogger } from '../core/log.js';
 import { FrameClient } from '../net/frame-client.js';
 import { FRAME_HEADER_BYTES } from '../protocol/framing.js';
 import type { BenchContext, BenchResult, Benchmark } from './types.js';
+import { ErrorCode, TradingError } from '../core/errors.js';
 
 /** Layout of the benchmark payload, shared with the sender. */
 export const BENCH_PAYLOAD_MAGIC = 0xb1;
@@ -163,7 +164,7 @@ async function measure(context: BenchContext, payloadBytes: number, warmupMs: nu
     await client.close();
     const seconds = Number(end.atNs - start.atNs) / 1e9;
     if (end.gaps > 0 || end.malformed > 0) {
-      throw new Error(`delivery broken: ${end.gaps} sequence gaps, ${end.malformed} malformed frames in ${end.frames}`);
+      throw new TradingError(ErrorCode.BENCH_FAILED, `delivery broken: ${end.gaps} sequence gaps, ${end.malformed} malformed frames in ${end.frames}`);
     }
     const msgsPerSecond = (end.frames - start.frames) / seconds;
     const megabytesPerSecond = (end.bytes - start.bytes) / seconds / 1e6;
@@ -190,11 +191,11 @@ function senderPort(sender: ChildProcess): Promise<number> {
     };
     const onExit = (code: number | null, signal: string | null): void => {
       finish();
-      reject(new Error(`the sender exited (${code ?? signal}) before it was ready`));
+      reject(new TradingError(ErrorCode.BENCH_FAILED, `the sender exited (${code ?? signal}) before it was ready`));
     };
     const timer = setTimeout(() => {
       finish();
-      reject(new Error(`the sender was not ready within ${STARTUP_TIMEOUT_MS} ms`));
+      reject(new TradingError(ErrorCode.BENCH_FAILED, `the sender was not ready within ${STARTUP_TIMEOUT_MS} ms`));
     }, STARTUP_TIMEOUT_MS);
     const finish = (): void => {
       clearTimeout(timer);

@@ -34,6 +34,7 @@ import { KEPT_BY_SUPERVISOR_ENV, counterSegmentName, readSystemCounters, sampleV
 import { stopComponent, waitForReady } from '../supervisor/child-protocol.js';
 import { measureLoopbackRoundTrip } from './loopback-floor.js';
 import type { BenchContext, BenchResult, Benchmark } from './types.js';
+import { ErrorCode, TradingError } from '../core/errors.js';
 
 /** The feeder's symbols, ticked in turn. */
 export const FEED_SYMBOLS = ['AAPL', 'MSFT', 'GOOGL', 'AMZN', 'TSLA'] as const;
@@ -185,7 +186,7 @@ export async function runTickToTradeBenchmark(context: BenchContext, options: Ti
     );
     const ready = await waitForReady(strategy, 'the strategy', STARTUP_TIMEOUT_MS);
     if (ready['gatewayConnected'] !== true || ready['orderManagerConnected'] !== true || ready['bookAttached'] !== true) {
-      throw new Error(`the strategy came up without everything it needs: ${JSON.stringify(ready)}`);
+      throw new TradingError(ErrorCode.BENCH_FAILED, `the strategy came up without everything it needs: ${JSON.stringify(ready)}`);
     }
     unlinkQuietly(shm); // both processes have it mapped: nothing is left in /dev/shm whatever happens now
     context.log(`strategy ready (pid ${strategy.pid}); ${warmup} warm-up + ${measured} measured ticks, one every ${TICK_INTERVAL_MS} ms`);
@@ -346,11 +347,11 @@ function lineFrom(child: ChildProcess, pattern: RegExp, timeoutMs: number): Prom
     };
     const onExit = (code: number | null, signal: string | null): void => {
       finish();
-      reject(new Error(`the feeder exited (${code ?? signal}) before saying ${pattern}`));
+      reject(new TradingError(ErrorCode.BENCH_FAILED, `the feeder exited (${code ?? signal}) before saying ${pattern}`));
     };
     const timer = setTimeout(() => {
       finish();
-      reject(new Error(`the feeder did not say ${pattern} within ${timeoutMs} ms`));
+      reject(new TradingError(ErrorCode.BENCH_FAILED, `the feeder did not say ${pattern} within ${timeoutMs} ms`));
     }, timeoutMs);
     const finish = (): void => {
       clearTimeout(timer);

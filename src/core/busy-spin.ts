@@ -14,6 +14,7 @@
  * poll); it must be cheap and allocate nothing.
  */
 import { monotonicNs } from './clock.js';
+import { ErrorCode, TradingError } from './errors.js';
 
 export class BusySpin {
   readonly windowNs: number;
@@ -24,7 +25,7 @@ export class BusySpin {
   #closed = false;
 
   constructor(windowMs: number, onSpin?: () => void) {
-    if (!(Number.isFinite(windowMs) && windowMs >= 0)) throw new RangeError(`windowMs must be a finite number ≥ 0, got ${windowMs}`);
+    if (!(Number.isFinite(windowMs) && windowMs >= 0)) throw new TradingError(ErrorCode.CONFIG_INVALID, `windowMs must be a finite number ≥ 0, got ${windowMs}`);
     this.windowNs = windowMs * 1e6;
     this.#onSpin = onSpin;
   }

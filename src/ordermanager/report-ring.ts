@@ -8,6 +8,7 @@
  */
 import { createExecutionReport } from '../protocol/reusable-messages.js';
 import { type ExecutionReport } from '../protocol/messages.js';
+import { ErrorCode, TradingError } from '../core/errors.js';
 
 
 function copyReport(to: ExecutionReport, from: Readonly<ExecutionReport>): void {
@@ -41,7 +42,7 @@ export class ReportRing {
   #newest = 0;
 
   constructor(capacity: number) {
-    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`ReportRing capacity must be a positive integer, got ${capacity}`);
+    if (!Number.isInteger(capacity) || capacity < 1) throw new TradingError(ErrorCode.CONFIG_INVALID, `ReportRing capacity must be a positive integer, got ${capacity}`);
     this.capacity = capacity;
     this.#slots = [];
     for (let index = 0; index < capacity; index++) this.#slots.push(createExecutionReport());

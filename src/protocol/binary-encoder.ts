@@ -191,7 +191,7 @@ export function refuseLevels(bidPrices: Float64Array, bidSizes: Float64Array, bi
   for (let i = 0; i < askCount; i++) {
     if (!(isPriceUnits(askPrices[i]) && isFiniteNumber(askSizes[i]))) refuseLevel('asks', askPrices[i], askSizes[i]);
   }
-  throw new Error('refuseLevels: no bad level found (the copy loop and this check disagree)');
+  throw new TradingError(ErrorCode.INTERNAL, 'refuseLevels: no bad level found (the copy loop and this check disagree)');
 }
 
 function refuseLevel(field: 'bids' | 'asks', price: number, size: number): never {

@@ -109,10 +109,10 @@ export class MessageEncoder {
     this.maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
     const initialBytes = options.initialBytes ?? 4096;
     if (!Number.isInteger(initialBytes) || initialBytes < FRAME_HEADER_BYTES) {
-      throw new RangeError(`initialBytes must be an integer ≥ ${FRAME_HEADER_BYTES}, got ${initialBytes}`);
+      throw new TradingError(ErrorCode.CONFIG_INVALID, `initialBytes must be an integer ≥ ${FRAME_HEADER_BYTES}, got ${initialBytes}`);
     }
     if (!Number.isInteger(this.maxFrameBytes) || this.maxFrameBytes < 1) {
-      throw new RangeError(`maxFrameBytes must be a positive integer, got ${this.maxFrameBytes}`);
+      throw new TradingError(ErrorCode.CONFIG_INVALID, `maxFrameBytes must be a positive integer, got ${this.maxFrameBytes}`);
     }
     this.#buffer = Buffer.allocUnsafe(initialBytes);
   }

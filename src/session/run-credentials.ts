@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateSecret, hashSecret } from './credentials.js';
+import { ErrorCode, TradingError } from '../core/errors.js';
 
 export class RunCredentials {
   readonly #secrets: ReadonlyMap<string, string>;
@@ -23,13 +24,13 @@ export class RunCredentials {
   /** The secret of an identity (for its environment). */
   secret(identity: string): string {
     const secret = this.#secrets.get(identity);
-    if (secret === undefined) throw new Error(`no run credentials for ${identity}`);
+    if (secret === undefined) throw new TradingError(ErrorCode.INTERNAL, `no run credentials for ${identity}`);
     return secret;
   }
 
   /** The auth file, once written. */
   get authFile(): string {
-    if (this.#authFile === undefined) throw new Error('run credentials not written yet');
+    if (this.#authFile === undefined) throw new TradingError(ErrorCode.INTERNAL, 'run credentials not written yet');
     return this.#authFile;
   }
 

@@ -28,6 +28,6 @@ test('disabled (window 0) it never spins; close stops it at once; bad windows ar
   assert.equal(on.spinning, false);
   on.touch();
   assert.equal(on.spinning, false, 'a closed spinner stays closed');
-  assert.throws(() => new BusySpin(-1), RangeError);
-  assert.throws(() => new BusySpin(Number.NaN), RangeError);
+  assert.throws(() => new BusySpin(-1), { code: 'E_CONFIG_INVALID' });
+  assert.throws(() => new BusySpin(Number.NaN), { code: 'E_CONFIG_INVALID' });
 });
