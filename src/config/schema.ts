@@ -34,7 +34,11 @@ export interface NumberField extends FieldBase {
   kind: 'number' | 'integer';
   default?: number;
   min?: number;
+  /** min itself is refused: the value must be greater. */
+  exclusiveMin?: boolean;
   max?: number;
+  /** Neither defaulted nor required: undefined when not given (the user of the value decides). */
+  optional?: boolean;
 }
 export interface BooleanField extends FieldBase {
   kind: 'boolean';
@@ -56,7 +60,9 @@ type ValueOf<F extends Field> = F extends { kind: 'string'; choices: readonly (i
   ? string
   : F extends OptionalStringField
     ? string | undefined
-    : F extends NumberField
+    : F extends NumberField & { optional: true }
+      ? number | undefined
+      : F extends NumberField
       ? number
       : F extends BooleanField
         ? boolean
@@ -112,7 +118,9 @@ function convert(field: Field, raw: unknown, where: string, problems: string[]):
       if (field.kind === 'integer' && !Number.isInteger(value)) {
         return void problems.push(`${where}: expected an integer, got ${value}`);
       }
-      if (field.min !== undefined && value < field.min) return void problems.push(`${where}: must be ≥ ${field.min}, got ${value}`);
+      if (field.min !== undefined && (field.exclusiveMin === true ? value <= field.min : value < field.min)) {
+        return void problems.push(`${where}: must be ${field.exclusiveMin === true ? '>' : '≥'} ${field.min}, got ${value}`);
+      }
       if (field.max !== undefined && value > field.max) return void problems.push(`${where}: must be ≤ ${field.max}, got ${value}`);
       return value;
     }
@@ -263,7 +271,8 @@ export function loadConfig<S extends Schema>(schema: S, options: LoadOptions): L
 
 /** A field without a default must be given. */
 function isRequired(field: Field): boolean {
-  return (field.kind === 'string' || field.kind === 'number' || field.kind === 'integer') && field.default === undefined;
+  if (field.kind === 'number' || field.kind === 'integer') return field.default === undefined && field.optional !== true;
+  return field.kind === 'string' && field.default === undefined;
 }
 
 /** The field's default, a fresh copy for lists. */
@@ -288,19 +297,28 @@ export function checkValues<S extends Schema>(schema: S, input: unknown, what: s
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     throw configError([`${what}: must be an object, got ${JSON.stringify(input) ?? String(input)}`]);
   }
-  const given = input as Record<string, unknown>;
   const problems: string[] = [];
+  const values = collectValues(schema, input as Record<string, unknown>, problems);
+  if (problems.length > 0) throw configError(problems);
+  return values;
+}
+
+/**
+ * checkValues for a part of something larger (an entry of a list, options with rules across
+ * fields): the problems are added to `problems`, each named `<prefix><key>`, and the caller
+ * throws once it has checked the rest. A value with a problem is left undefined.
+ */
+export function collectValues<S extends Schema>(schema: S, given: Readonly<Record<string, unknown>>, problems: string[], prefix = ''): ConfigOf<S> {
   for (const key of Object.keys(given)) {
-    if (!(key in schema)) problems.push(`${key}: unknown setting (known: ${Object.keys(schema).join(', ')})`);
+    if (!(key in schema)) problems.push(`${prefix}${key}: unknown setting (known: ${Object.keys(schema).join(', ')})`);
   }
   const values: Record<string, unknown> = {};
   for (const [key, field] of Object.entries(schema)) {
     const raw = given[key];
-    if (raw !== undefined) values[key] = convert(field, raw, key, problems);
-    else if (isRequired(field)) problems.push(`${key}: required (${field.description})`);
+    if (raw !== undefined) values[key] = convert(field, raw, `${prefix}${key}`, problems);
+    else if (isRequired(field)) problems.push(`${prefix}${key}: required (${field.description})`);
     else values[key] = defaultOf(field);
   }
-  if (problems.length > 0) throw configError(problems);
   return values as ConfigOf<S>;
 }
 

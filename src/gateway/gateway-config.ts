@@ -7,7 +7,7 @@ import { busFields } from '../bus/bus-config.js';
 import { sessionServerFields } from '../session/session-options.js';
 import { commonFields, configError, type ConfigOf, type Schema } from '../config/schema.js';
 import { serverLimitFields } from '../config/server-limits.js';
-import { DEFAULT_SYMBOLS, MARKET_DEFAULTS } from '../market/market-options.js';
+import { DEFAULT_SYMBOLS, MARKET_DEFAULTS, MARKET_FIELDS } from '../market/market-options.js';
 import { DEFAULT_MAX_BACKLOG_BYTES, MIN_BACKLOG_BYTES } from '../net/frame-server.js';
 import { SYMBOL_PATTERN } from '../protocol/messages.js';
 import { DEFAULT_MAX_FRAME_BYTES } from '../protocol/framing.js';
@@ -20,7 +20,7 @@ export const gatewaySchema = {
   port: commonFields.port(5555),
   shm: { ...commonFields.shm(), description: "the system's book segment name: the gateway's counters go to <shm>.metrics.gateway" },
   metricsPort: metricsPortField,
-  seed: { kind: 'integer', default: MARKET_DEFAULTS.seed, min: 0, max: 0xffff_ffff, description: 'market model seed: the same seed gives the same market' },
+  seed: MARKET_FIELDS.seed,
   symbols: {
     kind: 'list',
     default: DEFAULT_SYMBOLS,
@@ -35,20 +35,9 @@ export const gatewaySchema = {
     patternHint: 'a number of updates per second per symbol, or max',
     description: 'MARKET_DATA per symbol per second, or max (as fast as clients take it, for benchmarks)',
   },
-  newsInterval: {
-    kind: 'number',
-    default: MARKET_DEFAULTS.newsIntervalSeconds,
-    min: 0.001,
-    max: 86_400,
-    description: 'seconds between NEWS_SENTIMENT items',
-  },
-  timeScale: {
-    kind: 'number',
-    default: MARKET_DEFAULTS.timeScale,
-    min: 0.000_001,
-    max: 10_000_000,
-    description: 'market seconds per wall-clock second (> 1: a faster market)',
-  },
+  // the market model's own fields (its options are checked by the same rules)
+  newsInterval: { ...MARKET_FIELDS.newsIntervalSeconds, description: 'seconds between NEWS_SENTIMENT items' },
+  timeScale: MARKET_FIELDS.timeScale,
   slowConsumer: {
     kind: 'string',
     default: 'conflate',

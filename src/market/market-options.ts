@@ -1,7 +1,8 @@
 /**
- * Options of the market model, their defaults, and their validation. Every option is
- * checked at once: unknown keys are refused, and every bad field is listed in one
- * TradingError (E_CONFIG_INVALID) so a user fixes a config in one pass.
+ * Options of the market model, their defaults, and their validation through the config
+ * schema's rules (MARKET_FIELDS, SYMBOL_FIELDS: the same checks and wording as every
+ * other option). Every option is checked at once: unknown keys are refused, and every bad
+ * field is listed in one TradingError (E_CONFIG_INVALID) so a user fixes a config in one pass.
  *
  * Units: prices in the options are decimals (189.5), turned into integer price units
  * (core/fixed-point) here; volatility and drift are annualised over a trading year of
@@ -10,7 +11,7 @@
  * each parameter does to the market.
  */
 import { MAX_SYMBOLS } from '../core/symbol-list.js';
-import { configError } from '../config/schema.js';
+import { collectValues, configError, type Field, type NumberField } from '../config/schema.js';
 import { MAX_BOOK_DEPTH, DEFAULT_BOOK_DEPTH } from '../core/book.js';
 import { PRICE_SCALE, toPriceUnits } from '../core/fixed-point.js';
 import { SYMBOL_PATTERN } from '../protocol/messages.js';
@@ -128,47 +129,44 @@ export const MARKET_DEFAULTS = {
   meanTradeSize: 100,
 } as const satisfies Required<Omit<MarketModelOptions, 'symbols' | 'annualVolatility'>>;
 
-const KNOWN_KEYS: ReadonlySet<string> = new Set<keyof MarketModelOptions>([
-  'seed', 'symbols', 'tickSize', 'bookDepth', 'annualVolatility', 'annualDrift', 'timeScale',
-  'updatesPerSecond', 'newsIntervalSeconds', 'newsHalfLifeSeconds', 'newsImpact', 'minSpreadTicks',
-  'maxSpreadTicks', 'meanLevelSize', 'depthSizeGrowth', 'sizeVolatility', 'sizeReversion',
-  'levelsChangedPerUpdate', 'tradeProbability', 'meanTradeSize',
-]);
-const SYMBOL_SPEC_KEYS: ReadonlySet<string> = new Set<keyof SymbolSpec>(['symbol', 'startPrice', 'annualVolatility', 'annualDrift']);
+const num = (description: string, min: number, max: number, more: Partial<NumberField> = {}): NumberField => ({ kind: 'number', min, max, description, ...more });
+const int = (description: string, min: number, max: number, more: Partial<NumberField> = {}): NumberField => ({ kind: 'integer', min, max, description, ...more });
+const above = (description: string, min: number, max: number, more: Partial<NumberField> = {}): NumberField => num(description, min, max, { exclusiveMin: true, ...more });
 
-interface NumberRule {
-  integer?: boolean;
-  min?: number;
-  /** true: the value must be strictly greater than min. */
-  exclusiveMin?: boolean;
-  max?: number;
-}
+/**
+ * The market options' fields, checked by the config schema's rules (config/schema.ts), as
+ * every other option is; `symbols` is a list of names or specs (SYMBOL_FIELDS). The
+ * gateway's flags for the same concepts (seed, time scale, news interval) are these fields.
+ */
+export const MARKET_FIELDS = {
+  seed: int('market model seed: the same seed gives the same market', 0, 0xffff_ffff, { default: MARKET_DEFAULTS.seed }),
+  tickSize: above('tick size, decimal, a multiple of one price unit', 0, 1e6, { default: MARKET_DEFAULTS.tickSize }),
+  bookDepth: int('levels per side', 1, MAX_BOOK_DEPTH, { default: MARKET_DEFAULTS.bookDepth }),
+  annualVolatility: num('annualised volatility of symbols without their own (default: per symbol)', 0, 10, { optional: true }),
+  annualDrift: num('annualised drift of symbols without their own', -10, 10, { default: MARKET_DEFAULTS.annualDrift }),
+  timeScale: above('market seconds per wall-clock second (> 1: a faster market)', 0, 1e7, { default: MARKET_DEFAULTS.timeScale }),
+  updatesPerSecond: above('updates per symbol per wall second', 0, 1e7, { default: MARKET_DEFAULTS.updatesPerSecond }),
+  newsIntervalSeconds: above('wall seconds between news items', 0, 86_400, { default: MARKET_DEFAULTS.newsIntervalSeconds }),
+  newsHalfLifeSeconds: above("half-life of a news item's drift, market seconds", 0, 1e9, { default: MARKET_DEFAULTS.newsHalfLifeSeconds }),
+  newsImpact: num('total log-return of a news item of score ±1', 0, 1, { default: MARKET_DEFAULTS.newsImpact }),
+  minSpreadTicks: int('narrowest spread, ticks', 1, 1000, { default: MARKET_DEFAULTS.minSpreadTicks }),
+  maxSpreadTicks: int('widest spread, ticks (default 3, at least minSpreadTicks)', 1, 1000, { optional: true }),
+  meanLevelSize: num('mean size at the best level, shares', 1, 1e9, { default: MARKET_DEFAULTS.meanLevelSize }),
+  depthSizeGrowth: num('size growth per level deeper (linear)', 0, 10, { default: MARKET_DEFAULTS.depthSizeGrowth }),
+  sizeVolatility: num("standard deviation of a size update's log change", 0, 5, { default: MARKET_DEFAULTS.sizeVolatility }),
+  sizeReversion: num("fraction of the distance to the level's mean closed per size update", 0, 1, { default: MARKET_DEFAULTS.sizeReversion }),
+  levelsChangedPerUpdate: int('levels per side whose size changes per update (default 1, at most the depth)', 0, MAX_BOOK_DEPTH, { optional: true }),
+  tradeProbability: num('probability that an update carries a trade', 0, 1, { default: MARKET_DEFAULTS.tradeProbability }),
+  meanTradeSize: num('mean trade size, shares', 1, 1e9, { default: MARKET_DEFAULTS.meanTradeSize }),
+} as const satisfies Record<Exclude<keyof MarketModelOptions, 'symbols'>, NumberField>;
 
-/** Collects problems and reads fields; each read reports its own problem and falls back. */
-class FieldReader {
-  readonly problems: string[] = [];
-
-  number(where: string, raw: unknown, fallback: number, rule: NumberRule): number {
-    if (raw === undefined) return fallback;
-    if (typeof raw !== 'number' || !Number.isFinite(raw)) {
-      this.problems.push(`${where}: expected a finite number, got ${describe(raw)}`);
-      return fallback;
-    }
-    if (rule.integer === true && !Number.isInteger(raw)) {
-      this.problems.push(`${where}: expected an integer, got ${raw}`);
-      return fallback;
-    }
-    if (rule.min !== undefined && (rule.exclusiveMin === true ? raw <= rule.min : raw < rule.min)) {
-      this.problems.push(`${where}: must be ${rule.exclusiveMin === true ? '>' : '≥'} ${rule.min}, got ${raw}`);
-      return fallback;
-    }
-    if (rule.max !== undefined && raw > rule.max) {
-      this.problems.push(`${where}: must be ≤ ${rule.max}, got ${raw}`);
-      return fallback;
-    }
-    return raw;
-  }
-}
+/** One entry of `symbols` given as a spec. */
+export const SYMBOL_FIELDS = {
+  symbol: { kind: 'string', pattern: SYMBOL_PATTERN, patternHint: '1-8 characters of A-Z 0-9 . _ -', description: 'symbol name' },
+  startPrice: above('start price, decimal', 0, 1e9, { optional: true }),
+  annualVolatility: MARKET_FIELDS.annualVolatility,
+  annualDrift: num('annualised drift', -10, 10, { optional: true }),
+} as const satisfies Record<keyof SymbolSpec, Field>;
 
 function describe(raw: unknown): string {
   if (typeof raw === 'number') return String(raw);
@@ -186,10 +184,6 @@ function derivedStartPrice(symbol: string): number {
   return 20 + ((hash >>> 0) % 48_001) / 100;
 }
 
-const ANNUAL_VOLATILITY_RULE: NumberRule = { min: 0, max: 10 };
-const ANNUAL_DRIFT_RULE: NumberRule = { min: -10, max: 10 };
-const START_PRICE_RULE: NumberRule = { min: 0, exclusiveMin: true, max: 1e9 };
-
 /**
  * Validate options (any value, e.g. parsed JSON) and resolve defaults.
  * @throws TradingError E_CONFIG_INVALID listing every problem.
@@ -198,142 +192,97 @@ export function resolveMarketOptions(input: unknown = {}): MarketModelConfig {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     throw configError([`expected an object, got ${describe(input)}`], 'market options');
   }
-  const options = input as Record<string, unknown>;
-  const read = new FieldReader();
-  for (const key of Object.keys(options)) {
-    if (!KNOWN_KEYS.has(key)) read.problems.push(`unknown option "${key}" (known: ${[...KNOWN_KEYS].join(', ')})`);
-  }
+  const { symbols: rawSymbols, ...rest } = input as Record<string, unknown>;
+  const problems: string[] = [];
+  const v = collectValues(MARKET_FIELDS, rest, problems);
+  // a value with a problem is undefined: the rules across fields go on with its default
   const d = MARKET_DEFAULTS;
-
-  const seed = read.number('seed', options['seed'], d.seed, { integer: true, min: 0, max: 0xffff_ffff });
-  const tickSize = read.number('tickSize', options['tickSize'], d.tickSize, { min: 0, exclusiveMin: true, max: 1e6 });
+  const tickSize = v.tickSize ?? d.tickSize;
   let tickUnits = toPriceUnits(tickSize);
   if (tickUnits < 1 || Math.abs(tickSize * PRICE_SCALE - tickUnits) > 1e-6) {
-    read.problems.push(`tickSize: must be a multiple of ${1 / PRICE_SCALE}, got ${tickSize}`);
+    problems.push(`tickSize: must be a multiple of ${1 / PRICE_SCALE}, got ${tickSize}`);
     tickUnits = toPriceUnits(d.tickSize);
   }
-  const bookDepth = read.number('bookDepth', options['bookDepth'], d.bookDepth, { integer: true, min: 1, max: MAX_BOOK_DEPTH });
-  const globalVolatility = read.number('annualVolatility', options['annualVolatility'], Number.NaN, ANNUAL_VOLATILITY_RULE);
-  const globalDrift = read.number('annualDrift', options['annualDrift'], d.annualDrift, ANNUAL_DRIFT_RULE);
-  const timeScale = read.number('timeScale', options['timeScale'], d.timeScale, { min: 0, exclusiveMin: true, max: 1e7 });
-  const updatesPerSecond = read.number('updatesPerSecond', options['updatesPerSecond'], d.updatesPerSecond, {
-    min: 0,
-    exclusiveMin: true,
-    max: 1e7,
-  });
-  const newsIntervalSeconds = read.number('newsIntervalSeconds', options['newsIntervalSeconds'], d.newsIntervalSeconds, {
-    min: 0,
-    exclusiveMin: true,
-    max: 86_400,
-  });
-  const newsHalfLifeSeconds = read.number('newsHalfLifeSeconds', options['newsHalfLifeSeconds'], d.newsHalfLifeSeconds, {
-    min: 0,
-    exclusiveMin: true,
-    max: 1e9,
-  });
-  const newsImpact = read.number('newsImpact', options['newsImpact'], d.newsImpact, { min: 0, max: 1 });
-  const minSpreadTicks = read.number('minSpreadTicks', options['minSpreadTicks'], d.minSpreadTicks, { integer: true, min: 1, max: 1000 });
-  const maxSpreadTicks = read.number('maxSpreadTicks', options['maxSpreadTicks'], Math.max(d.maxSpreadTicks, minSpreadTicks), {
-    integer: true,
-    min: 1,
-    max: 1000,
-  });
-  if (maxSpreadTicks < minSpreadTicks) {
-    read.problems.push(`maxSpreadTicks: must be ≥ minSpreadTicks (${minSpreadTicks}), got ${maxSpreadTicks}`);
-  }
-  const meanLevelSize = read.number('meanLevelSize', options['meanLevelSize'], d.meanLevelSize, { min: 1, max: 1e9 });
-  const depthSizeGrowth = read.number('depthSizeGrowth', options['depthSizeGrowth'], d.depthSizeGrowth, { min: 0, max: 10 });
-  const sizeVolatility = read.number('sizeVolatility', options['sizeVolatility'], d.sizeVolatility, { min: 0, max: 5 });
-  const sizeReversion = read.number('sizeReversion', options['sizeReversion'], d.sizeReversion, { min: 0, max: 1 });
-  const levelsChangedPerUpdate = read.number('levelsChangedPerUpdate', options['levelsChangedPerUpdate'], Math.min(d.levelsChangedPerUpdate, bookDepth), {
-    integer: true,
-    min: 0,
-    max: MAX_BOOK_DEPTH,
-  });
+  const bookDepth = v.bookDepth ?? d.bookDepth;
+  const minSpreadTicks = v.minSpreadTicks ?? d.minSpreadTicks;
+  const maxSpreadTicks = v.maxSpreadTicks ?? Math.max(d.maxSpreadTicks, minSpreadTicks);
+  if (maxSpreadTicks < minSpreadTicks) problems.push(`maxSpreadTicks: must be ≥ minSpreadTicks (${minSpreadTicks}), got ${maxSpreadTicks}`);
+  const levelsChangedPerUpdate = v.levelsChangedPerUpdate ?? Math.min(d.levelsChangedPerUpdate, bookDepth);
   if (levelsChangedPerUpdate > bookDepth) {
-    read.problems.push(`levelsChangedPerUpdate: must be ≤ bookDepth (${bookDepth}), got ${levelsChangedPerUpdate}`);
+    problems.push(`levelsChangedPerUpdate: must be ≤ bookDepth (${bookDepth}), got ${levelsChangedPerUpdate}`);
   }
-  if (sizeVolatility > 0 && sizeReversion === 0) {
-    read.problems.push('sizeReversion: must be > 0 when sizeVolatility > 0 (sizes would wander without bound)');
+  if (v.sizeVolatility > 0 && v.sizeReversion === 0) {
+    problems.push('sizeReversion: must be > 0 when sizeVolatility > 0 (sizes would wander without bound)');
   }
-  const tradeProbability = read.number('tradeProbability', options['tradeProbability'], d.tradeProbability, { min: 0, max: 1 });
-  const meanTradeSize = read.number('meanTradeSize', options['meanTradeSize'], d.meanTradeSize, { min: 1, max: 1e9 });
-
-  const symbols = resolveSymbols(options['symbols'], read, {
+  const symbols = resolveSymbols(rawSymbols, problems, {
     tickUnits,
-    globalVolatility,
-    globalDrift,
+    globalVolatility: v.annualVolatility,
+    globalDrift: v.annualDrift ?? d.annualDrift,
     minSpreadTicks,
   });
-
-  if (read.problems.length > 0) {
-    throw configError(read.problems, 'market options');
-  }
+  if (problems.length > 0) throw configError(problems, 'market options');
   return {
-    seed,
+    seed: v.seed,
     symbols,
     tickUnits,
     bookDepth,
-    timeScale,
-    updatesPerSecond,
-    newsIntervalSeconds,
-    newsHalfLifeSeconds,
-    newsImpact,
+    timeScale: v.timeScale,
+    updatesPerSecond: v.updatesPerSecond,
+    newsIntervalSeconds: v.newsIntervalSeconds,
+    newsHalfLifeSeconds: v.newsHalfLifeSeconds,
+    newsImpact: v.newsImpact,
     minSpreadTicks,
     maxSpreadTicks,
-    meanLevelSize,
-    depthSizeGrowth,
-    sizeVolatility,
-    sizeReversion,
+    meanLevelSize: v.meanLevelSize,
+    depthSizeGrowth: v.depthSizeGrowth,
+    sizeVolatility: v.sizeVolatility,
+    sizeReversion: v.sizeReversion,
     levelsChangedPerUpdate,
-    tradeProbability,
-    meanTradeSize,
+    tradeProbability: v.tradeProbability,
+    meanTradeSize: v.meanTradeSize,
   };
 }
 
 interface SymbolDefaults {
   tickUnits: number;
-  globalVolatility: number;
+  /** undefined: each symbol's own (the known table's, else DEFAULT_ANNUAL_VOLATILITY). */
+  globalVolatility: number | undefined;
   globalDrift: number;
   minSpreadTicks: number;
 }
 
-function resolveSymbols(raw: unknown, read: FieldReader, defaults: SymbolDefaults): ResolvedSymbol[] {
+function resolveSymbols(raw: unknown, problems: string[], defaults: SymbolDefaults): ResolvedSymbol[] {
   const list: readonly unknown[] = raw === undefined ? DEFAULT_SYMBOLS : Array.isArray(raw) ? raw : [];
-  if (raw !== undefined && !Array.isArray(raw)) read.problems.push(`symbols: expected a list, got ${describe(raw)}`);
-  else if (list.length === 0) read.problems.push('symbols: must not be empty');
-  else if (list.length > MAX_SYMBOLS) read.problems.push(`symbols: at most ${MAX_SYMBOLS}, got ${list.length}`);
+  if (raw !== undefined && !Array.isArray(raw)) problems.push(`symbols: expected a list, got ${describe(raw)}`);
+  else if (list.length === 0) problems.push('symbols: must not be empty');
+  else if (list.length > MAX_SYMBOLS) problems.push(`symbols: at most ${MAX_SYMBOLS}, got ${list.length}`);
 
   const resolved: ResolvedSymbol[] = [];
   const seen = new Set<string>();
   list.forEach((entry, index) => {
     const where = `symbols[${index}]`;
-    const spec: Record<string, unknown> | undefined =
+    const given: Record<string, unknown> | undefined =
       typeof entry === 'string' ? { symbol: entry } : entry !== null && typeof entry === 'object' && !Array.isArray(entry) ? (entry as Record<string, unknown>) : undefined;
-    if (spec === undefined) {
-      read.problems.push(`${where}: expected a symbol name or {symbol, startPrice?, annualVolatility?, annualDrift?}, got ${describe(entry)}`);
+    if (given === undefined) {
+      problems.push(`${where}: expected a symbol name or {symbol, startPrice?, annualVolatility?, annualDrift?}, got ${describe(entry)}`);
       return;
     }
-    for (const key of Object.keys(spec)) {
-      if (!SYMBOL_SPEC_KEYS.has(key)) read.problems.push(`${where}: unknown key "${key}" (known: ${[...SYMBOL_SPEC_KEYS].join(', ')})`);
-    }
-    const symbol = spec['symbol'];
-    if (typeof symbol !== 'string' || !SYMBOL_PATTERN.test(symbol)) {
-      read.problems.push(`${where}.symbol: expected 1-8 characters of A-Z 0-9 . _ -, got ${describe(symbol)}`);
-      return;
-    }
-    if (seen.has(symbol)) read.problems.push(`${where}: duplicate symbol "${symbol}"`);
+    const before = problems.length;
+    const spec = collectValues(SYMBOL_FIELDS, given, problems, `${where}.`);
+    const symbol = spec.symbol;
+    if (symbol === undefined) return;
+    if (seen.has(symbol)) problems.push(`${where}: duplicate symbol "${symbol}"`);
     seen.add(symbol);
+    if (problems.length > before) return;
     const known = KNOWN_SYMBOLS[symbol];
-    const startPrice = read.number(`${where}.startPrice`, spec['startPrice'], known?.startPrice ?? derivedStartPrice(symbol), START_PRICE_RULE);
-    const fallbackVolatility = Number.isNaN(defaults.globalVolatility) ? (known?.annualVolatility ?? DEFAULT_ANNUAL_VOLATILITY) : defaults.globalVolatility;
-    const annualVolatility = read.number(`${where}.annualVolatility`, spec['annualVolatility'], fallbackVolatility, ANNUAL_VOLATILITY_RULE);
-    const annualDrift = read.number(`${where}.annualDrift`, spec['annualDrift'], defaults.globalDrift, ANNUAL_DRIFT_RULE);
+    const startPrice = spec.startPrice ?? known?.startPrice ?? derivedStartPrice(symbol);
+    const annualVolatility = spec.annualVolatility ?? defaults.globalVolatility ?? known?.annualVolatility ?? DEFAULT_ANNUAL_VOLATILITY;
+    const annualDrift = spec.annualDrift ?? defaults.globalDrift;
     const startPriceUnits = Math.round(toPriceUnits(startPrice) / defaults.tickUnits) * defaults.tickUnits;
     // The book needs a positive best bid below the mid: at least one spread plus a tick.
     const minimumUnits = (defaults.minSpreadTicks + 1) * defaults.tickUnits;
     if (startPriceUnits < minimumUnits) {
-      read.problems.push(`${where}.startPrice: must be ≥ ${minimumUnits / PRICE_SCALE} (a spread above one tick), got ${startPrice}`);
+      problems.push(`${where}.startPrice: must be ≥ ${minimumUnits / PRICE_SCALE} (a spread above one tick), got ${startPrice}`);
     }
     resolved.push({ symbol, startPriceUnits, annualVolatility, annualDrift });
   });

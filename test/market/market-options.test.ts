@@ -68,9 +68,9 @@ test('unknown keys are refused and every bad field is reported at once', () => {
     'bookDepth: must be ≤ 32',
     'tickSize: must be a multiple of 0.0001',
     'timeScale: must be > 0',
-    'newsImpact: expected a finite number',
+    'newsImpact: expected a number, got NaN',
     'tradeProbability: must be ≤ 1',
-    'unknown option "volatility"',
+    'volatility: unknown setting',
     'maxSpreadTicks: must be ≥ minSpreadTicks (3)',
   ]) {
     assert.ok(message.includes(expected), `missing "${expected}" in:\n${message}`);
@@ -82,10 +82,10 @@ test('symbol lists are checked entry by entry', () => {
     symbols: ['AAPL', 'aapl', 'AAPL', { symbol: 'XYZ', startPrice: -5 }, { symbol: 'ABC', sector: 'tech' }, 42, { symbol: 'LOW', startPrice: 0.01 }],
   });
   for (const expected of [
-    'symbols[1].symbol: expected 1-8 characters',
+    'symbols[1].symbol: "aapl" is not 1-8 characters',
     'symbols[2]: duplicate symbol "AAPL"',
     'symbols[3].startPrice: must be > 0',
-    'symbols[4]: unknown key "sector"',
+    'symbols[4].sector: unknown setting',
     'symbols[5]: expected a symbol name or',
     'symbols[6].startPrice: must be ≥ 0.02',
   ]) {
