@@ -13,7 +13,7 @@
  * use the orderbook's own subscriber code (nats-server drops a subscriber that falls too far
  * behind: a "slow consumer"). Without a nats-server binary the NATS rows say so.
  */
-import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { stopComponent, waitForReady } from '../supervisor/child-protocol.js';
 import type { BenchContext, BenchResult, BenchRow, Benchmark } from './types.js';
 import { ErrorCode, TradingError } from '../core/errors.js';
+import { askSubscriber, sleep, startSubscriber, stopSubscriber, SUBSCRIBER_STARTUP_TIMEOUT_MS, type Subscriber } from './subscriber-fleet.js';
 
 const CLI_SCRIPT = fileURLToPath(new URL('../cli.js', import.meta.url));
 const SUBSCRIBER_SCRIPT = fileURLToPath(new URL('./bus-fanout-subscriber.js', import.meta.url));
@@ -31,7 +32,6 @@ const LATENCY_RATE = 200;
 /** Per symbol: 5 × 40,000 = 200,000/s offered, more than either path delivers to 32. */
 const THROUGHPUT_RATE = 40_000;
 const WINDOW_MS = 3_000;
-const STARTUP_TIMEOUT_MS = 120_000;
 const EXIT_TIMEOUT_MS = 5_000;
 
 export const busBenchmark: Benchmark = {
@@ -85,13 +85,15 @@ async function runBusBenchmark(context: BenchContext): Promise<BenchResult> {
 
 async function measure(transport: Transport, count: number, natsUrl: string | undefined, windowMs: number): Promise<{ throughput: number; p50: number; p99: number; latencies: number }> {
   const subscribers: ChildProcess[] = [];
+  const fleet: Subscriber[] = [];
   let gateway: ChildProcess | undefined;
   try {
     // latency first: a paced gateway, then the subscribers (TCP ones connect to its port)
     const latencyGateway = await startGateway(transport, LATENCY_RATE, 0, natsUrl);
     gateway = latencyGateway.child;
-    for (let i = 0; i < count; i++) subscribers.push(startSubscriber(transport, latencyGateway.port, natsUrl));
-    await Promise.all(subscribers.map(subscribedOf));
+    for (let i = 0; i < count; i++) fleet.push(startSubscriber(SUBSCRIBER_SCRIPT, subscriberArgs(transport, latencyGateway.port, natsUrl), 'error'));
+    subscribers.push(...fleet.map((s) => s.child));
+    await Promise.all(fleet.map((s) => s.subscribed));
     await sleep(Math.min(500, windowMs / 4));
     await Promise.all(subscribers.map((s) => ask(s, 'reset')));
     await sleep(windowMs);
@@ -125,58 +127,18 @@ async function startGateway(transport: Transport, rate: number, port: number, na
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     env: { ...process.env, TRADING_LOG_LEVEL: 'warn' },
   });
-  const ready = await waitForReady(child, 'the gateway', STARTUP_TIMEOUT_MS);
+  const ready = await waitForReady(child, 'the gateway', SUBSCRIBER_STARTUP_TIMEOUT_MS);
   return { child, port: Number(ready['port']) };
 }
 
-function startSubscriber(transport: Transport, port: number, natsUrl: string | undefined): ChildProcess {
-  const args = transport === 'tcp' ? ['tcp', '127.0.0.1', String(port)] : ['nats', natsUrl ?? ''];
-  return fork(SUBSCRIBER_SCRIPT, args, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], env: { ...process.env, TRADING_LOG_LEVEL: 'error' } });
+function subscriberArgs(transport: Transport, port: number, natsUrl: string | undefined): string[] {
+  return transport === 'tcp' ? ['tcp', '127.0.0.1', String(port)] : ['nats', natsUrl ?? ''];
 }
 
-function subscribedOf(child: ChildProcess): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new TradingError(ErrorCode.BENCH_FAILED, `subscriber ${child.pid} received nothing within ${STARTUP_TIMEOUT_MS} ms`)), STARTUP_TIMEOUT_MS);
-    child.on('message', (message: { kind?: string }) => {
-      if (message.kind !== 'subscribed') return;
-      clearTimeout(timer);
-      resolve();
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new TradingError(ErrorCode.BENCH_FAILED, `subscriber ${child.pid} exited (${code}) before receiving`));
-    });
-  });
-}
-
-function ask(child: ChildProcess, kind: 'sample'): Promise<Sample>;
-function ask(child: ChildProcess, kind: 'reset'): Promise<unknown>;
-function ask(child: ChildProcess, kind: 'sample' | 'reset'): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new TradingError(ErrorCode.BENCH_FAILED, `subscriber ${child.pid} did not answer ${kind}`)), 10_000);
-    const onMessage = (message: { kind?: string } & Partial<Sample>): void => {
-      if (message.kind !== (kind === 'sample' ? 'count' : 'reset')) return;
-      clearTimeout(timer);
-      child.off('message', onMessage);
-      resolve(message);
-    };
-    child.on('message', onMessage);
-    child.send({ kind });
-  });
-}
+const ask = (child: ChildProcess, kind: 'sample' | 'reset'): Promise<Sample> => askSubscriber<Sample & { kind?: string }>(child, kind);
 
 function sum(samples: readonly Sample[]): number {
   return samples.reduce((total, s) => total + s.marketData, 0);
-}
-
-async function stopSubscriber(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  if (child.connected) child.send({ kind: 'stop' });
-  else child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), EXIT_TIMEOUT_MS);
-  await exited;
-  clearTimeout(timer);
 }
 
 /** A nats-server for the run (temporary store, any free port), or undefined when not installed. */
@@ -208,8 +170,4 @@ function startNatsServer(): { ready: Promise<string>; stop: () => Promise<void> 
       rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -6,19 +6,17 @@
  * message whatever the count; what grows is the copy into each client's queue and the
  * socket writes, and, on a 2-core machine, the competition for the cores.
  */
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { stopComponent, waitForReady } from '../supervisor/child-protocol.js';
 import { processCpuMs } from './process-cpu.js';
 import type { BenchContext, BenchResult, BenchRow, Benchmark } from './types.js';
-import { ErrorCode, TradingError } from '../core/errors.js';
+import { askSubscriber, sleep, startSubscriber, stopSubscriber, SUBSCRIBER_STARTUP_TIMEOUT_MS, type Subscriber } from './subscriber-fleet.js';
 
 const CLI_SCRIPT = fileURLToPath(new URL('../cli.js', import.meta.url));
 const SUBSCRIBER_SCRIPT = fileURLToPath(new URL('./fanout-subscriber.js', import.meta.url));
 export const FANOUT_SUBSCRIBER_COUNTS = [1, 8, 64] as const;
 const WINDOW_MS = 3_000;
-/** 64 Node processes starting on 2 cores beside a gateway at full speed take a while. */
-const STARTUP_TIMEOUT_MS = 120_000;
 const EXIT_TIMEOUT_MS = 5_000;
 
 export const fanoutBenchmark: Benchmark = {
@@ -26,11 +24,6 @@ export const fanoutBenchmark: Benchmark = {
   description: `gateway at --rate max to ${FANOUT_SUBSCRIBER_COUNTS.join(', ')} subscriber processes: delivered msgs/s, gateway CPU per message`,
   run: (context) => runFanoutBenchmark(context),
 };
-
-interface Subscriber {
-  child: ChildProcess;
-  subscribed: Promise<void>;
-}
 
 async function runFanoutBenchmark(context: BenchContext): Promise<BenchResult> {
   const rows: BenchRow[] = [];
@@ -44,8 +37,8 @@ async function runFanoutBenchmark(context: BenchContext): Promise<BenchResult> {
         stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
         env: { ...process.env, TRADING_LOG_LEVEL: 'warn' },
       });
-      const port = Number((await waitForReady(gateway, 'the gateway', STARTUP_TIMEOUT_MS))['port']);
-      for (let i = 0; i < count; i++) subscribers.push(startSubscriber(port));
+      const port = Number((await waitForReady(gateway, 'the gateway', SUBSCRIBER_STARTUP_TIMEOUT_MS))['port']);
+      for (let i = 0; i < count; i++) subscribers.push(startSubscriber(SUBSCRIBER_SCRIPT, ['127.0.0.1', String(port)]));
       await Promise.all(subscribers.map((s) => s.subscribed));
       await sleep(Math.min(500, windowMs / 4)); // every connection past its first turn
       const before = await sampleAll(subscribers);
@@ -73,55 +66,10 @@ async function runFanoutBenchmark(context: BenchContext): Promise<BenchResult> {
   return { rows, figures };
 }
 
-function startSubscriber(port: number): Subscriber {
-  const child = fork(SUBSCRIBER_SCRIPT, ['127.0.0.1', String(port)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], env: { ...process.env, TRADING_LOG_LEVEL: 'warn' } });
-  const subscribed = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new TradingError(ErrorCode.BENCH_FAILED, `subscriber ${child.pid} received nothing within ${STARTUP_TIMEOUT_MS} ms`)), STARTUP_TIMEOUT_MS);
-    child.on('message', (message: { kind?: string }) => {
-      if (message.kind !== 'subscribed') return;
-      clearTimeout(timer);
-      resolve();
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new TradingError(ErrorCode.BENCH_FAILED, `subscriber ${child.pid} exited (${code}) before receiving`));
-    });
-  });
-  subscribed.catch(() => undefined); // awaited by the caller; never an unhandled rejection
-  return { child, subscribed };
-}
-
 /** Sum of every subscriber's MARKET_DATA count, asked of all at once. */
 async function sampleAll(subscribers: readonly Subscriber[]): Promise<number> {
   const counts = await Promise.all(
-    subscribers.map(
-      ({ child }) =>
-        new Promise<number>((resolve, reject) => {
-          const timer = setTimeout(() => reject(new TradingError(ErrorCode.BENCH_FAILED, `subscriber ${child.pid} did not answer`)), 10_000);
-          const onMessage = (message: { kind?: string; marketData?: number }): void => {
-            if (message.kind !== 'count') return;
-            clearTimeout(timer);
-            child.off('message', onMessage);
-            resolve(message.marketData ?? 0);
-          };
-          child.on('message', onMessage);
-          child.send({ kind: 'sample' });
-        }),
-    ),
+    subscribers.map(({ child }) => askSubscriber<{ kind?: string; marketData?: number }>(child, 'sample').then((answer) => answer.marketData ?? 0)),
   );
   return counts.reduce((a, b) => a + b, 0);
-}
-
-async function stopSubscriber(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  if (child.connected) child.send({ kind: 'stop' });
-  else child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), EXIT_TIMEOUT_MS);
-  await exited;
-  clearTimeout(timer);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
