@@ -14,12 +14,10 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { ErrorCode, TradingError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
-import type { TlsMaterial } from '../net/tls-options.js';
 import { accessPolicy, checkAccess, type AccessPolicy } from './access.js';
 import { loadAssets, type Asset } from './assets.js';
 import { Broadcaster, type BroadcasterCounters } from './broadcaster.js';
-import { DashboardModel, type HistoryLimits } from './dashboard-model.js';
-import type { HealthSource } from './health.js';
+import { DashboardModel, type DashboardModelOptions } from './dashboard-model.js';
 import { MAX_PAGE_MESSAGE_BYTES } from './wire.js';
 
 export const DEFAULT_SAMPLE_INTERVAL_MS = 100;
@@ -31,18 +29,13 @@ const SECURITY_HEADERS = {
   'Cache-Control': 'no-cache',
 };
 
-export interface DashboardOptions {
+/** The model's options (what is shown, from where), and the server's own. */
+export interface DashboardOptions extends DashboardModelOptions {
   host: string;
   /** 0 = any free port. */
   port: number;
   /** Required token; when undefined, one is generated if host is not loopback. */
   token?: string;
-  shm: string;
-  tradeLog: string;
-  symbols?: readonly string[];
-  gateway?: { host: string; port: number; authToken?: string | undefined; tls?: TlsMaterial | undefined };
-  health?: HealthSource;
-  history?: Partial<HistoryLimits>;
   sampleIntervalMs?: number;
   frameIntervalMs?: number;
   maxClients?: number;
