@@ -9,9 +9,8 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
-import { BookWriter } from '../../src/shm/book-writer.js';
 import { cleanupAll, uniqueShmName, waitForExit } from '../helpers/resources.js';
-import { FakeGateway, FakeOrderManager, StrategyChild, bookAround } from './process-fakes.js';
+import { FakeGateway, FakeOrderManager, StrategyChild, bookAround, liveWriter } from './process-fakes.js';
 
 after(cleanupAll);
 
@@ -100,20 +99,6 @@ function seedMarketData(symbol: string, mid: number, bidSize: number, askSize: n
   return frame;
 }
 
-function liveWriter(name: string, symbols: string[]): { writer: BookWriter; stop: () => void } {
-  const writer = BookWriter.create({ name, symbols });
-  writer.setFeedConnected(true);
-  writer.heartbeat();
-  const timer = setInterval(() => writer.heartbeat(), 50);
-  return {
-    writer,
-    stop: () => {
-      clearInterval(timer);
-      if (!writer.closed) writer.close();
-      writer.unlink();
-    },
-  };
-}
 
 test('against JSON-only servers that ignore HELLO, the strategy falls back to the seed\'s JSON: its orders arrive as the seed\'s ORDER', async () => {
   const gatewaySockets: Socket[] = [];
@@ -162,6 +147,7 @@ test('against JSON-only servers that ignore HELLO, the strategy falls back to th
     throw err;
   } finally {
     book.stop();
+    book.writer.unlink();
     await gateway.close();
     await orderManager.close();
   }
@@ -195,6 +181,7 @@ test('against servers that answer HELLO, the same strategy sends binary', async 
     assert.equal(await waitForExit(strategy.child), 0);
   } finally {
     book.stop();
+    book.writer.unlink();
     await gateway.close();
     await orderManager.close();
   }

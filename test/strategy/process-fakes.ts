@@ -15,6 +15,7 @@ import { MessageDecoder, MessageEncoder } from '../../src/protocol/codec.js';
 import type { Cancel, Message, Order } from '../../src/protocol/messages.js';
 import { ExecutionStatus, MessageType } from '../../src/protocol/messages.js';
 import { createMarketData } from '../../src/protocol/reusable-messages.js';
+import { BookWriter } from '../../src/shm/book-writer.js';
 import { CLI_PATH, spawnTracked } from '../helpers/resources.js';
 import { newsOf, reportFor } from './fixtures.js';
 
@@ -249,4 +250,22 @@ export function bookAround(mid: number, timestamp: number, bidSize = 100, askSiz
   book.askCount = 5;
   book.timestamp = timestamp;
   return book;
+}
+
+/**
+ * A book segment whose writer beats every 50 ms, as a live orderbook's. stop() closes the
+ * writer; the segment stays (a restarted writer may take the name again) until unlinked.
+ */
+export function liveWriter(name: string, symbols: string[]): { writer: BookWriter; stop: () => void } {
+  const writer = BookWriter.create({ name, symbols });
+  writer.setFeedConnected(true);
+  writer.heartbeat();
+  const timer = setInterval(() => writer.heartbeat(), 50);
+  return {
+    writer,
+    stop: () => {
+      clearInterval(timer);
+      if (!writer.closed) writer.close();
+    },
+  };
 }

@@ -8,28 +8,14 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { monotonicNs } from '../../src/core/clock.js';
 import { OrderType, Side, TimeInForce } from '../../src/protocol/messages.js';
-import { BookWriter } from '../../src/shm/book-writer.js';
 import { cleanupAll, spawnCli, uniqueShmName, waitForExit } from '../helpers/resources.js';
-import { FakeGateway, FakeOrderManager, StrategyChild, bookAround } from './process-fakes.js';
+import { FakeGateway, FakeOrderManager, StrategyChild, bookAround, liveWriter } from './process-fakes.js';
 
 after(cleanupAll);
 
 const T = 1_700_000_000;
 
 /** A writer for `symbols` that beats every 50 ms and says the feed is up. */
-function liveWriter(name: string, symbols: string[]): { writer: BookWriter; stop: () => void } {
-  const writer = BookWriter.create({ name, symbols });
-  writer.setFeedConnected(true);
-  writer.heartbeat();
-  const timer = setInterval(() => writer.heartbeat(), 50);
-  return {
-    writer,
-    stop: () => {
-      clearInterval(timer);
-      if (!writer.closed) writer.close();
-    },
-  };
-}
 
 test('seed strategy: trades the rule with the tick stamp, refuses a stale book, follows a new segment and a restarted order manager', async () => {
   const gateway = new FakeGateway();
