@@ -2,29 +2,17 @@
 // a file in src/ over 600 lines fails it, naming the file and its count; 600 passes.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { cleanupAll, tempDir } from '../helpers/resources.js';
+import { cleanupAll } from '../helpers/resources.js';
+import { runCheck, tree as makeTree } from './check-script.js';
 
 after(cleanupAll);
 
-const CHECK = resolve(dirname(fileURLToPath(import.meta.url)), '../../../scripts/check-file-size.js');
-
+/** Files of so many lines each. */
 function tree(files: Record<string, number>): string {
-  const dir = tempDir('file-size');
-  for (const [path, lines] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, path)), { recursive: true });
-    writeFileSync(join(dir, path), 'export const x = 1;\n'.repeat(lines));
-  }
-  return dir;
+  return makeTree('file-size', Object.fromEntries(Object.entries(files).map(([path, lines]) => [path, 'export const x = 1;\n'.repeat(lines)])));
 }
 
-function check(dir: string): { status: number | null; output: string } {
-  const result = spawnSync(process.execPath, [CHECK, '--cwd', dir], { encoding: 'utf8' });
-  return { status: result.status, output: `${result.stdout}${result.stderr}` };
-}
+const check = (dir: string): { status: number | null; output: string } => runCheck('check-file-size.js', dir);
 
 test('a file in src/ over 600 lines fails the check, named with its count; at 600 it passes', () => {
   const over = check(tree({ 'src/core/small.ts': 10, 'src/strategy/big.ts': 601, 'src/net/edge.ts': 600 }));

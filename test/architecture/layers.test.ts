@@ -2,29 +2,13 @@
 // points up, and passes the same tree once the import points down.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { cleanupAll, tempDir } from '../helpers/resources.js';
+import { cleanupAll } from '../helpers/resources.js';
+import { runCheck, tree as makeTree } from './check-script.js';
 
 after(cleanupAll);
 
-const CHECK = resolve(dirname(fileURLToPath(import.meta.url)), '../../../scripts/check-layers.js');
-
-function tree(files: Record<string, string>): string {
-  const dir = tempDir('layers');
-  for (const [path, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, path)), { recursive: true });
-    writeFileSync(join(dir, path), text);
-  }
-  return dir;
-}
-
-function check(dir: string): { status: number | null; output: string } {
-  const result = spawnSync(process.execPath, [CHECK, '--cwd', dir], { encoding: 'utf8' });
-  return { status: result.status, output: `${result.stdout}${result.stderr}` };
-}
+const tree = (files: Record<string, string>): string => makeTree('layers', files);
+const check = (dir: string): { status: number | null; output: string } => runCheck('check-layers.js', dir);
 
 test('an upward import (core → shm) fails the check, naming the rule and both files', { timeout: 120_000 }, () => {
   const upward = check(
