@@ -7,56 +7,20 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, rmSync, unlinkSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { toPriceUnits } from '../../src/core/fixed-point.js';
 import { readTradeLog } from '../../src/ordermanager/trade-log-reader.js';
 import { ExecutionStatus, Side } from '../../src/protocol/messages.js';
 import { cleanupAll, spawnCli, waitForExit } from '../helpers/resources.js';
+import { fillUp, mountTmpfs, unmountAll } from '../helpers/tmpfs.js';
 import { makeBook } from './fixtures.js';
 import { OrderClient, TestBook, isFinal, order, startOrderManager } from './process-helpers.js';
 
-const mounts: string[] = [];
 after(async () => {
   await cleanupAll();
-  for (const dir of mounts) {
-    try {
-      execFileSync('umount', [dir], { stdio: 'ignore' });
-    } catch {
-      // already unmounted
-    }
-    rmSync(dir, { recursive: true, force: true });
-  }
+  unmountAll();
 });
-
-/** A tmpfs of `size` at a new directory, or the reason it cannot be had here. */
-function mountTmpfs(size: string): { dir: string } | { skip: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'ipct-diskfull-'));
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size},mode=0700`, 'tmpfs', dir], { stdio: 'pipe' });
-  } catch (err) {
-    rmSync(dir, { recursive: true, force: true });
-    return { skip: `cannot mount a tmpfs here (needs root and mount permission): ${String((err as Error).message).split('\n')[0]}` };
-  }
-  mounts.push(dir);
-  return { dir };
-}
-
-/** Fill what room is left in `dir` with one file; returns its path. */
-function fillUp(dir: string): string {
-  const path = join(dir, 'filler');
-  const fd = openSync(path, 'w');
-  const block = Buffer.alloc(1024);
-  try {
-    for (;;) writeSync(fd, block);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') throw err;
-  } finally {
-    closeSync(fd);
-  }
-  return path;
-}
 
 test('disk full: every order after the fault is REJECTED E_TRADE_LOG_UNAVAILABLE; after room and a restart the log holds exactly the reported fills', { timeout: 60_000 }, async (t) => {
   const mounted = mountTmpfs('64k');

@@ -5,43 +5,24 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { cleanupAll, spawnCli, tempDir, uniqueShmName, waitForExit } from '../helpers/resources.js';
+import { fillUp, mountTmpfs, unmountAll } from '../helpers/tmpfs.js';
 
-const mounts: string[] = [];
 after(async () => {
   await cleanupAll();
-  for (const dir of mounts) {
-    try {
-      execFileSync('umount', [dir], { stdio: 'ignore' });
-    } catch {
-      // already unmounted
-    }
-    rmSync(dir, { recursive: true, force: true });
-  }
+  unmountAll();
 });
 
 test('trading run on a full disk: the supervisor names the problem, "ordermanager: ... trade log: disk full", and exits 1', { timeout: 60_000 }, async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'ipct-run-diskfull-'));
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k,mode=0700', 'tmpfs', dir], { stdio: 'pipe' });
-  } catch (err) {
-    rmSync(dir, { recursive: true, force: true });
-    t.skip(`cannot mount a tmpfs here (needs root and mount permission): ${String((err as Error).message).split('\n')[0]}`);
+  const mounted = mountTmpfs('64k');
+  if ('skip' in mounted) {
+    t.skip(mounted.skip);
     return;
   }
-  mounts.push(dir);
-  const fd = openSync(join(dir, 'filler'), 'w');
-  try {
-    for (;;) writeSync(fd, Buffer.alloc(1024));
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') throw err;
-  } finally {
-    closeSync(fd);
-  }
+  const dir = mounted.dir;
+  fillUp(dir);
   const shm = uniqueShmName('run-diskfull');
   const child = spawnCli([
     'run', '--gateway-port', '0', '--order-manager-port', '0', '--shm', shm,
