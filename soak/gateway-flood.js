@@ -7,20 +7,14 @@
 // gateway's counters segment. Prints one "SOAK gateway-flood: PASS|FAIL figure=value ..." line.
 //   node soak/gateway-flood.js        (SOAK_CLIENTS, SOAK_SECONDS override the scale;
 //                                      SOAK_VERBOSE=1 prints every second's figures)
-import { connect } from "node:net";
 import { FrameDecoder } from "../dist/src/protocol/framing.js";
-import { cleanup, onCleanup, report, rssMb, sleep, startComponent, stopComponent } from "./lib/soak-helpers.js";
+import { onCleanup, report, rssMb, sleep, startComponent, stopComponent } from "./lib/soak-helpers.js";
+import { open, runProbe } from "./lib/probe.js";
 const NEVER_READING = Number(process.env["SOAK_CLIENTS"] ?? 2e3);
 const FLOOD_SECONDS = Number(process.env["SOAK_SECONDS"] ?? 45);
 const BASELINE_SECONDS = 5;
 const RSS_LIMIT_MB = 400;
 const VERBOSE = process.env["SOAK_VERBOSE"] === "1";
-function open(port) {
-  return new Promise((resolve, reject) => {
-    const socket = connect({ port, host: "127.0.0.1" }, () => resolve(socket));
-    socket.once("error", reject);
-  });
-}
 async function main() {
   const gateway = await startComponent(["gateway", "--port", "0", "--shm", `/ipct-soak-flood-${process.pid}`, "--rate", "max"]);
   const pid = gateway.child.pid;
@@ -98,11 +92,4 @@ async function main() {
     }
   );
 }
-main().then((ok) => {
-  cleanup();
-  process.exit(ok ? 0 : 1);
-}).catch((err) => {
-  console.error(err);
-  cleanup();
-  process.exit(1);
-});
+runProbe(main);

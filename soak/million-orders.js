@@ -5,25 +5,19 @@
 // restart on the resulting log ready in under 3 s (from the checkpoint written at the
 // graceful stop, not a replay of the history). Prints one SOAK line.
 //   node soak/million-orders.js       (SOAK_ORDERS)
-import { connect } from "node:net";
 import { MessageDecoder, MessageEncoder } from "../dist/src/protocol/codec.js";
 import { FrameDecoder } from "../dist/src/protocol/framing.js";
 import { MessageType, OrderType, PROTOCOL_VERSION, Side, TimeInForce } from "../dist/src/protocol/messages.js";
 import { createL2Book } from "../dist/src/core/book.js";
 import { toPriceUnits } from "../dist/src/core/fixed-point.js";
 import { BookWriter } from "../dist/src/shm/book-writer.js";
-import { cleanup, onCleanup, report, rssMb, startComponent, stopComponent, tempDir } from "./lib/soak-helpers.js";
+import { onCleanup, report, rssMb, startComponent, stopComponent, tempDir } from "./lib/soak-helpers.js";
+import { open, runProbe } from "./lib/probe.js";
 const ORDERS = Number(process.env["SOAK_ORDERS"] ?? 1e6);
 const CHECK_AT = Math.floor(ORDERS / 10);
 const WINDOW = 2e3;
 const RSS_GROWTH_LIMIT_MB = 30;
 const RESTART_LIMIT_MS = 3e3;
-function open(port) {
-  return new Promise((resolve, reject) => {
-    const socket = connect({ port, host: "127.0.0.1" }, () => resolve(socket));
-    socket.once("error", reject);
-  });
-}
 async function main() {
   const dir = tempDir("million");
   const shm = `/ipct-soak-million-${process.pid}`;
@@ -157,11 +151,4 @@ async function main() {
     }
   );
 }
-main().then((ok) => {
-  cleanup();
-  process.exit(ok ? 0 : 1);
-}).catch((err) => {
-  console.error(err);
-  cleanup();
-  process.exit(1);
-});
+runProbe(main);

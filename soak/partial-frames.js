@@ -4,20 +4,14 @@
 // within its frame timeout, a normal client is answered every second throughout, and
 // resident memory comes back near its baseline afterwards. Prints one SOAK line.
 //   node soak/partial-frames.js       (SOAK_SLOW_HEADERS, SOAK_PARTIAL_FRAMES)
-import { connect } from "node:net";
 import { MessageDecoder, MessageEncoder } from "../dist/src/protocol/codec.js";
 import { FrameDecoder } from "../dist/src/protocol/framing.js";
 import { MessageType, OrderType, Side, TimeInForce } from "../dist/src/protocol/messages.js";
-import { cleanup, onCleanup, report, rssMb, sleep, startComponent, stopComponent, tempDir } from "./lib/soak-helpers.js";
+import { onCleanup, report, rssMb, sleep, startComponent, stopComponent, tempDir } from "./lib/soak-helpers.js";
+import { open, runProbe } from "./lib/probe.js";
 const SLOW_HEADERS = Number(process.env["SOAK_SLOW_HEADERS"] ?? 1e3);
 const PARTIAL_FRAMES = Number(process.env["SOAK_PARTIAL_FRAMES"] ?? 50);
 const FRAME_TIMEOUT_MS = 5e3;
-function open(port) {
-  return new Promise((resolve, reject) => {
-    const socket = connect({ port, host: "127.0.0.1" }, () => resolve(socket));
-    socket.once("error", reject);
-  });
-}
 async function main() {
   const dir = tempDir("partial");
   const om = await startComponent([
@@ -140,11 +134,4 @@ async function main() {
     }
   );
 }
-main().then((ok) => {
-  cleanup();
-  process.exit(ok ? 0 : 1);
-}).catch((err) => {
-  console.error(err);
-  cleanup();
-  process.exit(1);
-});
+runProbe(main);
