@@ -7,7 +7,8 @@
  * nkey seed is read from a file (--bus-nkey-seed-file), never from a flag. Neither is
  * ever logged (describeBus says which kind of credentials, not what they are).
  */
-import type { OptionalStringField, Schema } from '../config/schema.js';
+import type { OptionalStringField, Schema, StringField } from '../config/schema.js';
+import { DEFAULT_EXECUTIONS_STREAM } from './subjects.js';
 import { ErrorCode, TradingError } from '../core/errors.js';
 
 export interface BusTlsOptions {
@@ -31,6 +32,17 @@ export interface BusOptions {
 }
 
 const field = (description: string, env?: string): OptionalStringField => ({ kind: 'optional-string', description, ...(env === undefined ? {} : { env }) });
+
+/** The JetStream stream of durable fills: the order manager mirrors into it, the drop copy reads it. */
+export function busStreamField(description: string): StringField {
+  return {
+    kind: 'string',
+    default: DEFAULT_EXECUTIONS_STREAM,
+    pattern: /^[A-Za-z0-9_-]{1,64}$/,
+    patternHint: 'a JetStream stream name (letters, digits, _ and -)',
+    description,
+  };
+}
 
 /** Schema fields of the bus; spread into a command's schema. */
 export const busFields = {

@@ -3,8 +3,7 @@
  * manager's durable fills from the EXECUTIONS stream (dropcopy.ts). Fills go to stdout, one
  * line each; log lines to stderr. Exit 0 after a clean stop (or N fills), 2 for bad options.
  */
-import { busFields, settleBusOptions } from '../bus/bus-config.js';
-import { DEFAULT_EXECUTIONS_STREAM } from '../bus/subjects.js';
+import { busFields, busStreamField, settleBusOptions } from '../bus/bus-config.js';
 import { componentCommand } from '../command/command.js';
 import type { Schema } from '../config/schema.js';
 import { DropCopy } from './dropcopy.js';
@@ -12,13 +11,7 @@ import { ErrorCode, TradingError } from '../core/errors.js';
 
 export const dropCopySchema = {
   ...busFields,
-  busStream: {
-    kind: 'string',
-    default: DEFAULT_EXECUTIONS_STREAM,
-    pattern: /^[A-Za-z0-9_-]{1,64}$/,
-    patternHint: 'a JetStream stream name (letters, digits, _ and -)',
-    description: 'the stream of durable fills to read',
-  },
+  busStream: busStreamField('the stream of durable fills to read'),
   from: { kind: 'integer', default: 1, min: 1, max: Number.MAX_SAFE_INTEGER, description: 'first stream sequence to print (1 = from the beginning)' },
   json: { kind: 'boolean', default: false, description: 'one JSON object per fill (with its stream sequence) instead of text' },
   count: { kind: 'integer', default: 0, min: 0, max: Number.MAX_SAFE_INTEGER, description: 'stop after this many fills (0 = run until stopped)' },

@@ -4,8 +4,7 @@
  * fields, so a limit is checked by one rule whether it comes from a flag or from code.
  */
 import { metricsPortField } from '../metrics/metrics-server.js';
-import { busFields, settleBusOptions, type BusOptions } from '../bus/bus-config.js';
-import { DEFAULT_EXECUTIONS_STREAM } from '../bus/subjects.js';
+import { busFields, busStreamField, settleBusOptions, type BusOptions } from '../bus/bus-config.js';
 import { commonFields, required, type ConfigOf, type Schema } from '../config/schema.js';
 import { serverLimitFields, serverLimits } from '../config/server-limits.js';
 import { DEFAULT_MAX_BACKLOG_BYTES, MIN_BACKLOG_BYTES } from '../net/frame-server.js';
@@ -60,13 +59,7 @@ export const orderManagerSchema = {
   },
   ...serverLimitFields,
   ...busFields,
-  busStream: {
-    kind: 'string',
-    default: DEFAULT_EXECUTIONS_STREAM,
-    pattern: /^[A-Za-z0-9_-]{1,64}$/,
-    patternHint: 'a JetStream stream name (letters, digits, _ and -)',
-    description: 'with --bus: the JetStream stream every durable fill is mirrored into (exec.<SYMBOL>)',
-  },
+  busStream: busStreamField('with --bus: the JetStream stream every durable fill is mirrored into (exec.<SYMBOL>)'),
   gate: { kind: 'optional-string', description: 'backtest only: the flow gate segment to keep in step with; market time from it (trading backtest sets it)' },
   resumeGraceMs: {
     kind: 'integer',
