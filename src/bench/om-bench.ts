@@ -341,7 +341,7 @@ async function tlsOrderToAck(bookShm: string, dir: string, orders: number): Prom
     );
     const ready = await waitForReady(child, 'the TLS order manager', READY_TIMEOUT_MS);
     const port = ready['port'];
-    if (typeof port !== 'number' || ready['tls'] !== true) throw new Error(`the TLS order manager's ready report: ${JSON.stringify(ready)}`);
+    if (typeof port !== 'number' || ready['tls'] !== true) throw new TradingError(ErrorCode.BENCH_FAILED, `the TLS order manager's ready report: ${JSON.stringify(ready)}`);
     stream = new OrderStream(port, loadClientTls({ ca: certificate.cert }));
     await stream.connect();
     stream.recordAcks = true;
@@ -349,12 +349,12 @@ async function tlsOrderToAck(bookShm: string, dir: string, orders: number): Prom
     stream.acks.reset();
     await paced(stream, orders);
     const acks = stream.acks.summary();
-    if (stream.rejected > 0) throw new Error(`${stream.rejected} orders were rejected over TLS`);
+    if (stream.rejected > 0) throw new TradingError(ErrorCode.BENCH_FAILED, `${stream.rejected} orders were rejected over TLS`);
     stream.destroy();
     stream = undefined;
     child.send({ kind: 'shutdown' });
     const exitCode = await childExited(child);
-    if (exitCode !== 0) throw new Error(`the TLS order manager exited with ${exitCode}`);
+    if (exitCode !== 0) throw new TradingError(ErrorCode.BENCH_FAILED, `the TLS order manager exited with ${exitCode}`);
     return acks;
   } finally {
     stream?.destroy();
