@@ -7,6 +7,8 @@
  * HELLO beyond that is refused at once (the caller answers E_AUTH_BUSY; our clients
  * reconnect with backoff and try again).
  */
+import { ErrorCode, TradingError } from '../core/errors.js';
+
 export const DEFAULT_VERIFY_CONCURRENCY = 1;
 export const DEFAULT_VERIFY_WAITING = 32;
 
@@ -18,8 +20,8 @@ export class VerificationGate {
   readonly #queue: (() => void)[] = [];
 
   constructor(concurrency = DEFAULT_VERIFY_CONCURRENCY, waiting = DEFAULT_VERIFY_WAITING) {
-    if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError(`verification concurrency must be a positive integer, got ${concurrency}`);
-    if (!Number.isInteger(waiting) || waiting < 0) throw new RangeError(`verification waiting limit must be an integer ≥ 0, got ${waiting}`);
+    if (!Number.isInteger(concurrency) || concurrency < 1) throw new TradingError(ErrorCode.CONFIG_INVALID, `verification concurrency must be a positive integer, got ${concurrency}`);
+    if (!Number.isInteger(waiting) || waiting < 0) throw new TradingError(ErrorCode.CONFIG_INVALID, `verification waiting limit must be an integer ≥ 0, got ${waiting}`);
     this.concurrency = concurrency;
     this.waitingLimit = waiting;
   }
