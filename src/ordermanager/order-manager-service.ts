@@ -226,7 +226,7 @@ export class OrderManagerService implements Component {
       orderIdWindow: settings.orderIdWindow,
       checkpoint,
       // a proven identity's reports are numbered and journaled, for its resync across restarts
-      numberReportsOf: (client) => settings.session.policy.credentials?.has(client) === true,
+      ...(settings.session.policy.credentials === undefined ? {} : { numberReportsOf: (client: string) => settings.session.policy.credentials?.has(client) === true }),
     });
     this.#om = om;
     checkpointer.start(om);
@@ -245,6 +245,8 @@ export class OrderManagerService implements Component {
     });
     this.#server = server;
     if (settings.bus !== undefined) this.#startMirror(settings.bus, tradeLog.path, om.recoveredFills);
+    // the journal's session id (written at the start when new) is durable before any client is told it
+    await tradeLog.flush();
     const address = await server.listen(settings.port, settings.host);
     // Orders restored from the order journal rest again: their books may already have moved.
     this.#armPoll();

@@ -139,7 +139,7 @@ export class OrderManager {
     this.#knownOrderIds = new OrderIdWindow(options.orderIdWindow);
     this.#numbering = new ReportNumbering(options.numberReportsOf);
     const replayed = replayJournal(this.#journal, options.checkpoint, this.#positions, this.#knownOrderIds, this.#lastFillSequences, this.#numbering);
-    this.#numbering.recovered();
+    this.#numbering.recovered(options.numberReportsOf === undefined ? undefined : this.#journal);
     const { rested } = replayed;
     const lastSequences = this.#lastFillSequences;
     this.#checkpointFills = replayed.checkpointFills;

@@ -49,12 +49,17 @@ export class ReportNumbering {
     if (note.sequence > (this.#sequences.get(note.client) ?? 0)) this.#sequences.set(note.client, note.sequence);
   }
 
-  /** End of recovery; a journal without a session id gets one (journaled with its first report). */
-  recovered(): void {
+  /**
+   * End of recovery; a journal without a session id gets one: journaled at once when
+   * `journal` is given (an order manager with identities: the id must be durable before
+   * any client is told it), else with the first report line.
+   */
+  recovered(journal?: ExecutionJournal): void {
     for (const [client, sequence] of this.#sequences) this.#recovered.set(client, sequence);
     if (this.#sessionId !== '') return;
     this.#sessionId = randomBytes(8).toString('hex');
-    this.#sessionUnjournaled = true;
+    if (journal === undefined) this.#sessionUnjournaled = true;
+    else journal.appendSession(this.#sessionId);
   }
 
   /**
