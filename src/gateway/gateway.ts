@@ -105,7 +105,7 @@ const MAX_ROUNDS_PER_TURN = 1024;
 const JSON_BYTES_PER_LEVEL_ESTIMATE = 40;
 const JSON_BYTES_FIXED_ESTIMATE = 200;
 /** Max rate: clients in conflation get the latest round at most this often, ms (thousands of them, every turn, would cost more than the readers' stream). */
-const CONFLATED_ROUND_INTERVAL_MS = 50;
+const CONFLATED_ROUND_INTERVAL_MS = 100;
 /** Idle wait of the max-rate pump when nobody can take data, ms. */
 const MAX_RATE_IDLE_MS = 1;
 /** Idle clients get a heartbeat this often (they never are at the default rate). */

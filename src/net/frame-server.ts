@@ -52,7 +52,7 @@ export const DEFAULT_KEEPALIVE_MS = 30_000;
 /** How often budgets and frame deadlines are checked when nothing else triggers a check, ms. */
 const HOUSEKEEPING_PERIOD_MS = 100;
 /** The outbound budget is checked at most this often from the send path, ms. */
-const BUDGET_CHECK_MIN_MS = 10;
+const BUDGET_CHECK_MIN_MS = 25;
 /** Refused connections are logged at most once per this period, ms. */
 const REFUSAL_LOG_PERIOD_MS = 10_000;
 /**
