@@ -46,8 +46,8 @@ import { MessageType, type MarketData, type Message, type NewsSentiment } from '
 import type { TlsMaterial } from '../net/tls-options.js';
 import { SessionPolicy } from '../session/session-policy.js';
 import type { GatewayRate } from './gateway-config.js';
-import { canTakeMore, keepingUp, wantsFrame } from './client-lists.js';
-import { GatewayAdmission, type ClientState } from './gateway-admission.js';
+import { canTakeMore, keepingUp, remove, wantsFrame } from './client-lists.js';
+import { GatewayAdmission, type AdmissionState } from './gateway-admission.js';
 import { FrameEncoder } from './frame-encoder.js';
 import { RoundSlicer } from './round-slicer.js';
 import { TickPacer } from './tick-pacer.js';
@@ -111,13 +111,18 @@ const MAX_RATE_IDLE_MS = 1;
 /** Idle clients get a heartbeat this often (they never are at the default rate). */
 const HEARTBEAT_INTERVAL_MS = 1_000;
 
+interface ClientState extends AdmissionState {
+  /** The last send to it was conflated (an episode is under way). */
+  conflating: boolean;
+}
+
 export class Gateway implements Component {
   readonly options: GatewayOptions;
   readonly #log: Logger;
   readonly #model: MarketModel;
   readonly #server: FrameServer<ClientState>;
   readonly #policy: SessionPolicy;
-  readonly #admission: GatewayAdmission;
+  readonly #admission: GatewayAdmission<ClientState>;
   readonly #decoder = new MessageDecoder();
   readonly #json = new FrameEncoder('json');
   readonly #binary = new FrameEncoder('binary');
@@ -182,11 +187,15 @@ export class Gateway implements Component {
     this.#lastJsonBytes = JSON_BYTES_FIXED_ESTIMATE + 2 * this.#model.config.bookDepth * JSON_BYTES_PER_LEVEL_ESTIMATE;
     this.#slicer = this.#lastJsonBytes * this.#symbolCount > this.#batchBytes ? new RoundSlicer(this.#symbolCount) : undefined;
     this.#policy = options.policy ?? new SessionPolicy();
-    this.#admission = new GatewayAdmission({
+    this.#admission = new GatewayAdmission<ClientState>({
       policy: this.#policy,
-      jsonClients: this.#jsonClients,
-      binaryClients: this.#binaryClients,
+      newState: () => ({ conflating: false, admitted: false, helloTimer: undefined }),
       jsonFrame: (hello) => this.#json.frame(hello),
+      admitted: (client) => {
+        this.#unlist(client);
+        (client.mode === 'binary' ? this.#binaryClients : this.#jsonClients).push(client);
+      },
+      removed: (client) => this.#unlist(client),
       log: options.log,
     });
     this.#server = new FrameServer<ClientState>({
@@ -508,6 +517,12 @@ export class Gateway implements Component {
       this.#log.debug('message ignored: the gateway only takes HELLO and HEARTBEAT', { client: client.id, type: message.type });
     }
   };
+
+  /** Off both stream lists (it is on one at most). */
+  #unlist(client: FrameServerClient<ClientState>): void {
+    remove(this.#jsonClients, client);
+    remove(this.#binaryClients, client);
+  }
 
   #heartbeatPayload(mode: PayloadMode): Uint8Array {
     const encoder = mode === 'binary' ? this.#binary.encoder : this.#json.encoder;

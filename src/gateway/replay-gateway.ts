@@ -30,10 +30,12 @@ import { FrameServer } from '../net/frame-server.js';
 import type { FrameServerClient } from '../net/frame-server-client.js';
 import { MessageDecoder, MessageEncoder, JSON_FIRST_BYTE } from '../protocol/codec.js';
 import { FRAME_HEADER_BYTES } from '../protocol/framing.js';
-import { MessageType, PROTOCOL_VERSION, type Hello, type Message } from '../protocol/messages.js';
+import { MessageType, type Message } from '../protocol/messages.js';
 import type { Recording } from '../protocol/recording-reader.js';
 import type { TlsMaterial } from '../net/tls-options.js';
-import { SessionPolicy, type Admission } from '../session/session-policy.js';
+import { SessionPolicy } from '../session/session-policy.js';
+import { GatewayAdmission, type AdmissionState } from './gateway-admission.js';
+import { remove } from './client-lists.js';
 
 export type ReplaySpeed = number | 'max';
 
@@ -59,14 +61,11 @@ const MAX_FRAMES_PER_TURN = 4096;
 const HEARTBEAT_INTERVAL_MS = 1_000;
 /** Longest sleep of the paced pump, ms (a far frame is waited for in steps). */
 const MAX_SLEEP_MS = 100;
-/** A client the policy does not take anonymously is closed if it has not been admitted by then. */
-const HELLO_WAIT_MS = 5_000;
 
-interface ClientState {
+/** Only admitted clients (admission.admitted) are sent the replay. */
+interface ClientState extends AdmissionState {
+  /** Its HELLO was accepted (counts for waitForHellos). */
   hello: boolean;
-  /** Taken by the session policy: only admitted clients are sent the replay. */
-  admitted: boolean;
-  helloTimer: NodeJS.Timeout | undefined;
 }
 
 export class ReplayGateway implements Component {
@@ -74,6 +73,7 @@ export class ReplayGateway implements Component {
   readonly #recording: Recording;
   readonly #server: FrameServer<ClientState>;
   readonly #policy: SessionPolicy;
+  readonly #admission: GatewayAdmission<ClientState>;
   /** Admitted clients: those the replay goes to. */
   readonly #clients: FrameServerClient<ClientState>[] = [];
   readonly #decoder = new MessageDecoder();
@@ -102,15 +102,27 @@ export class ReplayGateway implements Component {
       this.#finish = resolve;
     });
     this.#policy = options.policy ?? new SessionPolicy();
+    this.#admission = new GatewayAdmission<ClientState>({
+      policy: this.#policy,
+      newState: () => ({ hello: false, admitted: false, helloTimer: undefined }),
+      // a copy: the encoder's buffer is reused by the next frame
+      jsonFrame: (hello) => {
+        const json = this.#encoders.json;
+        return Buffer.from(json.buffer.subarray(0, json.encode(hello)));
+      },
+      admitted: (client, hello) => {
+        if (hello !== undefined && client.context !== undefined) client.context.hello = true;
+        if (!this.#clients.includes(client)) this.#clients.push(client);
+        this.#maybeBegin();
+      },
+      removed: (client) => remove(this.#clients, client),
+      log: options.log,
+    });
     this.#server = new FrameServer<ClientState>({
       tls: options.tls,
       onFrame: this.#onFrame,
-      onConnect: (client) => this.#onConnect(client),
-      onDisconnect: (client) => {
-        if (client.context?.helloTimer !== undefined) clearTimeout(client.context.helloTimer);
-        const index = this.#clients.indexOf(client);
-        if (index >= 0) this.#clients.splice(index, 1);
-      },
+      onConnect: (client) => this.#admission.connected(client),
+      onDisconnect: (client) => this.#admission.disconnected(client),
       maxFrameBytes: options.maxFrameBytes,
       maxBacklogBytes: options.maxBacklogBytes,
       slowConsumerPolicy: 'disconnect',
@@ -298,70 +310,8 @@ export class ReplayGateway implements Component {
       client.close(error);
       return;
     }
-    if (message.type === MessageType.HELLO) {
-      const hello = message;
-      const verdict = this.#policy.admit(hello, client.remoteAddress);
-      if (verdict instanceof Promise) {
-        verdict.then(
-          (settled) => this.#admitted(client, hello, settled),
-          (error: unknown) => this.options.log.error('session admission failed', { client: client.id, error: describeError(error) }),
-        );
-      } else {
-        this.#admitted(client, hello, verdict);
-      }
-    }
+    if (message.type === MessageType.HELLO) this.#admission.hello(client, message);
   };
-
-  #onConnect(client: FrameServerClient<ClientState>): void {
-    const state: ClientState = { hello: false, admitted: false, helloTimer: undefined };
-    client.context = state;
-    if (this.#policy.admitAnonymous(client.remoteAddress).ok) {
-      this.#admit(client);
-      this.#maybeBegin();
-      return;
-    }
-    // nothing is replayed to it until its HELLO is accepted
-    state.helloTimer = setTimeout(() => {
-      state.helloTimer = undefined;
-      if (state.admitted || !client.open) return;
-      const verdict = this.#policy.admitAnonymous(client.remoteAddress);
-      this.#refuse(client, verdict.ok ? { ok: false, code: ErrorCode.AUTH_REQUIRED, message: 'no HELLO' } : verdict, '');
-    }, HELLO_WAIT_MS);
-  }
-
-  #admit(client: FrameServerClient<ClientState>): void {
-    const state = client.context;
-    if (state === undefined || state.admitted) return;
-    state.admitted = true;
-    if (state.helloTimer !== undefined) clearTimeout(state.helloTimer);
-    state.helloTimer = undefined;
-    this.#clients.push(client);
-  }
-
-  #admitted(client: FrameServerClient<ClientState>, hello: Hello, verdict: Admission): void {
-    const state = client.context;
-    if (!client.open || state === undefined) return;
-    if (!verdict.ok) {
-      this.#refuse(client, verdict, hello.clientName);
-      return;
-    }
-    // answered in JSON, as the gateway does: a client (client-session.ts) switches modes only once it has the answer
-    const json = this.#encoders.json;
-    const bytes = json.encode({ type: MessageType.HELLO, protocolVersion: PROTOCOL_VERSION, clientName: 'gateway', binary: hello.binary });
-    client.send(Buffer.from(json.buffer.subarray(0, bytes)));
-    client.mode = hello.binary ? 'binary' : 'json';
-    state.hello = true;
-    this.#admit(client);
-    this.#maybeBegin();
-  }
-
-  #refuse(client: FrameServerClient<ClientState>, verdict: Admission & { ok: false }, name: string): void {
-    const index = this.#clients.indexOf(client);
-    if (index >= 0) this.#clients.splice(index, 1);
-    if (client.context !== undefined) client.context.admitted = false;
-    this.options.log.warn('session refused: closing client', { client: client.id, remote: client.remote, name, code: verdict.code });
-    client.close(new TradingError(verdict.code, verdict.message));
-  }
 
   #heartbeat(mode: 'json' | 'binary'): Uint8Array {
     const encoder = this.#encoders[mode];
