@@ -1,6 +1,8 @@
 /** TCP endpoints over the seed's framing: server, client, heartbeats, bounded outbound queues. */
-export { FrameServer, DEFAULT_HOST, DEFAULT_MAX_BACKLOG_BYTES, DEFAULT_CLOSE_TIMEOUT_MS, MIN_BACKLOG_BYTES } from './frame-server.js';
-export type { FrameServerOptions, FrameServerCounters, ServerHeartbeatOptions, SlowConsumerPolicy, BoundAddress } from './frame-server.js';
+export { FrameServer } from './frame-server.js';
+export type { FrameServerCounters, BoundAddress } from './frame-server.js';
+export { DEFAULT_HOST, DEFAULT_MAX_BACKLOG_BYTES, DEFAULT_CLOSE_TIMEOUT_MS, MIN_BACKLOG_BYTES } from './frame-server-options.js';
+export type { FrameServerOptions, ServerHeartbeatOptions, SlowConsumerPolicy } from './frame-server-options.js';
 export { FrameServerClient } from './frame-server-client.js';
 export type { ConnectionCounters, PayloadMode } from './frame-server-client.js';
 export { FrameClient, DEFAULT_CLIENT_BACKLOG_BYTES, DEFAULT_CONNECT_TIMEOUT_MS } from './frame-client.js';
