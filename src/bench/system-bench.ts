@@ -93,7 +93,10 @@ export const systemBenchmark: Benchmark = {
     figures['system_no_wait_book_ticks'] = noWait.book.ticks;
     figures['system_no_wait_book_lagged'] = noWait.book.lagged;
     const noWaitT2t = noWait.latency['tick_to_trade'];
-    if (noWaitT2t !== undefined) {
+    figures['system_no_wait_orders'] = noWait.trading.orders;
+    // a short run may make no order from a tick at all (the seed strategy does not trade on
+    // a lagging book): then there is no latency to report, not a latency of 0
+    if (noWaitT2t !== undefined && noWaitT2t.count > 0) {
       figures['system_no_wait_tick_to_trade_p50_us'] = noWaitT2t.p50Us;
       figures['system_no_wait_tick_to_trade_p99_us'] = noWaitT2t.p99Us;
     }
