@@ -72,6 +72,8 @@ const DISK_LINE_BYTES = 330;
 const DISK_SMALL_SYNCS = 300;
 const DISK_BATCH_LINES = 2_000;
 const DISK_BATCHES = 100;
+/** Rounds the paced acks are cut into, the disk's floor sampled after each. */
+const FLOOR_ROUNDS = 8;
 const BID_UNITS = toPriceUnits(99.99);
 const ASK_UNITS = toPriceUnits(100.01);
 
@@ -238,9 +240,22 @@ async function runOrderManagerBenchmark(context: BenchContext): Promise<BenchRes
     stream.recordAcks = true;
     await paced(stream, LATENCY_WARMUP_ORDERS);
     stream.acks.reset();
-    const pacedStartNs = monotonicNs();
-    await paced(stream, latencyOrders);
-    const pacedRate = latencyOrders / ((monotonicNs() - pacedStartNs) / 1e9);
+    // the disk's floor is sampled between rounds of the acks, so that both see the disk as
+    // it is then (its p99 swings by 2-3x within minutes on this machine)
+    const diskFloor = new DiskFloorProbe(dir);
+    let pacedNs = 0;
+    const diskSyncsPerRound = Math.max(10, Math.round((DISK_SMALL_SYNCS * context.scale) / FLOOR_ROUNDS));
+    try {
+      for (let round = 0; round < FLOOR_ROUNDS; round++) {
+        const roundStartNs = monotonicNs();
+        await paced(stream, Math.round(latencyOrders / FLOOR_ROUNDS));
+        pacedNs += monotonicNs() - roundStartNs;
+        await diskFloor.smallSyncs(diskSyncsPerRound);
+      }
+    } finally {
+      diskFloor.close();
+    }
+    const pacedRate = stream.acks.count / (pacedNs / 1e9);
     const acks = stream.acks.summary();
     context.log(`order-to-ack p50 ${acks.p50} µs, p99 ${acks.p99} µs over ${acks.count} orders at ${Math.round(pacedRate)}/s`);
 
@@ -258,8 +273,8 @@ async function runOrderManagerBenchmark(context: BenchContext): Promise<BenchRes
     const tls = await tlsOrderToAck(name, dir, Math.max(500, Math.round(TLS_LATENCY_ORDERS * context.scale)));
     if (tls === undefined) context.log('openssl not found: no TLS row');
     else context.log(`order-to-ack over TLS p50 ${tls.p50} µs, p99 ${tls.p99} µs over ${tls.count} orders`);
-    const disk = await measureDisk(dir, context.scale);
-    context.log(`disk here: one small append + fdatasync, paced as the acks, p50 ${disk.smallSyncP50Us} µs on the threadpool, ${disk.smallInlineP50Us} µs inline; ${disk.batchLines}-line batches ${disk.batchLinesPerS.toLocaleString('en-US')} lines/s`);
+    const disk = { ...diskFloor.summary(), ...measureDiskBatches(dir, context.scale) };
+    context.log(`disk here: one small append + fdatasync, paced as the acks and sampled between their rounds, p50 ${disk.smallSyncP50Us} µs on the threadpool, ${disk.smallInlineP50Us} µs inline; ${disk.batchLines}-line batches ${disk.batchLinesPerS.toLocaleString('en-US')} lines/s`);
     const commits = sampleValue(counters, 'trade_log_commits');
     const linesPerCommit = commits > 0 ? sampleValue(counters, 'trade_log_lines') / commits : 0;
     return {
@@ -282,7 +297,7 @@ async function runOrderManagerBenchmark(context: BenchContext): Promise<BenchRes
           seed: 'not measured',
           notes:
             `${acks.count.toLocaleString('en-US')} orders, one per ${PACE_MS} ms timer tick (${Math.round(pacedRate)}/s), each with its own fdatasync; ` +
-            `disk alone, paced the same way: one small append + fdatasync ${disk.smallSyncP50Us} µs p50 / ${disk.smallSyncP99Us} µs p99 on the threadpool, ` +
+            `disk alone, paced the same way and sampled between the acks'  rounds: one small append + fdatasync ${disk.smallSyncP50Us} µs p50 / ${disk.smallSyncP99Us} µs p99 on the threadpool, ` +
             `${disk.smallInlineP50Us} µs p50 / ${disk.smallInlineP99Us} µs p99 inline (fdatasyncSync, as an isolated order's commit)`,
         },
         ...(tls === undefined
@@ -397,47 +412,67 @@ function processCpuMs(pid: number): number {
   return (ticks * 1000) / CLOCK_TICKS_PER_S;
 }
 
-interface DiskFloor {
+/**
+ * What the disk alone allows, in the trade log's directory: one fill-sized line appended and
+ * synced at a time, paced like the ack measurement (an idle pause between syncs costs
+ * wakeups a back-to-back loop does not pay). Syncs alternate between the threadpool
+ * (fdatasync, as commits under load) and the event-loop thread (fdatasyncSync, as an
+ * isolated order's commit), so that both see the same disk; the caller runs them between
+ * rounds of the acks, so that the acks and their floor see the same moments of a shared disk.
+ */
+class DiskFloorProbe {
+  readonly #path: string;
+  readonly #fd: number;
+  readonly #line = Buffer.from(`${'x'.repeat(DISK_LINE_BYTES - 1)}\n`);
   /** fdatasync on the threadpool (what a commit under load does). */
-  smallSyncP50Us: number;
-  smallSyncP99Us: number;
+  readonly #threadpool = new LatencyRecorder();
   /** fdatasyncSync on the event-loop thread (what an isolated order's commit does). */
-  smallInlineP50Us: number;
-  smallInlineP99Us: number;
-  batchLines: number;
-  batchLinesPerS: number;
+  readonly #inline = new LatencyRecorder();
+
+  constructor(dir: string) {
+    this.#path = join(dir, 'disk-floor.log');
+    this.#fd = openSync(this.#path, 'a');
+  }
+
+  /** `count` of each kind, alternating. */
+  async smallSyncs(count: number): Promise<void> {
+    const fd = this.#fd;
+    for (let i = 0; i < 2 * count; i++) {
+      const startNs = monotonicNs();
+      writeSync(fd, this.#line);
+      if ((i & 1) === 0) {
+        await new Promise<void>((resolve, reject) => fdatasync(fd, (error) => (error === null ? resolve() : reject(error))));
+        this.#threadpool.record((monotonicNs() - startNs) / 1000);
+      } else {
+        fdatasyncSync(fd);
+        this.#inline.record((monotonicNs() - startNs) / 1000);
+      }
+      await delay(PACE_MS);
+    }
+  }
+
+  summary(): { smallSyncP50Us: number; smallSyncP99Us: number; smallInlineP50Us: number; smallInlineP99Us: number } {
+    return {
+      smallSyncP50Us: this.#threadpool.percentile(50),
+      smallSyncP99Us: this.#threadpool.percentile(99),
+      smallInlineP50Us: this.#inline.percentile(50),
+      smallInlineP99Us: this.#inline.percentile(99),
+    };
+  }
+
+  close(): void {
+    closeSync(this.#fd);
+    unlinkSync(this.#path);
+  }
 }
 
-/**
- * What the disk alone allows, measured in the trade log's directory right after the run
- * (the machine is shared: this says how fast fdatasync was at that moment): one
- * fill-sized line appended and synced at a time, paced like the ack measurement (an
- * idle pause between syncs costs wakeups a back-to-back loop does not pay), and batches
- * as large as the group commit's under load, back to back. Small syncs alternate between
- * the threadpool (fdatasync, as commits under load) and the event-loop thread
- * (fdatasyncSync, as an isolated order's commit), so that both see the same disk.
- */
-async function measureDisk(dir: string, scale: number): Promise<DiskFloor> {
-  const path = join(dir, 'disk-floor.log');
+/** Batches as large as the group commit's under load, back to back: the disk's synced lines/s. */
+function measureDiskBatches(dir: string, scale: number): { batchLines: number; batchLinesPerS: number } {
+  const path = join(dir, 'disk-batches.log');
   const line = Buffer.from(`${'x'.repeat(DISK_LINE_BYTES - 1)}\n`);
   const batch = Buffer.concat(new Array<Buffer>(DISK_BATCH_LINES).fill(line));
   const fd = openSync(path, 'a');
   try {
-    const small = new LatencyRecorder();
-    const inline = new LatencyRecorder();
-    const smallCount = Math.max(50, Math.round(DISK_SMALL_SYNCS * scale));
-    for (let i = 0; i < 2 * smallCount; i++) {
-      const startNs = monotonicNs();
-      writeSync(fd, line);
-      if ((i & 1) === 0) {
-        await new Promise<void>((resolve, reject) => fdatasync(fd, (error) => (error === null ? resolve() : reject(error))));
-        small.record((monotonicNs() - startNs) / 1000);
-      } else {
-        fdatasyncSync(fd);
-        inline.record((monotonicNs() - startNs) / 1000);
-      }
-      await delay(PACE_MS);
-    }
     const batches = Math.max(10, Math.round(DISK_BATCHES * scale));
     const startNs = monotonicNs();
     for (let i = 0; i < batches; i++) {
@@ -445,14 +480,7 @@ async function measureDisk(dir: string, scale: number): Promise<DiskFloor> {
       fdatasyncSync(fd);
     }
     const seconds = (monotonicNs() - startNs) / 1e9;
-    return {
-      smallSyncP50Us: small.percentile(50),
-      smallSyncP99Us: small.percentile(99),
-      smallInlineP50Us: inline.percentile(50),
-      smallInlineP99Us: inline.percentile(99),
-      batchLines: DISK_BATCH_LINES,
-      batchLinesPerS: Math.round((batches * DISK_BATCH_LINES) / seconds),
-    };
+    return { batchLines: DISK_BATCH_LINES, batchLinesPerS: Math.round((batches * DISK_BATCH_LINES) / seconds) };
   } finally {
     closeSync(fd);
     unlinkSync(path);
