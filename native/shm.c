@@ -6,6 +6,11 @@
  *   close(arrayBuffer) -> undefined     detach the ArrayBuffer, then munmap (idempotent)
  *   unlink(name)       -> undefined     shm_unlink
  *
+ * And one socket option Node has no API for (see set_send_buffer below):
+ *
+ *   setSendBuffer(fd, bytes) -> number  bytes > 0: SO_SNDBUF (locks the size); 0: unlock it
+ *   sendBufferLocked(fd)     -> number  1 locked, 0 not (SO_BUF_LOCK)
+ *
  * The ArrayBuffer's memory IS the mapping (MAP_SHARED), so typed arrays and Atomics over it
  * see other processes' stores. close() detaches before it unmaps: every typed array over the
  * buffer then has length 0, so a stale view reads `undefined` instead of faulting. A mapping
@@ -28,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -97,6 +103,8 @@ static const char *errno_name(int err) {
     case EAGAIN: return "EAGAIN";
     case ENODEV: return "ENODEV";
     case ENOTSUP: return "ENOTSUP";
+    case ENOPROTOOPT: return "ENOPROTOOPT";
+    case ENOTSOCK: return "ENOTSOCK";
     default: return "EUNKNOWN";
   }
 }
@@ -338,12 +346,75 @@ static napi_value shm_unlink_name(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/*
+ * A TCP socket's kernel send buffer. Linux grows it by itself (tcp_wmem autotuning, up to
+ * tcp_wmem's maximum, 4 MiB by default) for a peer that reads nothing too, so thousands of
+ * stalled peers can pin gigabytes of kernel memory, past tcp_mem, where every socket of the
+ * host slows down. Setting SO_SNDBUF fixes the size and locks it (autotuning stops for that
+ * socket); SO_BUF_LOCK (Linux 5.14) clears the lock again, so the kernel resumes growing it.
+ * Node's net.Socket has no call for either (dgram has setSendBufferSize, TCP does not).
+ * These return a number rather than throw: a server calls them per connection and treats a
+ * failure (an older kernel, a socket already gone) as "not available", not as an error.
+ */
+#ifndef SO_BUF_LOCK
+#define SO_BUF_LOCK 72 /* asm-generic value (x86, arm, riscv); headers older than Linux 5.14 lack it */
+#endif
+#ifndef SOCK_SNDBUF_LOCK
+#define SOCK_SNDBUF_LOCK 1 /* the send bit of SO_BUF_LOCK's value (include/net/sock.h) */
+#endif
+
+/* Reads argument `index` as an int32 into *out; returns 0, or -EINVAL when it is not a number. */
+static int int32_argument(napi_env env, napi_callback_info info, size_t index, int32_t *out) {
+  size_t argc = 2;
+  napi_value argv[2];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc <= index) return -EINVAL;
+  napi_valuetype type;
+  if (napi_typeof(env, argv[index], &type) != napi_ok || type != napi_number) return -EINVAL;
+  if (napi_get_value_int32(env, argv[index], out) != napi_ok) return -EINVAL;
+  return 0;
+}
+
+static napi_value int_result(napi_env env, int value) {
+  napi_value result = NULL;
+  napi_create_int32(env, value, &result);
+  return result;
+}
+
+static napi_value set_send_buffer(napi_env env, napi_callback_info info) {
+  int32_t fd = -1, bytes = -1;
+  if (int32_argument(env, info, 0, &fd) != 0 || int32_argument(env, info, 1, &bytes) != 0 || fd < 0 || bytes < 0) return int_result(env, -EINVAL);
+  if (bytes > 0) {
+    if (setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bytes, sizeof bytes) != 0) return int_result(env, -errno);
+  } else {
+    int locks = 0;
+    socklen_t length = sizeof locks;
+    if (getsockopt(fd, SOL_SOCKET, SO_BUF_LOCK, &locks, &length) != 0) return int_result(env, -errno);
+    locks &= ~SOCK_SNDBUF_LOCK;
+    if (setsockopt(fd, SOL_SOCKET, SO_BUF_LOCK, &locks, sizeof locks) != 0) return int_result(env, -errno);
+  }
+  int size = 0;
+  socklen_t length = sizeof size;
+  if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, &length) != 0) return int_result(env, -errno);
+  return int_result(env, size);
+}
+
+static napi_value send_buffer_locked(napi_env env, napi_callback_info info) {
+  int32_t fd = -1;
+  if (int32_argument(env, info, 0, &fd) != 0 || fd < 0) return int_result(env, -EINVAL);
+  int locks = 0;
+  socklen_t length = sizeof locks;
+  if (getsockopt(fd, SOL_SOCKET, SO_BUF_LOCK, &locks, &length) != 0) return int_result(env, -errno);
+  return int_result(env, (locks & SOCK_SNDBUF_LOCK) != 0 ? 1 : 0);
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor properties[] = {
       {"create", NULL, shm_create, NULL, NULL, NULL, napi_enumerable, NULL},
       {"open", NULL, shm_open_existing, NULL, NULL, NULL, napi_enumerable, NULL},
       {"close", NULL, shm_close_mapping, NULL, NULL, NULL, napi_enumerable, NULL},
       {"unlink", NULL, shm_unlink_name, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"setSendBuffer", NULL, set_send_buffer, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"sendBufferLocked", NULL, send_buffer_locked, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   NAPI_CALL(env, napi_define_properties(env, exports, sizeof properties / sizeof properties[0], properties));
   napi_value max_size;

@@ -1,17 +1,11 @@
 /**
- * The POSIX shared-memory addon (native/shm.c), loaded once and wrapped with types and
- * TradingErrors. A segment reaches JavaScript as an ArrayBuffer whose memory is the
- * MAP_SHARED mapping itself: typed arrays and Atomics over it see other processes' stores.
- *
- * The addon is found from the package root (the nearest directory above this file that
- * holds package.json) at build/Release/shm.node, so the same code works compiled into
- * dist/ or into any other output directory.
+ * The POSIX shared-memory part of our addon (native/shm.c, loaded by core/native-addon.ts),
+ * wrapped with types and TradingErrors. A segment reaches JavaScript as an ArrayBuffer whose
+ * memory is the MAP_SHARED mapping itself: typed arrays and Atomics over it see other
+ * processes' stores.
  */
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ErrorCode, TradingError } from '../core/errors.js';
+import { NATIVE_ADDON_PATH, loadNativeAddon } from '../core/native-addon.js';
 
 interface ShmAddon {
   create(name: string, sizeBytes: number): ArrayBuffer;
@@ -70,32 +64,16 @@ function toShmError(err: unknown, fallbackName: string): ShmError {
   });
 }
 
-/** The directory holding package.json, walking up from `start`. */
-export function findPackageRoot(start: string): string {
-  let dir = start;
-  for (;;) {
-    if (existsSync(join(dir, 'package.json'))) return dir;
-    const parent = dirname(dir);
-    if (parent === dir) throw new TradingError(ErrorCode.INTERNAL, `no package.json above ${start}`);
-    dir = parent;
-  }
-}
-
-let addon: ShmAddon | undefined;
-
 function loadAddon(): ShmAddon {
-  if (addon !== undefined) return addon;
-  const root = findPackageRoot(dirname(fileURLToPath(import.meta.url)));
-  const path = join(root, 'build', 'Release', 'shm.node');
-  if (!existsSync(path)) {
-    throw new ShmError(ErrorCode.SHM_SYSTEM, `shared-memory addon not built: ${join('build', 'Release', 'shm.node')} is missing (run npm install)`, {
+  const addon = loadNativeAddon();
+  if (addon === undefined) {
+    throw new ShmError(ErrorCode.SHM_SYSTEM, `shared-memory addon not built: ${NATIVE_ADDON_PATH} is missing (run npm install)`, {
       errno: 'ENOENT',
       syscall: 'dlopen',
       shmName: '',
     });
   }
-  addon = createRequire(import.meta.url)(path) as ShmAddon;
-  return addon;
+  return addon as ShmAddon;
 }
 
 /** Largest segment the addon maps, bytes. */
