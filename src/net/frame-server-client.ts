@@ -12,7 +12,8 @@ import { monotonicMs, monotonicNsFromPerformance } from '../core/clock.js';
 import type { TradingError } from '../core/errors.js';
 import { FrameDecoder } from '../protocol/framing.js';
 import { HeartbeatTracker } from './heartbeat.js';
-import { OutboundQueue, type ConflationEpisode, type OutboundPolicy } from './outbound-queue.js';
+import { OutboundQueue, PROBATION_BYTES, type ConflationEpisode, type OutboundPolicy } from './outbound-queue.js';
+import { limitSendBuffer, releaseSendBuffer, sendBufferLimited } from './send-buffer.js';
 import type { ConflationKey, SendStatus } from './send-status.js';
 
 /** Which payload kind the application sends to this client (it decides; we only carry it). */
@@ -115,6 +116,10 @@ export class FrameServerClient<TContext = unknown> {
       requestFlush: () => host.requestFlush(this),
       onWrite: () => this.heartbeat.noteSent(),
       onConflation: (active, episode) => host.onConflation(this, active, episode),
+      onProbation: (probation) => {
+        if (probation) limitSendBuffer(socket, PROBATION_BYTES);
+        else releaseSendBuffer(socket);
+      },
     });
     this.#queue.attach(socket);
     this.#baseInboundBytes = this.#decoder.capacityBytes;
@@ -183,6 +188,11 @@ export class FrameServerClient<TContext = unknown> {
   /** Conflate harder (OutboundQueue.demote): latest frame per key, queued bytes released. Returns the bytes released. */
   demote(): number {
     return this.#queue.demote();
+  }
+
+  /** Its kernel send buffer is held small (on probation, send-buffer.ts); undefined where that cannot be known. */
+  get sendBufferHeld(): boolean | undefined {
+    return sendBufferLimited(this.#socket);
   }
 
   /** True while the socket holds bytes the kernel would not take (the peer is not reading them). */

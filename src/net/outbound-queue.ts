@@ -34,7 +34,10 @@
  * maximum, 4 MiB by default), and a fraction of a second for a reader at full speed. A
  * proven connection queues up to maxBacklogBytes as before. `demote()` (the server's
  * global outbound budget: "conflate harder") puts a proven connection back on probation,
- * discarding what it has queued and releasing its staging buffers.
+ * discarding what it has queued and releasing its staging buffers. `onProbation` tells the
+ * owner when probation begins and ends: a server holds the socket's kernel send buffer
+ * small meanwhile (send-buffer.ts), as the kernel's own buffer would otherwise grow to
+ * megabytes for a peer that reads nothing.
  */
 import { readFileSync } from 'node:fs';
 import { FRAME_HEADER_BYTES } from '../protocol/framing.js';
@@ -104,6 +107,8 @@ export interface OutboundQueueOptions {
   onWrite?: () => void;
   /** Conflation started (episode undefined) or ended (with its totals). */
   onConflation?: (active: boolean, episode: ConflationEpisode | undefined) => void;
+  /** `conflate` policy: probation began (true: on attach and on demote()) or ended (the peer proved it reads). */
+  onProbation?: (probation: boolean) => void;
 }
 
 interface ConflationSlot {
@@ -126,6 +131,7 @@ export class OutboundQueue {
   readonly #requestFlush: () => void;
   readonly #onWrite: (() => void) | undefined;
   readonly #onConflation: OutboundQueueOptions['onConflation'];
+  readonly #onProbation: OutboundQueueOptions['onProbation'];
 
   #sink: OutboundSink | undefined;
   #queue: Buffer;
@@ -161,6 +167,7 @@ export class OutboundQueue {
     this.#requestFlush = options.requestFlush;
     this.#onWrite = options.onWrite;
     this.#onConflation = options.onConflation;
+    this.#onProbation = options.onProbation;
     this.#queue = NO_BYTES;
     this.#probationBytes = options.policy === 'conflate' ? Math.min(PROBATION_BYTES, options.maxBacklogBytes) : Number.POSITIVE_INFINITY;
   }
@@ -168,6 +175,11 @@ export class OutboundQueue {
   /** Has shown that it reads: the kernel took PROOF_BYTES from it since it first backed up (and since the last demote()). */
   get proven(): boolean {
     return this.#proven;
+  }
+
+  /** Unproven under the `conflate` policy (there is no probation under `refuse`). */
+  get #onProbationNow(): boolean {
+    return !this.#proven && this.#probationBytes !== Number.POSITIVE_INFINITY;
   }
 
   /** Bytes demote() would release now: the staging buffers the socket does not hold. */
@@ -186,6 +198,7 @@ export class OutboundQueue {
   demote(): number {
     const released = this.releasableBytes;
     if (this.#probationBytes === Number.POSITIVE_INFINITY) return 0;
+    if (this.#proven) this.#onProbation?.(true);
     this.#proven = false;
     this.#takenSinceBackup = 0;
     if (this.#inFlight !== undefined && !this.#conflating) this.#startConflation();
@@ -232,6 +245,7 @@ export class OutboundQueue {
     // after finish() the old staging buffer may still belong to the previous socket
     if (this.#queue.length === 0) this.#queue = NO_BYTES;
     this.#sink = sink;
+    if (this.#onProbationNow) this.#onProbation?.(true);
   }
 
   /** The socket is gone: forget everything queued for it. */
@@ -278,7 +292,9 @@ export class OutboundQueue {
       this.#backedUp = true;
       this.#inFlightLength = length;
       this.#inFlight = buffer;
-      this.#queue = this.#spare ?? NO_BYTES;
+      // an unproven peer conflates from here on and may never read again: it keeps no
+      // second buffer (a proven one reuses it for the next batch)
+      this.#queue = this.#onProbationNow ? NO_BYTES : (this.#spare ?? NO_BYTES);
       this.#spare = undefined;
     } else {
       if (this.#backedUp) this.#noteTaken(length);
@@ -290,7 +306,9 @@ export class OutboundQueue {
   #noteTaken(bytes: number): void {
     if (this.#proven) return;
     this.#takenSinceBackup += bytes;
-    if (this.#takenSinceBackup >= PROOF_BYTES) this.#proven = true;
+    if (this.#takenSinceBackup < PROOF_BYTES) return;
+    this.#proven = true;
+    this.#onProbation?.(false);
   }
 
   /**
@@ -335,7 +353,7 @@ export class OutboundQueue {
     if (sink === undefined) return 'not-connected';
     const frameBytes = withHeader ? FRAME_HEADER_BYTES + length : length;
     if (this.#conflating) return this.#conflate(source, offset, length, withHeader, frameBytes, key);
-    if (!this.#proven && this.#queueLength + frameBytes > this.#probationBytes) {
+    if (this.#onProbationNow && (this.#inFlight !== undefined || this.#queueLength + frameBytes > this.#probationBytes)) {
       // unproven: hand over what is queued (a write is at most about PROBATION_BYTES), and
       // if the peer is backed up, conflate at once rather than queue for it
       this.#write();

@@ -226,8 +226,9 @@ test('probation (conflate policy): a peer that never read is written at most PRO
   assert.equal(queue.proven, false);
   assert.equal(queue.conflating, true, 'backed up while unproven: conflating at once');
   for (const length of written) assert.ok(length <= PROBATION_BYTES, `a write of ${length} bytes`);
-  // what it holds: one stuck chunk, a little queued, and the latest frame of each of 5 keys
-  assert.ok(queue.memoryBytes <= 2 * PROBATION_BYTES + 5 * payload.length, `memory ${queue.memoryBytes}`);
+  // what it holds: the stuck chunk and the latest frame of each of 5 keys; no second
+  // staging buffer (a peer that may never read again gets none)
+  assert.ok(queue.memoryBytes <= PROBATION_BYTES + 5 * payload.length, `memory ${queue.memoryBytes}`);
   assert.ok(counters.framesConflated > 4_000, 'the rest was conflated, not queued');
 });
 
@@ -295,6 +296,27 @@ test('demote (conflate harder): queued frames are discarded and counted, staging
   assert.deepEqual(sink.frames().slice(deliveredBefore), ['stuck', 'M:9'], 'after the stuck write, only the latest of its key');
   assert.equal(queue.proven, false, 'one drained write does not prove it again');
   assert.match(episodes.at(-1) ?? '', /^end conflated=9 dropped=300 released=1$/);
+});
+
+test('onProbation says when probation begins (attach, demote) and ends (proof), so the owner can hold the kernel buffer meanwhile', async () => {
+  const calls: boolean[] = [];
+  const counters: OutboundCounters = { framesOut: 0, bytesOut: 0, framesDropped: 0, framesConflated: 0 };
+  const queue = new OutboundQueue({ maxBacklogBytes: 1024 * 1024, policy: 'conflate', counters, requestFlush: () => undefined, onProbation: (probation) => calls.push(probation) });
+  const sink = new FakeSink();
+  queue.attach(sink);
+  assert.deepEqual(calls, [true], 'a new connection starts on probation');
+  await drainAfterBackup(queue, sink, PROOF_BYTES);
+  assert.equal(queue.proven, true);
+  assert.deepEqual(calls, [true, false], 'proof ends it once');
+  queue.demote();
+  queue.demote();
+  assert.deepEqual(calls, [true, false, true], 'demotion begins it again, once');
+
+  const refusing: boolean[] = [];
+  const other = new OutboundQueue({ maxBacklogBytes: 1024 * 1024, policy: 'refuse', counters, requestFlush: () => undefined, onProbation: (probation) => refusing.push(probation) });
+  other.attach(new FakeSink());
+  other.demote();
+  assert.deepEqual(refusing, [], 'no probation under the refuse policy');
 });
 
 test('refuse policy: no probation and nothing to demote', () => {
