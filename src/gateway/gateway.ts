@@ -101,6 +101,16 @@ const BATCH_FRACTION_OF_BACKLOG = 8;
 const MAX_BATCH_BYTES = 512 * 1024;
 /** Most rounds in one max-rate turn. */
 const MAX_ROUNDS_PER_TURN = 1024;
+/**
+ * While clients are connecting, a max-rate turn aims at about this long, ms. Node (libuv
+ * 1.4x) accepts one connection per event-loop iteration, so with full batches (~4 ms a turn)
+ * 2,000 clients connecting at once waited ~5 s in the kernel's accept queue; with 1 ms turns,
+ * ~3 s. Only while connecting: short turns cost a write per reader per turn, and 64 readers
+ * got a third of their throughput with them.
+ */
+const CONNECTING_TURN_MS = 1;
+/** Clients count as connecting until this long after the last accept, ms. */
+const CONNECTING_FOR_MS = 250;
 /** Generous size of one JSON MARKET_DATA frame per book level, for sizing paced batches. */
 const JSON_BYTES_PER_LEVEL_ESTIMATE = 40;
 const JSON_BYTES_FIXED_ESTIMATE = 200;
@@ -151,6 +161,10 @@ export class Gateway implements Component {
   #lastTurnMs = 0;
   #lastConflatedRoundMs = 0;
   #roundsLastTurn = 1;
+  /** Max rate: rounds that fit in CONNECTING_TURN_MS, as the last turns measured it. */
+  #roundsPerTurn = 1;
+  /** When the last client connected (short max-rate turns until CONNECTING_FOR_MS after it). */
+  #lastConnectMs = Number.NEGATIVE_INFINITY;
   /**
    * Set when one round may be larger than a batch (thousands of symbols, sized as JSON, the
    * larger kind): paced rounds are then spread over their period, and max-rate turns send
@@ -201,7 +215,10 @@ export class Gateway implements Component {
     this.#server = new FrameServer<ClientState>({
       onFrame: this.#onFrame,
       tls: options.tls,
-      onConnect: (client) => this.#admission.connected(client),
+      onConnect: (client) => {
+        this.#lastConnectMs = monotonicMs();
+        this.#admission.connected(client);
+      },
       onDisconnect: (client) => this.#admission.disconnected(client),
       maxFrameBytes: options.maxFrameBytes,
       maxBacklogBytes: options.maxBacklogBytes,
@@ -373,7 +390,8 @@ export class Gateway implements Component {
       this.#immediate = setImmediate(this.#pumpMax);
       return;
     }
-    const rounds = Math.max(1, Math.min(MAX_ROUNDS_PER_TURN, Math.floor(this.#batchBytes / roundBytes)));
+    const connecting = nowMs - this.#lastConnectMs < CONNECTING_FOR_MS;
+    const rounds = Math.max(1, Math.min(MAX_ROUNDS_PER_TURN, Math.floor(this.#batchBytes / roundBytes), connecting ? this.#roundsPerTurn : MAX_ROUNDS_PER_TURN));
     keepingUp(this.#jsonClients, this.#keepingUpJson);
     keepingUp(this.#binaryClients, this.#keepingUpBinary);
     // a conflating client keeps only the latest frame per symbol: the batch's last round
@@ -383,6 +401,7 @@ export class Gateway implements Component {
     if (toConflating) this.#lastConflatedRoundMs = nowMs;
     for (let round = 0; round < rounds; round++) this.#sendRound(dtSeconds, toConflating && round === rounds - 1);
     this.#roundsLastTurn = rounds;
+    this.#roundsPerTurn = roundsForTurn(rounds, monotonicMs() - nowMs);
     this.#immediate = setImmediate(this.#pumpMax);
   };
 
@@ -529,6 +548,15 @@ export class Gateway implements Component {
     // a copy: the encoder's buffer is reused by the next market message
     return encodePayloadCopy(encoder, { type: MessageType.HEARTBEAT, timestamp: wallSeconds(), sentNs: monotonicNs() });
   }
+}
+
+/**
+ * Rounds for the next max-rate turn while connecting: scaled so the turn takes about CONNECTING_TURN_MS, at most
+ * doubled or halved at a time (one slow turn, a GC say, does not collapse the batch).
+ */
+function roundsForTurn(rounds: number, turnMs: number): number {
+  const scaled = turnMs > 0 ? Math.round((rounds * CONNECTING_TURN_MS) / turnMs) : rounds * 2;
+  return Math.max(1, Math.min(MAX_ROUNDS_PER_TURN, rounds * 2, Math.max(scaled, Math.ceil(rounds / 2))));
 }
 
 /**
