@@ -68,6 +68,14 @@ export function publishOrderManagerMetrics(w: OrderManagerMetrics, parts: OrderM
   w.set('unexpected_messages', shell.unexpectedMessages);
   w.set('cancel_errors', shell.cancelErrors);
   w.set('hellos', sessions.counters.hellos);
+  w.set('auth_failures', sessions.counters.authFailures);
+  w.set('anonymous_refused', sessions.counters.anonymousRefused);
+  w.set('auth_busy_refusals', sessions.counters.busyRefused);
+  w.set('sessions_resumed', sessions.counters.sessionsResumed);
+  w.set('reports_replayed', sessions.counters.reportsReplayed);
+  w.set('reports_replayed_from_journal', sessions.counters.reportsReplayedFromJournal);
+  w.set('session_takeovers', sessions.counters.takeovers);
+  w.set('session_grace_expiries', sessions.counters.graceExpiries);
   w.set('frames_ignored_stopping', shell.ignoredWhileStopping);
   w.set('book_attached', parts.book?.attached === true ? 1 : 0);
   w.set('book_attachments', parts.book?.attachments ?? 0);

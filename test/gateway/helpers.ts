@@ -8,9 +8,9 @@ import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import type { ComponentReport } from '../../src/core/runtime.js';
-import { counterSegmentName, tryOpenCounters } from '../../src/metrics/index.js';
 import { FrameDecoder, encodeFrame } from '../../src/protocol/framing.js';
 import { spawnCli, uniqueShmName, waitForOutput } from '../helpers/resources.js';
+import { readComponentCounters } from '../helpers/counters.js';
 
 export interface GatewayProcess {
   child: ChildProcess;
@@ -38,17 +38,7 @@ export async function startGateway(args: readonly string[], port = 0): Promise<G
   });
   const details = await ready;
   assert(typeof details['port'] === 'number' && details['port'] > 0, `ready details carry the bound port: ${JSON.stringify(details)}`);
-  return { child, port: details['port'], pid: child.pid ?? 0, output: () => text, counters: () => readCounters(shm), ready: details };
-}
-
-function readCounters(shm: string): Record<string, number> {
-  const reader = tryOpenCounters(counterSegmentName(shm, 'gateway'));
-  if (reader === undefined) return {};
-  try {
-    return Object.fromEntries(reader.snapshot().counters.map((sample) => [sample.name, sample.value]));
-  } finally {
-    reader.close();
-  }
+  return { child, port: details['port'], pid: child.pid ?? 0, output: () => text, counters: () => readComponentCounters(shm, 'gateway'), ready: details };
 }
 
 function assert(condition: boolean, message: string): asserts condition {

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { toPriceUnits } from '../../src/core/fixed-point.js';
 import { ExecutionStatus, MessageType, TimeInForce, type ExecutionReport } from '../../src/protocol/messages.js';
 import { generateSecret, hashSecret } from '../../src/session/credentials.js';
+import { readComponentCounters } from '../helpers/counters.js';
 import { cleanupAll, tempDir, waitForExit } from '../helpers/resources.js';
 import { makeBook, standardBook } from './fixtures.js';
 import { OrderClient, TestBook, order, startOrderManager, type OrderManagerProcess } from './process-helpers.js';
@@ -72,6 +73,13 @@ test('a resume older than the ring: the reports it no longer holds are read back
     await back.until(() => back.reports().length === 27, 'the 27 later reports');
     assert.deepEqual(comparable(back.reports()), comparable(sent.slice(3)));
     assert.match(om.output(), /session open .*identity=strategy .*resumed=true replayed=27 fromJournal=11/);
+    // and in the counters segment (/metrics, trading stat), as of the next publish
+    const counters = (): Record<string, number> => readComponentCounters(book.name, 'ordermanager');
+    await back.until(() => counters()['reports_replayed'] === 27, 'reports_replayed 27 in the counters segment');
+    assert.equal(counters()['reports_replayed_from_journal'], 11);
+    assert.equal(counters()['sessions_resumed'], 1);
+    assert.equal(counters()['session_takeovers'], 1, 'the second HELLO of the identity took the session over');
+    assert.equal(counters()['auth_busy_refusals'], 0);
   } finally {
     for (const client of clients) client.close();
     await stop(om);
