@@ -1,9 +1,10 @@
 /**
  * The gateway's news as the dashboard sees it: one more gateway client. It says a binary
  * HELLO on every connection, as the orderbook does, so the gateway sends it the very frames
- * it already encoded for the other binary clients (no encoding of its own). Market data on
- * the same connection is decoded and dropped: the dashboard's prices come from the shared
- * book. The gateway bounds what it queues for each client, so a slow dashboard costs the
+ * it already encoded for the other binary clients (no encoding of its own), and asks for no
+ * market data (`marketData: false`): the dashboard's prices come from the shared book, and
+ * a feed that took every tick would wake the supervisor's process for each one (a gateway
+ * that does not know the flag still sends them; they are dropped here). The gateway bounds what it queues for each client, so a slow dashboard costs the
  * gateway a conflated queue, never the trading clients' time.
  *
  * With a secret (`authToken`: `trading run` provisions one for its dashboard, `trading
@@ -42,7 +43,7 @@ export class NewsFeed {
     const encoder = new MessageEncoder({ mode: 'binary' });
     const token = options.authToken === undefined || options.authToken === '' ? undefined : options.authToken;
     const helloBytes = encoder.encode(
-      { type: MessageType.HELLO, protocolVersion: PROTOCOL_VERSION, clientName: 'dashboard', binary: true, ...(token === undefined ? {} : { authToken: token }) },
+      { type: MessageType.HELLO, protocolVersion: PROTOCOL_VERSION, clientName: 'dashboard', binary: true, marketData: false, ...(token === undefined ? {} : { authToken: token }) },
       token === undefined ? 'binary' : 'json',
     );
     const hello = Buffer.from(encoder.buffer.subarray(4, helloBytes));

@@ -141,6 +141,13 @@ export class Gateway implements Component {
   /** Max rate: the clients not conflating as the turn began, who alone get its rounds but the last (O(frames × readers), not × every client). */
   readonly #keepingUpJson: FrameServerClient<ClientState>[] = [];
   readonly #keepingUpBinary: FrameServerClient<ClientState>[] = [];
+  /**
+   * Clients that asked for no MARKET_DATA (HELLO market_data false: the dashboard's news
+   * feed): sent everything else. Apart, so that they neither wake for every tick nor count
+   * as readers who can take more market data.
+   */
+  readonly #newsOnlyJson: FrameServerClient<ClientState>[] = [];
+  readonly #newsOnlyBinary: FrameServerClient<ClientState>[] = [];
   readonly #marketData: MarketData;
   readonly #news: NewsSentiment;
   readonly #symbolCount: number;
@@ -205,9 +212,11 @@ export class Gateway implements Component {
       policy: this.#policy,
       newState: () => ({ conflating: false, admitted: false, helloTimer: undefined }),
       jsonFrame: (hello) => this.#json.frame(hello),
-      admitted: (client) => {
+      admitted: (client, hello) => {
         this.#unlist(client);
-        (client.mode === 'binary' ? this.#binaryClients : this.#jsonClients).push(client);
+        const binary = client.mode === 'binary';
+        if (hello?.marketData === false) (binary ? this.#newsOnlyBinary : this.#newsOnlyJson).push(client);
+        else (binary ? this.#binaryClients : this.#jsonClients).push(client);
       },
       removed: (client) => this.#unlist(client),
       log: options.log,
@@ -314,7 +323,7 @@ export class Gateway implements Component {
     w.set('sent_bytes', server.bytesOut);
     w.set('clients', server.clientsConnected);
     w.set('clients_accepted', server.clientsAccepted);
-    w.set('binary_clients', this.#binaryClients.length);
+    w.set('binary_clients', this.#binaryClients.length + this.#newsOnlyBinary.length);
     w.set('slow_consumer_events', this.#conflationEpisodes + server.slowConsumerDisconnects);
     w.set('clients_refused', server.clientsRefused);
     w.set('clients_idle', server.clientsIdle);
@@ -482,18 +491,24 @@ export class Gateway implements Component {
       const sentNs = message.type === MessageType.MARKET_DATA || message.type === MessageType.NEWS_SENTIMENT ? message.sentNs : monotonicNs();
       recorder.append(frame, FRAME_HEADER_BYTES, frame.length - FRAME_HEADER_BYTES, sentNs - this.#recordStartNs);
     }
+    // everything but market data (news, SHUTDOWN) also goes to the clients that take none
+    const newsOnly = message.type !== MessageType.MARKET_DATA;
+    const newsOnlyJson = newsOnly && this.#newsOnlyJson.length > 0;
+    const newsOnlyBinary = newsOnly && this.#newsOnlyBinary.length > 0;
     const jsonClients = toConflating ? this.#jsonClients : this.#keepingUpJson;
-    if (wantsFrame(jsonClients, toConflating)) {
+    if (newsOnlyJson || wantsFrame(jsonClients, toConflating)) {
       const frame = this.#json.frame(message);
       this.#lastJsonBytes = frame.length;
       this.#sendToAll(jsonClients, frame, key, toConflating);
+      if (newsOnlyJson) this.#sendToAll(this.#newsOnlyJson, frame, key, true);
     }
     const bus = key === undefined ? undefined : this.#busPublisher;
     const binaryClients = toConflating ? this.#binaryClients : this.#keepingUpBinary;
-    if (bus !== undefined || wantsFrame(binaryClients, toConflating)) {
+    if (bus !== undefined || newsOnlyBinary || wantsFrame(binaryClients, toConflating)) {
       const frame = this.#binary.frame(message);
       this.#lastBinaryBytes = frame.length;
       this.#sendToAll(binaryClients, frame, key, toConflating);
+      if (newsOnlyBinary) this.#sendToAll(this.#newsOnlyBinary, frame, key, true);
       if (bus !== undefined) {
         if (key === NEWS_KEY) bus.news((message as NewsSentiment).symbol, frame, FRAME_HEADER_BYTES);
         else if (key !== undefined) bus.marketData(key, frame, FRAME_HEADER_BYTES);
@@ -541,6 +556,8 @@ export class Gateway implements Component {
   #unlist(client: FrameServerClient<ClientState>): void {
     remove(this.#jsonClients, client);
     remove(this.#binaryClients, client);
+    remove(this.#newsOnlyJson, client);
+    remove(this.#newsOnlyBinary, client);
   }
 
   #heartbeatPayload(mode: PayloadMode): Uint8Array {

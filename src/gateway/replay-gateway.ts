@@ -66,6 +66,8 @@ const MAX_SLEEP_MS = 100;
 interface ClientState extends AdmissionState {
   /** Its HELLO was accepted (counts for waitForHellos). */
   hello: boolean;
+  /** False when its HELLO asked for no MARKET_DATA (the dashboard's news feed). */
+  marketData: boolean;
 }
 
 export class ReplayGateway implements Component {
@@ -104,14 +106,17 @@ export class ReplayGateway implements Component {
     this.#policy = options.policy ?? new SessionPolicy();
     this.#admission = new GatewayAdmission<ClientState>({
       policy: this.#policy,
-      newState: () => ({ hello: false, admitted: false, helloTimer: undefined }),
+      newState: () => ({ hello: false, marketData: true, admitted: false, helloTimer: undefined }),
       // a copy: the encoder's buffer is reused by the next frame
       jsonFrame: (hello) => {
         const json = this.#encoders.json;
         return Buffer.from(json.buffer.subarray(0, json.encode(hello)));
       },
       admitted: (client, hello) => {
-        if (hello !== undefined && client.context !== undefined) client.context.hello = true;
+        if (hello !== undefined && client.context !== undefined) {
+          client.context.hello = true;
+          client.context.marketData = hello.marketData !== false;
+        }
         if (!this.#clients.includes(client)) this.#clients.push(client);
         this.#maybeBegin();
       },
@@ -258,10 +263,12 @@ export class ReplayGateway implements Component {
     const bytes = recording.bytes;
     if (length === 0) return;
     const kind = bytes[offset] === JSON_FIRST_BYTE ? 'json' : 'binary';
-    if (this.#isShutdown(bytes, offset, length)) return;
+    const type = this.#typeOf(bytes, offset, length);
+    if (type === MessageType.SHUTDOWN) return;
     let verbatim: Uint8Array | undefined;
     let transcoded: Uint8Array | undefined;
     for (const client of this.#clients) {
+      if (type === MessageType.MARKET_DATA && client.context?.marketData === false) continue;
       if (client.mode === kind) {
         verbatim ??= this.#framed(bytes, offset, length);
         client.send(verbatim);
@@ -273,11 +280,12 @@ export class ReplayGateway implements Component {
     this.#framesSent += 1;
   }
 
-  #isShutdown(bytes: Buffer, offset: number, length: number): boolean {
+  /** The recorded frame's message type, or -1 if it does not decode. */
+  #typeOf(bytes: Buffer, offset: number, length: number): number {
     try {
-      return this.#decoder.decode(bytes, offset, length).type === MessageType.SHUTDOWN;
+      return this.#decoder.decode(bytes, offset, length).type;
     } catch {
-      return false; // served as recorded: what a client makes of it is its business
+      return -1; // served as recorded: what a client makes of it is its business
     }
   }
 

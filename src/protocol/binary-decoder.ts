@@ -17,6 +17,7 @@ import {
   ErrorLayout,
   ExecutionLayout,
   HELLO_FLAG_BINARY,
+  HELLO_FLAG_NO_MARKET_DATA,
   HeartbeatLayout,
   HelloLayout,
   MarketDataLayout,
@@ -30,7 +31,7 @@ import { refuseHeader, refuseLevels } from './binary-encoder.js';
 import { Float64Run, ViewCache, isFloat64Aligned } from './binary-views.js';
 import { isExecutionStatus, isOrderType, isSentiment, isSide, isTimeInForce } from './encodable.js';
 import { MessageType } from './messages.js';
-import type { Heartbeat, MarketData, Message, Order } from './messages.js';
+import type { Heartbeat, Hello, MarketData, Message, Order } from './messages.js';
 import { createHeartbeat, createMarketData } from './reusable-messages.js';
 import { SymbolInterner } from './symbol-interner.js';
 import {
@@ -361,12 +362,14 @@ const READERS: Partial<Record<Message['type'], BinaryReader>> = {
     const nameBytes = c.view.getUint8(c.base + HelloLayout.CLIENT_NAME_BYTES);
     checkLength(type, HelloLayout.TEXT + nameBytes, c.length);
     const flags = c.view.getUint8(c.base + HelloLayout.FLAGS);
-    return {
+    const hello: Hello = {
       type,
       protocolVersion: c.view.getUint16(c.base + HelloLayout.PROTOCOL_VERSION, true),
       clientName: readText(type, 'client_name', c, HelloLayout.TEXT, nameBytes, MAX_ID_LENGTH),
       binary: (flags & HELLO_FLAG_BINARY) !== 0,
     };
+    if ((flags & HELLO_FLAG_NO_MARKET_DATA) !== 0) hello.marketData = false;
+    return hello;
   },
   [MessageType.ERROR](c) {
     const type = MessageType.ERROR;

@@ -14,6 +14,7 @@ import {
   ErrorLayout,
   ExecutionLayout,
   HELLO_FLAG_BINARY,
+  HELLO_FLAG_NO_MARKET_DATA,
   HeartbeatLayout,
   HelloLayout,
   MAGIC_OFFSET,
@@ -319,7 +320,7 @@ const WRITERS: Writers = {
     write(m, c) {
       const { view, base } = c;
       const end = writeText(c, c.offset + HelloLayout.TEXT, m.clientName);
-      view.setUint8(base + HelloLayout.FLAGS, m.binary ? HELLO_FLAG_BINARY : 0);
+      view.setUint8(base + HelloLayout.FLAGS, (m.binary ? HELLO_FLAG_BINARY : 0) | (m.marketData === false ? HELLO_FLAG_NO_MARKET_DATA : 0));
       view.setUint8(base + HelloLayout.CLIENT_NAME_BYTES, end - c.offset - HelloLayout.TEXT);
       view.setUint16(base + HelloLayout.PROTOCOL_VERSION, m.protocolVersion, true);
       view.setUint16(base + HelloLayout.PROTOCOL_VERSION + 2, 0, true);

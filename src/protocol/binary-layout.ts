@@ -183,7 +183,7 @@ export const ShutdownLayout = {
 /**
  * HELLO (9), 8 bytes + client name.
  *
- *   0 magic | 1 type | 2 u8 flags (bit 0: send me binary) | 3 u8 client name bytes
+ *   0 magic | 1 type | 2 u8 flags (bit 0: send me binary; bit 1: no MARKET_DATA) | 3 u8 client name bytes
  *   4  u16 protocol version | 6-7 reserved
  *   8  client name (UTF-8)
  */
@@ -194,6 +194,8 @@ export const HelloLayout = {
   TEXT: 8,
 } as const;
 export const HELLO_FLAG_BINARY = 0x01;
+/** The client takes no MARKET_DATA (Hello.marketData false). */
+export const HELLO_FLAG_NO_MARKET_DATA = 0x02;
 
 /**
  * ERROR (11), 6 bytes + code + message.

@@ -199,6 +199,7 @@ export function assertEncodable(message: Message): void {
       }
       checkText(message.type, 'client_name', message.clientName, 0, MAX_ID_LENGTH);
       if (typeof message.binary !== 'boolean') throw invalidField(message.type, 'binary', 'expected a boolean');
+      if (message.marketData !== undefined && typeof message.marketData !== 'boolean') throw invalidField(message.type, 'market_data', 'expected a boolean');
       return;
     case MessageType.ERROR:
       checkText(message.type, 'code', message.code, 0, MAX_ID_LENGTH);

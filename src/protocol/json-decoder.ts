@@ -232,6 +232,10 @@ function hello(data: JsonObject): Hello {
     if (typeof data.resumed !== 'boolean') throw missingOrWrong(type, 'resumed', 'a boolean', data.resumed);
     hello.resumed = data.resumed;
   }
+  if (data.market_data !== undefined) {
+    if (typeof data.market_data !== 'boolean') throw missingOrWrong(type, 'market_data', 'a boolean', data.market_data);
+    if (!data.market_data) hello.marketData = false;
+  }
   return hello;
 }
 

@@ -138,7 +138,7 @@ const TEXT_WRITERS: TextWriters = {
     JSON.stringify(m.clientName) +
     ',"binary":' +
     m.binary +
-    helloSessionText(m) +
+    helloOptionalText(m) +
     '}}',
   [MessageType.CANCEL]: (m) => '{"type":10,"data":{"order_id":' + JSON.stringify(m.orderId) + ',"symbol":"' + m.symbol + '","timestamp":' + m.timestamp + '}}',
   [MessageType.ERROR]: (m) => '{"type":11,"data":{"code":' + JSON.stringify(m.code) + ',"message":' + JSON.stringify(m.message) + '}}',
@@ -309,12 +309,13 @@ export class JsonEncoder {
   }
 }
 
-/** The session fields of a HELLO that has them (the secret goes only where it is given). */
-function helloSessionText(message: Hello): string {
+/** The optional fields of a HELLO: the session's (the secret goes only where it is given) and its subscription. */
+function helloOptionalText(message: Hello): string {
   let text = '';
   if (message.authToken !== undefined && message.authToken !== '') text += ',"auth_token":' + JSON.stringify(message.authToken);
   if (message.session !== undefined && message.session !== '') text += ',"session":' + JSON.stringify(message.session);
   if (message.lastSequence !== undefined) text += ',"last_seq":' + message.lastSequence;
   if (message.resumed !== undefined) text += ',"resumed":' + message.resumed;
+  if (message.marketData === false) text += ',"market_data":false';
   return text;
 }

@@ -188,6 +188,12 @@ export interface Hello {
   clientName: string;
   /** Client: send me binary from now on. Server: I send binary from now on. */
   binary: boolean;
+  /**
+   * Client: false = send me no MARKET_DATA, only news and what keeps the connection (a news
+   * display, the dashboard: its prices come from the shared book). Absent = true, as the
+   * seed's clients expect. JSON `market_data`; binary flag bit 1.
+   */
+  marketData?: boolean;
   /** Client: the secret proving `clientName` (JSON `auth_token`). Never logged. */
   authToken?: string;
   /** Client: the session it resumes. Server: the session it opened or resumed (JSON `session`). */

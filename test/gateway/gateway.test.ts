@@ -16,9 +16,9 @@ after(cleanupAll);
 
 const SYMBOLS = ['AAPL', 'GOOGL', 'MSFT', 'AMZN', 'TSLA'];
 
-function helloPayload(binary: boolean): Buffer {
+function helloPayload(binary: boolean, marketData = true): Buffer {
   const encoder = new MessageEncoder({ mode: 'binary' });
-  const bytes = encoder.encode({ type: MessageType.HELLO, protocolVersion: PROTOCOL_VERSION, clientName: 'test', binary });
+  const bytes = encoder.encode({ type: MessageType.HELLO, protocolVersion: PROTOCOL_VERSION, clientName: 'test', binary, ...(marketData ? {} : { marketData: false }) });
   return Buffer.from(encoder.buffer.subarray(4, bytes));
 }
 
@@ -142,6 +142,45 @@ test('a binary HELLO switches the stream to binary, with no sequence gaps', { ti
   assert.ok(stampsOk, 'after the first binary frame, every frame is binary and stamped');
   for (let i = 1; i < sequences.length; i++) assert.equal(sequences[i], sequences[i - 1] + 1, `gap after sequence ${sequences[i - 1]}`);
   assert.equal(kinds[0], 'json', 'the stream starts in JSON');
+  gateway.child.kill('SIGTERM');
+  assert.equal(await waitForExit(gateway.child), 0);
+});
+
+test('a HELLO that asks for no market data gets news and no ticks, in either kind; the other clients get both', { timeout: 20_000 }, async () => {
+  const gateway = await startGateway(['--rate', '200', '--symbols', 'AAPL,MSFT', '--news-interval', '0.05']);
+  const counts = (): { ticks: number; news: number; kinds: Set<string> } => ({ ticks: 0, news: 0, kinds: new Set() });
+  const listen = (into: ReturnType<typeof counts>, afterHello: () => boolean): ((payload: Buffer) => void) => {
+    const decoder = new MessageDecoder();
+    return (payload) => {
+      const message = decoder.decode(payload, 0, payload.length);
+      if (!afterHello()) return;
+      into.kinds.add(decoder.lastKind);
+      if (message.type === MessageType.MARKET_DATA) into.ticks += 1;
+      else if (message.type === MessageType.NEWS_SENTIMENT) into.news += 1;
+    };
+  };
+  // the gateway's JSON answer to the HELLO comes before anything sent under it: count from the frame after it
+  const newsOnly = { binary: counts(), json: counts() };
+  const peers: Peer[] = [];
+  for (const kind of ['binary', 'json'] as const) {
+    let answered = false;
+    const onFrame = listen(newsOnly[kind], () => answered);
+    const peer = new Peer(gateway.port, (payload) => {
+      if (!answered && payload[0] === 0x7b && payload.includes('"type":9')) answered = true;
+      else onFrame(payload);
+    });
+    peer.sendPayload(helloPayload(kind === 'binary', false));
+    peers.push(peer);
+  }
+  const everything = counts();
+  peers.push(new Peer(gateway.port, listen(everything, () => true)));
+  await until(() => newsOnly.binary.news >= 5 && newsOnly.json.news >= 5 && everything.news >= 5, 'five news items on every client', 10_000);
+  for (const peer of peers) peer.destroy();
+  for (const kind of ['binary', 'json'] as const) {
+    assert.equal(newsOnly[kind].ticks, 0, `the ${kind} news-only client got no MARKET_DATA`);
+    assert.deepEqual([...newsOnly[kind].kinds], [kind], `the ${kind} news-only client is served in ${kind}`);
+  }
+  assert.ok(everything.ticks > everything.news, `a client that asked for nothing particular gets the ticks (${everything.ticks} beside ${everything.news} news)`);
   gateway.child.kill('SIGTERM');
   assert.equal(await waitForExit(gateway.child), 0);
 });

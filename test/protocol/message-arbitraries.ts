@@ -155,12 +155,17 @@ export const heartbeat: fc.Arbitrary<Heartbeat> = fc.record({
 
 export const shutdown: fc.Arbitrary<Shutdown> = fc.record({ type: fc.constant(MessageType.SHUTDOWN), reason: text(100) });
 
-export const hello: fc.Arbitrary<Hello> = fc.record({
-  type: fc.constant(MessageType.HELLO),
-  protocolVersion: fc.integer({ min: 0, max: 0xffff }),
-  clientName: id(0),
-  binary: fc.boolean(),
-});
+export const hello: fc.Arbitrary<Hello> = fc.record(
+  {
+    type: fc.constant(MessageType.HELLO),
+    protocolVersion: fc.integer({ min: 0, max: 0xffff }),
+    clientName: id(0),
+    binary: fc.boolean(),
+    // absent means true: only false is carried (a flag bit, a JSON field)
+    marketData: fc.constant(false),
+  },
+  { requiredKeys: ['type', 'protocolVersion', 'clientName', 'binary'] },
+);
 
 export const errorMessage: fc.Arbitrary<ErrorMessage> = fc.record({
   type: fc.constant(MessageType.ERROR),

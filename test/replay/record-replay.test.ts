@@ -11,7 +11,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MessageDecoder, MessageEncoder } from '../../src/protocol/codec.js';
 import { encodeFrame } from '../../src/protocol/framing.js';
-import { MessageType, PROTOCOL_VERSION, type MarketData } from '../../src/protocol/messages.js';
+import { MessageType, PROTOCOL_VERSION, Sentiment, type MarketData } from '../../src/protocol/messages.js';
+import { RecordingWriter } from '../../src/protocol/recording-writer.js';
+import { createL2Book } from '../../src/core/book.js';
 import { Recording } from '../../src/protocol/recording-reader.js';
 import { cleanupAll, spawnCli, tempDir, waitForExit } from '../helpers/resources.js';
 import { Peer, startGateway, until } from '../gateway/helpers.js';
@@ -255,6 +257,45 @@ test('trading gateway --replay takes the live gateway\'s session policy: no bind
     assert.ok(!replay.output().includes(secret), 'no secret in the log');
   } finally {
     for (const { peer } of peers) peer.destroy();
+    replay.child.kill('SIGTERM');
+    await waitForExit(replay.child);
+  }
+});
+
+test('the replay gateway sends a client whose HELLO asks for no market data only the news of the recording', { timeout: 30_000 }, async () => {
+  const file = join(tempDir('replay-news-only'), 'mixed.rec');
+  const writer = new RecordingWriter(file);
+  const encoder = new MessageEncoder({ mode: 'binary' });
+  const news = { type: MessageType.NEWS_SENTIMENT, symbol: 'AAPL', timestamp: 1, sentiment: Sentiment.POSITIVE, score: 0.5, headline: 'up', sequence: 0, sentNs: 1 } as const;
+  const tick: MarketData = { ...createL2Book(5), type: MessageType.MARKET_DATA, symbol: 'AAPL' };
+  tick.bidCount = 1;
+  tick.askCount = 1;
+  tick.bidPrices[0] = 100;
+  tick.bidSizes[0] = 1;
+  tick.askPrices[0] = 101;
+  tick.askSizes[0] = 1;
+  // 10 news items, each after 9 ticks
+  for (let sequence = 1; sequence <= 100; sequence++) {
+    const bytes = sequence % 10 === 0 ? encoder.encode({ ...news, sequence }) : encoder.encode({ ...tick, sequence });
+    writer.append(encoder.buffer, 4, bytes - 4, sequence * 1000);
+  }
+  writer.close();
+  const replay = await startGateway(['--replay', file, '--speed', 'max', '--wait-for-hellos', '1']);
+  const types: number[] = [];
+  let answered = false;
+  const peer = new Peer(replay.port, (payload) => {
+    const type = typeOf(payload);
+    if (!answered && type === MessageType.HELLO) answered = true;
+    else if (answered && type !== MessageType.HEARTBEAT) types.push(type);
+  });
+  try {
+    await peer.connected;
+    const bytes = encoder.encode({ type: MessageType.HELLO, protocolVersion: PROTOCOL_VERSION, clientName: 'news-display', binary: true, marketData: false });
+    peer.sendPayload(Buffer.from(encoder.buffer.subarray(4, bytes)));
+    await until(() => types.length >= 10, 'the ten news items', 10_000);
+    assert.deepEqual(types, new Array(10).fill(MessageType.NEWS_SENTIMENT), 'news only, every item');
+  } finally {
+    peer.destroy();
     replay.child.kill('SIGTERM');
     await waitForExit(replay.child);
   }
