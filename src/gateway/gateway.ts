@@ -35,7 +35,8 @@ import { publishPublisherMetrics } from '../bus/bus-metrics.js';
 import { monotonicMs, monotonicNs } from '../core/clock.js';
 import { ErrorCode, TradingError, describeError, isTradingError } from '../core/errors.js';
 import type { LogFields, Logger } from '../core/log.js';
-import { COMPONENT_METRICS, MetricsWriter, type ComponentMetricName } from '../metrics/index.js';
+import { COMPONENT_METRICS, MetricsWriter } from '../metrics/index.js';
+import { publishServerMetrics, type GatewayMetrics } from './gateway-metrics.js';
 import type { Component } from '../core/runtime.js';
 import { MarketModel } from '../market/market-model.js';
 import { FrameServer, type FrameServerOptions, type SlowConsumerPolicy } from '../net/frame-server.js';
@@ -82,7 +83,6 @@ export interface GatewayOptions {
   tls?: TlsMaterial | undefined;
 }
 
-type GatewayMetrics = MetricsWriter<ComponentMetricName<'gateway'>>;
 /** Where a recording goes (protocol/recording-writer.ts's RecordingWriter). */
 export interface FrameRecorder {
   append(payload: Uint8Array, offset: number, length: number, receiveNs: number): void;
@@ -317,22 +317,11 @@ export class Gateway implements Component {
   /** Copy the counters into the counters segment (every publish interval, off the send path). */
   #publishMetrics(w: GatewayMetrics): void {
     const server = this.#server.counters();
+    publishServerMetrics(w, server);
     w.set('market_data_sent', this.#marketDataSent);
     w.set('news_sent', this.#newsSent);
-    w.set('frames_sent', server.framesOut);
-    w.set('sent_bytes', server.bytesOut);
-    w.set('clients', server.clientsConnected);
-    w.set('clients_accepted', server.clientsAccepted);
     w.set('binary_clients', this.#binaryClients.length + this.#newsOnlyBinary.length);
     w.set('slow_consumer_events', this.#conflationEpisodes + server.slowConsumerDisconnects);
-    w.set('clients_refused', server.clientsRefused);
-    w.set('clients_idle', server.clientsIdle);
-    w.set('frame_timeouts', server.frameTimeouts);
-    w.set('outbound_budget_disconnects', server.outboundBudgetDisconnects);
-    w.set('outbound_budget_demotions', server.outboundBudgetDemotions);
-    w.set('outbound_bytes', server.outboundBytes);
-    w.set('frames_conflated', server.framesConflated);
-    w.set('frames_dropped', server.framesDropped);
     w.set('bad_frames', server.badFrames + this.#badPayloads);
     w.set('messages_ignored', this.#ignoredMessages);
     w.set('rounds_skipped', this.#roundsSkipped);

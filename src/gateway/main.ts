@@ -42,10 +42,11 @@ export const main = componentCommand({
         policy: session.policy,
         tls: session.tls,
         log,
+        metricsShm: config.shm,
       });
       // the end of a replay (never with --loop) ends a `trading run --replay`
       void replay.finished.then(() => reportFinished('gateway', `replay of ${config.replay} finished`));
-      return replay;
+      return withMetricsServer(replay, { port: config.metricsPort, shm: config.shm, component: 'gateway', log });
     }
     return withMetricsServer(new Gateway({
       policy: session.policy,

@@ -36,6 +36,8 @@ import type { TlsMaterial } from '../net/tls-options.js';
 import { SessionPolicy } from '../session/session-policy.js';
 import { GatewayAdmission, type AdmissionState } from './gateway-admission.js';
 import { remove } from './client-lists.js';
+import { publishServerMetrics, type GatewayMetrics } from './gateway-metrics.js';
+import { COMPONENT_METRICS, MetricsWriter } from '../metrics/index.js';
 
 export type ReplaySpeed = number | 'max';
 
@@ -54,6 +56,8 @@ export interface ReplayGatewayOptions {
   policy?: SessionPolicy;
   /** Serve over TLS with this material; plain TCP when undefined. */
   tls?: TlsMaterial | undefined;
+  /** Publish the gateway's counters segment named after this book segment name (as the live gateway does). */
+  metricsShm?: string;
 }
 
 /** Most frames in one max-speed turn, so the loop still serves I/O and timers. */
@@ -87,6 +91,7 @@ export class ReplayGateway implements Component {
   #loops = 0;
   #framesSent = 0;
   #transcoded = 0;
+  #metrics: GatewayMetrics | undefined;
   #started = false;
   #running = false;
   #startedNs = 0;
@@ -141,6 +146,13 @@ export class ReplayGateway implements Component {
   }
 
   async start(): Promise<LogFields> {
+    const metricsShm = this.options.metricsShm;
+    if (metricsShm !== undefined) {
+      this.#metrics = MetricsWriter.openOrWarn(
+        { component: 'gateway', shm: metricsShm, metrics: COMPONENT_METRICS.gateway, publish: (w) => this.#publishMetrics(w) },
+        (message, fields) => this.options.log.warn(message, fields),
+      );
+    }
     this.#policy.checkBind(this.options.host, 'gateway');
     const address = await this.#server.listen(this.options.port, this.options.host);
     this.#running = true;
@@ -176,6 +188,21 @@ export class ReplayGateway implements Component {
       }
     }
     await this.#server.close();
+    this.#metrics?.close();
+  }
+
+  /** Copy the counters into the counters segment (every publish interval). */
+  #publishMetrics(w: GatewayMetrics): void {
+    const server = this.#server.counters();
+    publishServerMetrics(w, server);
+    w.set('frames_replayed', this.#framesSent);
+    w.set('frames_transcoded', this.#transcoded);
+    w.set('replay_loops', this.#loops);
+    let binary = 0;
+    for (const client of this.#clients) if (client.mode === 'binary') binary++;
+    w.set('binary_clients', binary);
+    w.set('slow_consumer_events', server.slowConsumerDisconnects);
+    w.set('bad_frames', server.badFrames);
   }
 
   counters(): Record<string, number> {

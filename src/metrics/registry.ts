@@ -66,6 +66,9 @@ export const METRICS = {
   messages_ignored: counter('messages', 'messages from clients that the gateway ignores'),
   rounds_skipped: counter('rounds', 'market rounds skipped because the gateway was late'),
   market_sequence: gauge('messages', 'sequence number of the last market message'),
+  frames_replayed: counter('frames', 'recorded frames replayed (a gateway replaying a recording)'),
+  frames_transcoded: counter('frames', 'replayed frames transcoded for a client of the other payload kind'),
+  replay_loops: counter('loops', 'times a looping replay started again from its beginning'),
 
   // orderbook
   book_updates: counter('updates', 'book updates written into the shared-memory book'),
@@ -193,6 +196,7 @@ export const COMPONENT_METRICS = {
     'slow_consumer_events', 'frames_conflated', 'frames_dropped', 'bad_frames', 'messages_ignored', 'rounds_skipped',
     'market_sequence', 'clients_refused', 'clients_idle', 'frame_timeouts', 'outbound_budget_disconnects', 'outbound_bytes',
     'outbound_budget_demotions', 'bus_connected', 'bus_reconnects', 'bus_published', 'bus_published_bytes', 'bus_skipped',
+    'frames_replayed', 'frames_transcoded', 'replay_loops',
   ],
   orderbook: [
     'book_updates', 'news_seen', 'feed_connected', 'feed_losses', 'reconnects', 'sequence_gaps', 'bad_messages',

@@ -55,6 +55,10 @@ async function replayToPeer(file: string, binary: boolean, frames: number): Prom
     await peer.connected;
     if (binary) peer.sendPayload(binaryHello());
     await until(() => received.length >= frames, `${frames} replayed frames`, 20_000);
+    // the replay publishes the gateway's counters segment, as the live gateway does (trading stat, /metrics)
+    await until(() => (replay.counters()['frames_replayed'] ?? 0) >= frames, 'frames_replayed in the counters segment', 5_000);
+    assert.equal(replay.counters()['clients'], 1);
+    assert.equal(replay.counters()['binary_clients'], binary ? 1 : 0);
     return received;
   } finally {
     peer.destroy();
