@@ -315,6 +315,7 @@ export class FrameServerClient<TContext = unknown> {
       this.#inboundBytes = 0;
     }
     if (this.#lingerTimer !== undefined) clearTimeout(this.#lingerTimer);
+    this.#decoder.dispose();
     this.#queue.detach();
     this.#socket.off('data', this.#onData);
     this.#host.onClosed(this, this.#closeReason);

@@ -7,6 +7,7 @@
  * view is allocated per frame; the bytes are valid only during the callback.
  */
 import { ErrorCode, TradingError } from '../core/errors.js';
+import { allocateReleasable, releaseBuffer } from '../core/released-memory.js';
 
 export const FRAME_HEADER_BYTES = 4;
 export const DEFAULT_MAX_FRAME_BYTES = 1024 * 1024;
@@ -65,6 +66,23 @@ export class FrameDecoder {
   }
 
   /**
+   * The connection is gone: stop, and give a large frame's buffer back to the system now
+   * (it is a released mapping, see core/released-memory.ts), not whenever it is collected.
+   */
+  dispose(): void {
+    this.#stopped = true;
+    this.#pendingLength = 0;
+    if (this.#pending.length > KEPT_PENDING_BYTES) this.#replacePending(Buffer.allocUnsafe(Math.min(FIRST_PENDING_BYTES, this.maxFrameBytes + FRAME_HEADER_BYTES)));
+  }
+
+  /** Use `next` for pending bytes; a large buffer it replaces is released at once. */
+  #replacePending(next: Buffer): void {
+    const previous = this.#pending;
+    this.#pending = next;
+    if (previous.length > KEPT_PENDING_BYTES) releaseBuffer(previous);
+  }
+
+  /**
    * Feed bytes. Returns undefined, or the framing error that makes the stream unusable
    * (the caller closes the connection: after a bad length, no later byte can be trusted).
    */
@@ -82,7 +100,7 @@ export class FrameDecoder {
       this.#pendingLength = 0;
       this.#onFrame(this.#pending, FRAME_HEADER_BYTES, length);
       // a large frame's buffer is not kept for the life of the connection
-      if (this.#pending.length > KEPT_PENDING_BYTES) this.#pending = Buffer.allocUnsafe(FIRST_PENDING_BYTES);
+      if (this.#pending.length > KEPT_PENDING_BYTES) this.#replacePending(Buffer.allocUnsafe(FIRST_PENDING_BYTES));
     }
 
     while (!this.#stopped && end - offset >= FRAME_HEADER_BYTES) {
@@ -131,9 +149,10 @@ export class FrameDecoder {
     if (this.#check(length) !== undefined) return position;
     const frameBytes = FRAME_HEADER_BYTES + length;
     if (this.#pending.length < frameBytes) {
-      const grown = Buffer.allocUnsafe(Math.min(Math.max(frameBytes, this.#pending.length * 2), this.maxFrameBytes + FRAME_HEADER_BYTES));
+      const size = Math.min(Math.max(frameBytes, this.#pending.length * 2), this.maxFrameBytes + FRAME_HEADER_BYTES);
+      const grown = size > KEPT_PENDING_BYTES ? allocateReleasable(size) : Buffer.allocUnsafe(size);
       this.#pending.copy(grown, 0, 0, this.#pendingLength);
-      this.#pending = grown;
+      this.#replacePending(grown);
     }
     const take = Math.min(frameBytes - this.#pendingLength, chunk.length - position);
     chunk.copy(this.#pending, this.#pendingLength, position, position + take);
