@@ -52,6 +52,8 @@ export interface RestingOrderState {
   notional: number;
   tickSentNs: number;
   orderSentNs: number;
+  /** Absent in checkpoints written before it was kept. */
+  receivedNs?: number;
 }
 
 export interface Checkpoint {

@@ -63,6 +63,8 @@ export interface OrderEvent extends OrderTerms {
   client: string;
   tickSentNs: number;
   orderSentNs: number;
+  /** When the order manager read the order (WorkingOrder.receivedNs); 0 if not known. */
+  receivedNs: number;
   /** Epoch seconds. */
   timestamp: number;
   /** The order's signal data (`accepted` only; undefined otherwise). */

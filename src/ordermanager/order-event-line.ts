@@ -3,7 +3,11 @@
  *
  *   {"event":"rested","order_id":"strategy-43","client":"strategy","symbol":"AAPL",
  *    "side":"BUY","order_type":"LIMIT","time_in_force":"DAY","price":189.5,
- *    "quantity":300,"tick_sent_ns":1234,"order_sent_ns":1240,"timestamp":1764050000.2}
+ *    "quantity":300,"tick_sent_ns":1234,"order_sent_ns":1240,"received_ns":1301,"timestamp":1764050000.2}
+ *
+ * The three stamps are one host's CLOCK_MONOTONIC: the gateway's send of the tick that made
+ * the order, the strategy's send of the order, and the order manager's read of it, so
+ * received_ns − tick_sent_ns is that order's tick-to-trade, exactly.
  *
  * An `accepted` event ends with the order's `"signal_data":{...}` (the strategy's reasons,
  * bounded by the codecs to MAX_SIGNAL_DATA_BYTES of JSON).
@@ -18,7 +22,7 @@ export function encodeOrderEventLine(event: Readonly<OrderEvent>): string {
     `{"event":"${event.kind}","order_id":${JSON.stringify(event.orderId)},"client":${JSON.stringify(event.client)},` +
     `"symbol":${JSON.stringify(event.symbol)},"side":"${SIDE_NAMES[event.side]}","order_type":"${ORDER_TYPE_NAMES[event.orderType]}",` +
     `"time_in_force":"${TIME_IN_FORCE_NAMES[event.timeInForce]}","price":${fromPriceUnits(event.price)},` +
-    `"quantity":${event.quantity},"tick_sent_ns":${event.tickSentNs},"order_sent_ns":${event.orderSentNs},` +
+    `"quantity":${event.quantity},"tick_sent_ns":${event.tickSentNs},"order_sent_ns":${event.orderSentNs},"received_ns":${event.receivedNs},` +
     `"timestamp":${event.timestamp}` +
     (event.signalData === undefined ? '}\n' : `,"signal_data":${JSON.stringify(event.signalData)}}\n`)
   );
@@ -79,6 +83,7 @@ function readOrderEvent(record: Record<string, unknown>, out: OrderEvent): boole
   out.quantity = quantity;
   out.tickSentNs = finiteOr(record['tick_sent_ns'], 0);
   out.orderSentNs = finiteOr(record['order_sent_ns'], 0);
+  out.receivedNs = finiteOr(record['received_ns'], 0);
   out.timestamp = finiteOr(record['timestamp'], 0);
   out.signalData = signalData as Record<string, unknown> | undefined;
   return true;
@@ -92,6 +97,7 @@ export function createOrderEvent(): OrderEvent {
     ...emptyOrderTerms(),
     tickSentNs: 0,
     orderSentNs: 0,
+    receivedNs: 0,
     timestamp: 0,
     signalData: undefined,
   };

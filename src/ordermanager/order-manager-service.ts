@@ -68,7 +68,7 @@ import { encodePayloadCopy } from '../protocol/encoded-copy.js';
 import { BusConnection } from '../bus/bus-connection.js';
 import { describeBus } from '../bus/bus-config.js';
 import { publishConnectionMetrics } from '../bus/bus-metrics.js';
-import { monotonicNs } from '../core/clock.js';
+import { monotonicNsFromPerformance } from '../core/clock.js';
 import { ErrorCode, describeError, isTradingError, type TradingError } from '../core/errors.js';
 import { LatencyRecorder } from '../core/latency.js';
 import type { LogFields, Logger } from '../core/log.js';
@@ -323,10 +323,10 @@ export class OrderManagerService implements Component {
     switch (message.type) {
       case MessageType.ORDER: {
         this.#awaitGateBook();
+        // received when read from the socket, as the strategy stamps its tick: decoding is ours
+        const arrivalNs = client.readNs > 0 ? client.readNs : monotonicNsFromPerformance();
         const tickSentNs = message.tickSentNs;
         if (tickSentNs > 0) {
-          // received when read from the socket, as the strategy stamps its tick: decoding is ours
-          const arrivalNs = client.readNs > 0 ? client.readNs : monotonicNs();
           const us = (arrivalNs - tickSentNs) / 1000;
           this.#tickToTrade.record(us);
           this.#tickToTradeShm?.record(us);
@@ -336,7 +336,7 @@ export class OrderManagerService implements Component {
             this.#orderTransitShm?.record((arrivalNs - message.orderSentNs) / 1000);
           }
         }
-        om.handleOrder(message, connection.name);
+        om.handleOrder(message, connection.name, arrivalNs);
         this.#publishToGate(true);
         if (!this.#pollArmed && om.restingOrderCount > 0) this.#armPoll();
         return;

@@ -194,7 +194,7 @@ export class OrderManager {
    * limit is kept under it). Returns null if accepted, else the reject code; either way
    * its reports are on their way to the sink.
    */
-  handleOrder(order: Readonly<Order>, client: string): ErrorCode | null {
+  handleOrder(order: Readonly<Order>, client: string, receivedNs = 0): ErrorCode | null {
     this.#orders++;
     this.#nowSeconds = this.#clock.epochSeconds();
     const verdict = this.#verdict;
@@ -246,6 +246,7 @@ export class OrderManager {
     entry.notional = 0;
     entry.tickSentNs = order.tickSentNs;
     entry.orderSentNs = order.orderSentNs;
+    entry.receivedNs = receivedNs;
 
     const limitPrice = order.orderType === OrderType.MARKET ? marketPriceBound(order.side, mid, this.#limits) : order.price;
     const plan = this.#plan;

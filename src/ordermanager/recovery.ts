@@ -51,7 +51,7 @@ export function replayJournal(
     numbering.restore(checkpoint.reportSequences, checkpoint.sessionId);
     for (const state of checkpoint.positions) positions.restore(state);
     for (const orderId of checkpoint.orderIds) orderIds.add(orderId);
-    for (const order of checkpoint.resting) rested.set(order.orderId, { ...order } as WorkingOrder);
+    for (const order of checkpoint.resting) rested.set(order.orderId, { ...order, receivedNs: order.receivedNs ?? 0 } as WorkingOrder);
     for (const [symbol, sequence] of checkpoint.bookSequences) lastSequences.set(symbol, sequence);
   }
   const recovery = journal.recover(

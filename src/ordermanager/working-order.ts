@@ -45,6 +45,12 @@ export interface WorkingOrder extends OrderTerms {
   notional: number;
   tickSentNs: number;
   orderSentNs: number;
+  /**
+   * Monotonic ns at which this order manager read the order from its socket (0: not known,
+   * e.g. an order recovered from a journal written before it was kept). With tickSentNs, the
+   * order's own tick-to-trade, exact, in the order journal.
+   */
+  receivedNs: number;
 }
 
 export interface SymbolState {
@@ -70,6 +76,7 @@ export function createWorkingOrder(): WorkingOrder {
     notional: 0,
     tickSentNs: 0,
     orderSentNs: 0,
+    receivedNs: 0,
   };
 }
 
@@ -87,6 +94,7 @@ export function workingOrderFrom(event: Readonly<OrderEvent>): WorkingOrder {
     notional: 0,
     tickSentNs: event.tickSentNs,
     orderSentNs: event.orderSentNs,
+    receivedNs: event.receivedNs,
   };
 }
 
@@ -128,6 +136,7 @@ export function writeOrderEvent(event: OrderEvent, kind: OrderEventKind, order: 
   event.quantity = order.quantity;
   event.tickSentNs = order.tickSentNs;
   event.orderSentNs = order.orderSentNs;
+  event.receivedNs = order.receivedNs;
   event.timestamp = nowSeconds;
   return event;
 }

@@ -38,6 +38,19 @@ test('an accepted event carries the order and its signal data, and reads back th
   assert.deepEqual(back.signalData, signalData);
 });
 
+test("an event carries the order's three stamps, so its tick-to-trade can be read off the journal; a line without received_ns reads as 0", () => {
+  const line = encodeOrderEventLine(event({ kind: 'accepted', tickSentNs: 1_000_000, orderSentNs: 1_150_000, receivedNs: 1_210_000 }));
+  const record = JSON.parse(line) as Record<string, unknown>;
+  assert.deepEqual([record['tick_sent_ns'], record['order_sent_ns'], record['received_ns']], [1_000_000, 1_150_000, 1_210_000]);
+  const back = createOrderEvent();
+  assert.equal(parseOrderEventLine(line.trimEnd(), back), true);
+  assert.equal(back.receivedNs - back.tickSentNs, 210_000);
+  const older = line.trimEnd().replace(',"received_ns":1210000', '');
+  assert.notEqual(older, line.trimEnd());
+  assert.equal(parseOrderEventLine(older, back), true);
+  assert.equal(back.receivedNs, 0, 'a journal written before the stamp was kept');
+});
+
 test('other events have no signal data, and a line whose signal data is not an object is not a valid event', () => {
   const line = encodeOrderEventLine(event({ kind: 'rested' }));
   assert.equal('signal_data' in (JSON.parse(line) as object), false);

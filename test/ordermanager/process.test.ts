@@ -8,6 +8,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { toPriceUnits } from '../../src/core/fixed-point.js';
 import { readTradeLog } from '../../src/ordermanager/trade-log-reader.js';
+import { createOrderEvent, parseOrderEventLine } from '../../src/ordermanager/order-event-line.js';
+import { ORDER_JOURNAL_SUFFIX } from '../../src/ordermanager/trade-log.js';
+import { monotonicNs } from '../../src/core/clock.js';
 import { encodeFrame } from '../../src/protocol/framing.js';
 import { ExecutionStatus, MessageType, Side, TimeInForce } from '../../src/protocol/messages.js';
 import { cleanupAll, spawnCli, tempDir, uniqueShmName, waitForExit, waitForOutput } from '../helpers/resources.js';
@@ -98,7 +101,8 @@ test('a binary client gets fills, partial fills, cancels and coded rejects; reje
     const client = await OrderClient.connect(om.port, 'binary', 'tester');
 
     // 150 @ ≤ 100.02: 100 @ 100.01 then 50 @ 100.02
-    client.send(order({ orderId: 'b1', quantity: 150, price: toPriceUnits(100.02), tickSentNs: 1 }));
+    const b1TickNs = monotonicNs();
+    client.send(order({ orderId: 'b1', quantity: 150, price: toPriceUnits(100.02), tickSentNs: b1TickNs, signalData: { reason: 'test' } }));
     await client.untilDone('b1');
     const [first, second] = client.reports('b1');
     assert.equal(first?.status, ExecutionStatus.PARTIALLY_FILLED);
@@ -153,6 +157,15 @@ test('a binary client gets fills, partial fills, cancels and coded rejects; reje
         ['b2', 50],
       ],
     );
+    // the order journal keeps b1's reasons and its stamps: its tick-to-trade is read off the line
+    const event = createOrderEvent();
+    const accepted = readFileSync(tradeLog + ORDER_JOURNAL_SUFFIX, 'utf8')
+      .split('\n')
+      .filter((line) => parseOrderEventLine(line, event) && event.orderId === 'b1' && event.kind === 'accepted');
+    assert.equal(accepted.length, 1, 'one accepted event for b1');
+    parseOrderEventLine(accepted[0] ?? '', event);
+    assert.equal(event.tickSentNs, b1TickNs);
+    assert.ok(event.receivedNs > b1TickNs && event.receivedNs - b1TickNs < 10e9, `received_ns ${event.receivedNs} is after the tick and within seconds`);
     client.close();
   } finally {
     book.close();

@@ -414,6 +414,7 @@ function orderEvent(fields: Partial<OrderEvent> = {}): OrderEvent {
     quantity: 300,
     tickSentNs: 5,
     orderSentNs: 6,
+    receivedNs: 7,
     timestamp: 1_764_050_000.5,
     ...fields,
   };
