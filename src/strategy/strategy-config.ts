@@ -14,7 +14,7 @@ import { sessionClientFields } from '../session/session-options.js';
 import { commonFields, parseHostPort, type ConfigOf, type Schema } from '../config/schema.js';
 import { DEFAULT_LIVE_BOOK_MAX_AGE_MS } from '../shm/live-book.js';
 import { DEFAULT_BOOK_WAIT_US } from './tick-book-wait.js';
-import { DEFAULT_IMBALANCE_STRATEGY_CONFIG, ImbalanceStrategy } from './examples/imbalance-strategy.js';
+import { IMBALANCE_FIELDS, ImbalanceStrategy } from './examples/imbalance-strategy.js';
 import { SEED_STRATEGY_FIELDS, type SeedStrategyConfig } from './seed-strategy-config.js';
 import { SeedStrategy } from './seed-strategy.js';
 import type { Strategy } from './strategy.js';
@@ -39,42 +39,13 @@ export const STRATEGY_CONFIG_FIELD = {
   description: 'JSON file of options for a strategy module, validated by the configSchema it exports',
 } as const satisfies Schema[string];
 
+/** The imbalance example's parameters as flags, prefixed (`--imbalance-threshold`); their rules are its own. */
 export const IMBALANCE_STRATEGY_FIELDS = {
-  imbalanceLevels: {
-    kind: 'integer',
-    default: DEFAULT_IMBALANCE_STRATEGY_CONFIG.levels,
-    min: 1,
-    max: 32,
-    description: 'imbalance strategy: book levels per side summed',
-  },
-  imbalanceThreshold: {
-    kind: 'number',
-    default: DEFAULT_IMBALANCE_STRATEGY_CONFIG.threshold,
-    min: 0.000001,
-    max: 0.999999,
-    description: 'imbalance strategy: |imbalance| beyond this (0..1) is a signal',
-  },
-  imbalanceQuantity: {
-    kind: 'integer',
-    default: DEFAULT_IMBALANCE_STRATEGY_CONFIG.quantity,
-    min: 1,
-    max: 1_000_000_000,
-    description: 'imbalance strategy: shares per order',
-  },
-  imbalanceMaxPosition: {
-    kind: 'integer',
-    default: DEFAULT_IMBALANCE_STRATEGY_CONFIG.maxPosition,
-    min: 1,
-    max: 1_000_000_000,
-    description: 'imbalance strategy: cap on |position + open orders| per symbol',
-  },
-  imbalanceRestingTimeoutMs: {
-    kind: 'integer',
-    default: DEFAULT_IMBALANCE_STRATEGY_CONFIG.restingTimeoutMs,
-    min: 1,
-    max: 3_600_000,
-    description: 'imbalance strategy: cancel a resting order after this long, ms',
-  },
+  imbalanceLevels: { ...IMBALANCE_FIELDS.levels, description: `imbalance strategy: ${IMBALANCE_FIELDS.levels.description}` },
+  imbalanceThreshold: { ...IMBALANCE_FIELDS.threshold, description: `imbalance strategy: ${IMBALANCE_FIELDS.threshold.description}` },
+  imbalanceQuantity: { ...IMBALANCE_FIELDS.quantity, description: `imbalance strategy: ${IMBALANCE_FIELDS.quantity.description}` },
+  imbalanceMaxPosition: { ...IMBALANCE_FIELDS.maxPosition, description: `imbalance strategy: ${IMBALANCE_FIELDS.maxPosition.description}` },
+  imbalanceRestingTimeoutMs: { ...IMBALANCE_FIELDS.restingTimeoutMs, description: `imbalance strategy: ${IMBALANCE_FIELDS.restingTimeoutMs.description}` },
 } as const satisfies Schema;
 
 export const STRATEGY_PROCESS_SCHEMA = {

@@ -11,7 +11,7 @@
  * It uses the parts of the context the seed strategy does not: DAY orders, cancel,
  * open-order lookup and execution callbacks.
  */
-import { configError } from '../../config/schema.js';
+import { checkValues, configError, type Schema } from '../../config/schema.js';
 import { createL2Book, type L2Book } from '../../core/book.js';
 import type { ExecutionReport, MarketData } from '../../protocol/messages.js';
 import { OrderType, Side, TimeInForce } from '../../protocol/messages.js';
@@ -29,13 +29,37 @@ export interface ImbalanceStrategyConfig {
   restingTimeoutMs: number;
 }
 
+/**
+ * The parameters' defaults and bounds, in the config schema's kinds: the `trading strategy`
+ * command takes them as `--imbalance-*` flags (strategy-config.ts) and a program that
+ * builds the strategy directly gets the same checks from `resolveImbalanceStrategyConfig`.
+ */
+export const IMBALANCE_FIELDS = {
+  levels: { kind: 'integer', default: 3, min: 1, max: 32, description: 'book levels per side summed' },
+  threshold: { kind: 'number', default: 0.5, min: 0.000001, max: 0.999999, description: '|imbalance| beyond this (0..1) is a signal' },
+  quantity: { kind: 'integer', default: 10, min: 1, max: 1_000_000_000, description: 'shares per order' },
+  maxPosition: { kind: 'integer', default: 100, min: 1, max: 1_000_000_000, description: 'cap on |position + open orders| per symbol' },
+  restingTimeoutMs: { kind: 'integer', default: 2000, min: 1, max: 3_600_000, description: 'cancel a resting order after this long, ms' },
+} as const satisfies Record<keyof ImbalanceStrategyConfig, Schema[string]>;
+
 export const DEFAULT_IMBALANCE_STRATEGY_CONFIG: Readonly<ImbalanceStrategyConfig> = Object.freeze({
-  levels: 3,
-  threshold: 0.5,
-  quantity: 10,
-  maxPosition: 100,
-  restingTimeoutMs: 2000,
+  levels: IMBALANCE_FIELDS.levels.default,
+  threshold: IMBALANCE_FIELDS.threshold.default,
+  quantity: IMBALANCE_FIELDS.quantity.default,
+  maxPosition: IMBALANCE_FIELDS.maxPosition.default,
+  restingTimeoutMs: IMBALANCE_FIELDS.restingTimeoutMs.default,
 });
+
+/**
+ * Defaults overlaid with `overrides`, checked with the same field rules as the flags
+ * (config/schema.ts checkValues): every problem at once in one E_CONFIG_INVALID, unknown
+ * keys refused.
+ */
+export function resolveImbalanceStrategyConfig(overrides: Partial<ImbalanceStrategyConfig> = {}): ImbalanceStrategyConfig {
+  const config = checkValues(IMBALANCE_FIELDS, overrides, 'imbalance strategy configuration');
+  if (config.maxPosition < config.quantity) throw configError([`maxPosition (${config.maxPosition}) must be ≥ quantity (${config.quantity})`]);
+  return config;
+}
 
 /** (bid size − ask size) / (bid size + ask size) over the top `levels`; 0 for an empty book. */
 export function bookImbalance(book: L2Book, levels: number): number {
@@ -66,17 +90,7 @@ export class ImbalanceStrategy implements Strategy {
   };
 
   constructor(config: Partial<ImbalanceStrategyConfig> = {}) {
-    const merged = { ...DEFAULT_IMBALANCE_STRATEGY_CONFIG, ...config };
-    const problems: string[] = [];
-    if (!Number.isInteger(merged.levels) || merged.levels < 1) problems.push(`levels must be an integer ≥ 1, got ${merged.levels}`);
-    if (!(merged.threshold > 0 && merged.threshold < 1)) problems.push(`threshold must be in (0, 1), got ${merged.threshold}`);
-    if (!Number.isSafeInteger(merged.quantity) || merged.quantity < 1) problems.push(`quantity must be a positive integer, got ${merged.quantity}`);
-    if (!Number.isSafeInteger(merged.maxPosition) || merged.maxPosition < merged.quantity) {
-      problems.push(`maxPosition must be an integer ≥ quantity, got ${merged.maxPosition}`);
-    }
-    if (!(merged.restingTimeoutMs > 0)) problems.push(`restingTimeoutMs must be > 0, got ${merged.restingTimeoutMs}`);
-    if (problems.length > 0) throw configError(problems, 'imbalance strategy configuration');
-    this.config = Object.freeze(merged);
+    this.config = Object.freeze(resolveImbalanceStrategyConfig(config));
   }
 
   onTick(tick: MarketData, ctx: StrategyContext): void {
