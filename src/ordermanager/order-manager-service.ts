@@ -70,7 +70,6 @@ import { describeBus } from '../bus/bus-config.js';
 import { publishConnectionMetrics } from '../bus/bus-metrics.js';
 import { monotonicNsFromPerformance } from '../core/clock.js';
 import { ErrorCode, describeError, isTradingError, type TradingError } from '../core/errors.js';
-import { LatencyRecorder } from '../core/latency.js';
 import type { LogFields, Logger } from '../core/log.js';
 import { reportProblem, underSupervisor, type Component } from '../core/runtime.js';
 import { FrameServer } from '../net/frame-server.js';
@@ -114,7 +113,6 @@ export class OrderManagerService implements Component {
   /** One encoder for every connection: the kind is chosen per report (the client's mode). */
   readonly #encoder = new MessageEncoder();
   readonly #sessions: ClientSessions;
-  readonly #tickToTrade = new LatencyRecorder();
   readonly #error: ErrorMessage = { type: MessageType.ERROR, code: '', message: '' };
   readonly #heartbeat: Heartbeat = { type: MessageType.HEARTBEAT, timestamp: 0, sentNs: 0 };
   #heartbeatJson: Buffer | undefined;
@@ -328,7 +326,6 @@ export class OrderManagerService implements Component {
         const tickSentNs = message.tickSentNs;
         if (tickSentNs > 0) {
           const us = (arrivalNs - tickSentNs) / 1000;
-          this.#tickToTrade.record(us);
           this.#tickToTradeShm?.record(us);
           // the timeline: gateway send → order sent (feed hop + strategy) → arrival (order hop)
           if (message.orderSentNs > 0) {
