@@ -4,18 +4,13 @@ import type { Schema } from '../config/schema.js';
 import { importCsv } from './csv-import.js';
 
 export const importSchema = {
-  csv: { kind: 'optional-string', description: 'the CSV of L2 snapshots to read (required; columns in src/replay/csv-import.ts and the README)' },
-  out: { kind: 'optional-string', description: 'the recording file to write (required)' },
+  csv: { kind: 'string', description: 'the CSV of L2 snapshots to read (columns in src/replay/csv-import.ts and the README)' },
+  out: { kind: 'string', description: 'the recording file to write' },
 } as const satisfies Schema;
 
 export const main = taskCommand({
   name: 'import',
   schema: importSchema,
-  settle: (config, problems) => {
-    if (config.csv === undefined) problems.push('--csv: the CSV file is required');
-    if (config.out === undefined) problems.push('--out: the recording file is required');
-    return { csv: config.csv ?? '', out: config.out ?? '' };
-  },
   task: async (config) => {
     const result = importCsv(config.csv, config.out);
     process.stdout.write(

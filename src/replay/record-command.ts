@@ -17,7 +17,7 @@ import { RecordingWriter } from '../protocol/recording-writer.js';
 
 export const recordSchema = {
   gateway: commonFields.endpoint('127.0.0.1:5555', 'the gateway to record, HOST:PORT'),
-  out: { kind: 'optional-string', description: 'the recording file to write (required)' },
+  out: { kind: 'string', description: 'the recording file to write' },
   duration: { kind: 'number', default: 0, min: 0, description: 'stop after this many seconds (0 = until Ctrl+C)' },
   frames: { kind: 'integer', default: 0, min: 0, max: Number.MAX_SAFE_INTEGER, description: 'stop after this many frames (0 = no limit)' },
   mode: { kind: 'string', default: 'binary', choices: ['binary', 'json'], description: 'binary: ask for our binary payloads (a JSON-only gateway stays JSON); json: say nothing, like a seed client' },
@@ -28,10 +28,7 @@ const FLUSH_INTERVAL_MS = 200;
 export const main = taskCommand({
   name: 'record',
   schema: recordSchema,
-  settle: (config, problems) => {
-    if (config.out === undefined) problems.push('--out: the recording file is required');
-    return { ...config, out: config.out ?? '', endpoint: parseHostPort(config.gateway, '--gateway') };
-  },
+  settle: (config) => ({ ...config, endpoint: parseHostPort(config.gateway, '--gateway') }),
   task: async (config, { log, stopping }) => {
     const writer = new RecordingWriter(config.out);
     const startNs = monotonicNs();

@@ -11,8 +11,8 @@ import { ErrorCode, TradingError } from '../core/errors.js';
 import { generateSecret, hashSecret, loadCredentials } from './credentials.js';
 
 export const authSchema = {
-  add: { kind: 'optional-string', env: 'TRADING_AUTH_ADD', description: 'the identity to add (a fresh secret is made for it)' },
-  authFile: { kind: 'optional-string', description: 'the servers\' auth file to append its hash to (created 0600)' },
+  add: { kind: 'string', env: 'TRADING_AUTH_ADD', description: 'the identity to add (a fresh secret is made for it)' },
+  authFile: { kind: 'string', description: 'the servers\' auth file to append its hash to (created 0600)' },
   tokenFile: { kind: 'optional-string', description: 'write the secret here (created 0600) rather than on stdout' },
 } as const satisfies Schema;
 
@@ -23,9 +23,6 @@ export const main = taskCommand({
   task: async (config) => {
     const name = config.add;
     const authFile = config.authFile;
-    if (name === undefined || authFile === undefined) {
-      throw new TradingError(ErrorCode.CONFIG_INVALID, 'invalid configuration:\n  --add NAME and --auth-file FILE are both required');
-    }
     if (existsSync(authFile) && loadCredentials(authFile).has(name)) {
       throw new TradingError(ErrorCode.AUTH_FILE_INVALID, `identity ${name} is already in ${authFile}: remove its line first to replace its secret`);
     }

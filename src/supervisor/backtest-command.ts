@@ -16,7 +16,7 @@ import { runBacktest } from './backtest.js';
 import { buildReport, formatReport, readFills, renderHtml } from '../replay/backtest-report.js';
 
 export const backtestSchema = {
-  data: { kind: 'optional-string', description: 'the recording to replay (required): trading record, trading import, gateway --record' },
+  data: { kind: 'string', description: 'the recording to replay: trading record, trading import, gateway --record' },
   strategy: STRATEGY_FIELD,
   strategyConfig: STRATEGY_CONFIG_FIELD,
   tradeLog: { kind: 'optional-string', description: 'keep the trade log here (written anew; default a temporary file)' },
@@ -28,10 +28,6 @@ export const backtestSchema = {
 export const main = taskCommand({
   name: 'backtest',
   schema: backtestSchema,
-  settle: (config, problems) => {
-    if (config.data === undefined) problems.push('--data: the recording is required');
-    return { ...config, data: config.data ?? '' };
-  },
   task: async (config, { log, stopping }) => {
     // a strategy module is checked before anything starts
     if (config.strategyConfig !== undefined && !isStrategyPath(config.strategy)) {
