@@ -124,24 +124,8 @@ export function planTakerFills(
   liquidity: BookLiquidity,
   plan: FillPlan,
 ): number {
-  const buy = side === Side.BUY;
-  const levels = Math.min(buy ? book.askCount : book.bidCount, plan.prices.length);
-  const prices = buy ? book.askPrices : book.bidPrices;
-  let remaining = quantity;
   plan.count = 0;
-  for (let level = 0; level < levels && remaining > 0; level++) {
-    const price = prices[level];
-    if (buy ? price > limitPrice : price < limitPrice) continue;
-    const available = liquidity.available(book, side, level);
-    if (available === 0) continue;
-    const quantityHere = available < remaining ? available : remaining;
-    liquidity.take(book, side, level, quantityHere);
-    plan.prices[plan.count] = price;
-    plan.quantities[plan.count] = quantityHere;
-    plan.count++;
-    remaining -= quantityHere;
-  }
-  plan.filled = quantity - remaining;
+  plan.filled = takeLiquidity(side, limitPrice, quantity, book, liquidity, plan);
   return plan.filled;
 }
 
@@ -152,8 +136,18 @@ export function planTakerFills(
  * Takes up to `quantity` of that liquidity, best levels first, and returns how much.
  */
 export function takeRestingFill(side: Side, limitPrice: number, quantity: number, book: L2Book, liquidity: BookLiquidity): number {
+  return takeLiquidity(side, limitPrice, quantity, book, liquidity, undefined);
+}
+
+/**
+ * The walk both share: the opposite side best first, every level priced at or through
+ * `limitPrice`, taking from `liquidity` until `quantity` is met; each level taken is added
+ * to `plan` when there is one (at most its capacity of levels). Returns the quantity taken.
+ */
+function takeLiquidity(side: Side, limitPrice: number, quantity: number, book: L2Book, liquidity: BookLiquidity, plan: FillPlan | undefined): number {
   const buy = side === Side.BUY;
-  const levels = buy ? book.askCount : book.bidCount;
+  const bookLevels = buy ? book.askCount : book.bidCount;
+  const levels = plan === undefined ? bookLevels : Math.min(bookLevels, plan.prices.length);
   const prices = buy ? book.askPrices : book.bidPrices;
   let remaining = quantity;
   for (let level = 0; level < levels && remaining > 0; level++) {
@@ -163,6 +157,11 @@ export function takeRestingFill(side: Side, limitPrice: number, quantity: number
     if (available === 0) continue;
     const quantityHere = available < remaining ? available : remaining;
     liquidity.take(book, side, level, quantityHere);
+    if (plan !== undefined) {
+      plan.prices[plan.count] = price;
+      plan.quantities[plan.count] = quantityHere;
+      plan.count++;
+    }
     remaining -= quantityHere;
   }
   return quantity - remaining;
