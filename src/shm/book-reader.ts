@@ -144,6 +144,9 @@ export class BookReader {
   readonly #numbers: Float64Array;
   readonly #indexBySymbol: Map<string, number>;
   #retries = 0;
+  /** Read along by #readStable: a side's level count and the copy's update count. */
+  #stableCount = 0;
+  #stableUpdateCount = 0;
   #writerAliveCache = true;
   #writerCheckedAtMs = Number.NEGATIVE_INFINITY;
   #closed = false;
@@ -251,21 +254,9 @@ export class BookReader {
     return this.#readBest(index, COPY_ASK_COUNT_OFFSET, this.#layout.askPricesOffset);
   }
 
-  /** How many snapshots the writer has published to slot `index` (0 = none yet). */
+  /** How many snapshots the writer has published to slot `index` (0 = none yet; NaN if no stable copy was found). */
   updateCount(index: number): number {
-    this.#checkIndex(index);
-    const words = this.#words;
-    const slot = slotOffset(this.#layout, index);
-    for (let attempt = 0; attempt < MAX_READ_ATTEMPTS; attempt++) {
-      const latest = Atomics.load(words, (slot + SLOT_LATEST_OFFSET) >>> 2);
-      const copy = slot + SLOT_CONTROL_BYTES + (latest & 1) * this.#layout.copyBytes;
-      const sequenceWord = (copy + COPY_SEQUENCE_OFFSET) >>> 2;
-      const before = Atomics.load(words, sequenceWord);
-      if ((before & 1) !== 0) continue;
-      const count = this.#numbers[(copy + COPY_UPDATE_COUNT_OFFSET) >>> 3];
-      if (count % UPDATE_COUNT_WRAP === latest && Atomics.load(words, sequenceWord) === before) return count;
-    }
-    return Number.NaN;
+    return this.#readStable(index, COPY_BID_COUNT_OFFSET, COPY_UPDATE_COUNT_OFFSET);
   }
 
   /** Failed read attempts so far (the writer was mid-write): contention, for benchmarks. */
@@ -352,6 +343,17 @@ export class BookReader {
   }
 
   #readBest(index: number, countOffset: number, pricesOffset: number): number {
+    const price = this.#readStable(index, countOffset, pricesOffset);
+    return this.#stableUpdateCount !== 0 && this.#stableCount > 0 ? price : Number.NaN;
+  }
+
+  /**
+   * One number of slot `index`'s latest stable copy under its seqlock: the f64 at
+   * `valueOffset` of the copy, returned, with the u32 at `countOffset` and the copy's
+   * update count left in #stableCount and #stableUpdateCount (no allocation). NaN, and an
+   * update count of 0, when no stable copy was found in MAX_READ_ATTEMPTS.
+   */
+  #readStable(index: number, countOffset: number, valueOffset: number): number {
     this.#checkIndex(index);
     const words = this.#words;
     const slot = slotOffset(this.#layout, index);
@@ -365,13 +367,17 @@ export class BookReader {
         continue;
       }
       const count = words[(copy + countOffset) >>> 2];
-      const price = this.#numbers[(copy + pricesOffset) >>> 3];
+      const value = this.#numbers[(copy + valueOffset) >>> 3];
       const updateCount = this.#numbers[(copy + COPY_UPDATE_COUNT_OFFSET) >>> 3];
       if (updateCount % UPDATE_COUNT_WRAP === latest && Atomics.load(words, sequenceWord) === before) {
-        return updateCount !== 0 && count > 0 ? price : Number.NaN;
+        this.#stableCount = count;
+        this.#stableUpdateCount = updateCount;
+        return value;
       }
       this.#retries++;
     }
+    this.#stableCount = 0;
+    this.#stableUpdateCount = 0;
     return Number.NaN;
   }
 
