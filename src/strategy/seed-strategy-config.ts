@@ -84,17 +84,6 @@ export const SEED_STRATEGY_FIELDS = {
   priceSource: { kind: 'string', default: 'mid', choices: ['mid', 'last'], description: 'price watched for moves: mid or last' },
 } as const satisfies Schema;
 
-export const DEFAULT_SEED_STRATEGY_CONFIG: Readonly<SeedStrategyConfig> = Object.freeze({
-  priceChangeThreshold: SEED_STRATEGY_FIELDS.priceChangeThreshold.default,
-  sentimentAlpha: SEED_STRATEGY_FIELDS.sentimentAlpha.default,
-  sentimentThreshold: SEED_STRATEGY_FIELDS.sentimentThreshold.default,
-  lookbackMs: SEED_STRATEGY_FIELDS.lookbackMs.default,
-  orderQuantity: SEED_STRATEGY_FIELDS.orderQuantity.default,
-  cooldownMs: SEED_STRATEGY_FIELDS.cooldownMs.default,
-  maxPosition: SEED_STRATEGY_FIELDS.maxPosition.default,
-  priceSource: SEED_STRATEGY_FIELDS.priceSource.default,
-});
-
 /**
  * Defaults overlaid with `overrides`, checked with the same field rules as the flags
  * (config/schema.ts checkValues): every problem at once in one E_CONFIG_INVALID, unknown
@@ -107,3 +96,5 @@ export function resolveSeedStrategyConfig(overrides: Partial<SeedStrategyConfig>
   }
   return config;
 }
+
+export const DEFAULT_SEED_STRATEGY_CONFIG: Readonly<SeedStrategyConfig> = Object.freeze(resolveSeedStrategyConfig());

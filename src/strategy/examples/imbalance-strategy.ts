@@ -36,30 +36,38 @@ export interface ImbalanceStrategyConfig {
  */
 export const IMBALANCE_FIELDS = {
   levels: { kind: 'integer', default: 3, min: 1, max: 32, description: 'book levels per side summed' },
-  threshold: { kind: 'number', default: 0.5, min: 0.000001, max: 0.999999, description: '|imbalance| beyond this (0..1) is a signal' },
+  threshold: {
+    kind: 'number',
+    default: 0.5,
+    min: 0.000001,
+    max: 0.999999,
+    description: '|imbalance| beyond this (0..1) is a signal',
+  },
   quantity: { kind: 'integer', default: 10, min: 1, max: 1_000_000_000, description: 'shares per order' },
-  maxPosition: { kind: 'integer', default: 100, min: 1, max: 1_000_000_000, description: 'cap on |position + open orders| per symbol' },
-  restingTimeoutMs: { kind: 'integer', default: 2000, min: 1, max: 3_600_000, description: 'cancel a resting order after this long, ms' },
+  maxPosition: {
+    kind: 'integer',
+    default: 100,
+    min: 1,
+    max: 1_000_000_000,
+    description: 'cap on |position + open orders| per symbol',
+  },
+  restingTimeoutMs: {
+    kind: 'integer',
+    default: 2000,
+    min: 1,
+    max: 3_600_000,
+    description: 'cancel a resting order after this long, ms',
+  },
 } as const satisfies Record<keyof ImbalanceStrategyConfig, Schema[string]>;
 
-export const DEFAULT_IMBALANCE_STRATEGY_CONFIG: Readonly<ImbalanceStrategyConfig> = Object.freeze({
-  levels: IMBALANCE_FIELDS.levels.default,
-  threshold: IMBALANCE_FIELDS.threshold.default,
-  quantity: IMBALANCE_FIELDS.quantity.default,
-  maxPosition: IMBALANCE_FIELDS.maxPosition.default,
-  restingTimeoutMs: IMBALANCE_FIELDS.restingTimeoutMs.default,
-});
-
-/**
- * Defaults overlaid with `overrides`, checked with the same field rules as the flags
- * (config/schema.ts checkValues): every problem at once in one E_CONFIG_INVALID, unknown
- * keys refused.
- */
+/** Defaults overlaid with `overrides`, checked by the flags' rules (every problem at once, E_CONFIG_INVALID). */
 export function resolveImbalanceStrategyConfig(overrides: Partial<ImbalanceStrategyConfig> = {}): ImbalanceStrategyConfig {
   const config = checkValues(IMBALANCE_FIELDS, overrides, 'imbalance strategy configuration');
   if (config.maxPosition < config.quantity) throw configError([`maxPosition (${config.maxPosition}) must be ≥ quantity (${config.quantity})`]);
   return config;
 }
+
+export const DEFAULT_IMBALANCE_STRATEGY_CONFIG: Readonly<ImbalanceStrategyConfig> = Object.freeze(resolveImbalanceStrategyConfig());
 
 /** (bid size − ask size) / (bid size + ask size) over the top `levels`; 0 for an empty book. */
 export function bookImbalance(book: L2Book, levels: number): number {
