@@ -7,12 +7,12 @@
 //   node soak/million-orders.js       (SOAK_ORDERS; SOAK_VERBOSE=1 prints the RSS samples)
 import { MessageDecoder, MessageEncoder } from "../dist/src/protocol/codec.js";
 import { FrameDecoder } from "../dist/src/protocol/framing.js";
-import { MessageType, OrderType, PROTOCOL_VERSION, Side, TimeInForce } from "../dist/src/protocol/messages.js";
+import { MessageType, PROTOCOL_VERSION, Side } from "../dist/src/protocol/messages.js";
 import { createL2Book } from "../dist/src/core/book.js";
 import { toPriceUnits } from "../dist/src/core/fixed-point.js";
 import { BookWriter } from "../dist/src/shm/book-writer.js";
 import { onCleanup, report, rssMb, startComponent, stopComponent, tempDir } from "./lib/soak-helpers.js";
-import { open, runProbe } from "./lib/probe.js";
+import { iocOrder, open, runProbe } from "./lib/probe.js";
 const ORDERS = Number(process.env["SOAK_ORDERS"] ?? 1e6);
 const CHECK_AT = Math.floor(ORDERS / 10);
 const WINDOW = 2e3;
@@ -82,19 +82,7 @@ async function main() {
   /** [orders done, RSS MB] */
   const rssSamples = [];
   const startedMs = performance.now();
-  const order = {
-    type: MessageType.ORDER,
-    orderId: "",
-    symbol: "AAPL",
-    side: Side.BUY,
-    orderType: OrderType.LIMIT,
-    timeInForce: TimeInForce.IOC,
-    price: 0,
-    quantity: 1,
-    timestamp: 0,
-    tickSentNs: 0,
-    orderSentNs: 0
-  };
+  const order = iocOrder(0);
   let resolveDone = () => void 0;
   const finished = new Promise((resolve) => resolveDone = resolve);
   const pump = () => {

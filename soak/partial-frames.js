@@ -6,9 +6,9 @@
 //   node soak/partial-frames.js       (SOAK_SLOW_HEADERS, SOAK_PARTIAL_FRAMES)
 import { MessageDecoder, MessageEncoder } from "../dist/src/protocol/codec.js";
 import { FrameDecoder } from "../dist/src/protocol/framing.js";
-import { MessageType, OrderType, Side, TimeInForce } from "../dist/src/protocol/messages.js";
+import { MessageType } from "../dist/src/protocol/messages.js";
 import { onCleanup, report, rssMb, sleep, startComponent, stopComponent, tempDir } from "./lib/soak-helpers.js";
-import { open, runProbe } from "./lib/probe.js";
+import { iocOrder, open, runProbe } from "./lib/probe.js";
 const SLOW_HEADERS = Number(process.env["SOAK_SLOW_HEADERS"] ?? 1e3);
 const PARTIAL_FRAMES = Number(process.env["SOAK_PARTIAL_FRAMES"] ?? 50);
 const FRAME_TIMEOUT_MS = 5e3;
@@ -37,19 +37,7 @@ async function main() {
   });
   normal.on("data", (chunk) => void frames.push(chunk));
   let sent = 0;
-  const order = {
-    type: MessageType.ORDER,
-    orderId: "",
-    symbol: "AAPL",
-    side: Side.BUY,
-    orderType: OrderType.LIMIT,
-    timeInForce: TimeInForce.IOC,
-    price: 1e6,
-    quantity: 1,
-    timestamp: 0,
-    tickSentNs: 0,
-    orderSentNs: 0
-  };
+  const order = iocOrder(1e6);
   const talker = setInterval(() => {
     order.orderId = `normal-${sent++}`;
     order.timestamp = Date.now() / 1e3;
