@@ -9,7 +9,7 @@
  * gentler than single operations in the far tail (a 10 µs stall in one batch of 64 shows
  * as 156 ns more for each of them).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createL2Book, type L2Book } from '../core/book.js';
 import { LatencyRecorder, type LatencySummary } from '../core/latency.js';
@@ -17,6 +17,7 @@ import { BookReader } from '../shm/book-reader.js';
 import { BookWriter } from '../shm/book-writer.js';
 import { unlinkSegment } from '../shm/native.js';
 import type { BenchContext, BenchResult, Benchmark } from './types.js';
+import { lineFrom } from './child-output.js';
 import { ErrorCode, TradingError } from '../core/errors.js';
 
 const DEPTH = 10;
@@ -84,27 +85,6 @@ interface ContendedResult {
   latency: LatencySummary;
 }
 
-function waitForReady(child: ChildProcess, timeoutMs: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let seen = '';
-    const timer = setTimeout(() => done(new TradingError(ErrorCode.BENCH_FAILED, `benchmark writer not ready within ${timeoutMs} ms`)), timeoutMs);
-    const onData = (chunk: Buffer): void => {
-      seen += chunk.toString('utf8');
-      if (seen.includes('ready\n')) done();
-    };
-    const onExit = (code: number | null): void => done(new TradingError(ErrorCode.BENCH_FAILED, `benchmark writer exited (${code}) before it was ready`));
-    const done = (err?: Error): void => {
-      clearTimeout(timer);
-      child.stdout?.off('data', onData);
-      child.off('exit', onExit);
-      if (err === undefined) resolve();
-      else reject(err);
-    };
-    child.stdout?.on('data', onData);
-    child.once('exit', onExit);
-  });
-}
-
 async function measureUnderWriter(durationMs: number): Promise<ContendedResult> {
   const name = benchSegmentName('contended');
   const child = spawn(process.execPath, [WRITER_SCRIPT, name, String(DEPTH), String(durationMs + 20_000)], {
@@ -112,7 +92,7 @@ async function measureUnderWriter(durationMs: number): Promise<ContendedResult> 
   });
   let reader: BookReader | undefined;
   try {
-    await waitForReady(child, 15_000);
+    await lineFrom(child, 'the benchmark writer', /ready\n/, 15_000);
     reader = BookReader.open(name, { depth: DEPTH });
     unlinkQuietly(name); // both processes stay mapped; nothing is left in /dev/shm whatever happens
     const out = createL2Book(DEPTH);

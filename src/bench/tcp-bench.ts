@@ -26,6 +26,7 @@ import { createLogger } from '../core/log.js';
 import { FrameClient } from '../net/frame-client.js';
 import { FRAME_HEADER_BYTES } from '../protocol/framing.js';
 import type { BenchContext, BenchResult, Benchmark } from './types.js';
+import { lineFrom } from './child-output.js';
 import { ErrorCode, TradingError } from '../core/errors.js';
 
 /** Layout of the benchmark payload, shared with the sender. */
@@ -138,7 +139,7 @@ async function measure(context: BenchContext, payloadBytes: number, warmupMs: nu
   });
   let client: FrameClient | undefined;
   try {
-    const port = await senderPort(sender);
+    const port = Number((await lineFrom(sender, 'the sender', /ready port=(\d+)/, STARTUP_TIMEOUT_MS))[1]);
     const seen: Reception = { frames: 0, bytes: 0, gaps: 0, malformed: 0 };
     let expected = 0;
     client = new FrameClient({
@@ -175,36 +176,6 @@ async function measure(context: BenchContext, payloadBytes: number, warmupMs: nu
     client?.destroy();
     await stopSender(sender, connected);
   }
-}
-
-/** The sender's port from its `ready port=N` line; rejects if it exits or stays silent. */
-function senderPort(sender: ChildProcess): Promise<number> {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    const onData = (chunk: Buffer): void => {
-      text += chunk.toString('utf8');
-      const match = /ready port=(\d+)/.exec(text);
-      if (match !== null) {
-        finish();
-        resolve(Number(match[1]));
-      }
-    };
-    const onExit = (code: number | null, signal: string | null): void => {
-      finish();
-      reject(new TradingError(ErrorCode.BENCH_FAILED, `the sender exited (${code ?? signal}) before it was ready`));
-    };
-    const timer = setTimeout(() => {
-      finish();
-      reject(new TradingError(ErrorCode.BENCH_FAILED, `the sender was not ready within ${STARTUP_TIMEOUT_MS} ms`));
-    }, STARTUP_TIMEOUT_MS);
-    const finish = (): void => {
-      clearTimeout(timer);
-      sender.stdout?.off('data', onData);
-      sender.off('exit', onExit);
-    };
-    sender.stdout?.on('data', onData);
-    sender.once('exit', onExit);
-  });
 }
 
 /** A sender exits once its client is gone; one that never had a client is stopped. Either way it is gone after this. */

@@ -28,7 +28,9 @@ import { FrameServer } from '../net/frame-server.js';
 import { loadServerTls, type TlsMaterial } from '../net/tls-options.js';
 import { makeCertificate, type BenchCertificate } from './tcp-bench.js';
 import { MessageDecoder, MessageEncoder } from '../protocol/codec.js';
-import { ExecutionStatus, MessageType, type ExecutionReport } from '../protocol/messages.js';
+import { MessageType } from '../protocol/messages.js';
+import { iocReport } from '../protocol/ioc-report.js';
+import { lineFrom } from './child-output.js';
 import { unlinkSegment } from '../shm/native.js';
 import { KEPT_BY_SUPERVISOR_ENV, counterSegmentName, readSystemCounters, sampleValue } from '../metrics/index.js';
 import { stopComponent, waitForReady } from '../supervisor/child-protocol.js';
@@ -177,7 +179,7 @@ export async function runTickToTradeBenchmark(context: BenchContext, options: Ti
       stdio: ['pipe', 'pipe', 'inherit'],
       env: { ...process.env, TRADING_LOG_LEVEL: 'warn' },
     });
-    const feedPort = Number((await lineFrom(feeder, /ready port=(\d+)/, STARTUP_TIMEOUT_MS))[1]);
+    const feedPort = Number((await lineFrom(feeder, 'the feeder', /ready port=(\d+)/, STARTUP_TIMEOUT_MS))[1]);
     strategy = spawn(
       process.execPath,
       [...(options.strategyNodeArgs ?? []), CLI_SCRIPT, 'strategy', '--gateway', `127.0.0.1:${feedPort}`, '--order-manager', `127.0.0.1:${omPort}`, '--shm', shm, ...FIRE_ON_EVERY_TICK_FLAGS, ...tlsStrategyArgs, ...(options.strategyFlags ?? [])],
@@ -191,7 +193,7 @@ export async function runTickToTradeBenchmark(context: BenchContext, options: Ti
     unlinkQuietly(shm); // both processes have it mapped: nothing is left in /dev/shm whatever happens now
     context.log(`strategy ready (pid ${strategy.pid}); ${warmup} warm-up + ${measured} measured ticks, one every ${TICK_INTERVAL_MS} ms`);
     feeder.stdin?.write('go\n');
-    const done = await lineFrom(feeder, /done sent=(\d+) seconds=([\d.]+)/, ticks * 20 + STARTUP_TIMEOUT_MS);
+    const done = await lineFrom(feeder, 'the feeder', /done sent=(\d+) seconds=([\d.]+)/, ticks * 20 + STARTUP_TIMEOUT_MS);
     const feedSeconds = Number(done[2]);
     // every tick is a signal but a symbol's first, which has no previous price to rise from
     const expectedOrders = ticks - symbolCount;
@@ -298,29 +300,7 @@ function orderManagerStandIn(reception: Reception, warmup: number, tls: TlsMater
         reception.inStrategy.record(message.orderSentNs - message.tickSentNs);
         reception.outbound.record(arrivalNs - message.orderSentNs);
       }
-      const report: ExecutionReport = {
-        type: MessageType.TRADE_EXECUTION,
-        executionId: `B${++executions}`,
-        orderId: message.orderId,
-        symbol: message.symbol,
-        side: message.side,
-        orderType: message.orderType,
-        timeInForce: message.timeInForce,
-        status: ExecutionStatus.FILLED,
-        lastQuantity: message.quantity,
-        lastPrice: message.price,
-        orderPrice: message.price,
-        orderQuantity: message.quantity,
-        filledQuantity: message.quantity,
-        leavesQuantity: 0,
-        averagePrice: message.price,
-        timestamp: message.timestamp,
-        rejectCode: '',
-        reason: '',
-        tickSentNs: message.tickSentNs,
-        orderSentNs: message.orderSentNs,
-        sequence: 0,
-      };
+      const report = iocReport(message, `B${++executions}`, message.quantity, message.price, message.timestamp);
       const bytes = encoder.encode(report);
       client.send(encoder.buffer.subarray(0, bytes));
     },
@@ -331,36 +311,6 @@ function orderManagerStandIn(reception: Reception, warmup: number, tls: TlsMater
 function microseconds(summary: LatencySummary): LatencySummary {
   const us = (ns: number): number => Math.round(ns / 100) / 10;
   return { count: summary.count, p50: us(summary.p50), p90: us(summary.p90), p99: us(summary.p99), p999: us(summary.p999), max: us(summary.max) };
-}
-
-/** The first stdout line of `child` matching `pattern`; rejects on exit or timeout. */
-function lineFrom(child: ChildProcess, pattern: RegExp, timeoutMs: number): Promise<RegExpExecArray> {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    const onData = (chunk: Buffer): void => {
-      text += chunk.toString('utf8');
-      const match = pattern.exec(text);
-      if (match !== null) {
-        finish();
-        resolve(match);
-      }
-    };
-    const onExit = (code: number | null, signal: string | null): void => {
-      finish();
-      reject(new TradingError(ErrorCode.BENCH_FAILED, `the feeder exited (${code ?? signal}) before saying ${pattern}`));
-    };
-    const timer = setTimeout(() => {
-      finish();
-      reject(new TradingError(ErrorCode.BENCH_FAILED, `the feeder did not say ${pattern} within ${timeoutMs} ms`));
-    }, timeoutMs);
-    const finish = (): void => {
-      clearTimeout(timer);
-      child.stdout?.off('data', onData);
-      child.off('exit', onExit);
-    };
-    child.stdout?.on('data', onData);
-    child.once('exit', onExit);
-  });
 }
 
 /** Resolves when `done()` holds or after timeoutMs (the caller reports what arrived). */

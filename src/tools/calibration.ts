@@ -21,8 +21,9 @@ import { createL2Book, copyL2Book, type L2Book } from '../core/book.js';
 import { MemoryBookSource } from '../core/memory-book-source.js';
 import { createLogger } from '../core/log.js';
 import { MarketModel, type MarketModelOptions } from '../market/index.js';
-import type { ExecutionReport, MarketData, Message, NewsSentiment, Order } from '../protocol/messages.js';
-import { ExecutionStatus, MessageType, OrderType, Side } from '../protocol/messages.js';
+import type { MarketData, Message, NewsSentiment, Order } from '../protocol/messages.js';
+import { MessageType, OrderType, Side } from '../protocol/messages.js';
+import { iocReport } from '../protocol/ioc-report.js';
 import { StrategyEngine } from '../strategy/engine.js';
 import type { SeedStrategyConfig } from '../strategy/seed-strategy-config.js';
 import { SeedStrategy } from '../strategy/seed-strategy.js';
@@ -169,29 +170,7 @@ export function runCalibration(options: CalibrationOptions = {}): CalibrationRes
     const fill = fillAgainstBook(order, book);
     const filled = fill.quantity;
     const averagePrice = filled > 0 ? fill.notional / filled : 0;
-    const report: ExecutionReport = {
-      type: MessageType.TRADE_EXECUTION,
-      executionId: `E${++executions}`,
-      orderId: order.orderId,
-      symbol: order.symbol,
-      side: order.side,
-      orderType: order.orderType,
-      timeInForce: order.timeInForce,
-      status: filled === order.quantity ? ExecutionStatus.FILLED : ExecutionStatus.CANCELED,
-      lastQuantity: filled,
-      lastPrice: averagePrice,
-      orderPrice: order.price,
-      orderQuantity: order.quantity,
-      filledQuantity: filled,
-      leavesQuantity: 0,
-      averagePrice,
-      timestamp: EPOCH_START_SECONDS + nowNs / NS_PER_SECOND,
-      rejectCode: '',
-      reason: filled === order.quantity ? '' : 'IOC remainder cancelled',
-      tickSentNs: order.tickSentNs,
-      orderSentNs: order.orderSentNs,
-      sequence: 0,
-    };
+    const report = iocReport(order, `E${++executions}`, filled, averagePrice, EPOCH_START_SECONDS + nowNs / NS_PER_SECOND);
     if (filled > 0) {
       ordersFilled += 1;
       const window = Math.floor(nowNs / NS_PER_SECOND / windowSeconds);
