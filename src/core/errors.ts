@@ -118,7 +118,7 @@ export function isTradingError(err: unknown): err is TradingError {
 export function describeError(err: unknown): string {
   if (err instanceof TradingError) return `${err.code}: ${err.message}`;
   if (err instanceof Error) {
-    const code = (err as NodeJS.ErrnoException).code;
+    const code = (err as Error & { code?: string }).code;
     return code !== undefined ? `${code}: ${err.message}` : err.message;
   }
   return String(err);

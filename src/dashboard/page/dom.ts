@@ -1,4 +1,6 @@
 /** Small DOM helpers: every text goes through textContent, never HTML. */
+import { ErrorCode, TradingError } from '../../core/errors.js';
+
 export function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
   if (className !== undefined && className !== '') node.className = className;
@@ -8,7 +10,7 @@ export function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: st
 
 export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
   const node = document.getElementById(id);
-  if (node === null) throw new Error(`the page has no #${id}`);
+  if (node === null) throw new TradingError(ErrorCode.INTERNAL, `the page has no #${id}`);
   return node as T;
 }
 
