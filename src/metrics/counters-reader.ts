@@ -11,33 +11,7 @@
  */
 import { ErrorCode, TradingError } from '../core/errors.js';
 import { closeSegment, openSegment, ShmError } from '../shm/native.js';
-import {
-  COMPONENT_BYTES,
-  COMPONENT_OFFSET,
-  COUNTERS_LAYOUT_VERSION,
-  COUNTERS_MAGIC,
-  CountersWriterState,
-  HISTOGRAM_BUCKETS,
-  HISTOGRAM_BYTES,
-  HEADER_U32S,
-  HISTOGRAM_FIRST_BUCKET_INDEX,
-  HISTOGRAM_SUM_INDEX,
-  HISTOGRAMS_OFFSET_OFFSET,
-  LAYOUT_VERSION_OFFSET,
-  MAGIC_OFFSET,
-  METADATA_BYTES_OFFSET,
-  METADATA_OFFSET_OFFSET,
-  PUBLISHED_MS_OFFSET,
-  STARTS_OFFSET,
-  SYMBOL_CAPACITY_OFFSET,
-  SYMBOL_COUNT_OFFSET,
-  SYMBOL_TABLE_OFFSET_OFFSET,
-  VALUES_OFFSET_OFFSET,
-  WRITER_PID_OFFSET,
-  WRITER_STATE_OFFSET,
-  counterSegmentName,
-  histogramBucketBound,
-} from './counters-layout.js';
+import * as Layout from './counters-layout.js';
 import { processAlive, readLabelEntry, type CountersMetadata, type MetricDescriptor } from './counters-writer.js';
 import { COMPONENT_NAMES } from './registry.js';
 
@@ -106,20 +80,20 @@ export class CountersReader {
   constructor(name: string) {
     const buffer = openSegment(name);
     try {
-      const header = new Uint32Array(buffer, 0, Math.min(HEADER_U32S, buffer.byteLength >> 2));
-      if (header.length < HEADER_U32S || header[MAGIC_OFFSET / 4] !== COUNTERS_MAGIC) {
+      const header = new Uint32Array(buffer, 0, Math.min(Layout.HEADER_U32S, buffer.byteLength >> 2));
+      if (header.length < Layout.HEADER_U32S || header[Layout.MAGIC_OFFSET / 4] !== Layout.COUNTERS_MAGIC) {
         throw new TradingError(ErrorCode.SHM_LAYOUT_MISMATCH, `${name} is not a counters segment`);
       }
-      if (header[LAYOUT_VERSION_OFFSET / 4] !== COUNTERS_LAYOUT_VERSION) {
-        throw new TradingError(ErrorCode.SHM_LAYOUT_MISMATCH, `${name} has counters layout ${header[LAYOUT_VERSION_OFFSET / 4]}, this build reads ${COUNTERS_LAYOUT_VERSION}`);
+      if (header[Layout.LAYOUT_VERSION_OFFSET / 4] !== Layout.COUNTERS_LAYOUT_VERSION) {
+        throw new TradingError(ErrorCode.SHM_LAYOUT_MISMATCH, `${name} has counters layout ${header[Layout.LAYOUT_VERSION_OFFSET / 4]}, this build reads ${Layout.COUNTERS_LAYOUT_VERSION}`);
       }
-      if (Atomics.load(header, WRITER_STATE_OFFSET / 4) === 0) {
+      if (Atomics.load(header, Layout.WRITER_STATE_OFFSET / 4) === 0) {
         throw new TradingError(ErrorCode.SHM_NOT_READY, `${name} is still being initialised by its writer`);
       }
-      const metadataOffset = header[METADATA_OFFSET_OFFSET / 4] ?? 0;
-      const metadataBytes = header[METADATA_BYTES_OFFSET / 4] ?? 0;
-      const valuesOffset = header[VALUES_OFFSET_OFFSET / 4] ?? 0;
-      const histogramsOffset = header[HISTOGRAMS_OFFSET_OFFSET / 4] ?? 0;
+      const metadataOffset = header[Layout.METADATA_OFFSET_OFFSET / 4] ?? 0;
+      const metadataBytes = header[Layout.METADATA_BYTES_OFFSET / 4] ?? 0;
+      const valuesOffset = header[Layout.VALUES_OFFSET_OFFSET / 4] ?? 0;
+      const histogramsOffset = header[Layout.HISTOGRAMS_OFFSET_OFFSET / 4] ?? 0;
       if (metadataOffset + metadataBytes > buffer.byteLength || valuesOffset > buffer.byteLength || histogramsOffset > buffer.byteLength || valuesOffset % 8 !== 0) {
         throw new TradingError(ErrorCode.SHM_LAYOUT_MISMATCH, `${name}: header offsets out of the segment`);
       }
@@ -133,9 +107,9 @@ export class CountersReader {
       this.#values = new Float64Array(buffer, valuesOffset, (buffer.byteLength - valuesOffset) / 8);
       this.#histogramsIndex = (histogramsOffset - valuesOffset) / 8;
       this.#bytes = new Uint8Array(buffer);
-      this.#symbolTableOffset = header[SYMBOL_TABLE_OFFSET_OFFSET / 4] ?? 0;
-      this.#symbolCapacity = header[SYMBOL_CAPACITY_OFFSET / 4] ?? 0;
-      const componentName = new TextDecoder().decode(new Uint8Array(buffer, COMPONENT_OFFSET, COMPONENT_BYTES)).replace(/\0+$/, '');
+      this.#symbolTableOffset = header[Layout.SYMBOL_TABLE_OFFSET_OFFSET / 4] ?? 0;
+      this.#symbolCapacity = header[Layout.SYMBOL_CAPACITY_OFFSET / 4] ?? 0;
+      const componentName = new TextDecoder().decode(new Uint8Array(buffer, Layout.COMPONENT_OFFSET, Layout.COMPONENT_BYTES)).replace(/\0+$/, '');
       if (componentName !== this.component) throw new TradingError(ErrorCode.SHM_LAYOUT_MISMATCH, `${name}: component ${componentName} vs metadata ${this.component}`);
     } catch (err) {
       closeSegment(buffer);
@@ -151,12 +125,12 @@ export class CountersReader {
   }
 
   snapshot(): ComponentSnapshot {
-    const pid = this.#header[WRITER_PID_OFFSET / 4] ?? 0;
-    const rawState = Atomics.load(this.#header, WRITER_STATE_OFFSET / 4);
-    const state = rawState === CountersWriterState.OPEN ? 'open' : rawState === CountersWriterState.CLOSED ? 'closed' : 'initialising';
+    const pid = this.#header[Layout.WRITER_PID_OFFSET / 4] ?? 0;
+    const rawState = Atomics.load(this.#header, Layout.WRITER_STATE_OFFSET / 4);
+    const state = rawState === Layout.CountersWriterState.OPEN ? 'open' : rawState === Layout.CountersWriterState.CLOSED ? 'closed' : 'initialising';
     const counters: CounterSample[] = [];
     const histograms: HistogramSample[] = [];
-    const symbolCount = Math.min(Atomics.load(this.#header, SYMBOL_COUNT_OFFSET / 4), this.#symbolCapacity);
+    const symbolCount = Math.min(Atomics.load(this.#header, Layout.SYMBOL_COUNT_OFFSET / 4), this.#symbolCapacity);
     const entries: { key: string; value: string }[] = [];
     for (let i = 0; i < symbolCount; i++) entries.push(readLabelEntry(this.#bytes, this.#symbolTableOffset, i));
     for (const metric of this.metrics) {
@@ -169,17 +143,17 @@ export class CountersReader {
           counters.push({ component: this.component, name: metric.name, kind: metric.kind, unit: metric.unit, help: metric.help, labels, value: this.#values[metric.slot + i] ?? 0 });
         }
       } else if (metric.kind === 'histogram') {
-        const base = this.#histogramsIndex + (metric.slot * HISTOGRAM_BYTES) / 8;
+        const base = this.#histogramsIndex + (metric.slot * Layout.HISTOGRAM_BYTES) / 8;
         const counts: number[] = [];
         const bounds: number[] = [];
         let count = 0;
-        for (let i = 0; i < HISTOGRAM_BUCKETS; i++) {
-          const n = this.#values[base + HISTOGRAM_FIRST_BUCKET_INDEX + i] ?? 0;
+        for (let i = 0; i < Layout.HISTOGRAM_BUCKETS; i++) {
+          const n = this.#values[base + Layout.HISTOGRAM_FIRST_BUCKET_INDEX + i] ?? 0;
           counts.push(n);
-          bounds.push(histogramBucketBound(i));
+          bounds.push(Layout.histogramBucketBound(i));
           count += n;
         }
-        histograms.push({ component: this.component, name: metric.name, unit: metric.unit, help: metric.help, labels, bounds, counts, count, sum: this.#values[base + HISTOGRAM_SUM_INDEX] ?? 0 });
+        histograms.push({ component: this.component, name: metric.name, unit: metric.unit, help: metric.help, labels, bounds, counts, count, sum: this.#values[base + Layout.HISTOGRAM_SUM_INDEX] ?? 0 });
       } else {
         counters.push({ component: this.component, name: metric.name, kind: metric.kind, unit: metric.unit, help: metric.help, labels, value: this.#values[metric.slot] ?? 0 });
       }
@@ -190,8 +164,8 @@ export class CountersReader {
       pid,
       state,
       alive: state === 'open' && processAlive(pid),
-      starts: this.#header[STARTS_OFFSET / 4] ?? 0,
-      publishedMs: this.#headerF64[PUBLISHED_MS_OFFSET / 8] ?? 0,
+      starts: this.#header[Layout.STARTS_OFFSET / 4] ?? 0,
+      publishedMs: this.#headerF64[Layout.PUBLISHED_MS_OFFSET / 8] ?? 0,
       counters,
       histograms,
     };
@@ -222,7 +196,7 @@ export function tryOpenCounters(name: string): CountersReader | undefined {
 export function readSystemCounters(bookShm: string, components: readonly string[] = COMPONENT_NAMES): ComponentSnapshot[] {
   const snapshots: ComponentSnapshot[] = [];
   for (const component of components) {
-    const reader = tryOpenCounters(counterSegmentName(bookShm, component));
+    const reader = tryOpenCounters(Layout.counterSegmentName(bookShm, component));
     if (reader === undefined) continue;
     try {
       snapshots.push(reader.snapshot());

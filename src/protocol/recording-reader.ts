@@ -7,25 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { ErrorCode, TradingError } from '../core/errors.js';
-import {
-  BLOCK_BASE_NS_OFFSET,
-  BLOCK_BODY_BYTES_OFFSET,
-  BLOCK_CRC_OFFSET,
-  BLOCK_HEADER_BYTES,
-  BLOCK_MAGIC,
-  BLOCK_MAGIC_OFFSET,
-  BLOCK_RECORDS_OFFSET,
-  HEADER_BYTES,
-  HEADER_CRC_OFFSET,
-  HEADER_MAGIC_OFFSET,
-  HEADER_START_MS_OFFSET,
-  HEADER_VERSION_OFFSET,
-  MAX_BLOCK_BODY_BYTES,
-  MAX_VARINT_BYTES,
-  RECORDING_MAGIC,
-  RECORDING_VERSION,
-  checksum,
-} from './recording-format.js';
+import * as Format from './recording-format.js';
 
 export interface RecordingDamage {
   /** Byte offset of the first block that could not be used. */
@@ -53,8 +35,8 @@ export class Recording {
     this.bytes = bytes;
     const problem = headerProblem(bytes);
     if (problem !== '') throw new TradingError(ErrorCode.RECORDING_INVALID, `recording ${path}: ${problem}`);
-    this.version = bytes.readUInt16LE(HEADER_VERSION_OFFSET);
-    this.startEpochMs = bytes.readDoubleLE(HEADER_START_MS_OFFSET);
+    this.version = bytes.readUInt16LE(Format.HEADER_VERSION_OFFSET);
+    this.startEpochMs = bytes.readDoubleLE(Format.HEADER_START_MS_OFFSET);
     const scan = scanBlocks(bytes);
     this.blocks = scan.blocks;
     this.frameCount = scan.count;
@@ -88,13 +70,13 @@ export class Recording {
 }
 
 function headerProblem(bytes: Buffer): string {
-  if (bytes.length < HEADER_BYTES) return `not a recording: ${bytes.length} bytes, shorter than the ${HEADER_BYTES}-byte header`;
-  if (bytes.toString('latin1', HEADER_MAGIC_OFFSET, HEADER_MAGIC_OFFSET + RECORDING_MAGIC.length) !== RECORDING_MAGIC) {
+  if (bytes.length < Format.HEADER_BYTES) return `not a recording: ${bytes.length} bytes, shorter than the ${Format.HEADER_BYTES}-byte header`;
+  if (bytes.toString('latin1', Format.HEADER_MAGIC_OFFSET, Format.HEADER_MAGIC_OFFSET + Format.RECORDING_MAGIC.length) !== Format.RECORDING_MAGIC) {
     return 'not a recording (its first bytes are not the recording magic)';
   }
-  if (checksum(bytes.subarray(0, HEADER_CRC_OFFSET)) !== bytes.readUInt32LE(HEADER_CRC_OFFSET)) return 'its header fails its checksum';
-  const version = bytes.readUInt16LE(HEADER_VERSION_OFFSET);
-  if (version !== RECORDING_VERSION) return `recording format version ${version}; this build reads version ${RECORDING_VERSION}`;
+  if (Format.checksum(bytes.subarray(0, Format.HEADER_CRC_OFFSET)) !== bytes.readUInt32LE(Format.HEADER_CRC_OFFSET)) return 'its header fails its checksum';
+  const version = bytes.readUInt16LE(Format.HEADER_VERSION_OFFSET);
+  if (version !== Format.RECORDING_VERSION) return `recording format version ${version}; this build reads version ${Format.RECORDING_VERSION}`;
   return '';
 }
 
@@ -111,7 +93,7 @@ interface Scan {
 function readVarint(bytes: Buffer, at: number, end: number): [number, number] | undefined {
   let value = 0;
   let scale = 1;
-  for (let i = 0; i < MAX_VARINT_BYTES; i++) {
+  for (let i = 0; i < Format.MAX_VARINT_BYTES; i++) {
     if (at >= end) return undefined;
     const byte = bytes[at++] ?? 0;
     value += (byte & 0x7f) * scale;
@@ -137,24 +119,24 @@ function scanBlocks(bytes: Buffer): Scan {
     scan.lengths = lengths;
     scan.receiveNs = receiveNs;
   };
-  let at = HEADER_BYTES;
+  let at = Format.HEADER_BYTES;
   let lastNs = 0;
   while (at < bytes.length) {
     const damaged = (reason: string): Scan => {
       scan.damage = { offset: at, reason };
       return scan;
     };
-    if (bytes.length - at < BLOCK_HEADER_BYTES) return damaged(`the last block is cut short (${bytes.length - at} bytes of its ${BLOCK_HEADER_BYTES}-byte header)`);
-    if (bytes.readUInt32LE(at + BLOCK_MAGIC_OFFSET) !== BLOCK_MAGIC) return damaged('a block does not start with its magic');
-    const bodyBytes = bytes.readUInt32LE(at + BLOCK_BODY_BYTES_OFFSET);
-    const records = bytes.readUInt32LE(at + BLOCK_RECORDS_OFFSET);
-    const body = at + BLOCK_HEADER_BYTES;
-    if (bodyBytes > MAX_BLOCK_BODY_BYTES) return damaged(`a block claims ${bodyBytes} bytes`);
+    if (bytes.length - at < Format.BLOCK_HEADER_BYTES) return damaged(`the last block is cut short (${bytes.length - at} bytes of its ${Format.BLOCK_HEADER_BYTES}-byte header)`);
+    if (bytes.readUInt32LE(at + Format.BLOCK_MAGIC_OFFSET) !== Format.BLOCK_MAGIC) return damaged('a block does not start with its magic');
+    const bodyBytes = bytes.readUInt32LE(at + Format.BLOCK_BODY_BYTES_OFFSET);
+    const records = bytes.readUInt32LE(at + Format.BLOCK_RECORDS_OFFSET);
+    const body = at + Format.BLOCK_HEADER_BYTES;
+    if (bodyBytes > Format.MAX_BLOCK_BODY_BYTES) return damaged(`a block claims ${bodyBytes} bytes`);
     if (body + bodyBytes > bytes.length) return damaged(`the last block is cut short (${bytes.length - body} of ${bodyBytes} bytes)`);
     const end = body + bodyBytes;
-    if (checksum(bytes.subarray(body, end)) !== bytes.readUInt32LE(at + BLOCK_CRC_OFFSET)) return damaged('a block fails its checksum');
+    if (Format.checksum(bytes.subarray(body, end)) !== bytes.readUInt32LE(at + Format.BLOCK_CRC_OFFSET)) return damaged('a block fails its checksum');
     const first = scan.count;
-    let ns = bytes.readDoubleLE(at + BLOCK_BASE_NS_OFFSET);
+    let ns = bytes.readDoubleLE(at + Format.BLOCK_BASE_NS_OFFSET);
     if (ns < lastNs) return damaged('a block starts before the previous one ended');
     let cursor = body;
     for (let record = 0; record < records; record++) {
