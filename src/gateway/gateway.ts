@@ -118,8 +118,8 @@ const JSON_BYTES_FIXED_ESTIMATE = 200;
 const CONFLATED_ROUND_INTERVAL_MS = 100;
 /** Idle wait of the max-rate pump when nobody can take data, ms. */
 const MAX_RATE_IDLE_MS = 1;
-/** Idle clients get a heartbeat this often (they never are at the default rate). */
-const HEARTBEAT_INTERVAL_MS = 1_000;
+/** Idle clients get a heartbeat this often (they never are at the default rate); the replay gateway's too. */
+export const GATEWAY_HEARTBEAT_INTERVAL_MS = 1_000;
 
 interface ClientState extends AdmissionState {
   /** The last send to it was conflated (an episode is under way). */
@@ -232,7 +232,7 @@ export class Gateway implements Component {
       maxFrameBytes: options.maxFrameBytes,
       maxBacklogBytes: options.maxBacklogBytes,
       slowConsumerPolicy: options.slowConsumerPolicy,
-      heartbeat: { intervalMs: HEARTBEAT_INTERVAL_MS, timeoutMs: 0, payload: (client) => this.#heartbeatPayload(client.mode) },
+      heartbeat: { intervalMs: GATEWAY_HEARTBEAT_INTERVAL_MS, timeoutMs: 0, payload: (client) => this.#heartbeatPayload(client.mode) },
       ...options.limits,
       log: options.log,
     });

@@ -38,6 +38,7 @@ import { GatewayAdmission, type AdmissionState } from './gateway-admission.js';
 import { remove } from './client-lists.js';
 import { publishServerMetrics, type GatewayMetrics } from './gateway-metrics.js';
 import { COMPONENT_METRICS, MetricsWriter } from '../metrics/index.js';
+import { GATEWAY_HEARTBEAT_INTERVAL_MS } from './gateway.js';
 
 export type ReplaySpeed = number | 'max';
 
@@ -62,7 +63,6 @@ export interface ReplayGatewayOptions {
 
 /** Most frames in one max-speed turn, so the loop still serves I/O and timers. */
 const MAX_FRAMES_PER_TURN = 4096;
-const HEARTBEAT_INTERVAL_MS = 1_000;
 /** Longest sleep of the paced pump, ms (a far frame is waited for in steps). */
 const MAX_SLEEP_MS = 100;
 
@@ -136,7 +136,7 @@ export class ReplayGateway implements Component {
       maxFrameBytes: options.maxFrameBytes,
       maxBacklogBytes: options.maxBacklogBytes,
       slowConsumerPolicy: 'disconnect',
-      heartbeat: { intervalMs: HEARTBEAT_INTERVAL_MS, timeoutMs: 0, payload: (client) => this.#heartbeat(client.mode) },
+      heartbeat: { intervalMs: GATEWAY_HEARTBEAT_INTERVAL_MS, timeoutMs: 0, payload: (client) => this.#heartbeat(client.mode) },
       log: options.log,
     });
   }
