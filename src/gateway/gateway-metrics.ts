@@ -2,10 +2,20 @@
  * What both gateways (the live one and the replay) publish from their FrameServer into the
  * gateway's counters segment; each adds its own figures beside these.
  */
-import type { ComponentMetricName, MetricsWriter } from '../metrics/index.js';
+import type { Logger } from '../core/log.js';
+import { COMPONENT_METRICS, MetricsWriter, type ComponentMetricName } from '../metrics/index.js';
 import type { FrameServerCounters } from '../net/frame-server.js';
 
 export type GatewayMetrics = MetricsWriter<ComponentMetricName<'gateway'>>;
+
+/**
+ * The gateway's counters segment under `shm`, published by `publish`: none when `shm` is
+ * undefined, or (with a warning) when another process already publishes under that name.
+ */
+export function openGatewayMetrics(shm: string | undefined, publish: (w: GatewayMetrics) => void, log: Logger): GatewayMetrics | undefined {
+  if (shm === undefined) return undefined;
+  return MetricsWriter.openOrWarn({ component: 'gateway', shm, metrics: COMPONENT_METRICS.gateway, publish }, (message, fields) => log.warn(message, fields));
+}
 
 export function publishServerMetrics(w: GatewayMetrics, server: FrameServerCounters): void {
   w.set('frames_sent', server.framesOut);

@@ -35,8 +35,7 @@ import { publishPublisherMetrics } from '../bus/bus-metrics.js';
 import { monotonicMs, monotonicNs } from '../core/clock.js';
 import { ErrorCode, TradingError, describeError, isTradingError } from '../core/errors.js';
 import type { LogFields, Logger } from '../core/log.js';
-import { COMPONENT_METRICS, MetricsWriter } from '../metrics/index.js';
-import { publishServerMetrics, type GatewayMetrics } from './gateway-metrics.js';
+import { openGatewayMetrics, publishServerMetrics, type GatewayMetrics } from './gateway-metrics.js';
 import type { Component } from '../core/runtime.js';
 import { MarketModel } from '../market/market-model.js';
 import { FrameServer, type FrameServerOptions, type SlowConsumerPolicy } from '../net/frame-server.js';
@@ -244,13 +243,7 @@ export class Gateway implements Component {
   }
 
   async start(): Promise<LogFields> {
-    const metricsShm = this.options.metricsShm;
-    if (metricsShm !== undefined) {
-      this.#metrics = MetricsWriter.openOrWarn(
-        { component: 'gateway', shm: metricsShm, metrics: COMPONENT_METRICS.gateway, publish: (w) => this.#publishMetrics(w) },
-        (message, fields) => this.#log.warn(message, fields),
-      );
-    }
+    this.#metrics = openGatewayMetrics(this.options.metricsShm, (w) => this.#publishMetrics(w), this.#log);
     this.#policy.checkBind(this.options.host, 'gateway');
     const address = await this.#server.listen(this.options.port, this.options.host);
     if (this.options.bus !== undefined) {

@@ -36,8 +36,7 @@ import type { TlsMaterial } from '../net/tls-options.js';
 import { SessionPolicy } from '../session/session-policy.js';
 import { GatewayAdmission, type AdmissionState } from './gateway-admission.js';
 import { remove } from './client-lists.js';
-import { publishServerMetrics, type GatewayMetrics } from './gateway-metrics.js';
-import { COMPONENT_METRICS, MetricsWriter } from '../metrics/index.js';
+import { openGatewayMetrics, publishServerMetrics, type GatewayMetrics } from './gateway-metrics.js';
 import { GATEWAY_HEARTBEAT_INTERVAL_MS } from './gateway.js';
 
 export type ReplaySpeed = number | 'max';
@@ -146,13 +145,7 @@ export class ReplayGateway implements Component {
   }
 
   async start(): Promise<LogFields> {
-    const metricsShm = this.options.metricsShm;
-    if (metricsShm !== undefined) {
-      this.#metrics = MetricsWriter.openOrWarn(
-        { component: 'gateway', shm: metricsShm, metrics: COMPONENT_METRICS.gateway, publish: (w) => this.#publishMetrics(w) },
-        (message, fields) => this.options.log.warn(message, fields),
-      );
-    }
+    this.#metrics = openGatewayMetrics(this.options.metricsShm, (w) => this.#publishMetrics(w), this.options.log);
     this.#policy.checkBind(this.options.host, 'gateway');
     const address = await this.#server.listen(this.options.port, this.options.host);
     this.#running = true;
