@@ -29,6 +29,11 @@ function mappings(): MappingAddon | null {
   return addon;
 }
 
+/** Whether buffers here are released mappings (the addon is built with `anonymous`); plain Buffers otherwise. */
+export function releasableMemoryAvailable(): boolean {
+  return mappings() !== null;
+}
+
 /** A zero-filled buffer of `sizeBytes` whose memory releaseBuffer() gives back at once (a plain Buffer without the addon). */
 export function allocateReleasable(sizeBytes: number): Buffer {
   const native = mappings();

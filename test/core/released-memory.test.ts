@@ -1,13 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { allocateReleasable, releaseBuffer, returnFreedMemory } from '../../src/core/released-memory.js';
+import { allocateReleasable, releasableMemoryAvailable, releaseBuffer, returnFreedMemory } from '../../src/core/released-memory.js';
 import { FrameDecoder, encodeFrame } from '../../src/protocol/framing.js';
 
 const MIB = 1024 * 1024;
 const rssBytes = (): number => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? 0) * 1024;
 
-test('a releasable buffer gives its memory back when released, not when collected; its views become empty', () => {
+test('a releasable buffer gives its memory back when released, not when collected; its views become empty', (t) => {
+  if (!releasableMemoryAvailable()) {
+    t.skip('the addon here was built before it had anonymous(): npm run install');
+    return;
+  }
   const buffer = allocateReleasable(64 * MIB);
   assert.equal(buffer.length, 64 * MIB);
   const view = buffer.subarray(10, 20);
