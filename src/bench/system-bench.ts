@@ -110,13 +110,15 @@ export const systemBenchmark: Benchmark = {
     figures['system_orders'] = t.orders;
     figures['system_fills'] = t.fills;
     for (const [key, value] of Object.entries(summary.latency)) {
+      // no sample, no figure (a latency of 0 reads as a measurement); tick-to-trade is below
+      if (value.count === 0 || key === 'tick_to_trade') continue;
       figures[`system_${key}_p50_us`] = value.p50Us;
       figures[`system_${key}_p99_us`] = value.p99Us;
     }
     // tick-to-trade exact, from each order's stamps in the order journal; the counters'
     // bucketed figures beside it, to show what the summary and the dashboard see
     const bucketed = summary.latency['tick_to_trade'];
-    if (bucketed !== undefined) {
+    if (bucketed !== undefined && bucketed.count > 0) {
       figures['system_tick_to_trade_bucketed_p50_us'] = bucketed.p50Us;
       figures['system_tick_to_trade_bucketed_p99_us'] = bucketed.p99Us;
     }
