@@ -2,7 +2,7 @@
 // paths polymorphic, and their garbage would be collected during our rounds.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PerformanceObserver } from 'node:perf_hooks';
+import { collectionsPerRound } from '../helpers/gc-rounds.js';
 import { OutboundQueue, type OutboundSink } from '../../src/net/outbound-queue.js';
 
 test('sending a frame allocates nothing: whole frames, and payload ranges of one scratch buffer', async () => {
@@ -34,26 +34,7 @@ test('sending a frame allocates nothing: whole frames, and payload ranges of one
     }
     queue.flush();
   };
-  // Until the optimising compiler has finished the interpreter may box numbers, so the
-  // claim is that a steady state exists: a round of 200k sends with no collection at all.
-  let collections = 0;
-  const observer = new PerformanceObserver((list) => {
-    collections += list.getEntries().length;
-  });
-  observer.observe({ entryTypes: ['gc'] });
-  const perRound: number[] = [];
-  try {
-    run(50_000);
-    for (let round = 0; round < 10 && perRound.at(-1) !== 0; round++) {
-      await new Promise((resolve) => setTimeout(resolve, 10));
-      const before = collections;
-      run(200_000);
-      await new Promise((resolve) => setTimeout(resolve, 10));
-      perRound.push(collections - before);
-    }
-  } finally {
-    observer.disconnect();
-  }
+  const perRound = await collectionsPerRound(run);
   assert.ok(written > 0);
   assert.equal(perRound.at(-1), 0, `collections per round of 200k sends: ${perRound.join(', ')}`);
 });

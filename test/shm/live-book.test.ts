@@ -1,6 +1,5 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PerformanceObserver } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { createL2Book, type L2Book } from '../../src/core/book.js';
@@ -8,6 +7,7 @@ import { ErrorCode, TradingError } from '../../src/core/errors.js';
 import { setLogLevel } from '../../src/core/log.js';
 import { BookWriter } from '../../src/shm/index.js';
 import { LiveBook } from '../../src/shm/live-book.js';
+import { collectionsPerRound } from '../helpers/gc-rounds.js';
 import { cleanupAll, spawnNode, uniqueShmName, waitForExit, waitForOutput } from '../helpers/resources.js';
 
 const PEER = fileURLToPath(new URL('./fixtures/shm-peer.js', import.meta.url));
@@ -200,24 +200,10 @@ describe('LiveBook', () => {
         counts[0] += live.updateCount('AAPL');
       }
     };
-    let collections = 0;
-    const observer = new PerformanceObserver((list) => {
-      collections += list.getEntries().length;
-    });
-    observer.observe({ entryTypes: ['gc'] });
-    const perRound: number[] = [];
+    let perRound: number[];
     try {
-      run(50_000);
-      // until the optimising compiler is done numbers may be boxed: claim a steady state
-      for (let round = 0; round < 10 && perRound.at(-1) !== 0; round++) {
-        await sleep(10);
-        const before = collections;
-        run(200_000);
-        await sleep(10);
-        perRound.push(collections - before);
-      }
+      perRound = await collectionsPerRound(run);
     } finally {
-      observer.disconnect();
       live.close();
       writer.close();
       writer.unlink();
