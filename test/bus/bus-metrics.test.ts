@@ -11,20 +11,11 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StatJson } from '../../src/stat/stat-format.js';
 import { readTradeLog } from '../../src/ordermanager/trade-log-reader.js';
+import { readStat } from '../helpers/cli.js';
 import { cleanupAll, spawnCli, tempDir, uniqueShmName, waitForExit, waitForOutput } from '../helpers/resources.js';
 import { NATS_SKIP, startNatsServer, type TestNatsServer } from '../helpers/nats-server.js';
 
 after(cleanupAll);
-
-async function stat(shm: string): Promise<StatJson> {
-  const child = spawnCli(['stat', '--json', '--shm', shm]);
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  assert.equal(await waitForExit(child), 0, stderr);
-  return JSON.parse(stdout) as StatJson;
-}
 
 type Counters = Record<string, Record<string, number>>;
 
@@ -37,7 +28,7 @@ async function statUntil(shm: string, condition: (c: Counters) => boolean, what:
   const deadline = Date.now() + timeoutMs;
   let last: Counters;
   for (;;) {
-    last = countersOf(await stat(shm));
+    last = countersOf(await readStat(shm));
     if (condition(last)) return last;
     if (Date.now() > deadline) throw new Error(`${what}: not seen in ${timeoutMs} ms; last counters:\n${JSON.stringify(last, null, 1)}`);
     await new Promise((resolve) => setTimeout(resolve, 250));

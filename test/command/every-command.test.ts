@@ -5,7 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { after } from 'node:test';
 import { spawnSync } from 'node:child_process';
-import { CLI_PATH, cleanupAll, spawnCli, waitForExit } from '../helpers/resources.js';
+import { runCli, type CliResult } from '../helpers/cli.js';
+import { CLI_PATH, cleanupAll } from '../helpers/resources.js';
 
 after(cleanupAll);
 
@@ -19,13 +20,8 @@ test('trading --help lists the commands', () => {
   for (const command of ['gateway', 'orderbook', 'ordermanager', 'strategy', 'run', 'bench']) assert.ok(COMMANDS.includes(command), command);
 });
 
-async function trading(args: string[]): Promise<{ code: number | string; stdout: string; stderr: string }> {
-  const child = spawnCli(args, { env: { ...process.env, TRADING_SHM: '' } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return { code: await waitForExit(child), stdout, stderr };
+function trading(args: string[]): Promise<CliResult> {
+  return runCli(args, { env: { ...process.env, TRADING_SHM: '' } });
 }
 
 for (const command of COMMANDS) {

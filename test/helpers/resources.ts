@@ -11,6 +11,7 @@ import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const shmNames = new Set<string>();
+const shmPrefixes = new Set<string>();
 const tempDirs = new Set<string>();
 const children = new Set<ChildProcess>();
 let counter = 0;
@@ -23,6 +24,14 @@ export function uniqueShmName(label = 'test'): string {
   const name = `/ipct-${label}-${process.pid}-${Date.now().toString(36)}-${counter++}`;
   shmNames.add(name);
   return name;
+}
+
+/**
+ * Every /dev/shm entry whose name starts with `prefix` (with its leading slash), removed at
+ * cleanup: for names a child makes up itself, such as those carrying its pid.
+ */
+export function trackShmPrefix(prefix: string): void {
+  shmPrefixes.add(prefix);
 }
 
 export function tempDir(label = 'test'): string {
@@ -118,17 +127,18 @@ function cleanupSync(): void {
   } catch {
     // no /dev/shm: nothing to remove
   }
-  for (const name of shmNames) {
-    for (const entry of entries) {
-      if (`/${entry}` !== name && !`/${entry}`.startsWith(`${name}.`)) continue;
-      try {
-        unlinkSync(`/dev/shm/${entry}`);
-      } catch {
-        // already gone: the test removed it itself
-      }
+  for (const entry of entries) {
+    const name = `/${entry}`;
+    const registered = [...shmNames].some((own) => name === own || name.startsWith(`${own}.`));
+    if (!registered && ![...shmPrefixes].some((prefix) => name.startsWith(prefix))) continue;
+    try {
+      unlinkSync(`/dev/shm/${entry}`);
+    } catch {
+      // already gone: the test removed it itself
     }
   }
   shmNames.clear();
+  shmPrefixes.clear();
   for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
   tempDirs.clear();
 }

@@ -8,26 +8,34 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cleanupAll, spawnCli, tempDir, waitForExit } from '../helpers/resources.js';
+import { runCli, type CliResult } from '../helpers/cli.js';
+import { cleanupAll, tempDir, trackShmPrefix } from '../helpers/resources.js';
 
 after(cleanupAll);
 
 const SAMPLE_CSV = fileURLToPath(new URL('../../../examples/data/sample-l2.csv', import.meta.url));
 const QUOTER = fileURLToPath(new URL('../../../examples/strategies/spread-quoter.mjs', import.meta.url));
 
-async function runCli(args: string[]): Promise<{ code: number | string; output: string }> {
-  const child = spawnCli(args);
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  return { code: await waitForExit(child), output };
-}
-
 const dir = tempDir('backtest');
 const data = join(dir, 'sample.rec');
 
-function gateEntries(): string[] {
-  return readdirSync('/dev/shm').filter((entry) => entry.startsWith('ipct-bt'));
+const BACKTEST_SHM_PREFIXES = ['ipct-bt-', 'ipct-btgate-'];
+
+/**
+ * trading backtest: its book and gate segments carry its pid, so that this file checks only
+ * its own names (another run of the suite on the machine has its own), and removes them at
+ * cleanup should it be killed.
+ */
+function backtest(args: string[]): Promise<CliResult> {
+  return runCli(['backtest', ...args], {
+    onSpawn: (child) => {
+      for (const prefix of BACKTEST_SHM_PREFIXES) trackShmPrefix(`/${prefix}${child.pid}-`);
+    },
+  });
+}
+/** The shared memory a backtest left behind. */
+function leftBehind(run: CliResult): string[] {
+  return readdirSync('/dev/shm').filter((entry) => BACKTEST_SHM_PREFIXES.some((prefix) => entry.startsWith(`${prefix}${run.pid}-`)));
 }
 
 test('two backtests of one recording write byte-identical trade logs, in market time', { timeout: 180_000 }, async () => {
@@ -37,7 +45,7 @@ test('two backtests of one recording write byte-identical trade logs, in market 
   for (const run of [1, 2]) {
     const tradeLog = join(dir, `trades-${run}.log`);
     const json = join(dir, `report-${run}.json`);
-    const result = await runCli(['backtest', '--data', data, '--strategy', QUOTER, '--trade-log', tradeLog, '--json', json]);
+    const result = await backtest(['--data', data, '--strategy', QUOTER, '--trade-log', tradeLog, '--json', json]);
     assert.equal(result.code, 0, result.output);
     assert.match(result.output, /\| fills +\| \d+/);
     logs.push(readFileSync(tradeLog, 'utf8'));
@@ -45,6 +53,7 @@ test('two backtests of one recording write byte-identical trade logs, in market 
     for (const key of ['ticks', 'ticks_per_s', 'orders', 'fills', 'realized_pnl', 'unrealized_pnl', 'max_drawdown', 'sharpe']) assert.ok(key in report, `report has ${key}`);
     assert.equal(report['ticks'], 1200);
     assert.equal(report['fills'], logs[0]?.trim().split('\n').length);
+    assert.deepEqual(leftBehind(result), [], 'no shared memory left');
   }
   assert.ok((logs[0] ?? '').length > 0, 'the strategy traded');
   assert.equal(logs[1], logs[0], 'byte-identical trade logs');
@@ -55,7 +64,6 @@ test('two backtests of one recording write byte-identical trade logs, in market 
     assert.ok(timestamp >= start && timestamp <= start + 60, `market time, not wall time: ${timestamp}`);
   }
   assert.ok(lines.some((line) => line['time_in_force'] === 'DAY'), 'resting orders filled');
-  assert.deepEqual(gateEntries(), [], 'no shared memory left');
 });
 
 test('a strategy file from a folder outside the repository trades under trading backtest, with an HTML report', { timeout: 120_000 }, async () => {
@@ -80,7 +88,7 @@ test('a strategy file from a folder outside the repository trades under trading 
   if (!existsSync(data)) assert.equal((await runCli(['import', '--csv', SAMPLE_CSV, '--out', data])).code, 0);
   const html = join(userDir, 'report.html');
   const json = join(userDir, 'report.json');
-  const result = await runCli(['backtest', '--data', data, '--strategy', file, '--json', json, '--html', html]);
+  const result = await backtest(['--data', data, '--strategy', file, '--json', json, '--html', html]);
   assert.equal(result.code, 0, result.output);
   const report = JSON.parse(readFileSync(json, 'utf8')) as { fills: number; orders: number; equity_curve: unknown[] };
   assert.equal(report.fills, 48, '1200 ticks, an order every 25th, all filled');
@@ -90,8 +98,9 @@ test('a strategy file from a folder outside the repository trades under trading 
   assert.doesNotMatch(page, /<script src=/, 'self-contained');
   assert.match(page, /"AAPL":\[\{"time":\d+,"value":/, "each symbol's mid series is in the page");
 
-  const missing = await runCli(['backtest', '--data', data, '--strategy', join(userDir, 'nope.mjs')]);
+  const missing = await backtest(['--data', data, '--strategy', join(userDir, 'nope.mjs')]);
   assert.equal(missing.code, 2, missing.output);
   assert.match(missing.output, /E_CONFIG_INVALID: strategy module .*nope\.mjs: no such file/);
-  assert.deepEqual(gateEntries(), [], 'no shared memory left');
+  assert.deepEqual(leftBehind(result), [], 'no shared memory left');
+  assert.deepEqual(leftBehind(missing), [], 'no shared memory left');
 });

@@ -15,7 +15,8 @@ import { MessageType, PROTOCOL_VERSION, Sentiment, type MarketData } from '../..
 import { RecordingWriter } from '../../src/protocol/recording-writer.js';
 import { createL2Book } from '../../src/core/book.js';
 import { Recording } from '../../src/protocol/recording-reader.js';
-import { cleanupAll, spawnCli, tempDir, waitForExit } from '../helpers/resources.js';
+import { runCli } from '../helpers/cli.js';
+import { cleanupAll, tempDir, waitForExit } from '../helpers/resources.js';
 import { Peer, startGateway, until } from '../gateway/helpers.js';
 
 after(cleanupAll);
@@ -28,14 +29,6 @@ function binaryHello(): Buffer {
   const encoder = new MessageEncoder({ mode: 'binary' });
   const bytes = encoder.encode({ type: MessageType.HELLO, protocolVersion: PROTOCOL_VERSION, clientName: 'test', binary: true });
   return Buffer.from(encoder.buffer.subarray(4, bytes));
-}
-
-async function runCli(args: string[]): Promise<{ code: number | string; output: string }> {
-  const child = spawnCli(args);
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  return { code: await waitForExit(child), output };
 }
 
 /** Replay `file` at max speed to one peer; resolve with the data payloads it received (no heartbeats). */

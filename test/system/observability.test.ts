@@ -4,33 +4,17 @@
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StatJson } from '../../src/stat/stat-format.js';
 import type { RunSummary } from '../../src/supervisor/summary.js';
+import { collectOutput, readStat, runCli } from '../helpers/cli.js';
 import { cleanupAll, spawnCli, tempDir, uniqueShmName, waitForExit, waitForOutput } from '../helpers/resources.js';
 
 after(cleanupAll);
 
 const PROMTOOL = '/usr/bin/promtool';
-
-function collect(child: ChildProcess): () => string {
-  let text = '';
-  child.stdout?.on('data', (chunk: Buffer) => (text += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (text += chunk.toString()));
-  return () => text;
-}
-
-async function stat(shm: string): Promise<StatJson> {
-  const child = spawnCli(['stat', '--json', '--shm', shm]);
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  assert.equal(await waitForExit(child), 0, stderr);
-  return JSON.parse(stdout) as StatJson;
-}
 
 function counterOf(json: StatJson, component: string, name: string): number {
   return json.components.find((c) => c.component === component)?.counters[name] ?? Number.NaN;
@@ -72,7 +56,7 @@ test(
       'run', '--gateway-port', '0', '--order-manager-port', '0', '--metrics-port', '0',
       '--shm', shm, '--trade-log', tradeLog, '--summary', summaryFile,
     ]);
-    const output = collect(run);
+    const output = collectOutput(run);
     const ready = await waitForOutput(run, /system ready/, 30_000);
     const metricsPort = Number(/metricsPort=(\d+)/.exec(ready)?.[1]);
     assert.ok(metricsPort > 0, `the ready line carries the metrics port: ${ready}`);
@@ -97,7 +81,7 @@ test(
     })();
 
     // another process reads the counters while the system runs, and sees them move
-    const first = await stat(shm);
+    const first = await readStat(shm);
     assert.deepEqual(first.components.map((c) => c.component), ['gateway', 'orderbook', 'ordermanager', 'strategy']);
     assert.ok(first.components.every((c) => c.alive), JSON.stringify(first.components.map((c) => [c.component, c.state])));
     const deadline = Date.now() + 30_000;
@@ -107,7 +91,7 @@ test(
       fills = fillsSeen.at(-1) ?? 0;
     }
     assert.ok(fills >= 1, 'the strategy traded');
-    const second = await stat(shm);
+    const second = await readStat(shm);
     assert.ok(counterOf(second, 'gateway', 'market_data_sent') > counterOf(first, 'gateway', 'market_data_sent'), 'market data counters moved');
     assert.ok(counterOf(second, 'strategy', 'ticks') > counterOf(first, 'strategy', 'ticks'), 'the strategy counted ticks');
 
@@ -136,7 +120,7 @@ test(
     // with the strategy paused no order moves: stat's order count is the order manager's
     process.kill(pid('strategy'), 'SIGSTOP');
     await new Promise((resolve) => setTimeout(resolve, 1_000));
-    const paused = await stat(shm);
+    const paused = await readStat(shm);
     assert.deepEqual(paused.components.map((c) => c.component), ['gateway', 'orderbook', 'ordermanager', 'strategy']);
     assert.equal(paused.components.find((c) => c.component === 'ordermanager')?.starts, 2, 'the restarted order manager continued the counters');
     const ordersInStat = counterOf(paused, 'ordermanager', 'orders');
@@ -163,7 +147,7 @@ test(
 test('a component started alone (logging JSON): trading stat and its own /metrics find it by its --shm', { timeout: 30_000 }, async () => {
   const shm = uniqueShmName('alone');
   const gateway = spawnCli(['--log-format', 'json', 'gateway', '--port', '0', '--shm', shm, '--metrics-port', '0', '--rate', '100']);
-  const output = collect(gateway);
+  const output = collectOutput(gateway);
   const readyLine = await waitForOutput(gateway, /"message":"ready"/, 15_000);
   const ready = JSON.parse(readyLine) as { time: string; level: string; component: string; message: string; fields: Record<string, unknown> };
   assert.equal(ready.level, 'info');
@@ -172,7 +156,7 @@ test('a component started alone (logging JSON): trading stat and its own /metric
   const metricsPort = Number(ready.fields['metricsPort']);
   assert.ok(metricsPort > 0, readyLine);
   await new Promise((resolve) => setTimeout(resolve, 600));
-  const json = await stat(shm);
+  const json = await readStat(shm);
   assert.deepEqual(json.components.map((c) => c.component), ['gateway']);
   const text = await scrape(metricsPort);
   assert.match(text, /^ipc_trading_market_data_sent_total\{component="gateway"\} \d+$/m);
@@ -182,8 +166,7 @@ test('a component started alone (logging JSON): trading stat and its own /metric
     assert.doesNotThrow(() => JSON.parse(line), `every log line is one JSON object: ${line}`);
   }
   assert.equal(existsSync(`/dev/shm${shm}.metrics.gateway`), false, 'removed on stop');
-  const missing = spawnCli(['stat', '--json', '--shm', shm]);
-  const text2 = collect(missing);
-  assert.equal(await waitForExit(missing), 1);
-  assert.match(text2(), /E_SHM_NOT_FOUND: no counters segment is named after/);
+  const missing = await runCli(['stat', '--json', '--shm', shm]);
+  assert.equal(missing.code, 1);
+  assert.match(missing.output, /E_SHM_NOT_FOUND: no counters segment is named after/);
 });

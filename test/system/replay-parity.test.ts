@@ -26,7 +26,8 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { cleanupAll, spawnCli, tempDir, uniqueShmName, waitForExit } from '../helpers/resources.js';
+import { runCli } from '../helpers/cli.js';
+import { cleanupAll, tempDir, uniqueShmName } from '../helpers/resources.js';
 import type { RunSummary } from '../../src/supervisor/summary.js';
 
 after(cleanupAll);
@@ -122,25 +123,12 @@ function lcs(a: readonly string[], b: readonly string[]): number {
   return previous[b.length] ?? 0;
 }
 
-async function runCli(args: string[], timeoutMs: number): Promise<{ code: number | string; output: string }> {
-  const child = spawnCli(args);
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-  try {
-    return { code: await waitForExit(child), output };
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 test('the same strategy on one recording takes the same decisions live (trading run --replay, speed 1) and in trading backtest', { timeout: 150_000 }, async (t) => {
   const dir = tempDir('parity');
   const csv = join(dir, 'market.csv');
   const data = join(dir, 'market.rec');
   writeFileSync(csv, marketCsv());
-  const imported = await runCli(['import', '--csv', csv, '--out', data], 30_000);
+  const imported = await runCli(['import', '--csv', csv, '--out', data], { timeoutMs: 30_000 });
   assert.equal(imported.code, 0, imported.output);
   const options = join(dir, 'options.json');
   writeFileSync(options, JSON.stringify({ alpha: 0.2, entryBps: 4, exitBps: 0.5, quantity: 10, maxPosition: 30, warmupTicks: 5 }));
@@ -148,7 +136,7 @@ test('the same strategy on one recording takes the same decisions live (trading 
   const backtestLog = join(dir, 'backtest.decisions');
   const backtestStrategy = join(dir, 'recorded-backtest.mjs');
   writeFileSync(backtestStrategy, recordingStrategy(backtestLog));
-  const backtest = await runCli(['backtest', '--data', data, '--strategy', backtestStrategy, '--strategy-config', options], 60_000);
+  const backtest = await runCli(['backtest', '--data', data, '--strategy', backtestStrategy, '--strategy-config', options], { timeoutMs: 60_000 });
   assert.equal(backtest.code, 0, backtest.output);
 
   const liveLog = join(dir, 'live.decisions');
@@ -163,7 +151,7 @@ test('the same strategy on one recording takes the same decisions live (trading 
       '--gateway-port', '0', '--order-manager-port', '0', '--metrics-port', '-1', '--no-dashboard',
       '--shm', shm, '--trade-log', tradeLog, '--summary', summaryFile,
     ],
-    60_000,
+    { timeoutMs: 60_000 },
   );
   assert.equal(live.code, 0, live.output);
   assert.match(live.output, /replay of .* finished/, 'the run ended with the replay');
@@ -221,11 +209,11 @@ test('the same strategy on one recording takes the same decisions live (trading 
 
 test('trading run --replay: a recording that cannot be read fails before anything starts; --speed and --loop are for a replay', { timeout: 30_000 }, async () => {
   const dir = tempDir('parity-bad');
-  const missing = await runCli(['run', '--replay', join(dir, 'none.rec'), '--shm', uniqueShmName('norec'), '--trade-log', join(dir, 't.log'), '--no-dashboard'], 20_000);
+  const missing = await runCli(['run', '--replay', join(dir, 'none.rec'), '--shm', uniqueShmName('norec'), '--trade-log', join(dir, 't.log'), '--no-dashboard'], { timeoutMs: 20_000 });
   assert.equal(missing.code, 1, missing.output);
   assert.match(missing.output, /E_RECORDING_INVALID: recording .*none\.rec: cannot read \(ENOENT\)/);
   assert.doesNotMatch(missing.output, /component ready/, 'nothing was started');
-  const stray = await runCli(['run', '--speed', '10', '--loop', '--shm', uniqueShmName('nospeed'), '--trade-log', join(dir, 't.log')], 20_000);
+  const stray = await runCli(['run', '--speed', '10', '--loop', '--shm', uniqueShmName('nospeed'), '--trade-log', join(dir, 't.log')], { timeoutMs: 20_000 });
   assert.equal(stray.code, 2, stray.output);
   assert.match(stray.output, /--speed, --loop: for --replay only/);
 });
