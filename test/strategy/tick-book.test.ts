@@ -29,8 +29,14 @@ function tick(sequence: number): MarketData {
   return { ...createL2Book(), type: MessageType.MARKET_DATA, symbol: 'AAPL', timestamp: 1, sequence, sentNs: 0 };
 }
 
-function setup(bookWaitReads: number): { engine: StrategyEngine; books: SlowBook; seen: { status: TickBookStatus; sequence: number }[]; sent: number[] } {
+/** An engine on a SlowBook whose book reaches `arrivesAt` after `readsUntilCurrent` reads; its strategy reads the book and orders on every tick. */
+function setup(
+  bookWaitReads: number,
+  slow: { arrivesAt: number; readsUntilCurrent?: number },
+): { engine: StrategyEngine; books: SlowBook; seen: { status: TickBookStatus; sequence: number }[]; sent: number[] } {
   const books = new SlowBook();
+  books.arrivesAt = slow.arrivesAt;
+  books.readsUntilCurrent = slow.readsUntilCurrent ?? 0;
   const seen: { status: TickBookStatus; sequence: number }[] = [];
   const sent: number[] = [];
   const mine = createL2Book();
@@ -48,32 +54,31 @@ function setup(bookWaitReads: number): { engine: StrategyEngine; books: SlowBook
   return { engine, books, seen, sent };
 }
 
+type LagCounter = 'bookLagAtFirstRead' | 'bookLagged' | 'bookWaits' | 'ordersOnLaggingBook';
+
+/** The engine's book-lag counters named in `expected`, compared at once. */
+function assertLagCounters(engine: StrategyEngine, expected: Partial<Record<LagCounter, number>>): void {
+  const actual = Object.fromEntries(Object.keys(expected).map((name) => [name, engine.counters[name as LagCounter]]));
+  assert.deepEqual(actual, expected);
+}
+
 test('a book that catches up within the wait is read at the tick: counted as lagging at first read, not as lagged', () => {
-  const s = setup(100);
-  s.books.arrivesAt = 7;
-  s.books.readsUntilCurrent = 3;
+  const s = setup(100, { arrivesAt: 7, readsUntilCurrent: 3 });
   s.engine.onMarketData(tick(7));
   assert.deepEqual(s.seen, [{ status: 'live', sequence: 7 }]);
-  assert.equal(s.engine.counters.bookLagAtFirstRead, 1);
-  assert.equal(s.engine.counters.bookLagged, 0);
-  assert.equal(s.engine.counters.bookWaits, 3);
+  assertLagCounters(s.engine, { bookLagAtFirstRead: 1, bookLagged: 0, bookWaits: 3 });
   assert.equal(s.sent.length, 1);
 });
 
 test('a book still older after the wait is reported lagging to the strategy, and orders on it are counted', () => {
-  const s = setup(5);
-  s.books.arrivesAt = 9;
-  s.books.readsUntilCurrent = 1_000;
+  const s = setup(5, { arrivesAt: 9, readsUntilCurrent: 1_000 });
   s.engine.onMarketData(tick(9));
   assert.deepEqual(s.seen, [{ status: 'lagging', sequence: 8 }]);
-  assert.equal(s.engine.counters.bookLagAtFirstRead, 1);
-  assert.equal(s.engine.counters.bookLagged, 1);
-  assert.equal(s.engine.counters.ordersOnLaggingBook, 1);
+  assertLagCounters(s.engine, { bookLagAtFirstRead: 1, bookLagged: 1, ordersOnLaggingBook: 1 });
 });
 
 test('a current book costs one read and counts nothing; a gateway without sequences is not checked', () => {
-  const s = setup(5);
-  s.books.arrivesAt = 4;
+  const s = setup(5, { arrivesAt: 4 });
   s.engine.onMarketData(tick(4));
   assert.deepEqual(s.seen, [{ status: 'live', sequence: 4 }]);
   assert.equal(s.engine.counters.bookLagAtFirstRead, 0);
@@ -84,9 +89,7 @@ test('a current book costs one read and counts nothing; a gateway without sequen
 });
 
 test('put off: a tick whose book is behind is not handled but counted; retried, it is handled once the book came', () => {
-  const s = setup(0);
-  s.books.arrivesAt = 12;
-  s.books.readsUntilCurrent = 2; // the first two reads find sequence 11
+  const s = setup(0, { arrivesAt: 12, readsUntilCurrent: 2 }); // the first two reads find sequence 11
   const t = tick(12);
   assert.equal(s.engine.onMarketData(t, true), false, 'put off');
   assert.deepEqual(s.seen, [], 'the strategy did not see it yet');
@@ -95,27 +98,20 @@ test('put off: a tick whose book is behind is not handled but counted; retried, 
   assert.equal(s.engine.retryMarketData(t, true), false, 'still behind, may wait on');
   assert.equal(s.engine.retryMarketData(t, true), true, 'the book came');
   assert.deepEqual(s.seen, [{ status: 'live', sequence: 12 }]);
-  assert.equal(s.engine.counters.bookLagAtFirstRead, 1);
-  assert.equal(s.engine.counters.bookLagged, 0);
-  assert.equal(s.engine.counters.bookWaits, 2);
-  assert.equal(s.engine.counters.ordersOnLaggingBook, 0);
+  assertLagCounters(s.engine, { bookLagAtFirstRead: 1, bookLagged: 0, bookWaits: 2, ordersOnLaggingBook: 0 });
 });
 
 test('put off past its deadline: handled with the strategy told lagging, counted as lagged', () => {
-  const s = setup(0);
-  s.books.arrivesAt = 20;
-  s.books.readsUntilCurrent = 1_000;
+  const s = setup(0, { arrivesAt: 20, readsUntilCurrent: 1_000 });
   const t = tick(20);
   assert.equal(s.engine.onMarketData(t, true), false);
   assert.equal(s.engine.retryMarketData(t, false), true, 'no more waiting: handled');
   assert.deepEqual(s.seen, [{ status: 'lagging', sequence: 19 }]);
-  assert.equal(s.engine.counters.bookLagged, 1);
-  assert.equal(s.engine.counters.ordersOnLaggingBook, 1);
+  assertLagCounters(s.engine, { bookLagged: 1, ordersOnLaggingBook: 1 });
 });
 
 test('mayDefer with the book already there: handled at once with one read (the common case costs nothing more)', () => {
-  const s = setup(0);
-  s.books.arrivesAt = 3;
+  const s = setup(0, { arrivesAt: 3 });
   assert.equal(s.engine.onMarketData(tick(3), true), true);
   assert.deepEqual(s.seen, [{ status: 'live', sequence: 3 }]);
   // one read before onTick, one by the strategy, one at send: as without mayDefer
@@ -126,13 +122,10 @@ test('mayDefer with the book already there: handled at once with one read (the c
 });
 
 test('no wait at all (bookWaitReads 0, not put off): a book behind is lagging at once, before = after', () => {
-  const s = setup(0);
-  s.books.arrivesAt = 5;
-  s.books.readsUntilCurrent = 1_000;
+  const s = setup(0, { arrivesAt: 5, readsUntilCurrent: 1_000 });
   s.engine.onMarketData(tick(5));
   assert.deepEqual(s.seen, [{ status: 'lagging', sequence: 4 }]);
-  assert.equal(s.engine.counters.bookLagAtFirstRead, 1);
-  assert.equal(s.engine.counters.bookLagged, 1);
+  assertLagCounters(s.engine, { bookLagAtFirstRead: 1, bookLagged: 1 });
 });
 
 test("a symbol's first book not written yet, in a slot the source has: behind (waited for); a symbol with no slot: not waited for", () => {
