@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
 import { cleanupAll, uniqueShmName, waitForExit } from '../helpers/resources.js';
-import { FakeGateway, FakeOrderManager, StrategyChild, bookAround, liveWriter } from './process-fakes.js';
+import { StrategyChild, bookAround, liveWriter, startImbalanceStrategy } from './process-fakes.js';
 
 after(cleanupAll);
 
@@ -154,19 +154,8 @@ test('against JSON-only servers that ignore HELLO, the strategy falls back to th
 });
 
 test('against servers that answer HELLO, the same strategy sends binary', async () => {
-  const gateway = new FakeGateway();
-  const orderManager = new FakeOrderManager();
-  await gateway.listen();
-  await orderManager.listen();
-  const shm = uniqueShmName('answered');
-  const book = liveWriter(shm, ['MSFT']);
-  const strategy = new StrategyChild([
-    '--gateway', `127.0.0.1:${gateway.port}`,
-    '--order-manager', `127.0.0.1:${orderManager.port}`,
-    '--shm', shm,
-    '--strategy', 'imbalance',
-    '--imbalance-quantity', '7',
-  ]);
+  const rig = await startImbalanceStrategy('answered');
+  const { gateway, orderManager, book, strategy } = rig;
   try {
     await strategy.waitReady();
     await strategy.waitForOutput(/strategy\.ordermanager\s+session open.*mode=binary/);
@@ -180,9 +169,6 @@ test('against servers that answer HELLO, the same strategy sends binary', async 
     strategy.child.kill('SIGTERM');
     assert.equal(await waitForExit(strategy.child), 0);
   } finally {
-    book.stop();
-    book.writer.unlink();
-    await gateway.close();
-    await orderManager.close();
+    await rig.close();
   }
 });

@@ -16,7 +16,7 @@ import type { Cancel, Message, Order } from '../../src/protocol/messages.js';
 import { ExecutionStatus, MessageType } from '../../src/protocol/messages.js';
 import { createMarketData } from '../../src/protocol/reusable-messages.js';
 import { BookWriter } from '../../src/shm/book-writer.js';
-import { CLI_PATH, spawnTracked } from '../helpers/resources.js';
+import { CLI_PATH, spawnTracked, uniqueShmName } from '../helpers/resources.js';
 import { newsOf, reportFor } from './fixtures.js';
 
 /** Resolves when `check()` is true, re-checked on every `poke()`; rejects after timeoutMs. */
@@ -268,4 +268,45 @@ export function liveWriter(name: string, symbols: string[]): { writer: BookWrite
       if (!writer.closed) writer.close();
     },
   };
+}
+
+/** A strategy process trading MSFT's live book with the imbalance strategy (7 shares), between a fake gateway and a fake order manager. */
+export interface ImbalanceRig {
+  readonly gateway: FakeGateway;
+  /** The one the strategy talks to now: a test that restarts it puts the new one here, for close(). */
+  orderManager: FakeOrderManager;
+  readonly book: { writer: BookWriter; stop: () => void };
+  readonly strategy: StrategyChild;
+  /** Stop the book writer, remove its segment, close both fake servers. */
+  close(): Promise<void>;
+}
+
+export async function startImbalanceStrategy(label: string, extraArgs: readonly string[] = []): Promise<ImbalanceRig> {
+  const gateway = new FakeGateway();
+  const orderManager = new FakeOrderManager();
+  await gateway.listen();
+  await orderManager.listen();
+  const shm = uniqueShmName(label);
+  const book = liveWriter(shm, ['MSFT']);
+  const strategy = new StrategyChild([
+    '--gateway', `127.0.0.1:${gateway.port}`,
+    '--order-manager', `127.0.0.1:${orderManager.port}`,
+    '--shm', shm,
+    '--strategy', 'imbalance',
+    '--imbalance-quantity', '7',
+    ...extraArgs,
+  ]);
+  const rig: ImbalanceRig = {
+    gateway,
+    orderManager,
+    book,
+    strategy,
+    async close() {
+      book.stop();
+      book.writer.unlink();
+      await gateway.close();
+      await rig.orderManager.close();
+    },
+  };
+  return rig;
 }

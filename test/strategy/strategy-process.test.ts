@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { monotonicNs } from '../../src/core/clock.js';
 import { OrderType, Side, TimeInForce } from '../../src/protocol/messages.js';
 import { cleanupAll, spawnCli, uniqueShmName, waitForExit } from '../helpers/resources.js';
-import { FakeGateway, FakeOrderManager, StrategyChild, bookAround, liveWriter } from './process-fakes.js';
+import { FakeGateway, FakeOrderManager, StrategyChild, bookAround, liveWriter, startImbalanceStrategy } from './process-fakes.js';
 
 after(cleanupAll);
 
@@ -140,20 +140,9 @@ test('seed strategy: trades the rule with the tick stamp, refuses a stale book, 
 });
 
 test('the imbalance strategy is selected by --strategy imbalance and joins the bid with a DAY order, cancelled if the connection drops', async () => {
-  const gateway = new FakeGateway();
-  let orderManager = new FakeOrderManager();
-  await gateway.listen();
-  await orderManager.listen();
-  const shm = uniqueShmName('strategy-imbalance');
-  const book = liveWriter(shm, ['MSFT']);
-  const strategy = new StrategyChild([
-    '--gateway', `127.0.0.1:${gateway.port}`,
-    '--order-manager', `127.0.0.1:${orderManager.port}`,
-    '--shm', shm,
-    '--strategy', 'imbalance',
-    '--imbalance-quantity', '7',
-    '--counters-interval-ms', '50',
-  ]);
+  const rig = await startImbalanceStrategy('strategy-imbalance', ['--counters-interval-ms', '50']);
+  const { gateway, book, strategy } = rig;
+  let orderManager = rig.orderManager;
   try {
     await strategy.waitReady();
     assert.equal(strategy.ready?.['strategy'], 'imbalance');
@@ -186,7 +175,7 @@ test('the imbalance strategy is selected by --strategy imbalance and joins the b
     await orderManager.waitForOrders(2);
     const resting = orderManager.orders[1]?.order;
     await orderManager.close();
-    orderManager = new FakeOrderManager();
+    orderManager = rig.orderManager = new FakeOrderManager();
     await orderManager.listen(omPort);
     await orderManager.waitForCancels(1);
     await strategy.waitForCounters((c) => c['orders_abandoned'] === 1, 'the resting DAY order abandoned');
@@ -200,9 +189,7 @@ test('the imbalance strategy is selected by --strategy imbalance and joins the b
     console.error(JSON.stringify(strategy.counters), strategy.output);
     throw err;
   } finally {
-    book.stop();
-    await gateway.close();
-    await orderManager.close();
+    await rig.close();
   }
 });
 
