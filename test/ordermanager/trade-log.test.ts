@@ -60,6 +60,14 @@ function recoverAll(log: TradeLog): { fills: LoggedFill[]; events: OrderEvent[];
   return { fills, events, orderIds, summary };
 }
 
+/** A new, empty trade log in its own folder, recovered and ready for appends. */
+function openFreshLog(options?: Parameters<typeof TradeLog.open>[1]): { path: string; log: TradeLog } {
+  const path = join(tempDir('oms-log'), 'trades.log');
+  const log = TradeLog.open(path, options);
+  recoverAll(log);
+  return { path, log };
+}
+
 test('a fill line carries the seed fields with decimal prices, then ours', () => {
   const line = encodeFillLine(fillReport({ orderId: 'quote"d', executionId: 'E5' }), 'strategy', 'taker', 42);
   assert.ok(line.endsWith('}\n'));
@@ -102,9 +110,7 @@ test('a seed-format line (no fields of ours) is a valid fill', () => {
 });
 
 test('durability: the listener hears of a fill only after its fdatasync completed, and the line is in the file', async () => {
-  const path = join(tempDir('oms-log'), 'trades.log');
-  const log = TradeLog.open(path);
-  recoverAll(log);
+  const { path, log } = openFreshLog();
   const events: string[] = [];
   const restore = wrapFdatasync((fd, callback, original) => {
     events.push('sync-start');
@@ -135,9 +141,7 @@ test('durability: the listener hears of a fill only after its fdatasync complete
 });
 
 test('group commit: one burst is one commit; appends during a commit form the next one', async () => {
-  const path = join(tempDir('oms-log'), 'trades.log');
-  const log = TradeLog.open(path);
-  recoverAll(log);
+  const { path, log } = openFreshLog();
   let syncs = 0;
   const durableSeen: number[] = [];
   log.setListener({ onDurable: (d) => durableSeen.push(d), onFailure: () => assert.fail('no failure') });
@@ -163,33 +167,49 @@ test('group commit: one burst is one commit; appends during a commit form the ne
   }
 });
 
-test('a failed fdatasync fails the log for good: listener told once, flush rejects, append throws', async () => {
-  const path = join(tempDir('oms-log'), 'trades.log');
-  const log = TradeLog.open(path);
-  recoverAll(log);
-  const failures: TradingError[] = [];
-  const durable: number[] = [];
-  log.setListener({ onDurable: (d) => durable.push(d), onFailure: (e) => failures.push(e) });
-  const restore = wrapFdatasync(failingFdatasync);
-  try {
-    log.append(fillReport(), 'c1', 'taker', 1);
-    await assert.rejects(log.flush(), { code: ErrorCode.TRADE_LOG_UNAVAILABLE });
-    assert.equal(failures.length, 1);
-    assert.match(failures[0]?.message ?? '', /^trade log: I\/O error \(EIO\) \(fdatasync of /);
-    assert.equal(readFileSync(path, 'utf8'), '', 'cut back to the last durable point');
-    assert.deepEqual(durable, [], 'nothing was ever durable');
-    assert.throws(() => log.append(fillReport(), 'c1', 'taker', 1), { code: ErrorCode.TRADE_LOG_UNAVAILABLE });
-    await assert.rejects(log.flush(), { code: ErrorCode.TRADE_LOG_UNAVAILABLE });
-  } finally {
-    restore();
-    await log.close().catch(() => undefined);
-  }
-});
+// The same failure on either path of a commit: the threadpool's fdatasync or the inline one.
+const failedSyncCases = [
+  {
+    name: 'a failed fdatasync fails the log for good: listener told once, flush rejects, append throws',
+    options: {},
+    failSync: () => wrapFdatasync(failingFdatasync),
+  },
+  {
+    name: 'a failed inline fdatasync fails the log for good, as a threadpool one does',
+    options: { syncCommitMaxLines: 8 },
+    failSync: () =>
+      wrapFdatasyncSync(() => {
+        const err: NodeJS.ErrnoException = new Error('EIO: i/o error');
+        err.code = 'EIO';
+        throw err;
+      }),
+  },
+];
+for (const c of failedSyncCases) {
+  test(c.name, async () => {
+    const { path, log } = openFreshLog(c.options);
+    const failures: TradingError[] = [];
+    const durable: number[] = [];
+    log.setListener({ onDurable: (d) => durable.push(d), onFailure: (e) => failures.push(e) });
+    const restore = c.failSync();
+    try {
+      log.append(fillReport(), 'c1', 'taker', 1);
+      await assert.rejects(log.flush(), { code: ErrorCode.TRADE_LOG_UNAVAILABLE });
+      assert.equal(failures.length, 1);
+      assert.match(failures[0]?.message ?? '', /^trade log: I\/O error \(EIO\) \(fdatasync of /);
+      assert.equal(readFileSync(path, 'utf8'), '', 'cut back to the last durable point');
+      assert.deepEqual(durable, [], 'nothing was ever durable');
+      assert.throws(() => log.append(fillReport(), 'c1', 'taker', 1), { code: ErrorCode.TRADE_LOG_UNAVAILABLE });
+      await assert.rejects(log.flush(), { code: ErrorCode.TRADE_LOG_UNAVAILABLE });
+    } finally {
+      restore();
+      await log.close().catch(() => undefined);
+    }
+  });
+}
 
 test('small commits sync on this thread, after the write and before the listener; larger ones use the threadpool', async () => {
-  const path = join(tempDir('oms-log'), 'trades.log');
-  const log = TradeLog.open(path, { syncCommitMaxLines: 8 });
-  recoverAll(log);
+  const { path, log } = openFreshLog({ syncCommitMaxLines: 8 });
   const events: string[] = [];
   const restorePool = wrapFdatasync((fd, callback, original) => {
     events.push('pool-sync');
@@ -215,32 +235,6 @@ test('small commits sync on this thread, after the write and before the listener
     restorePool();
     restoreInline();
     await log.close();
-  }
-});
-
-test('a failed inline fdatasync fails the log for good, as a threadpool one does', async () => {
-  const path = join(tempDir('oms-log'), 'trades.log');
-  const log = TradeLog.open(path, { syncCommitMaxLines: 8 });
-  recoverAll(log);
-  const failures: TradingError[] = [];
-  const durable: number[] = [];
-  log.setListener({ onDurable: (d) => durable.push(d), onFailure: (e) => failures.push(e) });
-  const restore = wrapFdatasyncSync(() => {
-    const err: NodeJS.ErrnoException = new Error('EIO: i/o error');
-    err.code = 'EIO';
-    throw err;
-  });
-  try {
-    log.append(fillReport(), 'c1', 'taker', 1);
-    await assert.rejects(log.flush(), { code: ErrorCode.TRADE_LOG_UNAVAILABLE });
-    assert.equal(failures.length, 1);
-    assert.match(failures[0]?.message ?? '', /^trade log: I\/O error \(EIO\) \(fdatasync of /);
-    assert.equal(readFileSync(path, 'utf8'), '', 'cut back to the last durable point');
-    assert.deepEqual(durable, [], 'nothing was ever durable');
-    assert.throws(() => log.append(fillReport(), 'c1', 'taker', 1), { code: ErrorCode.TRADE_LOG_UNAVAILABLE });
-  } finally {
-    restore();
-    await log.close().catch(() => undefined);
   }
 });
 
@@ -327,9 +321,7 @@ test('recovery: a torn last line is cut off (kept beside the log) so that later 
 });
 
 test('recovery: a flipped byte in a sealed line is caught by its checksum', async () => {
-  const path = join(tempDir('oms-log'), 'trades.log');
-  const log = TradeLog.open(path);
-  recoverAll(log);
+  const { path, log } = openFreshLog();
   for (let i = 0; i < 3; i++) log.append(fillReport({ lastQuantity: 100 }), 'c1', 'taker', 1);
   await log.close();
   const text = readFileSync(path, 'utf8');
@@ -421,9 +413,7 @@ function orderEvent(fields: Partial<OrderEvent> = {}): OrderEvent {
 }
 
 test('order events and fills of one burst commit together, one file each; recovery replays events first', async () => {
-  const path = join(tempDir('oms-log'), 'trades.log');
-  const log = TradeLog.open(path);
-  recoverAll(log);
+  const { path, log } = openFreshLog();
   assert.equal(log.orderJournalPath, path + '.orders');
   assert.equal(log.appendOrderEvent(orderEvent()), 1);
   assert.equal(log.append(fillReport({ orderId: 'day-1', executionId: 'E1' }), 'strategy', 'taker', 1), 2);
