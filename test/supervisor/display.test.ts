@@ -1,6 +1,6 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { COMPONENT_METRICS, MetricsWriter, readSystemCounters } from '../../src/metrics/index.js';
+import { COMPONENT_METRICS, MetricsWriter, readSystemCounters, type ComponentMetricName, type ComponentName } from '../../src/metrics/index.js';
 import { cleanupAll, uniqueShmName } from '../helpers/resources.js';
 import { Display, progressBar } from '../../src/supervisor/display.js';
 import { buildSummary, formatSummary } from '../../src/supervisor/summary.js';
@@ -10,6 +10,30 @@ after(cleanupAll);
 function target(isTTY: boolean): { out: string[]; write: (text: string) => void; isTTY: boolean; columns: number } {
   const out: string[] = [];
   return { out, write: (text) => out.push(text), isTTY, columns: 40 };
+}
+
+/**
+ * A component's counters writer on `shm` whose every publish sets `values`; per-label values
+ * are `labelled: { NAME: { LABEL: value } }`.
+ */
+function writerOf<C extends ComponentName>(
+  shm: string,
+  component: C,
+  values: Partial<Record<ComponentMetricName<C>, number>>,
+  labelled: Partial<Record<ComponentMetricName<C>, Record<string, number>>> = {},
+): MetricsWriter<ComponentMetricName<C>> {
+  return MetricsWriter.open<ComponentMetricName<C>>({
+    component,
+    shm,
+    metrics: COMPONENT_METRICS[component],
+    publishIntervalMs: 0,
+    publish: (w) => {
+      for (const [name, value] of Object.entries(values) as [ComponentMetricName<C>, number][]) w.set(name, value);
+      for (const [name, byLabel] of Object.entries(labelled) as [ComponentMetricName<C>, Record<string, number>][]) {
+        for (const [label, value] of Object.entries(byLabel)) w.setLabelled(name, label, value);
+      }
+    },
+  });
 }
 
 test('on a terminal the status line is redrawn in place and logs scroll above it', () => {
@@ -41,22 +65,13 @@ test('progress bar shows elapsed against duration', () => {
 
 test('the summary: trading figures, latency and health in a handful of rows, read from counters segments', () => {
   const shm = uniqueShmName('summary');
-  const gateway = MetricsWriter.open({ component: 'gateway', shm, metrics: COMPONENT_METRICS.gateway, publishIntervalMs: 0, publish: (w) => w.set('market_data_sent', 250) });
-  const om = MetricsWriter.open({
-    component: 'ordermanager',
+  const gateway = writerOf(shm, 'gateway', { market_data_sent: 250 });
+  const om = writerOf(
     shm,
-    metrics: COMPONENT_METRICS.ordermanager,
-    publishIntervalMs: 0,
-    publish: (w) => {
-      w.set('orders', 10);
-      w.set('fills', 8);
-      w.set('rejects', 2);
-      w.set('filled_shares', 800);
-      w.set('realized_pnl', 12.5);
-      w.set('unrealized_pnl', -2);
-      w.setLabelled('position_shares', 'AAPL', 100);
-    },
-  });
+    'ordermanager',
+    { orders: 10, fills: 8, rejects: 2, filled_shares: 800, realized_pnl: 12.5, unrealized_pnl: -2 },
+    { position_shares: { AAPL: 100 } },
+  );
   const tickToTrade = om.histogram('tick_to_trade');
   for (let i = 1; i <= 100; i++) tickToTrade.record(i * 10);
   gateway.publishNow();
@@ -94,18 +109,7 @@ test('the summary: trading figures, latency and health in a handful of rows, rea
 
 test("the summary: the tick's own book, before and after the wait, from the strategy's counters", () => {
   const shm = uniqueShmName('summary-book');
-  const strategy = MetricsWriter.open({
-    component: 'strategy',
-    shm,
-    metrics: COMPONENT_METRICS.strategy,
-    publishIntervalMs: 0,
-    publish: (w) => {
-      w.set('ticks', 1000);
-      w.set('book_lag_at_first_read', 70);
-      w.set('book_lagged', 25);
-      w.set('orders_on_lagging_book', 3);
-    },
-  });
+  const strategy = writerOf(shm, 'strategy', { ticks: 1000, book_lag_at_first_read: 70, book_lagged: 25, orders_on_lagging_book: 3 });
   strategy.histogram('book_wait').record(1500);
   strategy.publishNow();
   const snapshot = readSystemCounters(shm).find((s) => s.component === 'strategy');
