@@ -6,14 +6,12 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { toPriceUnits } from '../../src/core/fixed-point.js';
 import { ExecutionStatus, MessageType, Side, TimeInForce, type ExecutionReport } from '../../src/protocol/messages.js';
-import { generateSecret, hashSecret } from '../../src/session/credentials.js';
-import { cleanupAll, tempDir, waitForExit } from '../helpers/resources.js';
-import { makeBook, standardBook } from './fixtures.js';
-import { OrderClient, TestBook, order, startOrderManager } from './process-helpers.js';
+import { generateSecret } from '../../src/session/credentials.js';
+import { cleanupAll, waitForExit } from '../helpers/resources.js';
+import { makeBook } from './fixtures.js';
+import { OrderClient, order, startOrderManagerWithAuth } from './process-helpers.js';
 
 after(cleanupAll);
 
@@ -40,14 +38,8 @@ function sequences(reports: readonly ExecutionReport[]): number[] {
 }
 
 test('identity takeover: no token, a wrong token, while the owner is connected and right after it drops: nothing of the owner leaks, nothing of its is cancelled', async () => {
-  const dir = tempDir('om-identity');
-  const secret = generateSecret();
+  const { secret, book, om } = await startOrderManagerWithAuth('om-identity', ['--resume-grace-ms', '60000'], { authFileHeader: '# test credentials\n' });
   const wrong = generateSecret();
-  const authFile = join(dir, 'auth');
-  writeFileSync(authFile, `# test credentials\n${await hashSecret('strategy', secret)}\n`, { mode: 0o600 });
-  const book = new TestBook(['AAPL']);
-  book.write('AAPL', standardBook(1));
-  const om = await startOrderManager(['--shm', book.name, '--trade-log', join(dir, 'trades.log'), '--auth-file', authFile, '--resume-grace-ms', '60000']);
   const attackers: OrderClient[] = [];
   try {
     // the owner proves its identity and rests two DAY buys below the market
@@ -119,13 +111,7 @@ test('identity takeover: no token, a wrong token, while the owner is connected a
 });
 
 test('a newer connection that proves the identity takes the session over; the older one is told and closed', async () => {
-  const dir = tempDir('om-takeover');
-  const secret = generateSecret();
-  const authFile = join(dir, 'auth');
-  writeFileSync(authFile, `${await hashSecret('strategy', secret)}\n`, { mode: 0o600 });
-  const book = new TestBook(['AAPL']);
-  book.write('AAPL', standardBook(1));
-  const om = await startOrderManager(['--shm', book.name, '--trade-log', join(dir, 'trades.log'), '--auth-file', authFile, '--no-anonymous']);
+  const { secret, book, om } = await startOrderManagerWithAuth('om-takeover', ['--no-anonymous']);
   try {
     const first = await hello(om.port, { clientName: 'strategy', authToken: secret });
     assert.equal(first.answers().length, 1);
@@ -149,13 +135,7 @@ test('a newer connection that proves the identity takes the session over; the ol
 });
 
 test('resting DAY orders of a gone identity survive its disconnect for the grace period, then are cancelled; a resume then replays the cancel', async () => {
-  const dir = tempDir('om-grace');
-  const secret = generateSecret();
-  const authFile = join(dir, 'auth');
-  writeFileSync(authFile, `${await hashSecret('strategy', secret)}\n`, { mode: 0o600 });
-  const book = new TestBook(['AAPL']);
-  book.write('AAPL', standardBook(1));
-  const om = await startOrderManager(['--shm', book.name, '--trade-log', join(dir, 'trades.log'), '--auth-file', authFile, '--resume-grace-ms', '300']);
+  const { secret, book, om } = await startOrderManagerWithAuth('om-grace', ['--resume-grace-ms', '300']);
   try {
     const owner = await hello(om.port, { clientName: 'strategy', authToken: secret });
     const session = owner.answers()[0]?.session ?? '';

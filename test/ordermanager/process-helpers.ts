@@ -4,14 +4,18 @@
  * speaks JSON or binary and collects what it is told.
  */
 import type { ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { connect, type Socket } from 'node:net';
 import { once } from 'node:events';
 import type { L2Book } from '../../src/core/book.js';
 import { MessageDecoder, MessageEncoder, type PayloadKind } from '../../src/protocol/codec.js';
 import { FrameDecoder } from '../../src/protocol/framing.js';
 import { MessageType, PROTOCOL_VERSION, type ExecutionReport, type Hello, type Message, type Order } from '../../src/protocol/messages.js';
+import { generateSecret, hashSecret } from '../../src/session/credentials.js';
 import { BookWriter } from '../../src/shm/book-writer.js';
-import { spawnCli, uniqueShmName, waitForOutput } from '../helpers/resources.js';
+import { spawnCli, tempDir, uniqueShmName, waitForOutput } from '../helpers/resources.js';
+import { standardBook } from './fixtures.js';
 
 /** A live book segment written by this process: heartbeats on a timer until closed. */
 export class TestBook {
@@ -59,6 +63,42 @@ export async function startOrderManager(args: readonly string[], options: { ipc?
   });
   const port = Number(/port=(\d+)/.exec(line)?.[1]);
   return { child, port, output: () => text };
+}
+
+/** An auth file in `dir` (owner-only) that knows one identity, `strategy`, by a new secret; `header` goes before its line. */
+export async function strategyCredentials(dir: string, header = ''): Promise<{ secret: string; authFile: string }> {
+  const secret = generateSecret();
+  const authFile = join(dir, 'auth');
+  writeFileSync(authFile, `${header}${await hashSecret('strategy', secret)}\n`, { mode: 0o600 });
+  return { secret, authFile };
+}
+
+export interface AuthOrderManager {
+  /** Its folder: the auth file and the trade log. */
+  dir: string;
+  /** The secret of the identity `strategy`. */
+  secret: string;
+  book: TestBook;
+  om: OrderManagerProcess;
+}
+
+/**
+ * `trading ordermanager` with an auth file that knows `strategy` (strategyCredentials), on a
+ * live AAPL book (standardBook(1)), its trade log beside the auth file in a new folder
+ * named after `label`; `args` are its further flags. The caller stops it and closes the book.
+ */
+export async function startOrderManagerWithAuth(label: string, args: readonly string[] = [], options: { authFileHeader?: string } = {}): Promise<AuthOrderManager> {
+  const dir = tempDir(label);
+  const { secret, authFile } = await strategyCredentials(dir, options.authFileHeader);
+  const book = new TestBook(['AAPL']);
+  book.write('AAPL', standardBook(1));
+  try {
+    const om = await startOrderManager(['--shm', book.name, '--trade-log', join(dir, 'trades.log'), '--auth-file', authFile, ...args]);
+    return { dir, secret, book, om };
+  } catch (err) {
+    book.close();
+    throw err;
+  }
 }
 
 /** A framed client on plain node:net that records every message it receives. */

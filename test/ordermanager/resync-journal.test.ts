@@ -7,15 +7,14 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { toPriceUnits } from '../../src/core/fixed-point.js';
 import { ExecutionStatus, MessageType, TimeInForce, type ExecutionReport } from '../../src/protocol/messages.js';
-import { generateSecret, hashSecret } from '../../src/session/credentials.js';
 import { readComponentCounters } from '../helpers/counters.js';
 import { cleanupAll, tempDir, waitForExit } from '../helpers/resources.js';
 import { makeBook, standardBook } from './fixtures.js';
-import { OrderClient, TestBook, order, startOrderManager, type OrderManagerProcess } from './process-helpers.js';
+import { OrderClient, TestBook, order, startOrderManager, startOrderManagerWithAuth, strategyCredentials, type OrderManagerProcess } from './process-helpers.js';
 
 after(cleanupAll);
 
@@ -24,13 +23,6 @@ async function hello(port: number, fields: { clientName: string; authToken?: str
   client.sayHello(fields);
   await client.until(() => client.answers().length > 0 || client.errors().length > 0, 'an answer to HELLO');
   return client;
-}
-
-async function credentials(dir: string): Promise<{ secret: string; authFile: string }> {
-  const secret = generateSecret();
-  const authFile = join(dir, 'auth');
-  writeFileSync(authFile, `${await hashSecret('strategy', secret)}\n`, { mode: 0o600 });
-  return { secret, authFile };
 }
 
 /** What a report says, without the wire's kind (a replay is sent in the client's mode). */
@@ -45,11 +37,7 @@ async function stop(om: OrderManagerProcess): Promise<void> {
 }
 
 test('a resume older than the ring: the reports it no longer holds are read back from the order journal, in order, as they were sent', async () => {
-  const dir = tempDir('om-resync-ring');
-  const { secret, authFile } = await credentials(dir);
-  const book = new TestBook(['AAPL']);
-  book.write('AAPL', standardBook(1));
-  const om = await startOrderManager(['--shm', book.name, '--trade-log', join(dir, 'trades.log'), '--auth-file', authFile, '--replay-reports', '16']);
+  const { secret, book, om } = await startOrderManagerWithAuth('om-resync-ring', ['--replay-reports', '16']);
   const clients: OrderClient[] = [];
   try {
     const owner = await hello(om.port, { clientName: 'strategy', authToken: secret });
@@ -90,7 +78,7 @@ test('a resume older than the ring: the reports it no longer holds are read back
 test('order manager killed and started again on the same log: the journal session resumes, the missed reports are replayed, numbering goes on', async () => {
   const dir = tempDir('om-resync-restart');
   const tradeLog = join(dir, 'trades.log');
-  const { secret, authFile } = await credentials(dir);
+  const { secret, authFile } = await strategyCredentials(dir);
   const book = new TestBook(['AAPL']);
   book.write('AAPL', standardBook(1));
   const args = ['--shm', book.name, '--trade-log', tradeLog, '--auth-file', authFile];
