@@ -1,20 +1,20 @@
 /**
  * A real browser for the dashboard's tests: Debian's chromium driven by puppeteer-core
- * (no browser download). Tests skip, saying why, when there is no chromium.
+ * (no browser download). Tests skip, saying why, when there is no chromium (tools.ts).
  */
-import { existsSync } from 'node:fs';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
-
-export const CHROMIUM_PATH = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+import { CHROMIUM, findTool, toolSkip } from './tools.js';
 
 /** Why browser tests cannot run here, or undefined when they can. */
 export function browserMissing(): string | undefined {
-  return existsSync(CHROMIUM_PATH) ? undefined : `no chromium at ${CHROMIUM_PATH} (apt-get install chromium, or set CHROMIUM_PATH): browser tests skipped`;
+  return toolSkip(CHROMIUM) || undefined;
 }
 
 export function launchBrowser(): Promise<Browser> {
+  const executablePath = findTool(CHROMIUM);
+  if (executablePath === undefined) throw new Error(String(toolSkip(CHROMIUM)));
   return puppeteer.launch({
-    executablePath: CHROMIUM_PATH,
+    executablePath,
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run', '--no-default-browser-check'],
   });

@@ -20,14 +20,6 @@ export interface CliResult {
   pid: number;
 }
 
-/** Everything a child writes to stdout and stderr, interleaved as it came, so far. */
-export function collectOutput(child: ChildProcess): () => string {
-  let text = '';
-  child.stdout?.on('data', (chunk: Buffer) => (text += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (text += chunk.toString()));
-  return () => text;
-}
-
 export interface RunCliOptions extends SpawnOptions {
   /** SIGKILL the command if it has not ended by then. */
   timeoutMs?: number;

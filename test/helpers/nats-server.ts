@@ -5,12 +5,13 @@
  * and starts it again on the same port with the same store, as an operator's restart does;
  * `crash()` kills it without a graceful shutdown first.
  *
- * Tests skip with a clear message where the binary is missing (`.ci/run` installs it).
+ * Tests skip with a clear message where the binary is missing (tools.ts; `.ci/run` installs it).
  */
-import { execFileSync, type ChildProcess } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnTracked, tempDir, waitForExit } from './resources.js';
+import { collectOutput, spawnTracked, tempDir, waitForExit, waitForOutput } from './resources.js';
+import { NATS_SERVER, findTool, toolSkip } from './tools.js';
 
 export interface NatsServerOptions {
   /** Extra configuration file text (authorization, tls blocks). */
@@ -34,24 +35,12 @@ export interface TestNatsServer {
   restart(): Promise<void>;
 }
 
-/** The nats-server binary, or undefined where it is not installed. */
-export function natsServerBinary(): string | undefined {
-  for (const candidate of ['/usr/sbin/nats-server', '/usr/bin/nats-server', '/usr/local/bin/nats-server']) {
-    if (existsSync(candidate)) return candidate;
-  }
-  try {
-    const found = execFileSync('sh', ['-c', 'command -v nats-server'], { encoding: 'utf8' }).trim();
-    return found === '' ? undefined : found;
-  } catch {
-    return undefined;
-  }
-}
-
-export const NATS_SKIP = natsServerBinary() === undefined ? 'nats-server is not installed (apt-get install nats-server; .ci/run does it): bus tests skipped' : false;
+/** Why the bus tests skip here, or false. */
+export const NATS_SKIP = toolSkip(NATS_SERVER);
 
 export async function startNatsServer(options: NatsServerOptions = {}): Promise<TestNatsServer> {
-  const binary = natsServerBinary();
-  if (binary === undefined) throw new Error('nats-server is not installed');
+  const binary = findTool(NATS_SERVER);
+  if (binary === undefined) throw new Error(String(toolSkip(NATS_SERVER)));
   const dir = tempDir('nats');
   const storeDir = join(dir, 'js');
   const configPath = join(dir, 'server.conf');
@@ -66,13 +55,14 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     const [command, ...rest] = [...prefix, binary, ...args];
     const started = spawnTracked(command as string, rest);
     child = started;
-    const text = await readUntilReady(started);
-    const match = /Listening for client connections on \S*:(\d+)/.exec(text);
-    if (match === null) throw new Error(`nats-server: cannot read its port from its output:\n${text}`);
+    // read all it says (so a chatty server never blocks on a full pipe), kept for the messages below
+    const output = collectOutput(started);
+    await waitForOutput(started, /Server is ready/, 15_000).catch((err: unknown) => {
+      throw new Error(`nats-server not ready: ${String(err)}\n${output()}`);
+    });
+    const match = /Listening for client connections on \S*:(\d+)/.exec(output());
+    if (match === null) throw new Error(`nats-server: cannot read its port from its output:\n${output()}`);
     port = Number(match[1]);
-    // keep reading its output, so a chatty server never blocks on a full pipe
-    started.stdout?.resume();
-    started.stderr?.resume();
   };
   const stop = async (signal: NodeJS.Signals = 'SIGTERM'): Promise<void> => {
     const running = child;
@@ -101,35 +91,4 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
       await launch();
     },
   };
-}
-
-/** Everything the server printed until "Server is ready"; rejects if it exits first or takes 15 s. */
-function readUntilReady(child: ChildProcess): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    const onData = (chunk: Buffer): void => {
-      text += chunk.toString('utf8');
-      if (text.includes('Server is ready')) {
-        finish();
-        resolve(text);
-      }
-    };
-    const onExit = (code: number | null): void => {
-      finish();
-      reject(new Error(`nats-server exited (${code}) before it was ready:\n${text}`));
-    };
-    const timer = setTimeout(() => {
-      finish();
-      reject(new Error(`nats-server not ready after 15 s:\n${text}`));
-    }, 15_000);
-    const finish = (): void => {
-      clearTimeout(timer);
-      child.stdout?.off('data', onData);
-      child.stderr?.off('data', onData);
-      child.off('exit', onExit);
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', onExit);
-  });
 }

@@ -67,6 +67,14 @@ export function waitForExit(child: ChildProcess): Promise<number | string> {
   });
 }
 
+/** Everything a child writes to stdout and stderr, interleaved as it came, so far. */
+export function collectOutput(child: ChildProcess): () => string {
+  let text = '';
+  child.stdout?.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  return () => text;
+}
+
 /** Resolves when a line of the child's stdout or stderr matches; rejects on exit first or timeout. */
 export function waitForOutput(child: ChildProcess, pattern: RegExp, timeoutMs = 15_000): Promise<string> {
   return new Promise((resolveLine, reject) => {
