@@ -13,7 +13,7 @@ import { toPriceUnits } from '../../src/core/fixed-point.js';
 import { readTradeLog } from '../../src/ordermanager/trade-log-reader.js';
 import { ExecutionStatus, Side } from '../../src/protocol/messages.js';
 import { cleanupAll, spawnCli, waitForExit } from '../helpers/resources.js';
-import { fillUp, mountTmpfs, unmountAll } from '../helpers/tmpfs.js';
+import { TMPFS_SKIP, fillUp, mountTmpfs, unmountAll } from '../helpers/tmpfs.js';
 import { makeBook } from './fixtures.js';
 import { OrderClient, TestBook, isFinal, order, startOrderManager } from './process-helpers.js';
 
@@ -22,16 +22,12 @@ after(async () => {
   unmountAll();
 });
 
-test('disk full: every order after the fault is REJECTED E_TRADE_LOG_UNAVAILABLE; after room and a restart the log holds exactly the reported fills', { timeout: 60_000 }, async (t) => {
-  const mounted = mountTmpfs('64k');
-  if ('skip' in mounted) {
-    t.skip(mounted.skip);
-    return;
-  }
+test('disk full: every order after the fault is REJECTED E_TRADE_LOG_UNAVAILABLE; after room and a restart the log holds exactly the reported fills', { skip: TMPFS_SKIP, timeout: 60_000 }, async () => {
+  const dir = mountTmpfs('64k');
   const book = new TestBook(['AAPL']);
   try {
     book.write('AAPL', makeBook({ bids: [[99.99, 100_000_000]], asks: [[100.01, 100_000_000]] }));
-    const tradeLog = join(mounted.dir, 'trades.log');
+    const tradeLog = join(dir, 'trades.log');
     const om = await startOrderManager(['--shm', book.name, '--trade-log', tradeLog, '--orders-per-second', '1000000', '--order-burst', '1000000']);
     const client = await OrderClient.connect(om.port, 'binary', 'filler');
 
@@ -67,7 +63,7 @@ test('disk full: every order after the fault is REJECTED E_TRADE_LOG_UNAVAILABLE
     assert.equal(await waitForExit(om.child), 1, 'a stop after a journal failure is a failure');
 
     // Still full: the start is refused before ready, saying why.
-    const filler = fillUp(mounted.dir);
+    const filler = fillUp(dir);
     const refused = spawnCli(['ordermanager', '--port', '0', '--shm', book.name, '--trade-log', tradeLog], { stdio: ['ignore', 'pipe', 'pipe'] });
     let text = '';
     refused.stdout?.on('data', (chunk: Buffer) => (text += chunk.toString()));
@@ -78,7 +74,7 @@ test('disk full: every order after the fault is REJECTED E_TRADE_LOG_UNAVAILABLE
 
     // Room again: the restart recovers exactly the reported fills.
     unlinkSync(filler);
-    execFileSync('mount', ['-o', 'remount,size=1m', mounted.dir]);
+    execFileSync('mount', ['-o', 'remount,size=1m', dir]);
     const logged = readTradeLog(tradeLog);
     assert.equal(logged.recovery.corruptLines, 0);
     assert.deepEqual(new Set(logged.fills.map((f) => f.executionId)), reported, 'the log holds exactly the fills whose reports were sent');

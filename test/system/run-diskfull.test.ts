@@ -8,20 +8,15 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { cleanupAll, spawnCli, tempDir, uniqueShmName, waitForExit } from '../helpers/resources.js';
-import { fillUp, mountTmpfs, unmountAll } from '../helpers/tmpfs.js';
+import { TMPFS_SKIP, fillUp, mountTmpfs, unmountAll } from '../helpers/tmpfs.js';
 
 after(async () => {
   await cleanupAll();
   unmountAll();
 });
 
-test('trading run on a full disk: the supervisor names the problem, "ordermanager: ... trade log: disk full", and exits 1', { timeout: 60_000 }, async (t) => {
-  const mounted = mountTmpfs('64k');
-  if ('skip' in mounted) {
-    t.skip(mounted.skip);
-    return;
-  }
-  const dir = mounted.dir;
+test('trading run on a full disk: the supervisor names the problem, "ordermanager: ... trade log: disk full", and exits 1', { skip: TMPFS_SKIP, timeout: 60_000 }, async () => {
+  const dir = mountTmpfs('64k');
   fillUp(dir);
   const shm = uniqueShmName('run-diskfull');
   const child = spawnCli([
