@@ -37,6 +37,19 @@ function startRun(extra: string[], env: NodeJS.ProcessEnv = {}): Run {
 }
 
 /** pid of each component from the supervisor's "component ready" lines (latest wins). */
+/** startRun, resolved once the supervisor says the system is ready. */
+async function startReadyRun(extra: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
+  const run = startRun(extra, env);
+  await waitForOutput(run.child, /system ready/, 30_000);
+  return run;
+}
+
+/** No process of `pids` alive, and the run's book segment removed. */
+function assertNothingLeft(run: Run, pids: Map<string, number>, alive = 'still running', segment = 'shared memory removed'): void {
+  for (const [name, pid] of pids) assert.equal(isAlive(pid), false, `${name} (pid ${pid}) ${alive}`);
+  assert.equal(existsSync(`/dev/shm${run.shm}`), false, segment);
+}
+
 function componentPids(output: string): Map<string, number> {
   const pids = new Map<string, number>();
   for (const match of output.matchAll(/component ready component=(\w+) pid=(\d+)/g)) pids.set(match[1] ?? '', Number(match[2]));
@@ -63,13 +76,11 @@ function fillLines(tradeLog: string): Record<string, unknown>[] {
 
 test('trading run --duration produces trades, stops cleanly and leaves nothing behind', { timeout: 60_000 }, async () => {
   // the default strategy measures moves over 10 s of market data, so its first trade comes after that
-  const run = startRun(['--duration', '14']);
-  await waitForOutput(run.child, /system ready/, 30_000);
+  const run = await startReadyRun(['--duration', '14']);
   const pids = componentPids(run.output());
   assert.deepEqual([...pids.keys()].sort(), ['gateway', 'orderbook', 'ordermanager', 'strategy']);
   assert.equal(await waitForExit(run.child), 0, run.output());
-  for (const [name, pid] of pids) assert.equal(isAlive(pid), false, `${name} (pid ${pid}) still running`);
-  assert.equal(existsSync(`/dev/shm${run.shm}`), false, 'shared memory removed');
+  assertNothingLeft(run, pids);
   const summary = JSON.parse(readFileSync(run.summaryFile, 'utf8')) as RunSummary;
   const fills = fillLines(run.tradeLog);
   assert.ok(summary.trading.fills > 0, `expected trades, summary: ${JSON.stringify(summary.trading)}`);
@@ -124,8 +135,7 @@ test('one PnL method: for a run that opens and closes positions, the order manag
 });
 
 test('a component killed with SIGKILL is restarted and trading resumes', { timeout: 90_000 }, async () => {
-  const run = startRun(['--duration', '30']);
-  await waitForOutput(run.child, /system ready/, 30_000);
+  const run = await startReadyRun(['--duration', '30']);
   const before = componentPids(run.output());
   const victim = before.get('ordermanager');
   assert.ok(victim !== undefined);
@@ -144,15 +154,13 @@ test('a component killed with SIGKILL is restarted and trading resumes', { timeo
   assert.ok(fillLines(run.tradeLog).length > fillsBefore, 'new fills after the restart');
   run.child.kill('SIGTERM');
   assert.equal(await waitForExit(run.child), 0, run.output());
-  for (const [name, pid] of componentPids(run.output())) assert.equal(isAlive(pid), false, `${name} still running`);
-  assert.equal(existsSync(`/dev/shm${run.shm}`), false);
+  assertNothingLeft(run, componentPids(run.output()));
   const summary = JSON.parse(readFileSync(run.summaryFile, 'utf8')) as RunSummary;
   assert.equal(summary.components['ordermanager']?.restarts, 1);
 });
 
 test('a component stopped with SIGSTOP is shown unresponsive after --liveness-timeout-ms, replaced, and trading resumes', { timeout: 90_000 }, async () => {
-  const run = startRun(['--duration', '45', '--liveness-timeout-ms', '2000']);
-  await waitForOutput(run.child, /system ready/, 30_000);
+  const run = await startReadyRun(['--duration', '45', '--liveness-timeout-ms', '2000']);
   const victim = componentPids(run.output()).get('orderbook');
   assert.ok(victim !== undefined);
   const stoppedAt = Date.now();
@@ -172,18 +180,15 @@ test('a component stopped with SIGSTOP is shown unresponsive after --liveness-ti
   assert.ok(fillLines(run.tradeLog).length > fillsAtReplacement, `fills after the replacement\n${run.output().slice(-3000)}`);
   run.child.kill('SIGTERM');
   assert.equal(await waitForExit(run.child), 0, run.output());
-  for (const [name, pid] of componentPids(run.output())) assert.equal(isAlive(pid), false, `${name} still running`);
-  assert.equal(existsSync(`/dev/shm${run.shm}`), false);
+  assertNothingLeft(run, componentPids(run.output()));
 });
 
 test('SIGTERM stops the system cleanly: exit 0, no process, no shared memory', { timeout: 60_000 }, async () => {
-  const run = startRun([]);
-  await waitForOutput(run.child, /system ready/, 30_000);
+  const run = await startReadyRun([]);
   const pids = componentPids(run.output());
   run.child.kill('SIGTERM');
   assert.equal(await waitForExit(run.child), 0, run.output());
-  for (const [name, pid] of pids) assert.equal(isAlive(pid), false, `${name} (pid ${pid}) still running`);
-  assert.equal(existsSync(`/dev/shm${run.shm}`), false);
+  assertNothingLeft(run, pids);
   // stop order: strategy first, gateway last
   const stops = [...run.output().matchAll(/component stopped component=(\w+)/g)].map((m) => m[1]);
   assert.deepEqual(stops, ['strategy', 'orderbook', 'ordermanager', 'gateway']);
@@ -191,8 +196,7 @@ test('SIGTERM stops the system cleanly: exit 0, no process, no shared memory', {
 
 test('a crash loop stops the system with the reason and a non-zero exit', { timeout: 60_000 }, async () => {
   // --max-restarts 1: the second crash of one component within a minute is a loop
-  const run = startRun(['--max-restarts', '1']);
-  await waitForOutput(run.child, /system ready/, 30_000);
+  const run = await startReadyRun(['--max-restarts', '1']);
   for (let crash = 1; crash <= 2; crash++) {
     const pid = componentPids(run.output()).get('strategy');
     assert.ok(pid !== undefined);
@@ -201,13 +205,11 @@ test('a crash loop stops the system with the reason and a non-zero exit', { time
   }
   assert.equal(await waitForExit(run.child), 1);
   assert.match(run.output(), /trading run: strategy crashed 2 times within 60 s \(limit 1\)/);
-  for (const [name, pid] of componentPids(run.output())) assert.equal(isAlive(pid), false, `${name} still running`);
-  assert.equal(existsSync(`/dev/shm${run.shm}`), false);
+  assertNothingLeft(run, componentPids(run.output()));
 });
 
 test('a supervisor killed with SIGKILL leaves no component and no shared memory behind', { timeout: 60_000 }, async () => {
-  const run = startRun([]);
-  await waitForOutput(run.child, /system ready/, 30_000);
+  const run = await startReadyRun([]);
   const pids = componentPids(run.output());
   run.child.kill('SIGKILL');
   await waitForExit(run.child);
@@ -215,8 +217,7 @@ test('a supervisor killed with SIGKILL leaves no component and no shared memory 
   // so watch the pids
   const deadline = Date.now() + 15_000;
   while ([...pids.values()].some(isAlive) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
-  for (const [name, pid] of pids) assert.equal(isAlive(pid), false, `${name} (pid ${pid}) outlived its supervisor`);
-  assert.equal(existsSync(`/dev/shm${run.shm}`), false, 'the orderbook removed the segment on its way out');
+  assertNothingLeft(run, pids, 'outlived its supervisor', 'the orderbook removed the segment on its way out');
 });
 
 async function occupiedPort(): Promise<{ server: Server; port: number }> {
