@@ -71,16 +71,28 @@ function summary(run: Flood, counters: Record<string, number>): string {
   return `reader per second ${run.perSecond.join(',')}; rss ${mib(run.rssBefore)} → max ${mib(run.rssMax)} MiB; counters ${JSON.stringify(counters)}`;
 }
 
-test('100 never-reading clients cost a small chunk each (probation), and the reader keeps receiving every second', { timeout: 90_000 }, async () => {
-  // every never-reader conflating means each one has filled its socket and backed up
-  const run = await flood([], 3, (g) => (g.counters()['frames_conflated'] ?? 0) > NEVER_READING * 5 && (g.counters()['outbound_bytes'] ?? 0) > 0, 'the never-readers conflating');
+/** The reading client was never disconnected and received frames in every second measured. */
+function assertReaderServed(readerOpen: boolean, perSecond: readonly number[], text: string): void {
+  assert.ok(readerOpen, `the reader was never disconnected: ${text}`);
+  for (const frames of perSecond) assert.ok(frames > 0, `the reader received every second: ${text}`);
+}
+
+/** Stop the flood (its counters and output taken first) and check the reader was served throughout. */
+async function finish(run: Flood): Promise<{ counters: Record<string, number>; output: string; text: string }> {
   const readerOpen = !run.reader.socket.destroyed;
   const counters = run.gateway.counters();
+  const output = run.gateway.output();
   await stop(run);
   const text = summary(run, counters);
   process.stdout.write(`# ${text}\n`);
-  assert.ok(readerOpen, `the reader was never disconnected: ${text}`);
-  for (const frames of run.perSecond) assert.ok(frames > 0, `the reader received every second: ${text}`);
+  assertReaderServed(readerOpen, run.perSecond, text);
+  return { counters, output, text };
+}
+
+test('100 never-reading clients cost a small chunk each (probation), and the reader keeps receiving every second', { timeout: 90_000 }, async () => {
+  // every never-reader conflating means each one has filled its socket and backed up
+  const run = await flood([], 3, (g) => (g.counters()['frames_conflated'] ?? 0) > NEVER_READING * 5 && (g.counters()['outbound_bytes'] ?? 0) > 0, 'the never-readers conflating');
+  const { counters, text } = await finish(run);
   assert.equal(counters['outbound_budget_disconnects'], 0, `under the default budget nobody needed disconnecting: ${text}`);
   assert.equal(counters['clients'], NEVER_READING + 1, text);
   // before probation each never-reader held up to its 4 MiB bound plus the chunk in flight
@@ -95,14 +107,7 @@ test('past the global outbound budget the never-readers are disconnected E_SLOW_
   // holds up to a MiB at full speed), so the plan disconnects stalled clients until the total
   // is under 3/4 of it; the reader, whose writes keep completing, is never among them
   const run = await flood(['--outbound-budget-mb', '1'], 3, (g) => (g.counters()['outbound_budget_disconnects'] ?? 0) >= NEVER_READING / 2, 'the budget disconnecting never-readers');
-  const readerOpen = !run.reader.socket.destroyed;
-  const counters = run.gateway.counters();
-  const output = run.gateway.output();
-  await stop(run);
-  const text = summary(run, counters);
-  process.stdout.write(`# ${text}\n`);
-  assert.ok(readerOpen, `the reader was never disconnected: ${text}`);
-  for (const frames of run.perSecond) assert.ok(frames > 0, `the reader received every second: ${text}`);
+  const { counters, output, text } = await finish(run);
   assert.ok((counters['outbound_budget_disconnects'] ?? 0) >= NEVER_READING / 2, text);
   // (not asserted: the total back under 1 MiB. A reader slowed by the machine's load may
   // alone hold more, and it is never the one to go.)
@@ -149,8 +154,7 @@ test('a proven reader that stops reading is conflated harder past the budget (qu
   assert.equal(await waitForExit(gateway.child), 0);
   const text = `reader per second ${perSecond.join(',')}; counters ${JSON.stringify(counters)}`;
   process.stdout.write(`# ${text}\n`);
-  assert.ok(readerOpen, `the reader was never disconnected: ${text}`);
-  for (const frames of perSecond) assert.ok(frames > 0, `the reader received every second: ${text}`);
+  assertReaderServed(readerOpen, perSecond, text);
   // the stopped one cannot be proven again without reading, so one demotion is it, not the reader
   assert.equal(counters['outbound_budget_demotions'], 1, `only the client that stopped was conflated harder: ${text}`);
   assert.match(output, /outbound budget spent: conflating harder[^\n]*conflatedHarder=1/);
