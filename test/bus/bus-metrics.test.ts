@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { StatJson } from '../../src/stat/stat-format.js';
 import { readTradeLog } from '../../src/ordermanager/trade-log-reader.js';
 import { readStat } from '../helpers/cli.js';
-import { cleanupAll, spawnCli, tempDir, uniqueShmName, waitForExit, waitForOutput } from '../helpers/resources.js';
+import { cleanupAll, spawnCli, stopChild, tempDir, uniqueShmName, waitForOutput } from '../helpers/resources.js';
 import { NATS_SKIP, startNatsServer, type TestNatsServer } from '../helpers/nats-server.js';
 
 after(cleanupAll);
@@ -109,8 +109,7 @@ test('the bus counters are in trading stat and /metrics: published, received, re
     assert.match(text, /^# HELP ipc_trading_mirror_lag .+$/m);
     assert.ok(!Number.isNaN(sampleOf(text, 'ipc_trading_mirror_lag', 'ordermanager')), 'mirror_lag on /metrics');
 
-    run.kill('SIGTERM');
-    assert.equal(await waitForExit(run), 0, output.slice(-3000));
+    assert.equal(await stopChild(run), 0, output.slice(-3000));
     // the fills the mirror had published are the trade log's (it may have grown since)
     const fills = existsSync(tradeLog) ? readTradeLog(tradeLog).fills.length : 0;
     const mirrored = value(back, 'ordermanager', 'mirror_published');

@@ -23,7 +23,7 @@ import { MessageEncoder } from '../../src/protocol/codec.js';
 import { FRAME_HEADER_BYTES } from '../../src/protocol/framing.js';
 import { ExecutionStatus } from '../../src/protocol/messages.js';
 import { createExecutionReport } from '../../src/protocol/reusable-messages.js';
-import { cleanupAll, spawnCli, waitForExit, waitForOutput } from '../helpers/resources.js';
+import { cleanupAll, spawnCli, stopChild, waitForOutput } from '../helpers/resources.js';
 import { NATS_SKIP, startNatsServer, type TestNatsServer } from '../helpers/nats-server.js';
 
 after(cleanupAll);
@@ -142,8 +142,7 @@ test(`a live drop copy resumes by itself after each of ${ROUNDS} nats-server res
     assert.ok(replaced >= ROUNDS, `the drop copy replaced its consumer at each restart (${replaced} times):\n${dropCopy.output()}`);
     t.diagnostic(`${ROUNDS} restarts (${Math.ceil(ROUNDS / 2)} crashes, ${Math.floor(ROUNDS / 2)} graceful), ${published} fills, 0 stalls; consumer replaced ${replaced} times`);
 
-    child.kill('SIGTERM');
-    assert.equal(await waitForExit(child), 0, dropCopy.output());
+    assert.equal(await stopChild(child), 0, dropCopy.output());
   } finally {
     await nc?.close().catch(() => undefined);
     await server?.stop();

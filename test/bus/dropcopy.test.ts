@@ -15,7 +15,7 @@ import { toPriceUnits } from '../../src/core/fixed-point.js';
 import { setLogLevel } from '../../src/core/log.js';
 import { Side } from '../../src/protocol/messages.js';
 import { readTradeLog } from '../../src/ordermanager/trade-log-reader.js';
-import { cleanupAll, spawnCli, tempDir, waitForExit } from '../helpers/resources.js';
+import { cleanupAll, spawnCli, stopChild, tempDir, waitForExit } from '../helpers/resources.js';
 import { NATS_SKIP, startNatsServer } from '../helpers/nats-server.js';
 import { standardBook } from '../ordermanager/fixtures.js';
 import { OrderClient, TestBook, order, startOrderManager } from '../ordermanager/process-helpers.js';
@@ -64,8 +64,7 @@ test('every durable fill reaches the drop copy once and in order, across a run w
     let client = await OrderClient.connect(om.port, 'binary', 'dc');
     await trade(book, client, 'a', 3);
     client.close();
-    om.child.kill('SIGTERM');
-    await waitForExit(om.child);
+    await stopChild(om.child);
 
     // 2. with the bus: the 6 older fills are read back from the log, then this run's follow
     om = await startOrderManager(['--shm', book.name, '--trade-log', tradeLog, '--bus', server.url, ...LIMITS]);
@@ -96,8 +95,7 @@ test('every durable fill reaches the drop copy once and in order, across a run w
 
     // 4. a restarted order manager finds the stream caught up and sends nothing twice
     client.close();
-    om.child.kill('SIGTERM');
-    assert.equal(await waitForExit(om.child), 0);
+    assert.equal(await stopChild(om.child), 0);
     assert.match(om.output(), /fills read back from the trade log for the stream fills=6 after="\(empty stream\)"/);
     om = await startOrderManager(['--shm', book.name, '--trade-log', tradeLog, '--bus', server.url, ...LIMITS]);
     client = await OrderClient.connect(om.port, 'binary', 'dc');
@@ -116,8 +114,7 @@ test('every durable fill reaches the drop copy once and in order, across a run w
     const copies3 = await dropCopy(server.url, after3.length);
     assert.deepEqual(copies3.map((c) => c['execution_id']), after3, 'the whole trade log again, in order');
     client.close();
-    om.child.kill('SIGTERM');
-    assert.equal(await waitForExit(om.child), 0);
+    assert.equal(await stopChild(om.child), 0);
   } finally {
     book.close();
     await server.stop();

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { ComponentReport } from '../../src/core/runtime.js';
-import { cleanupAll, waitForExit } from '../helpers/resources.js';
+import { cleanupAll, stopChild, waitForExit } from '../helpers/resources.js';
 
 after(cleanupAll);
 
@@ -32,8 +32,7 @@ test('a component reports ready, and its stop() runs before the exit after a gra
 test('SIGTERM stops a component gracefully', async () => {
   const { child } = runFixture('ok');
   await new Promise<void>((resolve) => child.on('message', (m) => (m as ComponentReport).kind === 'ready' && resolve()));
-  child.kill('SIGTERM');
-  assert.equal(await waitForExit(child), 0);
+  assert.equal(await stopChild(child), 0);
 });
 
 test('a start failure is one line with its code, reported to the supervisor, exit 1', async () => {

@@ -13,7 +13,7 @@ import WebSocket from 'ws';
 import { createLogger } from '../../src/core/log.js';
 import { startDashboard } from '../../src/dashboard/dashboard-server.js';
 import type { FrameMessage } from '../../src/dashboard/wire.js';
-import { cleanupAll, spawnCli, tempDir, uniqueShmName, waitForExit, waitForOutput } from '../helpers/resources.js';
+import { cleanupAll, spawnCli, stopChild, tempDir, uniqueShmName, waitForOutput } from '../helpers/resources.js';
 
 after(cleanupAll);
 
@@ -93,8 +93,7 @@ test('trading dashboard on loopback: no token, but foreign Host and Origin are r
   assert.equal(frame.type, 'frame');
   assert.equal(frame.reset, true);
   own.socket?.close();
-  child.kill('SIGTERM');
-  assert.equal(await waitForExit(child), 0);
+  assert.equal(await stopChild(child), 0);
 });
 
 test('trading dashboard beyond loopback prints a token and requires it', { timeout: 30_000 }, async () => {
@@ -116,8 +115,7 @@ test('trading dashboard beyond loopback prints a token and requires it', { timeo
   const opened = await openSocket(`ws://127.0.0.1:${port}/ws?token=${token}`);
   assert.equal(opened.status, 101);
   opened.socket?.close();
-  child.kill('SIGTERM');
-  assert.equal(await waitForExit(child), 0);
+  assert.equal(await stopChild(child), 0);
 });
 
 test('frames: a reconnecting page gets only what it missed, a silent one is skipped, the cap refuses more', { timeout: 30_000 }, async () => {

@@ -10,7 +10,7 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { cleanupAll, waitForExit } from '../helpers/resources.js';
+import { cleanupAll, stopChild } from '../helpers/resources.js';
 import { Peer, rssBytes, startGateway, until, type GatewayProcess } from './helpers.js';
 
 after(cleanupAll);
@@ -62,8 +62,7 @@ async function flood(args: readonly string[], seconds: number, ready: (gateway: 
 async function stop(run: Flood): Promise<void> {
   for (const socket of run.stalled) socket.destroy();
   run.reader.destroy();
-  run.gateway.child.kill('SIGTERM');
-  assert.equal(await waitForExit(run.gateway.child), 0);
+  assert.equal(await stopChild(run.gateway.child), 0);
 }
 
 function summary(run: Flood, counters: Record<string, number>): string {
@@ -150,8 +149,7 @@ test('a proven reader that stops reading is conflated harder past the budget (qu
   const output = gateway.output();
   stopping.destroy();
   reader.destroy();
-  gateway.child.kill('SIGTERM');
-  assert.equal(await waitForExit(gateway.child), 0);
+  assert.equal(await stopChild(gateway.child), 0);
   const text = `reader per second ${perSecond.join(',')}; counters ${JSON.stringify(counters)}`;
   process.stdout.write(`# ${text}\n`);
   assertReaderServed(readerOpen, perSecond, text);

@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MessageDecoder, MessageEncoder } from '../../src/protocol/codec.js';
 import { MessageType, PROTOCOL_VERSION } from '../../src/protocol/messages.js';
-import { cleanupAll, spawnCli, uniqueShmName, waitForExit } from '../helpers/resources.js';
+import { cleanupAll, spawnCli, stopChild, uniqueShmName, waitForExit } from '../helpers/resources.js';
 import { Peer, rssBytes, startGateway, until } from './helpers.js';
 
 after(cleanupAll);
@@ -74,8 +74,7 @@ test('a seed client that sends nothing gets the seed JSON: every symbol, news, t
     assert.ok(typeof item['score'] === 'number' && item['score'] >= -1 && item['score'] <= 1);
     assert.ok(typeof item['headline'] === 'string' && item['headline'].length > 0);
   }
-  gateway.child.kill('SIGTERM');
-  assert.equal(await waitForExit(gateway.child), 0, gateway.output());
+  assert.equal(await stopChild(gateway.child), 0, gateway.output());
 });
 
 /** The seed's client loop, verbatim in spirit: struct.unpack('>I'), recv, json.loads, dispatch on type. */
@@ -110,8 +109,7 @@ print('ok', sorted(seen), news)
 test('a python client written like the seed reads the stream unchanged', { timeout: 20_000 }, async () => {
   const gateway = await startGateway(['--news-interval', '0.2']);
   const result = spawnSync('python3', ['-c', SEED_CLIENT, String(gateway.port)], { timeout: 15_000 });
-  gateway.child.kill('SIGTERM');
-  await waitForExit(gateway.child);
+  await stopChild(gateway.child);
   assert.equal(result.error, undefined, `python3 could not run: ${String(result.error)}`);
   assert.equal(result.status, 0, result.stderr.toString());
   assert.match(result.stdout.toString(), /^ok \['AAPL', 'AMZN', 'GOOGL', 'MSFT', 'TSLA'\]/);
@@ -142,8 +140,7 @@ test('a binary HELLO switches the stream to binary, with no sequence gaps', { ti
   assert.ok(stampsOk, 'after the first binary frame, every frame is binary and stamped');
   for (let i = 1; i < sequences.length; i++) assert.equal(sequences[i], sequences[i - 1] + 1, `gap after sequence ${sequences[i - 1]}`);
   assert.equal(kinds[0], 'json', 'the stream starts in JSON');
-  gateway.child.kill('SIGTERM');
-  assert.equal(await waitForExit(gateway.child), 0);
+  assert.equal(await stopChild(gateway.child), 0);
 });
 
 test('a HELLO that asks for no market data gets news and no ticks, in either kind; the other clients get both', { timeout: 20_000 }, async () => {
@@ -216,8 +213,7 @@ test('a client that never reads: the gateway memory stays bounded and another cl
   const counters = gateway.counters();
   stalled.destroy();
   fast.destroy();
-  gateway.child.kill('SIGTERM');
-  assert.equal(await waitForExit(gateway.child), 0);
+  assert.equal(await stopChild(gateway.child), 0);
 
   const mib = (bytes: number): string => (bytes / 1048576).toFixed(1);
   const summary = `rate alone ${alone.toFixed(0)}/s, with a stalled client ${withStalled.toFixed(0)}/s; rss ${mib(rssBefore)} → ${mib(rssStalled)} → ${mib(rssAfter)} MiB; counters ${JSON.stringify(counters)}`;
@@ -268,8 +264,7 @@ test('garbage and oversized frames close only the client that sent them', { time
   await until(() => good >= before + 20, 'the bystander keeps receiving', 5_000);
   assert.equal(bystander.socket.destroyed, false);
   bystander.destroy();
-  gateway.child.kill('SIGTERM');
-  assert.equal(await waitForExit(gateway.child), 0);
+  assert.equal(await stopChild(gateway.child), 0);
   assert.match(gateway.output(), /bad frame: closing client/);
 });
 

@@ -67,6 +67,13 @@ export function waitForExit(child: ChildProcess): Promise<number | string> {
   });
 }
 
+/** SIGTERM (or `signal`) a child and resolve with its exit code (or signal name) once it has exited; at once if it already had. */
+export function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | string> {
+  const exited = waitForExit(child);
+  if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+  return exited;
+}
+
 /** Everything a child writes to stdout and stderr, interleaved as it came, so far. */
 export function collectOutput(child: ChildProcess): () => string {
   let text = '';

@@ -18,7 +18,7 @@ import {
   sampleValue,
 } from '../../src/metrics/index.js';
 import { renderPrometheus } from '../../src/metrics/prometheus.js';
-import { cleanupAll, spawnNode, uniqueShmName, waitForExit, waitForOutput } from '../helpers/resources.js';
+import { cleanupAll, spawnNode, stopChild, uniqueShmName, waitForExit, waitForOutput } from '../helpers/resources.js';
 
 after(cleanupAll);
 
@@ -116,8 +116,7 @@ test('another process reads the counters segment of a running writer and sees th
   } finally {
     reader.close();
   }
-  child.kill('SIGTERM');
-  assert.equal(await waitForExit(child), 0);
+  assert.equal(await stopChild(child), 0);
   assert.equal(existsSync(`/dev/shm${counterSegmentName(shm, 'ordermanager')}`), false);
 });
 

@@ -11,7 +11,7 @@ import { createL2Book } from '../../src/core/book.js';
 import { setLogLevel } from '../../src/core/log.js';
 import { BookReader, BookWriter } from '../../src/shm/index.js';
 import { LiveBook } from '../../src/shm/live-book.js';
-import { cleanupAll, spawnCli, uniqueShmName, waitForExit, waitForOutput } from '../helpers/resources.js';
+import { cleanupAll, spawnCli, stopChild, uniqueShmName, waitForExit, waitForOutput } from '../helpers/resources.js';
 import { startGateway, until } from '../gateway/helpers.js';
 
 setLogLevel('warn');
@@ -77,11 +77,9 @@ test('gateway → orderbook → shared memory: every book arrives; a lost gatewa
   }
 
   // a clean stop removes the segment it created
-  orderbook.child.kill('SIGTERM');
-  assert.equal(await waitForExit(orderbook.child), 0, orderbook.output());
+  assert.equal(await stopChild(orderbook.child), 0, orderbook.output());
   assert.equal(existsSync(`/dev/shm${shm}`), false, 'segment removed on a clean stop');
-  gateway.child.kill('SIGTERM');
-  assert.equal(await waitForExit(gateway.child), 0);
+  assert.equal(await stopChild(gateway.child), 0);
 });
 
 test('a crashed orderbook is replaced with --replace-stale and readers follow; a live one is never replaced', { timeout: 40_000 }, async () => {
@@ -116,13 +114,11 @@ test('a crashed orderbook is replaced with --replace-stale and readers follow; a
     }, 'the LiveBook follows the new orderbook', 5_000);
     assert.equal(live.attachments, 2);
     assert.ok(live.updateCount('AAPL') >= before, 'update counts never go down across the restart');
-    second.child.kill('SIGTERM');
-    assert.equal(await waitForExit(second.child), 0, second.output());
+    assert.equal(await stopChild(second.child), 0, second.output());
   } finally {
     live.close();
   }
-  gateway.child.kill('SIGTERM');
-  await waitForExit(gateway.child);
+  await stopChild(gateway.child);
 });
 
 test('without --replace-stale an existing segment is an E_SHM_EXISTS start failure, exit 1', { timeout: 20_000 }, async () => {

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { toPriceUnits } from '../../src/core/fixed-point.js';
 import { ExecutionStatus, MessageType, Side, TimeInForce, type ExecutionReport } from '../../src/protocol/messages.js';
 import { generateSecret } from '../../src/session/credentials.js';
-import { cleanupAll, waitForExit } from '../helpers/resources.js';
+import { cleanupAll, stopChild } from '../helpers/resources.js';
 import { makeBook } from './fixtures.js';
 import { OrderClient, order, startOrderManagerWithAuth } from './process-helpers.js';
 
@@ -98,8 +98,7 @@ test('identity takeover: no token, a wrong token, while the owner is connected a
       assert.deepEqual(attacker.reports(), [], `an attacker got reports: ${JSON.stringify(attacker.messages)}`);
     }
     back.close();
-    om.child.kill('SIGTERM');
-    assert.equal(await waitForExit(om.child), 0);
+    assert.equal(await stopChild(om.child), 0);
     const output = om.output();
     assert.ok(!output.includes(secret) && !output.includes(wrong), 'no secret in the log');
     assert.match(output, /session refused: closing client .*code=E_AUTH_FAILED/);
@@ -128,8 +127,7 @@ test('a newer connection that proves the identity takes the session over; the ol
     second.close();
     seed.close();
   } finally {
-    om.child.kill('SIGTERM');
-    await waitForExit(om.child);
+    await stopChild(om.child);
     book.close();
   }
 });
@@ -150,8 +148,7 @@ test('resting DAY orders of a gone identity survive its disconnect for the grace
     assert.match(back.reports('rest-1')[0]?.reason ?? '', /resume grace/);
     back.close();
   } finally {
-    om.child.kill('SIGTERM');
-    await waitForExit(om.child);
+    await stopChild(om.child);
     book.close();
   }
 });

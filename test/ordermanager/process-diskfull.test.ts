@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { toPriceUnits } from '../../src/core/fixed-point.js';
 import { readTradeLog } from '../../src/ordermanager/trade-log-reader.js';
 import { ExecutionStatus, Side } from '../../src/protocol/messages.js';
-import { cleanupAll, spawnCli, waitForExit } from '../helpers/resources.js';
+import { cleanupAll, spawnCli, stopChild, waitForExit } from '../helpers/resources.js';
 import { TMPFS_SKIP, fillUp, mountTmpfs, unmountAll } from '../helpers/tmpfs.js';
 import { makeBook } from './fixtures.js';
 import { OrderClient, TestBook, isFinal, order, startOrderManager } from './process-helpers.js';
@@ -59,8 +59,7 @@ test('disk full: every order after the fault is REJECTED E_TRADE_LOG_UNAVAILABLE
     const reported = new Set(client.reports().filter((r) => r.executionId !== '').map((r) => r.executionId));
     assert.ok(reported.size > 10, `some fills were reported before the fault (${reported.size})`);
     client.close();
-    om.child.kill('SIGTERM');
-    assert.equal(await waitForExit(om.child), 1, 'a stop after a journal failure is a failure');
+    assert.equal(await stopChild(om.child), 1, 'a stop after a journal failure is a failure');
 
     // Still full: the start is refused before ready, saying why.
     const filler = fillUp(dir);
@@ -80,8 +79,7 @@ test('disk full: every order after the fault is REJECTED E_TRADE_LOG_UNAVAILABLE
     assert.deepEqual(new Set(logged.fills.map((f) => f.executionId)), reported, 'the log holds exactly the fills whose reports were sent');
     const again = await startOrderManager(['--shm', book.name, '--trade-log', tradeLog]);
     assert.match(again.output(), new RegExp(`recoveredFills=${reported.size}\\b`));
-    again.child.kill('SIGTERM');
-    assert.equal(await waitForExit(again.child), 0, again.output());
+    assert.equal(await stopChild(again.child), 0, again.output());
   } finally {
     book.close();
   }

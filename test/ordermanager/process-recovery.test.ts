@@ -14,7 +14,7 @@ import { sealLine } from '../../src/ordermanager/line-checksum.js';
 import { encodeFillLine } from '../../src/ordermanager/trade-log-line.js';
 import { readTradeLog } from '../../src/ordermanager/trade-log-reader.js';
 import { ExecutionStatus, MessageType, OrderType, Side, TimeInForce, type ExecutionReport } from '../../src/protocol/messages.js';
-import { cleanupAll, spawnCli, tempDir, waitForExit } from '../helpers/resources.js';
+import { cleanupAll, spawnCli, stopChild, tempDir, waitForExit } from '../helpers/resources.js';
 import { makeBook } from './fixtures.js';
 import { OrderClient, TestBook, order, startOrderManager } from './process-helpers.js';
 
@@ -107,8 +107,7 @@ test('a graceful stop leaves a checkpoint; the restart starts from it (no replay
     for (let i = 0; i < 30; i++) client.send(order({ orderId: `c${i}`, side: i % 2 === 0 ? Side.BUY : Side.SELL, price: toPriceUnits(i % 2 === 0 ? 100.01 : 99.99), quantity: 10 }));
     await client.untilDone('c29');
     client.close();
-    first.child.kill('SIGTERM');
-    assert.equal(await waitForExit(first.child), 0, first.output());
+    assert.equal(await stopChild(first.child), 0, first.output());
     assert.match(readFileSync(tradeLog + '.checkpoint', 'utf8'), /"lastExecutionNumber":"30"/);
 
     book.write('AAPL', makeBook({ bids: [[99.99, 10_000_000]], asks: [[100.01, 10_000_000]], sequence: 6 }));
@@ -123,8 +122,7 @@ test('a graceful stop leaves a checkpoint; the restart starts from it (no replay
     assert.equal(again.reports('c3')[0]?.rejectCode, 'E_ORDER_DUPLICATE_ID', 'an id from before the checkpoint is still a duplicate');
     assert.equal(again.reports('c30').find((r) => r.executionId !== '')?.executionId, 'E31', 'execution ids carry on');
     again.close();
-    second.child.kill('SIGTERM');
-    assert.equal(await waitForExit(second.child), 0, second.output());
+    assert.equal(await stopChild(second.child), 0, second.output());
     const { fills } = readTradeLog(tradeLog);
     assert.equal(fills.length, 31);
   } finally {

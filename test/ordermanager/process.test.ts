@@ -13,7 +13,7 @@ import { ORDER_JOURNAL_SUFFIX } from '../../src/ordermanager/trade-log.js';
 import { monotonicNs } from '../../src/core/clock.js';
 import { encodeFrame } from '../../src/protocol/framing.js';
 import { ExecutionStatus, MessageType, Side, TimeInForce } from '../../src/protocol/messages.js';
-import { cleanupAll, spawnCli, tempDir, uniqueShmName, waitForExit, waitForOutput } from '../helpers/resources.js';
+import { cleanupAll, spawnCli, stopChild, tempDir, uniqueShmName, waitForExit, waitForOutput } from '../helpers/resources.js';
 import { makeBook, standardBook } from './fixtures.js';
 import { OrderClient, TestBook, order, startOrderManager } from './process-helpers.js';
 
@@ -84,8 +84,7 @@ test('a seed client (JSON only, never reads) gets its ORDER executed and logged 
       },
     );
     assert.equal(typeof line['timestamp'], 'number');
-    om.child.kill('SIGTERM');
-    assert.equal(await waitForExit(om.child), 0, om.output());
+    assert.equal(await stopChild(om.child), 0, om.output());
     seed.close();
   } finally {
     book.close();
@@ -146,8 +145,7 @@ test('a binary client gets fills, partial fills, cancels and coded rejects; reje
     for (const r of rejected) assert.ok(r.reason.length > 0, 'a reason for humans');
 
     // the log holds the four fills and nothing else
-    om.child.kill('SIGTERM');
-    assert.equal(await waitForExit(om.child), 0, om.output());
+    assert.equal(await stopChild(om.child), 0, om.output());
     const logged = readTradeLog(tradeLog).fills;
     assert.deepEqual(
       logged.map((f) => [f.orderId, f.quantity]),
@@ -209,8 +207,7 @@ test('without the segment orders are rejected as stale; once it appears they tra
     await client.until(() => client.errors().length === 1, 'an ERROR for the unknown cancel');
     assert.equal(client.errors()[0]?.code, 'E_ORDER_UNKNOWN');
 
-    om.child.kill('SIGTERM');
-    assert.equal(await waitForExit(om.child), 0, om.output());
+    assert.equal(await stopChild(om.child), 0, om.output());
     const fills = readTradeLog(tradeLog).fills;
     assert.ok(fills.every((f) => !f.orderId.startsWith('s1')), 'the stale reject is not a trade');
     assert.deepEqual(
@@ -262,8 +259,7 @@ test('bad input gets clear errors, the connection goes on (or closes for framing
     assert.equal(bystander.reports('by1').at(-1)?.status, ExecutionStatus.FILLED);
     assert.equal(bystander.errors().length, 0);
 
-    om.child.kill('SIGTERM');
-    assert.equal(await waitForExit(om.child), 0, om.output());
+    assert.equal(await stopChild(om.child), 0, om.output());
     assert.deepEqual(
       readTradeLog(tradeLog).fills.map((f) => f.orderId),
       ['ok1', 'by1'],
@@ -307,6 +303,5 @@ test('one-line start errors: port in use (1), unwritable trade log (1), missing 
   assert.match(badFlags.output, /--max-position: expected a number/);
   assert.match(badFlags.output, /--price-collar-bps: must be ≥ 1/);
 
-  first.child.kill('SIGTERM');
-  assert.equal(await waitForExit(first.child), 0);
+  assert.equal(await stopChild(first.child), 0);
 });

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { toPriceUnits } from '../../src/core/fixed-point.js';
 import { ExecutionStatus, MessageType, TimeInForce, type ExecutionReport } from '../../src/protocol/messages.js';
 import { readComponentCounters } from '../helpers/counters.js';
-import { cleanupAll, tempDir, waitForExit } from '../helpers/resources.js';
+import { cleanupAll, stopChild, tempDir, waitForExit } from '../helpers/resources.js';
 import { makeBook, standardBook } from './fixtures.js';
 import { OrderClient, TestBook, order, startOrderManager, startOrderManagerWithAuth, strategyCredentials, type OrderManagerProcess } from './process-helpers.js';
 
@@ -32,8 +32,7 @@ function comparable(reports: readonly ExecutionReport[]): unknown[] {
 
 async function stop(om: OrderManagerProcess): Promise<void> {
   if (om.child.exitCode !== null || om.child.signalCode !== null) return;
-  om.child.kill('SIGTERM');
-  await waitForExit(om.child);
+  await stopChild(om.child);
 }
 
 test('a resume older than the ring: the reports it no longer holds are read back from the order journal, in order, as they were sent', async () => {

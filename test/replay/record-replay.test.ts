@@ -16,7 +16,7 @@ import { RecordingWriter } from '../../src/protocol/recording-writer.js';
 import { createL2Book } from '../../src/core/book.js';
 import { Recording } from '../../src/protocol/recording-reader.js';
 import { runCli } from '../helpers/cli.js';
-import { cleanupAll, tempDir, waitForExit } from '../helpers/resources.js';
+import { cleanupAll, stopChild, tempDir } from '../helpers/resources.js';
 import { Peer, startGateway, until } from '../gateway/helpers.js';
 
 after(cleanupAll);
@@ -55,8 +55,7 @@ async function replayToPeer(file: string, binary: boolean, frames: number): Prom
     return received;
   } finally {
     peer.destroy();
-    replay.child.kill('SIGTERM');
-    await waitForExit(replay.child);
+    await stopChild(replay.child);
   }
 }
 
@@ -69,8 +68,7 @@ test('trading record of our gateway, replayed: frame for frame the recorded stre
     assert.equal(recorded.code, 0, recorded.output);
     assert.match(recorded.output, /recorded 400 frames/);
   } finally {
-    gateway.child.kill('SIGTERM');
-    await waitForExit(gateway.child);
+    await stopChild(gateway.child);
   }
   const recording = Recording.open(file);
   assert.equal(recording.frameCount, 400);
@@ -154,8 +152,7 @@ test('trading gateway --record records what it sends; speed 1 replays at the rec
   peer.sendPayload(binaryHello());
   await until(() => seen.length >= 30, '30 ticks');
   peer.destroy();
-  gateway.child.kill('SIGTERM');
-  assert.equal(await waitForExit(gateway.child), 0);
+  assert.equal(await stopChild(gateway.child), 0);
   const recording = Recording.open(file);
   const ticks = Array.from({ length: recording.frameCount }, (_, i) => recording.payload(i)).filter((p) => typeOf(p) === MessageType.MARKET_DATA);
   assert.ok(ticks.length >= 30);
@@ -175,8 +172,7 @@ test('trading gateway --record records what it sends; speed 1 replays at the rec
   await until(() => times.length >= 26, '26 replayed ticks', 10_000);
   const spanMs = (times[25] ?? 0) - (times[0] ?? 0);
   client.destroy();
-  replay.child.kill('SIGTERM');
-  await waitForExit(replay.child);
+  await stopChild(replay.child);
   assert.ok(spanMs > 350 && spanMs < 1500, `25 intervals of 20 ms took ${spanMs.toFixed(0)} ms`);
 });
 
@@ -254,8 +250,7 @@ test('trading gateway --replay takes the live gateway\'s session policy: no bind
     assert.ok(!replay.output().includes(secret), 'no secret in the log');
   } finally {
     for (const { peer } of peers) peer.destroy();
-    replay.child.kill('SIGTERM');
-    await waitForExit(replay.child);
+    await stopChild(replay.child);
   }
 });
 

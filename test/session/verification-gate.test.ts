@@ -11,7 +11,7 @@ import { MessageType, PROTOCOL_VERSION } from '../../src/protocol/messages.js';
 import { CredentialStore, generateSecret, hashSecret, parseCredentials } from '../../src/session/credentials.js';
 import { SessionPolicy, type Admission } from '../../src/session/session-policy.js';
 import { VerificationGate } from '../../src/session/verification-gate.js';
-import { cleanupAll, waitForExit } from '../helpers/resources.js';
+import { cleanupAll, stopChild } from '../helpers/resources.js';
 import { OrderClient, order, startOrderManagerWithAuth } from '../ordermanager/process-helpers.js';
 
 after(cleanupAll);
@@ -110,8 +110,7 @@ test('order manager: 200 tokened HELLOs at once do not delay acks (the trade log
     assert.ok(worst < bound, `an ack waited ${worst.toFixed(0)} ms behind the secret checks (bound ${bound.toFixed(0)} ms: 10 checks of ${checkMs.toFixed(0)} ms)`);
   } finally {
     for (const client of flood) client.close();
-    om.child.kill('SIGTERM');
-    await waitForExit(om.child);
+    await stopChild(om.child);
     book.close();
   }
 });

@@ -6,7 +6,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
-import { cleanupAll, spawnNode, uniqueShmName, waitForExit, waitForOutput } from '../helpers/resources.js';
+import { cleanupAll, spawnNode, stopChild, uniqueShmName, waitForExit, waitForOutput } from '../helpers/resources.js';
 
 const WRITER = fileURLToPath(new URL('./fixtures/stress-writer.js', import.meta.url));
 const READER = fileURLToPath(new URL('./fixtures/stress-reader.js', import.meta.url));
@@ -38,8 +38,7 @@ test('two reader processes verify 1,000,000 reads each against a full-speed writ
   const lines = await Promise.all(readers.map((reader) => waitForOutput(reader, /^\{/, READER_DEADLINE_MS + 10_000)));
   const exits = await Promise.all(readers.map((reader) => waitForExit(reader)));
   assert.equal(writer.exitCode, null, 'the writer was still writing when the readers finished');
-  writer.kill('SIGTERM');
-  await waitForExit(writer);
+  await stopChild(writer);
 
   const results = lines.map((line) => JSON.parse(line) as ReaderResult);
   for (const [i, result] of results.entries()) {

@@ -9,7 +9,7 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
-import { cleanupAll, uniqueShmName, waitForExit } from '../helpers/resources.js';
+import { cleanupAll, stopChild, uniqueShmName } from '../helpers/resources.js';
 import { StrategyChild, bookAround, liveWriter, startImbalanceStrategy } from './process-fakes.js';
 
 after(cleanupAll);
@@ -139,8 +139,7 @@ test('against JSON-only servers that ignore HELLO, the strategy falls back to th
     assert.deepEqual(gateway.undecodable, []);
     assert.ok(orderManager.frames.every((f) => f.firstByte === 0x7b));
     assert.equal(strategy.counters['bad_messages'] ?? 0, 0);
-    strategy.child.kill('SIGTERM');
-    assert.equal(await waitForExit(strategy.child), 0);
+    assert.equal(await stopChild(strategy.child), 0);
     assert.deepEqual(orderManager.undecodable, [], 'nothing binary, not even at the stop');
   } catch (err) {
     console.error(strategy.output);
@@ -166,8 +165,7 @@ test('against servers that answer HELLO, the same strategy sends binary', async 
     await orderManager.waitForOrders(1);
     assert.equal(orderManager.frameKinds[0], 'binary');
     assert.equal(orderManager.orders[0]?.order.quantity, 7);
-    strategy.child.kill('SIGTERM');
-    assert.equal(await waitForExit(strategy.child), 0);
+    assert.equal(await stopChild(strategy.child), 0);
   } finally {
     await rig.close();
   }

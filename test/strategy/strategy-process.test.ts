@@ -8,7 +8,7 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { monotonicNs } from '../../src/core/clock.js';
 import { OrderType, Side, TimeInForce } from '../../src/protocol/messages.js';
-import { cleanupAll, spawnCli, uniqueShmName, waitForExit } from '../helpers/resources.js';
+import { cleanupAll, spawnCli, stopChild, uniqueShmName, waitForExit } from '../helpers/resources.js';
 import { FakeGateway, FakeOrderManager, StrategyChild, bookAround, liveWriter, startImbalanceStrategy } from './process-fakes.js';
 
 after(cleanupAll);
@@ -116,8 +116,7 @@ test('seed strategy: trades the rule with the tick stamp, refuses a stale book, 
     await orderManager.waitForOrders(1);
     assert.equal(orderManager.orders[0]?.order.tickSentNs, 5001);
 
-    strategy.child.kill('SIGTERM');
-    assert.equal(await waitForExit(strategy.child), 0, `clean exit; output:\n${strategy.output}`);
+    assert.equal(await stopChild(strategy.child), 0, `clean exit; output:\n${strategy.output}`);
     await strategy.waitForCounters((c) => c['ticks'] === 8, 'the final counters');
     const final = strategy.counters;
     assert.equal(final['news'], 2);
@@ -183,8 +182,7 @@ test('the imbalance strategy is selected by --strategy imbalance and joins the b
     assert.equal(orderManager.cancels[0]?.orderId, resting?.orderId);
     assert.equal(orderManager.cancels[0]?.symbol, 'MSFT');
     await strategy.waitForCounters((c) => c['orphan_cancels_sent'] === 1, 'the cancel counted');
-    strategy.child.kill('SIGTERM');
-    assert.equal(await waitForExit(strategy.child), 0);
+    assert.equal(await stopChild(strategy.child), 0);
   } catch (err) {
     console.error(JSON.stringify(strategy.counters), strategy.output);
     throw err;
@@ -212,8 +210,7 @@ test('ready after --connect-wait-ms without the order manager, which it reaches 
     assert.equal(strategy.ready?.['orderManagerConnected'], false);
     await orderManager.listen(omPort);
     await orderManager.waitForHellos(1);
-    strategy.child.kill('SIGTERM');
-    assert.equal(await waitForExit(strategy.child), 0);
+    assert.equal(await stopChild(strategy.child), 0);
   } finally {
     await gateway.close();
     await orderManager.close();

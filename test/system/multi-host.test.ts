@@ -17,7 +17,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { readTradeLog } from '../../src/ordermanager/trade-log-reader.js';
-import { CLI_PATH, cleanupAll, spawnTracked, tempDir, uniqueShmName, waitForExit, waitForOutput } from '../helpers/resources.js';
+import { cleanupAll, CLI_PATH, spawnTracked, stopChild, tempDir, uniqueShmName, waitForExit, waitForOutput } from '../helpers/resources.js';
 import { NATS_SKIP, startNatsServer } from '../helpers/nats-server.js';
 import { createNetwork, netnsSkipReason, type TestNetwork } from '../helpers/netns.js';
 import { until } from '../gateway/helpers.js';
@@ -129,10 +129,8 @@ test('three hosts trade over NATS; a nats-server restart loses nothing from the 
   await waitFor(() => fillIds(tradeLog).length >= lastBefore + 5, 'trading resumes after the restart', 20_000);
 
   // stop the strategy, then the order manager (its stop waits for the stream), then compare
-  strategy.child.kill('SIGTERM');
-  assert.equal(await waitForExit(strategy.child), 0, strategy.output());
-  om.child.kill('SIGTERM');
-  assert.equal(await waitForExit(om.child), 0, om.output());
+  assert.equal(await stopChild(strategy.child), 0, strategy.output());
+  assert.equal(await stopChild(om.child), 0, om.output());
   const logged = readTradeLog(tradeLog);
   assert.equal(logged.recovery.corruptLines, 0);
   const ids = logged.fills.map((fill) => fill.executionId);

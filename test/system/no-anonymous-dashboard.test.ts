@@ -10,7 +10,7 @@ import { get as httpGet } from 'node:http';
 import { connect } from 'node:net';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { cleanupAll, spawnCli, tempDir, uniqueShmName, waitForExit, waitForOutput } from '../helpers/resources.js';
+import { cleanupAll, spawnCli, stopChild, tempDir, uniqueShmName, waitForOutput } from '../helpers/resources.js';
 
 after(cleanupAll);
 
@@ -61,8 +61,7 @@ test('trading run --no-anonymous: the dashboard proves its own identity to the g
     await waitForOutput(child, /gateway\s+session refused: closing client .*code=E_AUTH_REQUIRED/, 15_000);
     seed.destroy();
     assert.doesNotMatch(text, /session refused: closing client [^\n]*name=dashboard/);
-    child.kill('SIGTERM');
-    assert.equal(await waitForExit(child), 0, text.slice(-3000));
+    assert.equal(await stopChild(child), 0, text.slice(-3000));
   } finally {
     if (child.exitCode === null) child.kill('SIGKILL');
   }

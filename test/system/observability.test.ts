@@ -11,7 +11,7 @@ import type { StatJson } from '../../src/stat/stat-format.js';
 import type { RunSummary } from '../../src/supervisor/summary.js';
 import { readStat, runCli } from '../helpers/cli.js';
 import { PROMTOOL, findTool, toolSkip } from '../helpers/tools.js';
-import { cleanupAll, collectOutput, spawnCli, tempDir, uniqueShmName, waitForExit, waitForOutput } from '../helpers/resources.js';
+import { cleanupAll, collectOutput, spawnCli, stopChild, tempDir, uniqueShmName, waitForExit, waitForOutput } from '../helpers/resources.js';
 
 after(cleanupAll);
 
@@ -159,8 +159,7 @@ test('a component started alone (logging JSON): trading stat and its own /metric
   assert.deepEqual(json.components.map((c) => c.component), ['gateway']);
   const text = await scrape(metricsPort);
   assert.match(text, /^ipc_trading_market_data_sent_total\{component="gateway"\} \d+$/m);
-  gateway.kill('SIGTERM');
-  assert.equal(await waitForExit(gateway), 0);
+  assert.equal(await stopChild(gateway), 0);
   for (const line of output().split('\n').filter((l) => l.trim() !== '')) {
     assert.doesNotThrow(() => JSON.parse(line), `every log line is one JSON object: ${line}`);
   }

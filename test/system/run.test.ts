@@ -8,7 +8,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import { cleanupAll, spawnCli, tempDir, uniqueShmName, waitForExit, waitForOutput } from '../helpers/resources.js';
+import { cleanupAll, spawnCli, stopChild, tempDir, uniqueShmName, waitForExit, waitForOutput } from '../helpers/resources.js';
 import type { RunSummary } from '../../src/supervisor/summary.js';
 
 after(cleanupAll);
@@ -152,8 +152,7 @@ test('a component killed with SIGKILL is restarted and trading resumes', { timeo
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   assert.ok(fillLines(run.tradeLog).length > fillsBefore, 'new fills after the restart');
-  run.child.kill('SIGTERM');
-  assert.equal(await waitForExit(run.child), 0, run.output());
+  assert.equal(await stopChild(run.child), 0, run.output());
   assertNothingLeft(run, componentPids(run.output()));
   const summary = JSON.parse(readFileSync(run.summaryFile, 'utf8')) as RunSummary;
   assert.equal(summary.components['ordermanager']?.restarts, 1);
@@ -178,16 +177,14 @@ test('a component stopped with SIGSTOP is shown unresponsive after --liveness-ti
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   assert.ok(fillLines(run.tradeLog).length > fillsAtReplacement, `fills after the replacement\n${run.output().slice(-3000)}`);
-  run.child.kill('SIGTERM');
-  assert.equal(await waitForExit(run.child), 0, run.output());
+  assert.equal(await stopChild(run.child), 0, run.output());
   assertNothingLeft(run, componentPids(run.output()));
 });
 
 test('SIGTERM stops the system cleanly: exit 0, no process, no shared memory', { timeout: 60_000 }, async () => {
   const run = await startReadyRun([]);
   const pids = componentPids(run.output());
-  run.child.kill('SIGTERM');
-  assert.equal(await waitForExit(run.child), 0, run.output());
+  assert.equal(await stopChild(run.child), 0, run.output());
   assertNothingLeft(run, pids);
   // stop order: strategy first, gateway last
   const stops = [...run.output().matchAll(/component stopped component=(\w+)/g)].map((m) => m[1]);

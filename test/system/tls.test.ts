@@ -11,7 +11,7 @@ import { execFileSync, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateSecret, hashSecret } from '../../src/session/credentials.js';
-import { cleanupAll, spawnCli, tempDir, uniqueShmName, waitForExit, waitForOutput } from '../helpers/resources.js';
+import { cleanupAll, spawnCli, stopChild, tempDir, uniqueShmName, waitForOutput } from '../helpers/resources.js';
 import { StrategyChild } from '../strategy/process-fakes.js';
 
 after(cleanupAll);
@@ -78,8 +78,7 @@ async function refusedWith(args: string[], pattern: RegExp, env: NodeJS.ProcessE
     });
     return client.output();
   } finally {
-    client.child.kill('SIGTERM');
-    await waitForExit(client.child);
+    await stopChild(client.child);
   }
 }
 
@@ -153,16 +152,14 @@ test('TLS with credentials: gateway → orderbook and strategy → order manager
     await refusedWith(['orderbook', '--gateway', `127.0.0.1:${strictPort}`, '--shm', uniqueShmName('tls-no-cert'), '--tls-ca', certs.ca], /disconnected|connect failed/, { TRADING_AUTH_TOKEN: orderbookSecret });
     await eventually(() => /TLS handshake failed: connection refused .*code=E_TLS_FAILED/.test(strict.output()), `the refusal in the server log\n${strict.output()}`);
 
-    strategy.child.kill('SIGTERM');
-    assert.equal(await waitForExit(strategy.child), 0);
+    assert.equal(await stopChild(strategy.child), 0);
     for (const secret of [orderbookSecret, strategySecret]) {
       assert.ok(!gateway.output().includes(secret) && !om.output().includes(secret), 'no secret in a log');
     }
   } finally {
     for (const child of children.reverse()) {
       if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        await waitForExit(child);
+        await stopChild(child);
       }
     }
   }
