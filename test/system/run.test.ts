@@ -21,6 +21,9 @@ interface Run {
   summaryFile: string;
 }
 
+/** A run's --duration where the test stops the run itself: past any test's timeout, so never what ends it. */
+const SAFETY_NET_DURATION_S = 600;
+
 function startRun(extra: string[], env: NodeJS.ProcessEnv = {}): Run {
   const dir = tempDir('run');
   const shm = uniqueShmName('run');
@@ -135,7 +138,9 @@ test('one PnL method: for a run that opens and closes positions, the order manag
 });
 
 test('a component killed with SIGKILL is restarted and trading resumes', { timeout: 90_000 }, async () => {
-  const run = await startReadyRun(['--duration', '30']);
+  // the run's duration is only a safety net: the test stops it once it saw the restart (a 30 s
+  // duration ended runs on a loaded machine before the restart it waits for)
+  const run = await startReadyRun(['--duration', String(SAFETY_NET_DURATION_S)]);
   const before = componentPids(run.output());
   const victim = before.get('ordermanager');
   assert.ok(victim !== undefined);
@@ -159,7 +164,7 @@ test('a component killed with SIGKILL is restarted and trading resumes', { timeo
 });
 
 test('a component stopped with SIGSTOP is shown unresponsive after --liveness-timeout-ms, replaced, and trading resumes', { timeout: 90_000 }, async () => {
-  const run = await startReadyRun(['--duration', '45', '--liveness-timeout-ms', '2000']);
+  const run = await startReadyRun(['--duration', String(SAFETY_NET_DURATION_S), '--liveness-timeout-ms', '2000']);
   const victim = componentPids(run.output()).get('orderbook');
   assert.ok(victim !== undefined);
   const stoppedAt = Date.now();
