@@ -9,23 +9,19 @@ import type { MarketData, Message, Order } from '../../src/protocol/messages.js'
 import { createMarketData } from '../../src/protocol/reusable-messages.js';
 import { SymbolInterner } from '../../src/protocol/symbol-interner.js';
 import { ErrorCode, TradingError } from '../../src/core/errors.js';
+import { fillBook, ladder } from '../helpers/books.js';
 
 function book(symbol: string, levels: number): MarketData {
-  const message = createMarketData(32);
+  const message = fillBook(createMarketData(32), {
+    bids: ladder(levels, 1_894_900, -100, (i) => 100 + i),
+    asks: ladder(levels, 1_895_100, 100, (i) => 200 + i),
+    lastPrice: 1_895_000,
+    volume: 12_345,
+    timestamp: 1730700000.25,
+    sequence: 42,
+    sentNs: 123_456_789,
+  });
   message.symbol = symbol;
-  message.timestamp = 1730700000.25;
-  for (let i = 0; i < levels; i++) {
-    message.bidPrices[i] = 1_894_900 - i * 100;
-    message.bidSizes[i] = 100 + i;
-    message.askPrices[i] = 1_895_100 + i * 100;
-    message.askSizes[i] = 200 + i;
-  }
-  message.bidCount = levels;
-  message.askCount = levels;
-  message.lastPrice = 1_895_000;
-  message.volume = 12_345;
-  message.sequence = 42;
-  message.sentNs = 123_456_789;
   return message;
 }
 

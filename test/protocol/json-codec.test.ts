@@ -5,6 +5,7 @@ import { ExecutionStatus, MessageType, OrderType, Sentiment, Side, TimeInForce }
 import type { Message } from '../../src/protocol/messages.js';
 import { createMarketData } from '../../src/protocol/reusable-messages.js';
 import { ErrorCode, TradingError } from '../../src/core/errors.js';
+import { fillBook } from '../helpers/books.js';
 
 function decodeText(text: string, decoder = new JsonDecoder()): Message {
   const buffer = Buffer.from(text, 'utf8');
@@ -55,62 +56,67 @@ test('MARKET_DATA decodes into the same reusable object every time', () => {
   assert.equal(target.askCount, 1);
 });
 
-test('a seed ORDER is a LIMIT IOC order, with its signal_data kept', () => {
-  const message = decodeText(
-    '{"type": 4, "data": {"order_id": "ORD_1730700000123456", "symbol": "MSFT", "side": "SELL", "price": 412.07, ' +
+// Seed messages, as the seed's json.dumps writes them, decode to exactly these messages of ours.
+const seedMessages: { name: string; text: string; expected: Message }[] = [
+  {
+    name: 'a seed ORDER is a LIMIT IOC order, with its signal_data kept',
+    text:
+      '{"type": 4, "data": {"order_id": "ORD_1730700000123456", "symbol": "MSFT", "side": "SELL", "price": 412.07, ' +
       '"quantity": 42, "timestamp": 1730700000.5, "signal_data": {"price_change": -0.0021, "sentiment": -0.4}}}',
-  );
-  assert.deepEqual(message, {
-    type: MessageType.ORDER,
-    orderId: 'ORD_1730700000123456',
-    symbol: 'MSFT',
-    side: Side.SELL,
-    orderType: OrderType.LIMIT,
-    timeInForce: TimeInForce.IOC,
-    price: 4120700,
-    quantity: 42,
-    timestamp: 1730700000.5,
-    tickSentNs: 0,
-    orderSentNs: 0,
-    signalData: { price_change: -0.0021, sentiment: -0.4 },
-  });
-});
+    expected: {
+      type: MessageType.ORDER,
+      orderId: 'ORD_1730700000123456',
+      symbol: 'MSFT',
+      side: Side.SELL,
+      orderType: OrderType.LIMIT,
+      timeInForce: TimeInForce.IOC,
+      price: 4120700,
+      quantity: 42,
+      timestamp: 1730700000.5,
+      tickSentNs: 0,
+      orderSentNs: 0,
+      signalData: { price_change: -0.0021, sentiment: -0.4 },
+    },
+  },
+  {
+    name: 'a seed TRADE_EXECUTION fills in our fields from the seed ones',
+    text:
+      '{"type": 5, "data": {"execution_id": "EXEC_1", "order_id": "ORD_1", "symbol": "AAPL", "side": "BUY", "quantity": 10, ' +
+      '"order_price": 189.5, "execution_price": 189.52, "timestamp": 1730700001.25, "status": "FILLED"}}',
+    expected: {
+      type: MessageType.TRADE_EXECUTION,
+      executionId: 'EXEC_1',
+      orderId: 'ORD_1',
+      symbol: 'AAPL',
+      side: Side.BUY,
+      orderType: OrderType.LIMIT,
+      timeInForce: TimeInForce.IOC,
+      status: ExecutionStatus.FILLED,
+      lastQuantity: 10,
+      lastPrice: 1895200,
+      orderPrice: 1895000,
+      orderQuantity: 10,
+      filledQuantity: 10,
+      leavesQuantity: 0,
+      averagePrice: 1895200,
+      timestamp: 1730700001.25,
+      rejectCode: '',
+      reason: '',
+      tickSentNs: 0,
+      orderSentNs: 0,
+      sequence: 0,
+    },
+  },
+];
+for (const c of seedMessages) {
+  test(c.name, () => assert.deepEqual(decodeText(c.text), c.expected));
+}
 
 test('a MARKET order may leave out its price; a LIMIT order may not', () => {
   const market = decodeText('{"type":4,"data":{"order_id":"m1","symbol":"AAPL","side":"BUY","order_type":"MARKET","time_in_force":"DAY","quantity":5,"timestamp":1}}');
   assert.equal(market.type === MessageType.ORDER && market.price, 0);
   assert.equal(market.type === MessageType.ORDER && market.timeInForce, TimeInForce.DAY);
   assertRefused('{"type":4,"data":{"order_id":"l1","symbol":"AAPL","side":"BUY","quantity":5,"timestamp":1}}', ErrorCode.MESSAGE_INVALID, /ORDER field 'price': missing/);
-});
-
-test('a seed TRADE_EXECUTION fills in our fields from the seed ones', () => {
-  const message = decodeText(
-    '{"type": 5, "data": {"execution_id": "EXEC_1", "order_id": "ORD_1", "symbol": "AAPL", "side": "BUY", "quantity": 10, ' +
-      '"order_price": 189.5, "execution_price": 189.52, "timestamp": 1730700001.25, "status": "FILLED"}}',
-  );
-  assert.deepEqual(message, {
-    type: MessageType.TRADE_EXECUTION,
-    executionId: 'EXEC_1',
-    orderId: 'ORD_1',
-    symbol: 'AAPL',
-    side: Side.BUY,
-    orderType: OrderType.LIMIT,
-    timeInForce: TimeInForce.IOC,
-    status: ExecutionStatus.FILLED,
-    lastQuantity: 10,
-    lastPrice: 1895200,
-    orderPrice: 1895000,
-    orderQuantity: 10,
-    filledQuantity: 10,
-    leavesQuantity: 0,
-    averagePrice: 1895200,
-    timestamp: 1730700001.25,
-    rejectCode: '',
-    reason: '',
-    tickSentNs: 0,
-    orderSentNs: 0,
-    sequence: 0,
-  });
 });
 
 test('a seed NEWS_SENTIMENT maps the sentiment word', () => {
@@ -143,19 +149,16 @@ test('prices print as exact decimals of their units', () => {
 });
 
 test('our MARKET_DATA text is compact JSON with the seed fields first', () => {
-  const message = createMarketData(5);
+  const message = fillBook(createMarketData(5), {
+    bids: [[1894900, 300]],
+    asks: [[1895100, 523.17]],
+    lastPrice: 1895000,
+    volume: 10,
+    timestamp: 1730700000.123,
+    sequence: 3,
+    sentNs: 99,
+  });
   message.symbol = 'AAPL';
-  message.timestamp = 1730700000.123;
-  message.bidPrices[0] = 1894900;
-  message.bidSizes[0] = 300;
-  message.askPrices[0] = 1895100;
-  message.askSizes[0] = 523.17;
-  message.bidCount = 1;
-  message.askCount = 1;
-  message.lastPrice = 1895000;
-  message.volume = 10;
-  message.sequence = 3;
-  message.sentNs = 99;
   assert.equal(
     encodeJsonPayload(message),
     '{"type":1,"data":{"symbol":"AAPL","timestamp":1730700000.123,"bids":[[189.49,300]],"asks":[[189.51,523.17]],"last_price":189.5,"volume":10,"sequence":3,"sent_ns":99}}',

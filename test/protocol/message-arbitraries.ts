@@ -26,6 +26,7 @@ import type {
 } from '../../src/protocol/messages.js';
 import { createMarketData } from '../../src/protocol/reusable-messages.js';
 import { MAX_PRICE_UNITS } from '../../src/protocol/validation.js';
+import { fillBook } from '../helpers/books.js';
 
 /** JSON has no -0: "-0" and "0" both mean zero, so generated numbers avoid it. */
 const noNegativeZero = (value: number): number => (value === 0 ? 0 : value);
@@ -64,23 +65,8 @@ export const marketData: fc.Arbitrary<MarketData> = fc
     sentNs: nanoseconds,
   })
   .map((fields) => {
-    const message = createMarketData(MAX_BOOK_DEPTH);
+    const message = fillBook(createMarketData(MAX_BOOK_DEPTH), fields);
     message.symbol = fields.symbol;
-    message.timestamp = fields.timestamp;
-    fields.bids.forEach(([price, size], i) => {
-      message.bidPrices[i] = price;
-      message.bidSizes[i] = size;
-    });
-    fields.asks.forEach(([price, size], i) => {
-      message.askPrices[i] = price;
-      message.askSizes[i] = size;
-    });
-    message.bidCount = fields.bids.length;
-    message.askCount = fields.asks.length;
-    message.lastPrice = fields.lastPrice;
-    message.volume = fields.volume;
-    message.sequence = fields.sequence;
-    message.sentNs = fields.sentNs;
     return message;
   });
 

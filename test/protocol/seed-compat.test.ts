@@ -13,6 +13,7 @@ import { ExecutionStatus, MessageType, OrderType, Sentiment, Side, TimeInForce }
 import type { Message } from '../../src/protocol/messages.js';
 import { createMarketData } from '../../src/protocol/reusable-messages.js';
 import { toPriceUnits } from '../../src/core/fixed-point.js';
+import { fillBook, ladder } from '../helpers/books.js';
 
 /** The seed's framing and message shapes, verbatim where it matters. */
 const SEED_PYTHON = String.raw`
@@ -194,21 +195,16 @@ test('frames built by the seed decode here, field by field', () => {
 
 test('frames we build are read by the seed, with the values its processes use', () => {
   const encoder = new MessageEncoder();
-  const book = createMarketData(5);
+  const book = fillBook(createMarketData(5), {
+    bids: ladder(5, 1_894_900, -1000, (i) => 100 * (i + 1)),
+    asks: ladder(5, 1_895_100, 1000, () => 523.17),
+    lastPrice: 1_895_000,
+    volume: 48_213,
+    timestamp: 1730700000.123456,
+    sequence: 9,
+    sentNs: 123_456_789,
+  });
   book.symbol = 'AAPL';
-  book.timestamp = 1730700000.123456;
-  for (let i = 0; i < 5; i++) {
-    book.bidPrices[i] = 1_894_900 - i * 1000;
-    book.bidSizes[i] = 100 * (i + 1);
-    book.askPrices[i] = 1_895_100 + i * 1000;
-    book.askSizes[i] = 523.17;
-  }
-  book.bidCount = 5;
-  book.askCount = 5;
-  book.lastPrice = 1_895_000;
-  book.volume = 48_213;
-  book.sequence = 9;
-  book.sentNs = 123_456_789;
   const messages: Message[] = [
     book,
     {

@@ -14,6 +14,7 @@ import {
   copyOffset,
 } from '../../src/shm/layout.js';
 import { BookReader, BookWriter, closeSegment, createSegment, openSegment, unlinkSegment } from '../../src/shm/index.js';
+import { fillBook, ladder } from '../helpers/books.js';
 import { cleanupAll, spawnNode, uniqueShmName, waitForExit, waitForOutput } from '../helpers/resources.js';
 import { checkSnapshot, fillSnapshot } from './fixtures/snapshot.js';
 
@@ -22,21 +23,15 @@ const PEER = fileURLToPath(new URL('./fixtures/shm-peer.js', import.meta.url));
 after(cleanupAll);
 
 function sampleBook(levels: number, base: number, capacity = levels): L2Book {
-  const book = createL2Book(capacity);
-  book.bidCount = levels;
-  book.askCount = levels;
-  for (let i = 0; i < levels; i++) {
-    book.bidPrices[i] = base - 100 * (i + 1);
-    book.bidSizes[i] = 10 * (i + 1);
-    book.askPrices[i] = base + 100 * (i + 1);
-    book.askSizes[i] = 20 * (i + 1);
-  }
-  book.lastPrice = base;
-  book.volume = 123_456;
-  book.timestamp = 1_764_000_000.25;
-  book.sequence = 77;
-  book.sentNs = 9_876_543_210;
-  return book;
+  return fillBook(createL2Book(capacity), {
+    bids: ladder(levels, base - 100, -100, (i) => 10 * (i + 1)),
+    asks: ladder(levels, base + 100, 100, (i) => 20 * (i + 1)),
+    lastPrice: base,
+    volume: 123_456,
+    timestamp: 1_764_000_000.25,
+    sequence: 77,
+    sentNs: 9_876_543_210,
+  });
 }
 
 function assertCode(fn: () => unknown, code: ErrorCode, pattern?: RegExp): void {
