@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { L2Book } from '../../src/core/book.js';
 import { toPriceUnits } from '../../src/core/fixed-point.js';
 import { Side } from '../../src/protocol/messages.js';
 import { BookLiquidity, createFillPlan, planTakerFills, takeRestingFill, type FillPlan } from '../../src/ordermanager/matching.js';
@@ -13,25 +14,26 @@ function planned(plan: FillPlan): [number, number][] {
 
 const u = toPriceUnits;
 
-test('a buy walks the asks level by level up to its limit, at successively worse prices', () => {
+/** One taker order planned against a fresh standard book: it fills `filled` shares at `levels` ([price, quantity]). */
+function assertTakerPlan(side: Side, limit: number, quantity: number, filled: number, levels: [number, number][]): { book: L2Book; liquidity: BookLiquidity; plan: FillPlan } {
   const book = standardBook();
   const liquidity = new BookLiquidity();
   liquidity.sync(book);
   const plan = createFillPlan();
-  assert.equal(planTakerFills(Side.BUY, u(100.02), 250, book, liquidity, plan), 200);
-  assert.deepEqual(planned(plan), [
+  assert.equal(planTakerFills(side, limit, quantity, book, liquidity, plan), filled);
+  assert.deepEqual(planned(plan), levels);
+  return { book, liquidity, plan };
+}
+
+test('a buy walks the asks level by level up to its limit, at successively worse prices', () => {
+  assertTakerPlan(Side.BUY, u(100.02), 250, 200, [
     [u(100.01), 100],
     [u(100.02), 100],
   ]);
 });
 
 test('a sell walks the bids down to its limit; a limit inside the spread takes nothing', () => {
-  const book = standardBook();
-  const liquidity = new BookLiquidity();
-  liquidity.sync(book);
-  const plan = createFillPlan();
-  assert.equal(planTakerFills(Side.SELL, u(99.97), 150, book, liquidity, plan), 150);
-  assert.deepEqual(planned(plan), [
+  const { book, liquidity, plan } = assertTakerPlan(Side.SELL, u(99.97), 150, 150, [
     [u(99.99), 100],
     [u(99.98), 50],
   ]);
