@@ -6,7 +6,7 @@ import { after } from 'node:test';
 import { MemoryBookSource } from '../../src/core/memory-book-source.js';
 import { BookWriter } from '../../src/shm/book-writer.js';
 import { LiveBook } from '../../src/shm/live-book.js';
-import { bookSourceConformance } from '../helpers/book-source-conformance.js';
+import { CONFORMANCE_SYMBOLS, bookSourceConformance } from '../helpers/book-source-conformance.js';
 import { cleanupAll, uniqueShmName } from '../helpers/resources.js';
 import { FakeBooks } from '../strategy/fixtures.js';
 
@@ -14,26 +14,21 @@ after(cleanupAll);
 
 bookSourceConformance('MemoryBookSource', () => {
   const source = new MemoryBookSource();
-  const symbols = ['AAPL', 'MSFT'] as const;
   return {
     source,
-    symbols,
     publish: (symbol, book) => source.set(symbol, book),
-    goStale: () => symbols.forEach((symbol) => source.setStale(symbol, true)),
-    close: () => undefined,
+    goStale: () => CONFORMANCE_SYMBOLS.forEach((symbol) => source.setStale(symbol, true)),
   };
 });
 
 bookSourceConformance('LiveBook (shared memory)', () => {
   const name = uniqueShmName('conformance');
-  const symbols = ['AAPL', 'MSFT'] as const;
-  const writer = BookWriter.create({ name, symbols: [...symbols], depth: 5 });
+  const writer = BookWriter.create({ name, symbols: [...CONFORMANCE_SYMBOLS], depth: 5 });
   writer.setFeedConnected(true);
   // a long freshness window: only the feed flag decides, never the machine's speed
   const source = new LiveBook({ name, maxAgeMs: 3_600_000 });
   return {
     source,
-    symbols,
     publish: (symbol, book) => writer.write(writer.indexOf(symbol), book),
     goStale: () => writer.setFeedConnected(false),
     close: () => {
@@ -46,12 +41,9 @@ bookSourceConformance('LiveBook (shared memory)', () => {
 
 bookSourceConformance('FakeBooks (strategy tests)', () => {
   const source = new FakeBooks();
-  const symbols = ['AAPL', 'MSFT'] as const;
   return {
     source,
-    symbols,
     publish: (symbol, book) => source.setBook(symbol, book),
-    goStale: () => symbols.forEach((symbol) => source.has(symbol) && source.setStatus(symbol, 'stale')),
-    close: () => undefined,
+    goStale: () => CONFORMANCE_SYMBOLS.forEach((symbol) => source.has(symbol) && source.setStatus(symbol, 'stale')),
   };
 });

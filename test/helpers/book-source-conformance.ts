@@ -11,14 +11,18 @@ import type { BookSource } from '../../src/core/book-source.js';
 /** One implementation as the suite drives it. */
 export interface BookSourceUnderTest {
   source: BookSource;
-  /** Two symbols the source can hold a book for. */
-  symbols: readonly [string, string];
+  /** Two symbols the source can hold a book for (default CONFORMANCE_SYMBOLS). */
+  symbols?: readonly [string, string];
   /** Publish `book` for `symbol` as its writer does; the book is live after this. */
   publish(symbol: string, book: L2Book): void;
   /** Make every book of the source untrustworthy (its writer gone, silent or cut off). */
   goStale(): void;
-  close(): void | Promise<void>;
+  /** Release what the source holds (default: nothing to release). */
+  close?(): void | Promise<void>;
 }
+
+/** The symbols the suite uses unless an implementation names its own. */
+export const CONFORMANCE_SYMBOLS = ['AAPL', 'MSFT'] as const;
 
 const DEPTH = 5;
 
@@ -48,8 +52,8 @@ function levels(book: L2Book): unknown {
 }
 
 export function bookSourceConformance(name: string, make: () => BookSourceUnderTest | Promise<BookSourceUnderTest>): void {
-  const withSource = async (body: (under: BookSourceUnderTest) => void): Promise<void> => {
-    const under = await make();
+  const withSource = async (body: (under: Required<BookSourceUnderTest>) => void): Promise<void> => {
+    const under: Required<BookSourceUnderTest> = { symbols: CONFORMANCE_SYMBOLS, close: () => undefined, ...(await make()) };
     try {
       body(under);
     } finally {
