@@ -4,6 +4,7 @@ import { ErrorCode, TradingError } from '../../src/core/errors.js';
 import { MarketModel } from '../../src/market/market-model.js';
 import { resolveMarketOptions } from '../../src/market/market-options.js';
 import type { MarketModelOptions } from '../../src/market/market-options.js';
+import { assertFields } from '../helpers/assert-fields.js';
 
 function problemsOf(options: unknown): string {
   try {
@@ -27,11 +28,7 @@ test('defaults: the seed five symbols at realistic prices, cent ticks, depth 10,
     [1_900_000, 1_700_000, 4_200_000, 1_850_000, 2_500_000],
   );
   assert.equal(config.symbols[4].annualVolatility, 0.6);
-  assert.equal(config.tickUnits, 100);
-  assert.equal(config.bookDepth, 10);
-  assert.equal(config.updatesPerSecond, 10);
-  assert.equal(config.newsIntervalSeconds, 2);
-  assert.equal(config.timeScale, 1);
+  assertFields(config, { tickUnits: 100, bookDepth: 10, updatesPerSecond: 10, newsIntervalSeconds: 2, timeScale: 1 });
 });
 
 test('per-symbol specs override the global options, which override the known-symbol table', () => {

@@ -6,6 +6,7 @@ import { ExecutionStatus, MessageType, OrderType, Side, TimeInForce } from '../.
 import { OrderTracker } from '../../src/strategy/order-tracker.js';
 import { Position } from '../../src/core/position.js';
 import { reportFor } from './fixtures.js';
+import { assertFields } from '../helpers/assert-fields.js';
 
 let nextId = 0;
 function orderOf(side: Side, quantity: number, price: number, symbol = 'AAPL', timeInForce: TimeInForce = TimeInForce.IOC): Order {
@@ -41,18 +42,12 @@ test('partial fills build the position and the average price; the open order sho
   assert.equal(open.leavesQuantity, 100);
   assert.equal(open.averagePrice, 1_000_050);
   const position = tracker.position('AAPL');
-  assert.equal(position.quantity, 200);
-  assert.equal(position.averagePrice, 1_000_050);
-  assert.equal(position.openBuyQuantity, 100);
-  assert.equal(position.fillCount, 2);
+  assertFields(position, { quantity: 200, averagePrice: 1_000_050, openBuyQuantity: 100, fillCount: 2 });
 
   tracker.apply(reportFor(order, ExecutionStatus.FILLED, { lastQuantity: 100, lastPrice: 1_000_200, filled: 300, averagePrice: 1_000_100 }));
   assert.equal(tracker.openOrder(order.orderId), undefined, 'a filled order is no longer open');
   assert.equal(tracker.openOrderCount, 0);
-  assert.equal(position.quantity, 300);
-  assert.equal(position.averagePrice, 1_000_100);
-  assert.equal(position.openBuyQuantity, 0);
-  assert.equal(position.boughtQuantity, 300);
+  assertFields(position, { quantity: 300, averagePrice: 1_000_100, openBuyQuantity: 0, boughtQuantity: 300 });
 });
 
 test('an IOC partly filled then canceled keeps its fill and releases the rest', () => {

@@ -9,6 +9,7 @@ import { OrderType, Side, TimeInForce, type MarketData } from '../../src/protoco
 import { MessageType } from '../../src/protocol/messages.js';
 import { StrategyEngine } from '../../src/strategy/engine.js';
 import type { BookSource, BookStatus, Strategy, StrategyContext, TickBookStatus } from '../../src/strategy/strategy.js';
+import { assertFields } from '../helpers/assert-fields.js';
 import { makeBook } from './fixtures.js';
 
 /** A book that reaches sequence `arrivesAt` only after `readsUntilCurrent` reads of it. */
@@ -54,19 +55,12 @@ function setup(
   return { engine, books, seen, sent };
 }
 
-type LagCounter = 'bookLagAtFirstRead' | 'bookLagged' | 'bookWaits' | 'ordersOnLaggingBook';
-
-/** The engine's book-lag counters named in `expected`, compared at once. */
-function assertLagCounters(engine: StrategyEngine, expected: Partial<Record<LagCounter, number>>): void {
-  const actual = Object.fromEntries(Object.keys(expected).map((name) => [name, engine.counters[name as LagCounter]]));
-  assert.deepEqual(actual, expected);
-}
 
 test('a book that catches up within the wait is read at the tick: counted as lagging at first read, not as lagged', () => {
   const s = setup(100, { arrivesAt: 7, readsUntilCurrent: 3 });
   s.engine.onMarketData(tick(7));
   assert.deepEqual(s.seen, [{ status: 'live', sequence: 7 }]);
-  assertLagCounters(s.engine, { bookLagAtFirstRead: 1, bookLagged: 0, bookWaits: 3 });
+  assertFields(s.engine.counters, { bookLagAtFirstRead: 1, bookLagged: 0, bookWaits: 3 });
   assert.equal(s.sent.length, 1);
 });
 
@@ -74,7 +68,7 @@ test('a book still older after the wait is reported lagging to the strategy, and
   const s = setup(5, { arrivesAt: 9, readsUntilCurrent: 1_000 });
   s.engine.onMarketData(tick(9));
   assert.deepEqual(s.seen, [{ status: 'lagging', sequence: 8 }]);
-  assertLagCounters(s.engine, { bookLagAtFirstRead: 1, bookLagged: 1, ordersOnLaggingBook: 1 });
+  assertFields(s.engine.counters, { bookLagAtFirstRead: 1, bookLagged: 1, ordersOnLaggingBook: 1 });
 });
 
 test('a current book costs one read and counts nothing; a gateway without sequences is not checked', () => {
@@ -98,7 +92,7 @@ test('put off: a tick whose book is behind is not handled but counted; retried, 
   assert.equal(s.engine.retryMarketData(t, true), false, 'still behind, may wait on');
   assert.equal(s.engine.retryMarketData(t, true), true, 'the book came');
   assert.deepEqual(s.seen, [{ status: 'live', sequence: 12 }]);
-  assertLagCounters(s.engine, { bookLagAtFirstRead: 1, bookLagged: 0, bookWaits: 2, ordersOnLaggingBook: 0 });
+  assertFields(s.engine.counters, { bookLagAtFirstRead: 1, bookLagged: 0, bookWaits: 2, ordersOnLaggingBook: 0 });
 });
 
 test('put off past its deadline: handled with the strategy told lagging, counted as lagged', () => {
@@ -107,7 +101,7 @@ test('put off past its deadline: handled with the strategy told lagging, counted
   assert.equal(s.engine.onMarketData(t, true), false);
   assert.equal(s.engine.retryMarketData(t, false), true, 'no more waiting: handled');
   assert.deepEqual(s.seen, [{ status: 'lagging', sequence: 19 }]);
-  assertLagCounters(s.engine, { bookLagged: 1, ordersOnLaggingBook: 1 });
+  assertFields(s.engine.counters, { bookLagged: 1, ordersOnLaggingBook: 1 });
 });
 
 test('mayDefer with the book already there: handled at once with one read (the common case costs nothing more)', () => {
@@ -125,7 +119,7 @@ test('no wait at all (bookWaitReads 0, not put off): a book behind is lagging at
   const s = setup(0, { arrivesAt: 5, readsUntilCurrent: 1_000 });
   s.engine.onMarketData(tick(5));
   assert.deepEqual(s.seen, [{ status: 'lagging', sequence: 4 }]);
-  assertLagCounters(s.engine, { bookLagAtFirstRead: 1, bookLagged: 1 });
+  assertFields(s.engine.counters, { bookLagAtFirstRead: 1, bookLagged: 1 });
 });
 
 test("a symbol's first book not written yet, in a slot the source has: behind (waited for); a symbol with no slot: not waited for", () => {
