@@ -43,6 +43,16 @@ export class TestBook {
   }
 }
 
+/** Run `body` with a live book segment of `symbols`, closed and removed afterwards whatever happens. */
+export async function withTestBook<T>(symbols: readonly string[], body: (book: TestBook) => Promise<T>): Promise<T> {
+  const book = new TestBook(symbols);
+  try {
+    return await body(book);
+  } finally {
+    book.close();
+  }
+}
+
 export interface OrderManagerProcess {
   child: ChildProcess;
   port: number;

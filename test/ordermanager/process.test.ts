@@ -15,7 +15,7 @@ import { encodeFrame } from '../../src/protocol/framing.js';
 import { ExecutionStatus, MessageType, Side, TimeInForce } from '../../src/protocol/messages.js';
 import { cleanupAll, spawnCli, stopChild, tempDir, uniqueShmName, waitForExit, waitForOutput } from '../helpers/resources.js';
 import { makeBook, standardBook } from './fixtures.js';
-import { OrderClient, TestBook, order, startOrderManager } from './process-helpers.js';
+import { OrderClient, TestBook, order, startOrderManager, withTestBook } from './process-helpers.js';
 
 after(cleanupAll);
 
@@ -37,9 +37,8 @@ async function untilFile(condition: () => boolean, what: string, timeoutMs = 5_0
   }
 }
 
-test('a seed client (JSON only, never reads) gets its ORDER executed and logged with the seed fields', async () => {
-  const book = new TestBook(['AAPL', 'MSFT']);
-  try {
+test('a seed client (JSON only, never reads) gets its ORDER executed and logged with the seed fields', () =>
+  withTestBook(['AAPL', 'MSFT'], async (book) => {
     book.write('AAPL', standardBook());
     const tradeLog = join(tempDir('om-seed'), 'trades.log');
     const om = await startOrderManager(['--shm', book.name, '--trade-log', tradeLog]);
@@ -86,14 +85,11 @@ test('a seed client (JSON only, never reads) gets its ORDER executed and logged 
     assert.equal(typeof line['timestamp'], 'number');
     assert.equal(await stopChild(om.child), 0, om.output());
     seed.close();
-  } finally {
-    book.close();
-  }
-});
+  }),
+);
 
-test('a binary client gets fills, partial fills, cancels and coded rejects; rejects are never logged', async () => {
-  const book = new TestBook(['AAPL']);
-  try {
+test('a binary client gets fills, partial fills, cancels and coded rejects; rejects are never logged', () =>
+  withTestBook(['AAPL'], async (book) => {
     book.write('AAPL', standardBook(1));
     const tradeLog = join(tempDir('om-binary'), 'trades.log');
     const om = await startOrderManager(['--shm', book.name, '--trade-log', tradeLog, '--max-order-quantity', '500']);
@@ -165,10 +161,8 @@ test('a binary client gets fills, partial fills, cancels and coded rejects; reje
     assert.equal(event.tickSentNs, b1TickNs);
     assert.ok(event.receivedNs > b1TickNs && event.receivedNs - b1TickNs < 10e9, `received_ns ${event.receivedNs} is after the tick and within seconds`);
     client.close();
-  } finally {
-    book.close();
-  }
-});
+  }),
+);
 
 test('without the segment orders are rejected as stale; once it appears they trade; DAY orders rest, fill on a new book, cancel', async () => {
   const name = uniqueShmName('om-late');
@@ -220,9 +214,8 @@ test('without the segment orders are rejected as stale; once it appears they tra
   }
 });
 
-test('bad input gets clear errors, the connection goes on (or closes for framing), and other clients never notice', async () => {
-  const book = new TestBook(['AAPL']);
-  try {
+test('bad input gets clear errors, the connection goes on (or closes for framing), and other clients never notice', () =>
+  withTestBook(['AAPL'], async (book) => {
     book.write('AAPL', makeBook({ bids: [[99.99, 1_000_000]], asks: [[100.01, 1_000_000]] }));
     const tradeLog = join(tempDir('om-bad'), 'trades.log');
     const om = await startOrderManager(['--shm', book.name, '--trade-log', tradeLog, '--max-frame-bytes', '4096']);
@@ -265,10 +258,8 @@ test('bad input gets clear errors, the connection goes on (or closes for framing
       ['ok1', 'by1'],
     );
     bystander.close();
-  } finally {
-    book.close();
-  }
-});
+  }),
+);
 
 test('one-line start errors: port in use (1), unwritable trade log (1), missing --shm and bad flags (2)', async () => {
   const dir = tempDir('om-errors');
