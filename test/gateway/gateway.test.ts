@@ -197,7 +197,7 @@ test('a client that never reads: the gateway memory stays bounded and another cl
     await sleep(ms);
     return ((received - from) * 1000) / (performance.now() - started);
   };
-  await sleep(500);
+  await until(() => received > 1_000, 'the first client streaming', 10_000);
   const alone = await rateOver(1_500);
   const rssBefore = rssBytes(gateway.pid);
 
@@ -205,11 +205,11 @@ test('a client that never reads: the gateway memory stays bounded and another cl
   const stalled = new Peer(gateway.port);
   await stalled.connected;
   stalled.socket.pause();
-  await sleep(1_500);
+  // filled up: the gateway says so (a slow-consumer event), however long that takes here
+  await until(() => (gateway.counters()['slow_consumer_events'] ?? 0) >= 1, 'a slow-consumer event in the counters', 20_000);
   const rssStalled = rssBytes(gateway.pid);
   const withStalled = await rateOver(2_000);
   const rssAfter = rssBytes(gateway.pid);
-  await until(() => (gateway.counters()['slow_consumer_events'] ?? 0) >= 1, 'a slow-consumer event in the counters', 5_000);
   const counters = gateway.counters();
   stalled.destroy();
   fast.destroy();
