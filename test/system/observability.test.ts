@@ -154,7 +154,7 @@ test('a component started alone (logging JSON): trading stat and its own /metric
   assert.ok(!Number.isNaN(Date.parse(ready.time)));
   const metricsPort = Number(ready.fields['metricsPort']);
   assert.ok(metricsPort > 0, readyLine);
-  await new Promise((resolve) => setTimeout(resolve, 600));
+  // ready means its counters segment and its /metrics are up: no wait needed before reading them
   const json = await readStat(shm);
   assert.deepEqual(json.components.map((c) => c.component), ['gateway']);
   const text = await scrape(metricsPort);
