@@ -137,7 +137,9 @@ test('a proven reader that stops reading is conflated harder past the budget (qu
   })();
   await until(() => bytes > 32 * MIB, 'the second client reading 32 MiB', 60_000).finally(() => (bursting = false));
   stopping.socket.pause();
-  await until(() => (gateway.counters()['outbound_budget_demotions'] ?? 0) >= 1, 'the stopped reader conflated harder', 20_000);
+  await until(() => (gateway.counters()['outbound_budget_demotions'] ?? 0) >= 1, 'the stopped reader conflated harder', 20_000).catch((err: unknown) => {
+    throw new Error(`${String(err)}; counters ${JSON.stringify(gateway.counters())}\n${gateway.output().slice(-2000)}`, { cause: err });
+  });
   const perSecond: number[] = [];
   for (let second = 0; second < 3; second++) {
     const mark = reader.frames;
