@@ -178,8 +178,7 @@ test('a HELLO that asks for no market data gets news and no ticks, in either kin
     assert.deepEqual([...newsOnly[kind].kinds], [kind], `the ${kind} news-only client is served in ${kind}`);
   }
   assert.ok(everything.ticks > everything.news, `a client that asked for nothing particular gets the ticks (${everything.ticks} beside ${everything.news} news)`);
-  gateway.child.kill('SIGTERM');
-  assert.equal(await waitForExit(gateway.child), 0);
+  assert.equal(await stopChild(gateway.child), 0);
 });
 
 test('a client that never reads: the gateway memory stays bounded and another client keeps its rate', { timeout: 40_000 }, async () => {

@@ -288,7 +288,6 @@ test('the replay gateway sends a client whose HELLO asks for no market data only
     assert.deepEqual(types, new Array(10).fill(MessageType.NEWS_SENTIMENT), 'news only, every item');
   } finally {
     peer.destroy();
-    replay.child.kill('SIGTERM');
-    await waitForExit(replay.child);
+    await stopChild(replay.child);
   }
 });
