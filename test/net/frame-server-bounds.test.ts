@@ -4,25 +4,17 @@
  * global outbound budget that disconnects the clients furthest behind, never one that
  * keeps up.
  */
-import { after, afterEach, test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { ErrorCode, isTradingError } from '../../src/core/errors.js';
 import { FrameServer, type FrameServerOptions } from '../../src/net/frame-server.js';
 import type { FrameServerClient } from '../../src/net/frame-server-client.js';
 import { cleanupAll } from '../helpers/resources.js';
-import { RawPeer, captureLogs, frameOf, until } from './helpers.js';
+import { RawPeer, captureLogs, destroyedAfterEach, frameOf, until } from './helpers.js';
 
 const logs = captureLogs();
-const servers: FrameServer<unknown>[] = [];
-const sockets: Socket[] = [];
-const peers: RawPeer[] = [];
-
-afterEach(() => {
-  for (const peer of peers.splice(0)) peer.destroy();
-  for (const socket of sockets.splice(0)) socket.destroy();
-  for (const server of servers.splice(0)) server.destroy();
-});
+const { peers, sockets, servers } = destroyedAfterEach();
 after(cleanupAll);
 
 async function startServer(options: Partial<FrameServerOptions> = {}) {

@@ -3,6 +3,7 @@
  * under test is checked against something that is not itself), condition waits with a
  * deadline, and a captured log.
  */
+import { after, afterEach } from 'node:test';
 import { connect, type Socket } from 'node:net';
 import { setLogSink } from '../../src/core/log.js';
 import { FrameDecoder, encodeFrame } from '../../src/protocol/framing.js';
@@ -29,6 +30,31 @@ export function until(condition: () => boolean, what: string, timeoutMs = 5_000)
     };
     poll();
   });
+}
+
+/** A server as the net tests close it: at once where it can (destroy), else close. */
+export type ClosableServer = { destroy(): unknown } | { close(): unknown };
+
+/**
+ * Lists for what a test file opens (peers, sockets, servers), all destroyed after each test
+ * whatever its outcome: call once at the top of the file and push into them (destroyAll does
+ * it at once, for a test about to skip itself). Swept again at
+ * the end of the file: node:test runs no afterEach hook for a test that skipped itself
+ * (t.skip()), and a server such a test left listening kept the file from ever ending.
+ */
+export function destroyedAfterEach(): { peers: RawPeer[]; sockets: Socket[]; servers: ClosableServer[]; destroyAll: () => void } {
+  const opened = { peers: [] as RawPeer[], sockets: [] as Socket[], servers: [] as ClosableServer[] };
+  const destroyAll = (): void => {
+    for (const peer of opened.peers.splice(0)) peer.destroy();
+    for (const socket of opened.sockets.splice(0)) socket.destroy();
+    for (const server of opened.servers.splice(0)) {
+      if ('destroy' in server) server.destroy();
+      else server.close();
+    }
+  };
+  afterEach(destroyAll);
+  after(destroyAll);
+  return { ...opened, destroyAll };
 }
 
 export const frameOf = (text: string): Buffer => encodeFrame(Buffer.from(text, 'utf8'));

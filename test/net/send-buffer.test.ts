@@ -3,7 +3,7 @@
  * (SO_SNDBUF through our addon), and given back to the kernel's autotuning once the peer
  * has: a never-reading peer then pins tens of KiB of kernel memory, not megabytes.
  */
-import { after, afterEach, test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { FrameServer } from '../../src/net/frame-server.js';
@@ -11,26 +11,12 @@ import type { FrameServerClient } from '../../src/net/frame-server-client.js';
 import { PROBATION_BYTES, PROOF_BYTES } from '../../src/net/outbound-queue.js';
 import { limitSendBuffer, releaseSendBuffer, sendBufferLimited } from '../../src/net/send-buffer.js';
 import { cleanupAll } from '../helpers/resources.js';
-import { RawPeer, captureLogs, until } from './helpers.js';
+import { RawPeer, captureLogs, destroyedAfterEach, until } from './helpers.js';
 
 captureLogs();
 const MIB = 1024 * 1024;
-const sockets: Socket[] = [];
-const servers: { close(): unknown }[] = [];
-const peers: RawPeer[] = [];
-
-function closeAll(): void {
-  for (const peer of peers.splice(0)) peer.destroy();
-  for (const socket of sockets.splice(0)) socket.destroy();
-  for (const server of servers.splice(0)) server.close();
-}
-
-afterEach(closeAll);
-// a test that skips itself gets no afterEach: without this its sockets would keep the file running
-after(() => {
-  closeAll();
-  cleanupAll();
-});
+const { peers, sockets, servers, destroyAll } = destroyedAfterEach();
+after(cleanupAll);
 
 /** A connected pair on loopback: the server's end, and a client end that never reads. */
 async function stalledPair(): Promise<Socket> {
@@ -69,7 +55,7 @@ async function kernelTakes(socket: Socket, total: number): Promise<number> {
 test('a held send buffer stops the kernel taking megabytes for a peer that never reads; released, the kernel sizes it again', async (t) => {
   const probe = await stalledPair();
   if (sendBufferLimited(probe) === undefined) {
-    closeAll();
+    destroyAll();
     t.skip('SO_BUF_LOCK not available here (Linux before 5.14, or an addon built before it had setSendBuffer: npm run install)');
     return;
   }
@@ -102,7 +88,7 @@ test('a conflating FrameServer holds the buffer of a client on probation and rel
   const [readerClient, stalledClient] = connected[0]?.remotePort === reader.socket.localPort ? [connected[0], connected[1]] : [connected[1], connected[0]];
   if (readerClient === undefined || stalledClient === undefined) throw new Error('clients not found');
   if (readerClient.sendBufferHeld === undefined) {
-    closeAll();
+    destroyAll();
     t.skip('SO_BUF_LOCK not available here');
     return;
   }
