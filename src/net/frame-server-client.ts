@@ -117,8 +117,9 @@ export class FrameServerClient<TContext = unknown> {
       onWrite: () => this.heartbeat.noteSent(),
       onConflation: (active, episode) => host.onConflation(this, active, episode),
       onProbation: (probation) => {
-        if (probation) limitSendBuffer(socket, PROBATION_BYTES);
-        else releaseSendBuffer(socket);
+        if (probation) return limitSendBuffer(socket, PROBATION_BYTES);
+        releaseSendBuffer(socket);
+        return false;
       },
     });
     this.#queue.attach(socket);

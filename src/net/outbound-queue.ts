@@ -79,6 +79,16 @@ export const PROBATION_BYTES = 32 * 1024;
  */
 export const PROOF_BYTES = 2 * kernelSendBufferMaxBytes();
 
+/**
+ * The proof while the owner holds the socket's kernel send buffer small (onProbation returned
+ * true: SO_SNDBUF of PROBATION_BYTES, which the kernel doubles). A peer that reads nothing can
+ * then take at most that buffer plus its own receive buffer, which does not grow without
+ * reads (tcp_rmem's default, 128 KiB): a few hundred KiB, so 1 MiB shows reading. The full
+ * PROOF_BYTES took seconds at --rate max, where a reader is conflated between writes: with
+ * 1,000 and 10,000 symbols the orderbook got ~5 k updates/s instead of ~500 k.
+ */
+export const HELD_PROOF_BYTES = 1024 * 1024;
+
 function kernelSendBufferMaxBytes(): number {
   try {
     const max = Number(readFileSync('/proc/sys/net/ipv4/tcp_wmem', 'utf8').trim().split(/\s+/)[2]);
@@ -107,8 +117,12 @@ export interface OutboundQueueOptions {
   onWrite?: () => void;
   /** Conflation started (episode undefined) or ended (with its totals). */
   onConflation?: (active: boolean, episode: ConflationEpisode | undefined) => void;
-  /** `conflate` policy: probation began (true: on attach and on demote()) or ended (the peer proved it reads). */
-  onProbation?: (probation: boolean) => void;
+  /**
+   * `conflate` policy: probation began (true: on attach and on demote()) or ended (the peer
+   * proved it reads). Returns true when the owner now holds the socket's kernel send buffer
+   * small (the proof is then HELD_PROOF_BYTES, else PROOF_BYTES).
+   */
+  onProbation?: (probation: boolean) => boolean | void;
 }
 
 interface ConflationSlot {
@@ -146,7 +160,9 @@ export class OutboundQueue {
   #queuedFrames = 0;
   /** Write size limit and queue bound while unproven: PROBATION_BYTES, or Infinity under `refuse`. */
   readonly #probationBytes: number;
-  /** The kernel has taken PROOF_BYTES since the connection first backed up (see Probation above). */
+  /** What the kernel must take for a proof: PROOF_BYTES, or HELD_PROOF_BYTES while the send buffer is held. */
+  #proofBytes = PROOF_BYTES;
+  /** The kernel has taken the proof since the connection first backed up (see Probation above). */
   #proven = false;
   /** The connection has backed up at least once. */
   #backedUp = false;
@@ -198,7 +214,7 @@ export class OutboundQueue {
   demote(): number {
     const released = this.releasableBytes;
     if (this.#probationBytes === Number.POSITIVE_INFINITY) return 0;
-    if (this.#proven) this.#onProbation?.(true);
+    if (this.#proven) this.#beginProbation();
     this.#proven = false;
     this.#takenSinceBackup = 0;
     if (this.#inFlight !== undefined && !this.#conflating) this.#startConflation();
@@ -245,7 +261,7 @@ export class OutboundQueue {
     // after finish() the old staging buffer may still belong to the previous socket
     if (this.#queue.length === 0) this.#queue = NO_BYTES;
     this.#sink = sink;
-    if (this.#onProbationNow) this.#onProbation?.(true);
+    if (this.#onProbationNow) this.#beginProbation();
   }
 
   /** The socket is gone: forget everything queued for it. */
@@ -302,11 +318,15 @@ export class OutboundQueue {
     }
   }
 
+  #beginProbation(): void {
+    this.#proofBytes = this.#onProbation?.(true) === true ? HELD_PROOF_BYTES : PROOF_BYTES;
+  }
+
   /** The kernel took `bytes` after the connection had backed up: count toward its proof. */
   #noteTaken(bytes: number): void {
     if (this.#proven) return;
     this.#takenSinceBackup += bytes;
-    if (this.#takenSinceBackup < PROOF_BYTES) return;
+    if (this.#takenSinceBackup < this.#proofBytes) return;
     this.#proven = true;
     this.#onProbation?.(false);
   }

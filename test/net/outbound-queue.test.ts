@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { OutboundQueue, PROBATION_BYTES, PROOF_BYTES, type OutboundCounters, type OutboundPolicy, type OutboundSink } from '../../src/net/outbound-queue.js';
+import { HELD_PROOF_BYTES, OutboundQueue, PROBATION_BYTES, PROOF_BYTES, type OutboundCounters, type OutboundPolicy, type OutboundSink } from '../../src/net/outbound-queue.js';
 import { encodeFrame } from '../../src/protocol/framing.js';
 
 /**
@@ -267,6 +267,21 @@ test('probation ends once the kernel has taken PROOF_BYTES since the first backu
   assert.equal(queue.conflating, false);
 });
 
+test('while the owner holds the kernel send buffer small (onProbation returns true) HELD_PROOF_BYTES prove reading; without the hold it takes PROOF_BYTES', async () => {
+  const counters: OutboundCounters = { framesOut: 0, bytesOut: 0, framesDropped: 0, framesConflated: 0 };
+  const held = new OutboundQueue({ maxBacklogBytes: 1024 * 1024, policy: 'conflate', counters, requestFlush: () => undefined, onProbation: (probation) => probation });
+  const heldSink = new FakeSink();
+  held.attach(heldSink);
+  await drainAfterBackup(held, heldSink, HELD_PROOF_BYTES);
+  assert.equal(held.proven, true, 'held: a reader proves itself with HELD_PROOF_BYTES');
+  assert.ok(HELD_PROOF_BYTES < PROOF_BYTES);
+  const unheld = new OutboundQueue({ maxBacklogBytes: 1024 * 1024, policy: 'conflate', counters, requestFlush: () => undefined, onProbation: () => false });
+  const unheldSink = new FakeSink();
+  unheld.attach(unheldSink);
+  await drainAfterBackup(unheld, unheldSink, HELD_PROOF_BYTES);
+  assert.equal(unheld.proven, false, 'not held: the kernel could have taken that much from a peer that reads nothing');
+});
+
 test('demote (conflate harder): queued frames are discarded and counted, staging buffers released, latest per key kept until it drains', async () => {
   const { queue, sink, counters, episodes } = makeQueue('conflate', 1024 * 1024);
   await drainAfterBackup(queue, sink, PROOF_BYTES);
@@ -301,7 +316,7 @@ test('demote (conflate harder): queued frames are discarded and counted, staging
 test('onProbation says when probation begins (attach, demote) and ends (proof), so the owner can hold the kernel buffer meanwhile', async () => {
   const calls: boolean[] = [];
   const counters: OutboundCounters = { framesOut: 0, bytesOut: 0, framesDropped: 0, framesConflated: 0 };
-  const queue = new OutboundQueue({ maxBacklogBytes: 1024 * 1024, policy: 'conflate', counters, requestFlush: () => undefined, onProbation: (probation) => calls.push(probation) });
+  const queue = new OutboundQueue({ maxBacklogBytes: 1024 * 1024, policy: 'conflate', counters, requestFlush: () => undefined, onProbation: (probation) => void calls.push(probation) });
   const sink = new FakeSink();
   queue.attach(sink);
   assert.deepEqual(calls, [true], 'a new connection starts on probation');
@@ -313,7 +328,7 @@ test('onProbation says when probation begins (attach, demote) and ends (proof), 
   assert.deepEqual(calls, [true, false, true], 'demotion begins it again, once');
 
   const refusing: boolean[] = [];
-  const other = new OutboundQueue({ maxBacklogBytes: 1024 * 1024, policy: 'refuse', counters, requestFlush: () => undefined, onProbation: (probation) => refusing.push(probation) });
+  const other = new OutboundQueue({ maxBacklogBytes: 1024 * 1024, policy: 'refuse', counters, requestFlush: () => undefined, onProbation: (probation) => void refusing.push(probation) });
   other.attach(new FakeSink());
   other.demote();
   assert.deepEqual(refusing, [], 'no probation under the refuse policy');
