@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { checkAddon } from './check-addon.js';
 
 function findTests(dir) {
   const found = [];
@@ -17,6 +18,10 @@ function findTests(dir) {
 }
 
 const { values, positionals } = parseArgs({ options: { dist: { type: 'string', default: 'dist' } }, allowPositionals: true });
+// a stale native addon first, in one line, rather than as tests failing or skipping one by one
+const addon = await checkAddon(process.cwd(), values.dist);
+for (const line of addon.lines) console.error(line);
+if (!addon.ok) process.exit(1);
 const filter = positionals[0];
 const files = findTests(join(values.dist, 'test'))
   .filter((file) => filter === undefined || file.includes(filter))

@@ -8,6 +8,7 @@
  *   start → one `ready` line (and a `ready` report to the supervisor) → serve
  *   SIGINT / SIGTERM       graceful stop; a second signal exits at once
  *   context.fail(error)    stop with the error's code and a non-zero exit
+ *   a stale native addon   E_ADDON_STALE before anything starts; exit 1 (core/native-addon.ts)
  *
  * Two shapes:
  *
@@ -32,6 +33,7 @@
 import { configError, describeSchema, loadConfig, wantsHelp, type ConfigOf, type Schema } from '../config/schema.js';
 import { ErrorCode, describeError, isTradingError } from '../core/errors.js';
 import { createLogger, type Logger } from '../core/log.js';
+import { loadNativeAddon } from '../core/native-addon.js';
 import { EXIT_FAILURE, EXIT_USAGE, runComponent, type Component, type RunOptions } from '../core/runtime.js';
 
 /** A subcommand's entry point: its arguments (after the subcommand) in, its exit code out. */
@@ -109,6 +111,7 @@ export function componentCommand<S extends Schema, T = ConfigOf<S>>(spec: Compon
     return runComponent(
       spec.name,
       (log, control) => {
+        loadNativeAddon();
         const settings = loadSettings(spec, argv);
         options = spec.runOptions?.(settings) ?? {};
         return spec.component(settings, { log, fail: (error) => control.fail(error) });
@@ -140,6 +143,7 @@ export function taskCommand<S extends Schema, T = ConfigOf<S>>(spec: TaskCommand
       process.exit(EXIT_FORCED);
     };
     try {
+      loadNativeAddon();
       const settings = loadSettings(spec, argv);
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);

@@ -96,6 +96,9 @@ export const ErrorCode = {
   // sessions, again
   /** Too many HELLO secrets being checked at once: the server refuses this one; try again shortly. */
   AUTH_BUSY: 'E_AUTH_BUSY',
+  // the native addon
+  /** The addon in build/ was built from older native/ sources and lacks a function this code needs: `npm run install`. */
+  ADDON_STALE: 'E_ADDON_STALE',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -6,7 +6,8 @@
  * For what a peer makes a process hold and then abandons (a large frame arriving in pieces,
  * cut off by its deadline): a plain Buffer's memory returns only after a collection, which
  * an idle process may not run for minutes, and then into malloc's heap, which keeps it.
- * Where the addon is not built, plain Buffers are used (and nothing else changes).
+ * Where the addon is not built, or was built before it had these functions (the loader warns
+ * once: E_ADDON_STALE), plain Buffers are used and nothing else changes.
  */
 import { loadNativeAddon } from './native-addon.js';
 

@@ -56,7 +56,7 @@ test('a held send buffer stops the kernel taking megabytes for a peer that never
   const probe = await stalledPair();
   if (sendBufferLimited(probe) === undefined) {
     destroyAll();
-    t.skip('SO_BUF_LOCK not available here (Linux before 5.14, or an addon built before it had setSendBuffer: npm run install)');
+    t.skip('SO_BUF_LOCK not available here (Linux before 5.14)');
     return;
   }
   const held = await stalledPair();
