@@ -3,7 +3,7 @@
  * gateway's counters segment; each adds its own figures beside these.
  */
 import type { Logger } from '../core/log.js';
-import { COMPONENT_METRICS, MetricsWriter, type ComponentMetricName } from '../metrics/index.js';
+import { COMPONENT_METRICS, MetricsWriter, publishSendBufferHold, type ComponentMetricName } from '../metrics/index.js';
 import type { FrameServerCounters } from '../net/frame-server.js';
 
 export type GatewayMetrics = MetricsWriter<ComponentMetricName<'gateway'>>;
@@ -30,4 +30,5 @@ export function publishServerMetrics(w: GatewayMetrics, server: FrameServerCount
   w.set('outbound_bytes', server.outboundBytes);
   w.set('frames_conflated', server.framesConflated);
   w.set('frames_dropped', server.framesDropped);
+  publishSendBufferHold(w, server);
 }

@@ -26,7 +26,7 @@
  *           │ { component, metrics: [{ name, kind, unit, help, label?, slot }] }     │
  *           │ slot: the value index (counter, gauge; a labelled metric has symbol    │
  *           │ capacity slots from there, one per label-table entry) or the           │
- *           │ histogram index (histogram); label: 'symbol' or 'code'                  │
+ *           │ histogram index (histogram); label: 'symbol', 'code' or 'reason'       │
  *  label    ├──────────────────────── label table (capacity × 32 B, padded) ────────┤
  *  table    │ each: 0..30 the label value, ASCII, NUL-padded; 31 the label key       │
  *           │ (LABEL_KEYS index); added as the writer meets them                     │
@@ -50,7 +50,7 @@
 /** "IPCM" as the first four bytes of the segment on a little-endian host. */
 export const COUNTERS_MAGIC = 0x4d43_5049;
 /** Bump on any change to this file's offsets or meanings. */
-export const COUNTERS_LAYOUT_VERSION = 1;
+export const COUNTERS_LAYOUT_VERSION = 2;
 export const CACHE_LINE_BYTES = 64;
 
 // header line, byte offsets from the start of the segment
@@ -75,7 +75,7 @@ export const SYMBOL_TABLE_OFFSET_OFFSET = CACHE_LINE_BYTES + 8;
 /** Bytes per label-table entry: the value (NUL-padded) and, in its last byte, the key. */
 export const SYMBOL_ENTRY_BYTES = 32;
 /** The label keys a metric can have besides component, by their index in an entry's last byte. */
-export const LABEL_KEYS = ['symbol', 'code'] as const;
+export const LABEL_KEYS = ['symbol', 'code', 'reason'] as const;
 export type LabelKey = (typeof LABEL_KEYS)[number];
 /** Symbols a segment has room for, per per-symbol metric. */
 export const SYMBOL_CAPACITY = 128;

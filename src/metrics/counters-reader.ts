@@ -20,6 +20,8 @@ export interface MetricLabels {
   symbol?: string;
   /** An error code (the order manager's rejects by code). */
   code?: string;
+  /** Why a state holds (a server's send buffers that cannot be held). */
+  reason?: string;
 }
 
 export interface CounterSample {
@@ -139,7 +141,8 @@ export class CountersReader {
         for (let i = 0; i < symbolCount; i++) {
           const entry = entries[i];
           if (entry === undefined || entry.key !== metric.label) continue;
-          const labels: MetricLabels = metric.label === 'code' ? { component: this.component, code: entry.value } : { component: this.component, symbol: entry.value };
+          const labels: MetricLabels = { component: this.component };
+          labels[metric.label] = entry.value;
           counters.push({ component: this.component, name: metric.name, kind: metric.kind, unit: metric.unit, help: metric.help, labels, value: this.#values[metric.slot + i] ?? 0 });
         }
       } else if (metric.kind === 'histogram') {
@@ -207,9 +210,9 @@ export function readSystemCounters(bookShm: string, components: readonly string[
   return snapshots;
 }
 
-/** A labelled sample's symbol or code; undefined for a plain one. */
+/** A labelled sample's symbol, code or reason; undefined for a plain one. */
 export function labelValue(sample: CounterSample): string | undefined {
-  return sample.labels.symbol ?? sample.labels.code;
+  return sample.labels.symbol ?? sample.labels.code ?? sample.labels.reason;
 }
 
 /** `name`, or `name.LABEL` for a labelled sample (`position_shares.AAPL`, `rejects_by_code.E_RISK_MAX_QTY`). */

@@ -64,7 +64,7 @@ export interface MetricDescriptor {
   /** Value index (counter, gauge) or histogram index (histogram); a per-symbol metric's first slot. */
   slot: number;
   /** One value per label-table entry with this key, from slot on. */
-  label?: 'symbol' | 'code';
+  label?: LabelKey;
 }
 
 export interface CountersMetadata {

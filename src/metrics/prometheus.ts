@@ -72,6 +72,7 @@ export async function renderPrometheus(snapshots: readonly ComponentSnapshot[]):
       const labels: Labels = { component: sample.component };
       if (sample.labels.symbol !== undefined) labels['symbol'] = sample.labels.symbol;
       if (sample.labels.code !== undefined) labels['code'] = sample.labels.code;
+      if (sample.labels.reason !== undefined) labels['reason'] = sample.labels.reason;
       family(name, `${sample.help} (${sample.unit})`, sample.kind).values.push({ labels, value: sample.value });
     }
     for (const histogram of snapshot.histograms) {

@@ -12,6 +12,7 @@
  * segment holds (`restartBase`), except where the value is already a whole-history figure
  * that the component rebuilds on start (the trade log's fills).
  */
+import type { LabelKey } from './counters-layout.js';
 
 export type MetricKind = 'counter' | 'gauge' | 'histogram';
 
@@ -25,8 +26,8 @@ export interface MetricSpec {
    * (true, the default) or publishes a whole-history value itself (false).
    */
   readonly restartBase?: boolean;
-  /** One value per symbol or per error code, labelled with it (room for SYMBOL_CAPACITY of them). */
-  readonly label?: 'symbol' | 'code';
+  /** One value per symbol, error code or reason, labelled with it (room for SYMBOL_CAPACITY of them). */
+  readonly label?: LabelKey;
 }
 
 const counter = (unit: string, help: string, restartBase = true): MetricSpec => ({ kind: 'counter', unit, help, restartBase });
@@ -53,6 +54,13 @@ export const METRICS = {
   outbound_budget_disconnects: counter('clients', 'clients disconnected because the outbound budget was spent'),
   outbound_budget_demotions: counter('clients', 'clients conflated harder (latest per key, queue released) because the outbound budget was spent'),
   outbound_bytes: gauge('bytes', 'outbound bytes held for clients'),
+  send_buffer_hold_unavailable: {
+    kind: 'gauge',
+    unit: 'boolean',
+    help: "1 when the kernel send buffer of a client on probation cannot be held, by reason (kernel_before_5_14, no_socket_fd, no_addon, setsockopt_failed): a never-reading client may pin up to tcp_wmem's maximum of kernel memory",
+    label: 'reason',
+  },
+  send_buffer_holds_missed: counter('clients', 'clients put on probation whose kernel send buffer could not be held'),
 
   // gateway
   market_data_sent: counter('messages', 'MARKET_DATA messages published'),
@@ -195,7 +203,7 @@ export const COMPONENT_METRICS = {
     'market_data_sent', 'news_sent', 'frames_sent', 'sent_bytes', 'clients', 'clients_accepted', 'binary_clients',
     'slow_consumer_events', 'frames_conflated', 'frames_dropped', 'bad_frames', 'messages_ignored', 'rounds_skipped',
     'market_sequence', 'clients_refused', 'clients_idle', 'frame_timeouts', 'outbound_budget_disconnects', 'outbound_bytes',
-    'outbound_budget_demotions', 'bus_connected', 'bus_reconnects', 'bus_published', 'bus_published_bytes', 'bus_skipped',
+    'outbound_budget_demotions', 'send_buffer_hold_unavailable', 'send_buffer_holds_missed', 'bus_connected', 'bus_reconnects', 'bus_published', 'bus_published_bytes', 'bus_skipped',
     'frames_replayed', 'frames_transcoded', 'replay_loops',
   ],
   orderbook: [
@@ -210,7 +218,7 @@ export const COMPONENT_METRICS = {
     'sessions_resumed', 'reports_replayed', 'reports_replayed_from_journal', 'session_takeovers', 'session_grace_expiries', 'frames_ignored_stopping', 'book_attached',
     'book_attachments', 'clients', 'clients_accepted', 'frames_received', 'bad_frames', 'trade_log_commits',
     'trade_log_lines', 'trade_log_largest_batch', 'tick_to_trade', 'tick_to_order_sent', 'order_transit', 'journal_sync', 'clients_refused', 'clients_idle',
-    'frame_timeouts', 'outbound_budget_disconnects', 'outbound_bytes', 'trade_log_failed', 'order_ids_kept', 'tracked_clients',
+    'frame_timeouts', 'outbound_budget_disconnects', 'outbound_bytes', 'send_buffer_hold_unavailable', 'send_buffer_holds_missed', 'trade_log_failed', 'order_ids_kept', 'tracked_clients',
     'checkpoints', 'bus_connected', 'bus_reconnects', 'mirror_fills', 'mirror_published', 'mirror_lag', 'mirror_heals',
     'mirror_duplicates', 'mirror_resyncs', 'mirror_failures', 'mirror_overflows', 'mirror_store_losses',
   ],

@@ -13,7 +13,7 @@ import type { TradingError } from '../core/errors.js';
 import { FrameDecoder } from '../protocol/framing.js';
 import { HeartbeatTracker } from './heartbeat.js';
 import { OutboundQueue, PROBATION_BYTES, type ConflationEpisode, type OutboundPolicy } from './outbound-queue.js';
-import { limitSendBuffer, releaseSendBuffer, sendBufferLimited } from './send-buffer.js';
+import { limitSendBuffer, releaseSendBuffer, sendBufferLimited, type SendBufferHoldUnavailable } from './send-buffer.js';
 import type { ConflationKey, SendStatus } from './send-status.js';
 
 /** Which payload kind the application sends to this client (it decides; we only carry it). */
@@ -53,6 +53,8 @@ export interface ClientHost<TContext> {
   /** The backlog bound was hit under the `disconnect` policy. */
   onSlowConsumer(client: FrameServerClient<TContext>): void;
   onConflation(client: FrameServerClient<TContext>, active: boolean, episode: ConflationEpisode | undefined): void;
+  /** A client went on probation and its kernel send buffer could not be held (send-buffer.ts says why). */
+  onHoldMissed(reason: SendBufferHoldUnavailable): void;
   errorPayload(client: FrameServerClient<TContext>, error: TradingError): Uint8Array;
   onClosed(client: FrameServerClient<TContext>, reason: Error | undefined): void;
   /** Bytes allocated for this client's incomplete inbound frame changed by `delta`. */
@@ -117,8 +119,13 @@ export class FrameServerClient<TContext = unknown> {
       onWrite: () => this.heartbeat.noteSent(),
       onConflation: (active, episode) => host.onConflation(this, active, episode),
       onProbation: (probation) => {
-        if (probation) return limitSendBuffer(socket, PROBATION_BYTES);
-        releaseSendBuffer(socket);
+        if (!probation) {
+          releaseSendBuffer(socket);
+          return false;
+        }
+        const hold = limitSendBuffer(socket, PROBATION_BYTES);
+        if (hold === 'held') return true;
+        host.onHoldMissed(hold);
         return false;
       },
     });

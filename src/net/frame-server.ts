@@ -41,18 +41,13 @@ import {
   type FrameServerOptions,
   type SlowConsumerPolicy,
 } from './frame-server-options.js';
-import {
-  FrameServerClient,
-  emptyConnectionCounters,
-  type ClientHost,
-  type ConnectionCounters,
-} from './frame-server-client.js';
+import { FrameServerClient, emptyConnectionCounters, type ClientHost, type ConnectionCounters } from './frame-server-client.js';
 import { heartbeatCheckPeriodMs } from './heartbeat.js';
 import { planOutboundBudget, stallStep, type BudgetPlan } from './outbound-budget.js';
 import type { ConflationEpisode, OutboundPolicy } from './outbound-queue.js';
+import { reportHoldUnavailable, sendBufferHoldSupport, type SendBufferHoldUnavailable } from './send-buffer.js';
 import { isAccepted, type ConflationKey } from './send-status.js';
 import { tlsFailure } from './tls-options.js';
-
 
 // the options live in frame-server-options.ts; the server's users may import them from here
 export { DEFAULT_MAX_BACKLOG_BYTES, DEFAULT_MAX_CONNECTIONS, MIN_BACKLOG_BYTES, type FrameServerOptions, type ServerHeartbeatOptions, type SlowConsumerPolicy } from './frame-server-options.js';
@@ -109,6 +104,10 @@ export interface FrameServerCounters extends ConnectionCounters {
   /** Outbound and inbound bytes held, as of the last check. */
   outboundBytes: number;
   inboundBytes: number;
+  /** Clients put on probation whose kernel send buffer could not be held (send-buffer.ts). */
+  sendBufferHoldsMissed: number;
+  /** Why send buffers cannot be held here, once known (`conflate` policy: from listen on). */
+  sendBufferHoldUnavailable: SendBufferHoldUnavailable | undefined;
 }
 
 export interface BoundAddress {
@@ -153,6 +152,8 @@ export class FrameServer<TContext = unknown> {
     frameTimeouts: 0,
     outboundBytes: 0,
     inboundBytes: 0,
+    sendBufferHoldsMissed: 0,
+    sendBufferHoldUnavailable: undefined,
   };
   #inboundBytes = 0;
   #outboundBytes = 0;
@@ -245,6 +246,8 @@ export class FrameServer<TContext = unknown> {
         this.#state = 'listening';
         this.#serverClosed = new Promise((resolveClosed) => this.#server.once('close', () => resolveClosed()));
         this.#startHeartbeats();
+        // the flood protection: known weaker from the start, not from the first client on
+        if (this.slowConsumerPolicy === 'conflate') this.#holdUnavailable(sendBufferHoldSupport(this.#server));
         this.#housekeepingTimer = setInterval(this.#housekeeping, HOUSEKEEPING_PERIOD_MS);
         this.#housekeepingTimer.unref();
         this.#log.info('listening', {
@@ -377,6 +380,7 @@ export class FrameServer<TContext = unknown> {
         client.destroy(error);
       },
       onConflation: (client, active, episode) => this.#logConflation(client, active, episode),
+      onHoldMissed: (reason) => this.#holdUnavailable(reason, 1),
       errorPayload: (client, error) => errorPayload(error, client),
       onClosed: (client, reason) => this.#onClientClosed(client, reason),
       keepAliveMs: this.keepAliveMs,
@@ -404,6 +408,14 @@ export class FrameServer<TContext = unknown> {
     } else if (episode !== undefined) {
       this.#log.info('slow consumer caught up', { client: client.id, conflated: episode.conflated, dropped: episode.dropped, released: episode.released, ...more });
     }
+  }
+
+  /** Send buffers cannot be held here (`missed`: for a client now on probation): for the metrics, and logged once per process and reason. */
+  #holdUnavailable(reason: SendBufferHoldUnavailable | undefined, missed = 0): void {
+    if (reason === undefined) return;
+    this.#gone.sendBufferHoldsMissed += missed;
+    this.#gone.sendBufferHoldUnavailable = reason;
+    reportHoldUnavailable(reason, this.#log);
   }
 
   #onClientClosed(client: FrameServerClient<TContext>, reason: Error | undefined): void {

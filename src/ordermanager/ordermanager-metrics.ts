@@ -6,7 +6,7 @@
  * fills is the trade log's: what recovery read back plus the fill lines made durable
  * since, so it equals the file and never goes back across a restart.
  */
-import type { ComponentMetricName, MetricsWriter } from '../metrics/index.js';
+import { publishSendBufferHold, type ComponentMetricName, type MetricsWriter } from '../metrics/index.js';
 import type { FrameServerCounters } from '../net/frame-server.js';
 import type { LiveBook } from '../shm/live-book.js';
 import type { ClientSessions } from './client-sessions.js';
@@ -91,6 +91,7 @@ export function publishOrderManagerMetrics(w: OrderManagerMetrics, parts: OrderM
     w.set('frame_timeouts', server.frameTimeouts);
     w.set('outbound_budget_disconnects', server.outboundBudgetDisconnects);
     w.set('outbound_bytes', server.outboundBytes);
+    publishSendBufferHold(w, server);
   }
   w.set('order_ids_kept', om.orderIdsKept);
   w.set('tracked_clients', om.trackedClients);

@@ -22,11 +22,15 @@ export interface GatewayProcess {
   ready: Record<string, unknown>;
 }
 
-/** Start `trading gateway --port 0 ...args` with an IPC channel; resolves once it is ready. */
-export async function startGateway(args: readonly string[], port = 0): Promise<GatewayProcess> {
+/**
+ * Start `trading gateway --port 0 ...args` with an IPC channel; resolves once it is ready.
+ * `env`: its environment in place of ours; `shmLabel`: in its counters segment's name.
+ */
+export async function startGateway(args: readonly string[], port = 0, options: { env?: NodeJS.ProcessEnv; shmLabel?: string } = {}): Promise<GatewayProcess> {
   // its own counters segment: gateways of parallel tests never share one
-  const shm = uniqueShmName('gateway');
-  const child = spawnCli(['gateway', '--port', String(port), '--shm', shm, ...args], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  const shm = uniqueShmName(options.shmLabel ?? 'gateway');
+  const env = options.env === undefined ? {} : { env: options.env };
+  const child = spawnCli(['gateway', '--port', String(port), '--shm', shm, ...args], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], ...env });
   let text = '';
   child.stdout?.on('data', (chunk: Buffer) => (text += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (text += chunk.toString()));

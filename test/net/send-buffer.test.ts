@@ -9,7 +9,7 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { FrameServer } from '../../src/net/frame-server.js';
 import type { FrameServerClient } from '../../src/net/frame-server-client.js';
 import { PROBATION_BYTES, PROOF_BYTES } from '../../src/net/outbound-queue.js';
-import { limitSendBuffer, releaseSendBuffer, sendBufferLimited } from '../../src/net/send-buffer.js';
+import { limitSendBuffer, releaseSendBuffer, sendBufferHoldSupport, sendBufferLimited } from '../../src/net/send-buffer.js';
 import { cleanupAll } from '../helpers/resources.js';
 import { RawPeer, captureLogs, destroyedAfterEach, until } from './helpers.js';
 
@@ -61,7 +61,7 @@ test('a held send buffer stops the kernel taking megabytes for a peer that never
   }
   const held = await stalledPair();
   assert.equal(sendBufferLimited(held), false, 'the kernel sizes a new socket itself');
-  assert.equal(limitSendBuffer(held, PROBATION_BYTES), true);
+  assert.equal(limitSendBuffer(held, PROBATION_BYTES), 'held');
   assert.equal(sendBufferLimited(held), true);
   const free = await stalledPair();
   const [heldTaken, freeTaken] = await Promise.all([kernelTakes(held, 16 * MIB), kernelTakes(free, 16 * MIB)]);
@@ -113,4 +113,17 @@ test('a conflating FrameServer holds the buffer of a client on probation and rel
   assert.equal(stalledClient.sendBufferHeld, true, 'never read: still held');
   assert.equal(readerClient.demote() >= 0, true);
   assert.equal(readerClient.sendBufferHeld, true, 'conflated harder: held again');
+});
+
+test('a socket without a descriptor (socket._handle.fd) is not held, and says why', async (t) => {
+  if (sendBufferLimited(await stalledPair()) === undefined) {
+    destroyAll();
+    t.skip('SO_BUF_LOCK not available here (Linux before 5.14)');
+    return;
+  }
+  const noFd = { _handle: {} } as unknown as Socket;
+  assert.equal(limitSendBuffer(noFd, PROBATION_BYTES), 'no_socket_fd');
+  assert.equal(releaseSendBuffer(noFd), false);
+  assert.equal(sendBufferLimited(noFd), undefined);
+  assert.equal(sendBufferHoldSupport({ _handle: null }), 'no_socket_fd');
 });
