@@ -37,10 +37,17 @@ export interface LoggedFill {
   orderQuantity: number;
   filledQuantity: number;
   leavesQuantity: number;
+  /** The order's average fill price after this fill, price units (the execution price if the line has none). */
+  averagePrice: number;
   client: string;
   liquidity: Liquidity;
   /** Sequence of the book state the fill traded against; NaN if the line has none. */
   bookSequence: number;
+  /**
+   * The sequence its report was numbered with when the fill was made (report-numbering.ts);
+   * 0 when its report was not numbered (an anonymous client, a line from before the field).
+   */
+  reportSequence: number;
 }
 
 /**
@@ -100,6 +107,13 @@ export interface JournalRecovery {
   repairedLines: number;
   /** Distinct order ids seen in either file, including in skipped lines where readable. */
   orderIds: number;
+  /**
+   * Report lines of fills the trade log does not hold (the crash came between the two files'
+   * syncs): cut off the order journal with every line after them (`orderJournalLinesCut`),
+   * never replayed. None of them had been sent.
+   */
+  unloggedFillReports: number;
+  orderJournalLinesCut: number;
 }
 
 export interface RecoveryHandlers {

@@ -28,14 +28,13 @@ import { closeSync, openSync } from 'node:fs';
 import { OrderedPublisher, type StreamRecord } from '../bus/ordered-publisher.js';
 import type { BusConnection } from '../bus/bus-connection.js';
 import { DEFAULT_EXECUTIONS_STREAM, EXECUTIONS_PREFIX, executionSubject } from '../bus/subjects.js';
-import { toPriceUnits } from '../core/fixed-point.js';
 import type { Logger } from '../core/log.js';
 import type { ComponentMetricName, MetricsWriter } from '../metrics/index.js';
 import { MessageEncoder } from '../protocol/codec.js';
 import { FRAME_HEADER_BYTES } from '../protocol/framing.js';
 import { ExecutionStatus, type ExecutionReport } from '../protocol/messages.js';
 import { scanJournalLines } from './journal-file.js';
-import { createLoggedFill, executionNumberOf, parseFillLine } from './trade-log-line.js';
+import { createLoggedFill, executionNumberOf, parseFillLine, writeFillReport } from './trade-log-line.js';
 
 export interface FillMirrorOptions {
   connection: BusConnection;
@@ -46,8 +45,6 @@ export interface FillMirrorOptions {
   log: Logger;
   maxQueued?: number;
 }
-
-const AVERAGE_PRICE_IN_LINE = /"average_price"\s*:\s*(-?[0-9.eE+-]+)/;
 
 export class FillMirror {
   readonly #options: FillMirrorOptions;
@@ -177,8 +174,7 @@ export class FillMirror {
           }
           // not found (yet): keep what is newer than the stream's last id by number
           if (!foundLast && lastNumber > 0n && fill.executionNumber > 0n && fill.executionNumber <= lastNumber) return true;
-          const average = AVERAGE_PRICE_IN_LINE.exec(line);
-          fillToReport(fill, average === null ? fill.executionPrice : toPriceUnits(Number(average[1])), report);
+          writeFillReport(fill, report);
           records.push(this.#record(report));
           return true;
         },
@@ -191,23 +187,4 @@ export class FillMirror {
     if (records.length > 0) this.#options.log.info('fills read back from the trade log for the stream', { fills: records.length, after: lastId ?? '(empty stream)' });
     return records;
   }
-}
-
-
-function fillToReport(fill: ReturnType<typeof createLoggedFill>, averagePrice: number, out: ExecutionReport): void {
-  out.executionId = fill.executionId;
-  out.orderId = fill.orderId;
-  out.symbol = fill.symbol;
-  out.side = fill.side;
-  out.orderType = fill.orderType;
-  out.timeInForce = fill.timeInForce;
-  out.status = fill.status === 'PARTIALLY_FILLED' ? ExecutionStatus.PARTIALLY_FILLED : ExecutionStatus.FILLED;
-  out.lastQuantity = fill.quantity;
-  out.lastPrice = fill.executionPrice;
-  out.orderPrice = fill.orderPrice;
-  out.orderQuantity = fill.orderQuantity;
-  out.filledQuantity = fill.filledQuantity;
-  out.leavesQuantity = fill.leavesQuantity;
-  out.averagePrice = averagePrice;
-  out.timestamp = fill.timestamp;
 }

@@ -86,13 +86,14 @@ export interface CorruptLine {
 
 /**
  * Read `fd` from the start in chunks and hand each non-empty line (without its newline)
- * whose checksum holds (line-checksum.ts) to `onLine`, which says whether it was a valid
- * record; `onCorrupt` hears the others. A final line without a newline is offered like
- * any other: a complete record that only lost its newline is still a record.
+ * whose checksum holds (line-checksum.ts) to `onLine` (with its line number and the byte
+ * offset where it starts), which says whether it was a valid record; `onCorrupt` hears the
+ * others. A final line without a newline is offered like any other: a complete record that
+ * only lost its newline is still a record.
  */
 export function scanJournalLines(
   fd: number,
-  onLine: (line: string, lineNumber: number) => boolean,
+  onLine: (line: string, lineNumber: number, offset: number) => boolean,
   onCorrupt: (corrupt: CorruptLine) => void,
   from: { bytes: number; lines: number } = { bytes: 0, lines: 0 },
 ): ScanResult {
@@ -119,7 +120,7 @@ export function scanJournalLines(
     if (result.corruptLineNumbers.length < MAX_REPORTED_LINE_NUMBERS) result.corruptLineNumbers.push(lineNumber);
     onCorrupt({ text, lineNumber, reason, tail });
   };
-  const handle = (bytes: Buffer, start: number, end: number, tail: boolean): void => {
+  const handle = (bytes: Buffer, start: number, end: number, tail: boolean, offset: number): void => {
     lineNumber++;
     if (end === start) return; // an empty line is nothing, not corruption
     const seal = checkLineSeal(bytes, start, end);
@@ -131,18 +132,20 @@ export function scanJournalLines(
       sawSealed = true;
     }
     const line = bytes.toString('utf8', start, end);
-    if (onLine(line, lineNumber)) result.records++;
+    if (onLine(line, lineNumber, offset)) result.records++;
     else corrupt(line, 'invalid', tail);
   };
 
   const chunk = Buffer.allocUnsafe(READ_CHUNK_BYTES);
   let carry = Buffer.alloc(0); // the unfinished line from previous chunks
+  let carryOffset = 0; // where that line starts in the file
   let oversized = false; // inside a line already longer than MAX_LINE_BYTES
   let position = from.bytes;
   let lastByte = NEWLINE;
   for (;;) {
     const read = readSync(fd, chunk, 0, chunk.length, position);
     if (read === 0) break;
+    const chunkOffset = position;
     position += read;
     lastByte = chunk[read - 1] as number;
     let start = 0;
@@ -154,13 +157,14 @@ export function scanJournalLines(
       } else if (carry.length > 0) {
         const whole = Buffer.concat([carry, chunk.subarray(start, newline)]);
         carry = Buffer.alloc(0);
-        handle(whole, 0, whole.length, false);
+        handle(whole, 0, whole.length, false, carryOffset);
       } else {
-        handle(chunk, start, newline, false);
+        handle(chunk, start, newline, false, chunkOffset + start);
       }
       start = newline + 1;
     }
     if (start < read && !oversized) {
+      if (carry.length === 0) carryOffset = chunkOffset + start;
       carry = Buffer.concat([carry, chunk.subarray(start, read)]);
       if (carry.length > MAX_LINE_BYTES) {
         oversized = true;
@@ -174,7 +178,7 @@ export function scanJournalLines(
     result.tailBytes = position - 1 - chunkLastNewline(fd, position);
   } else if (carry.length > 0) {
     result.tailBytes = carry.length;
-    handle(carry, 0, carry.length, true);
+    handle(carry, 0, carry.length, true, carryOffset);
   }
   result.bytes = position;
   result.lines = lineNumber;
@@ -194,6 +198,68 @@ function chunkLastNewline(fd: number, size: number): number {
     end = start;
   }
   return -1;
+}
+
+/** How far back findLastRecord reads at most: far more than a few lines, little to read. */
+const MAX_BACKWARD_BYTES = 1024 * 1024;
+
+/**
+ * The last line of `fd` at or after byte `from` whose checksum holds (or that has none) and
+ * that `isRecord` accepts, read backwards from the end: its text; null when no line of that
+ * range is one; undefined when none was found in the last `maxBytes` and the range is longer.
+ */
+export function findLastRecord(fd: number, from: number, isRecord: (line: string) => boolean, maxBytes = MAX_BACKWARD_BYTES): string | null | undefined {
+  const size = fstatSync(fd).size;
+  const start = Math.max(from, size - maxBytes);
+  if (size <= start) return null;
+  const bytes = Buffer.allocUnsafe(size - start);
+  let read = 0;
+  while (read < bytes.length) {
+    const got = readSync(fd, bytes, read, bytes.length - read, start + read);
+    if (got === 0) break;
+    read += got;
+  }
+  let end = read;
+  while (end > 0) {
+    const newline = bytes.lastIndexOf(NEWLINE, end - 1);
+    // the first line read may have begun before `start`: it is not judged from a part
+    if (newline === -1 && start > from) return undefined;
+    const lineStart = newline + 1;
+    if (end > lineStart && checkLineSeal(bytes, lineStart, end) !== 'bad') {
+      const line = bytes.toString('utf8', lineStart, end);
+      if (isRecord(line)) return line;
+    }
+    if (newline === -1) break;
+    end = newline;
+  }
+  return null;
+}
+
+/**
+ * Move the bytes of the file from `offset` (a line's start) to its end (`size`) into
+ * `badPath` (appended, for whoever wants to look), then cut the file back to `offset`;
+ * both synced.
+ */
+export function moveTailAside(fd: number, offset: number, size: number, badPath: string): void {
+  if (size <= offset) return;
+  const chunk = Buffer.allocUnsafe(Math.min(size - offset, READ_CHUNK_BYTES));
+  const badFd = openSync(badPath, 'a', 0o640);
+  try {
+    let last = NEWLINE;
+    for (let at = offset; at < size; ) {
+      const read = readSync(fd, chunk, 0, Math.min(chunk.length, size - at), at);
+      if (read === 0) break;
+      writeAll(badFd, chunk.subarray(0, read));
+      last = chunk[read - 1] as number;
+      at += read;
+    }
+    if (last !== NEWLINE) writeAll(badFd, Buffer.from('\n'));
+    fsyncSync(badFd);
+  } finally {
+    closeSync(badFd);
+  }
+  ftruncateSync(fd, offset);
+  fsyncSync(fd);
 }
 
 /**

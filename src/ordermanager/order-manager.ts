@@ -139,7 +139,15 @@ export class OrderManager {
     this.#knownOrderIds = new OrderIdWindow(options.orderIdWindow);
     this.#numbering = new ReportNumbering(options.numberReportsOf);
     const replayed = replayJournal(this.#journal, options.checkpoint, this.#positions, this.#knownOrderIds, this.#lastFillSequences, this.#numbering);
-    this.#numbering.recovered(options.numberReportsOf === undefined ? undefined : this.#journal);
+    const rereported = this.#numbering.recovered(this.#journal, options.numberReportsOf !== undefined, replayed.unreported);
+    if (rereported > 0) {
+      this.#log.warn('fills in the trade log without their report line (a crash between the two files\' syncs): reports journaled for them, to be replayed', {
+        reports: rereported,
+        first: replayed.unreported[0]?.executionId,
+      });
+    } else if (replayed.unreported.length > 0) {
+      this.#log.warn('fills in the trade log without their report line in an order journal without a session: nothing to replay them to', { fills: replayed.unreported.length });
+    }
     const { rested } = replayed;
     const lastSequences = this.#lastFillSequences;
     this.#checkpointFills = replayed.checkpointFills;
@@ -442,7 +450,7 @@ export class OrderManager {
     this.#filledQuantity += quantity;
     if (this.#lastFillSequences.get(state.symbol) !== bookSequence) this.#lastFillSequences.set(state.symbol, bookSequence);
     const report = this.#fillReport(order, price, quantity);
-    const position = this.#numbering.journal(order.client, report, this.#journal, this.#journal.append(report, order.client, liquidity, bookSequence));
+    const position = this.#numbering.journalFill(order.client, report, this.#journal, liquidity, bookSequence);
     this.#queue.push(order.client, report, position, this.#journal.durableCount);
   }
 

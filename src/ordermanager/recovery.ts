@@ -25,6 +25,11 @@ export interface ReplayedJournal {
   rested: Map<string, WorkingOrder>;
   /** Fills before the replay started: those of the checkpoint. */
   checkpointFills: number;
+  /**
+   * Fills whose report was numbered but whose report line is not in the order journal
+   * (copies, oldest first): ReportNumbering.recovered journals one for each.
+   */
+  unreported: LoggedFill[];
 }
 
 /** A replayed fill: the position moves, and a resting order it belongs to gets its fill. */
@@ -54,6 +59,12 @@ export function replayJournal(
     for (const order of checkpoint.resting) rested.set(order.orderId, { ...order, receivedNs: order.receivedNs ?? 0 } as WorkingOrder);
     for (const [symbol, sequence] of checkpoint.bookSequences) lastSequences.set(symbol, sequence);
   }
+  // Per identity, the execution number of its last fill with a report line. A fill's line and
+  // its report line are appended in the same order and synced apart (trade-log.ts), so after
+  // a crash a numbered fill past it lacks its report line: nothing was sent for it, and it
+  // gets one now, or a resuming client would never hear of it.
+  const reportedUpTo = new Map<string, bigint>();
+  const unreported: LoggedFill[] = [];
   const recovery = journal.recover(
     {
       onOrderEvent: (event) => {
@@ -63,15 +74,19 @@ export function replayJournal(
       onFill: (fill) => {
         replayFill(fill, positions, rested);
         if (!Number.isNaN(fill.bookSequence)) lastSequences.set(fill.symbol, fill.bookSequence);
+        if (fill.reportSequence > 0 && fill.executionNumber > (reportedUpTo.get(fill.client) ?? 0n)) unreported.push({ ...fill });
       },
       onOrderId: (orderId) => orderIds.add(orderId),
-      onNote: (note) => numbering.note(note),
+      onNote: (note) => {
+        numbering.note(note);
+        if (note.kind === 'report' && note.executionNumber > 0n) reportedUpTo.set(note.client, note.executionNumber);
+      },
     },
     checkpoint === undefined
       ? undefined
       : { tradeLog: checkpoint.tradeLog, orderJournal: checkpoint.orderJournal, lastExecutionNumber: BigInt(checkpoint.lastExecutionNumber) },
   );
-  return { recovery, rested, checkpointFills: checkpoint?.fills ?? 0 };
+  return { recovery, rested, checkpointFills: checkpoint?.fills ?? 0, unreported };
 }
 
 /** The state of a checkpoint at the journal's durable `point`. */

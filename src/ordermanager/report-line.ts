@@ -14,6 +14,7 @@
  */
 import type { ExecutionReport } from '../protocol/messages.js';
 import { encodeJsonPayload } from '../protocol/json-encoder.js';
+import { executionNumberOf } from './execution-id.js';
 
 export function encodeReportLine(client: string, report: Readonly<ExecutionReport>): string {
   return `{"event":"report","client":${JSON.stringify(client)},"seq":${report.sequence},"message":${encodeJsonPayload(report as ExecutionReport)}}\n`;
@@ -34,11 +35,13 @@ export interface JournalNote {
   client: string;
   sequence: number;
   message: unknown;
+  /** n of the report's execution id `E<n>` (a fill's report); 0n for a report without a fill. */
+  executionNumber: bigint;
   sessionId: string;
 }
 
 export function createJournalNote(): JournalNote {
-  return { kind: 'session', client: '', sequence: 0, message: undefined, sessionId: '' };
+  return { kind: 'session', client: '', sequence: 0, message: undefined, executionNumber: 0n, sessionId: '' };
 }
 
 /** A parsed order-journal record that is a report or session line, into `out`; false if it is not one. */
@@ -60,5 +63,8 @@ export function readJournalNote(record: Record<string, unknown>, out: JournalNot
   out.client = client;
   out.sequence = seq;
   out.message = message;
+  const data = (message as Record<string, unknown>)['data'];
+  const executionId = typeof data === 'object' && data !== null ? (data as Record<string, unknown>)['execution_id'] : undefined;
+  out.executionNumber = typeof executionId === 'string' ? executionNumberOf(executionId) : 0n;
   return true;
 }

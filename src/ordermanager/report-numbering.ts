@@ -13,9 +13,11 @@
  * these sequences are those of the journal it saw, not of another trade log.
  */
 import { randomBytes } from 'node:crypto';
-import type { ExecutionReport } from '../protocol/messages.js';
-import type { ExecutionJournal } from './execution-journal.js';
+import { ExecutionStatus, type ExecutionReport } from '../protocol/messages.js';
+import { createExecutionReport } from '../protocol/reusable-messages.js';
+import type { ExecutionJournal, Liquidity, LoggedFill } from './execution-journal.js';
 import type { JournalNote } from './report-line.js';
+import { writeFillReport } from './trade-log-line.js';
 
 export class ReportNumbering {
   readonly #sequences = new Map<string, number>();
@@ -50,16 +52,33 @@ export class ReportNumbering {
   }
 
   /**
-   * End of recovery; a journal without a session id gets one: journaled at once when
-   * `journal` is given (an order manager with identities: the id must be durable before
-   * any client is told it), else with the first report line.
+   * End of recovery. Each of `unreported` (fills numbered when made whose report line a
+   * crash lost, recovery.ts) gets its report line now, numbered after the identity's last
+   * one, in order: nothing was sent for them (a report leaves once its line is durable), so
+   * the numbers are free, and a client resuming this session is replayed every fill. A
+   * journal without a session id has nothing to resume: it gets an id, journaled at once
+   * when `journalSession` (an order manager with identities: the id must be durable before
+   * any client is told it), else with the first report line. Returns how many reports were
+   * journaled.
    */
-  recovered(journal?: ExecutionJournal): void {
+  recovered(journal: ExecutionJournal, journalSession: boolean, unreported: readonly Readonly<LoggedFill>[] = []): number {
+    let journaled = 0;
+    if (this.#sessionId === '') {
+      this.#sessionId = randomBytes(8).toString('hex');
+      if (journalSession) journal.appendSession(this.#sessionId);
+      else this.#sessionUnjournaled = true;
+    } else {
+      const report = createExecutionReport(ExecutionStatus.FILLED);
+      for (const fill of unreported) {
+        writeFillReport(fill, report);
+        report.sequence = (this.#sequences.get(fill.client) ?? 0) + 1;
+        this.#sequences.set(fill.client, report.sequence);
+        journal.appendReport(fill.client, report);
+        journaled++;
+      }
+    }
     for (const [client, sequence] of this.#sequences) this.#recovered.set(client, sequence);
-    if (this.#sessionId !== '') return;
-    this.#sessionId = randomBytes(8).toString('hex');
-    if (journal === undefined) this.#sessionUnjournaled = true;
-    else journal.appendSession(this.#sessionId);
+    return journaled;
   }
 
   /**
@@ -69,6 +88,21 @@ export class ReportNumbering {
    */
   journal(client: string, report: ExecutionReport, journal: ExecutionJournal, position: number): number {
     if (!this.number(client, report)) return position;
+    return this.#appendReport(client, report, journal);
+  }
+
+  /**
+   * A fill: number its report for `client`, append the fill to the trade log (its line says
+   * the sequence: recovery.ts needs it after a crash) and, when numbered, its report line.
+   * Returns the position the report waits for: the last of the two.
+   */
+  journalFill(client: string, report: ExecutionReport, journal: ExecutionJournal, liquidity: Liquidity, bookSequence: number): number {
+    const numbered = this.number(client, report);
+    const position = journal.append(report, client, liquidity, bookSequence);
+    return numbered ? this.#appendReport(client, report, journal) : position;
+  }
+
+  #appendReport(client: string, report: ExecutionReport, journal: ExecutionJournal): number {
     if (this.#sessionUnjournaled) {
       this.#sessionUnjournaled = false;
       journal.appendSession(this.#sessionId);

@@ -9,14 +9,17 @@
  *    "timestamp":1764050000.123,"status":"FILLED","order_type":"LIMIT",
  *    "time_in_force":"IOC","order_quantity":100,"filled_quantity":100,
  *    "leaves_quantity":0,"average_price":189.49,"liquidity":"taker",
- *    "client":"strategy","book_sequence":5120}
+ *    "client":"strategy","book_sequence":5120,"report_sequence":17}
  *
  * `quantity` is this fill's quantity (the seed's meaning); `status` is the order's status
- * after the fill. `order_price` is 0 for a MARKET order.
+ * after the fill. `order_price` is 0 for a MARKET order. `report_sequence` is there only when
+ * the fill's report was numbered (a proven identity's, report-numbering.ts): it is what says,
+ * after a crash, that the fill needs a numbered report line in the order journal (recovery.ts).
  */
 import { fromPriceUnits, toPriceUnits } from '../core/fixed-point.js';
 import {
   EXECUTION_STATUS_NAMES,
+  ExecutionStatus,
   ORDER_TYPE_NAMES,
   OrderType,
   SIDE_NAMES,
@@ -26,28 +29,9 @@ import {
   type ExecutionReport,
 } from '../protocol/messages.js';
 import type { Liquidity, LoggedFill } from './execution-journal.js';
+import { MAX_EXECUTION_DIGITS, executionNumberOf } from './execution-id.js';
 
-export const EXECUTION_ID_PREFIX = 'E';
-
-/**
- * The execution id of the n-th fill ever (n ≥ 1). A bigint: no count of fills, and no id
- * a forged line may carry, can reach a number where n + 1 === n (2^53 as a double), so two
- * fills never share an id.
- */
-export function executionIdFor(executionNumber: bigint): string {
-  return EXECUTION_ID_PREFIX + executionNumber.toString();
-}
-
-/** Longest n we read back (digits): far beyond any real count, short enough to parse cheaply. */
-const MAX_EXECUTION_DIGITS = 40;
-const EXECUTION_DIGITS = new RegExp(`^[1-9][0-9]{0,${MAX_EXECUTION_DIGITS - 1}}$`);
-
-/** n of an id we wrote (`E<n>`), 0n for anything else. */
-export function executionNumberOf(executionId: string): bigint {
-  if (executionId.length < 2 || executionId[0] !== EXECUTION_ID_PREFIX) return 0n;
-  const digits = executionId.slice(1);
-  return EXECUTION_DIGITS.test(digits) ? BigInt(digits) : 0n;
-}
+export { EXECUTION_ID_PREFIX, executionIdFor, executionNumberOf } from './execution-id.js';
 
 /** The line for a fill report (newline included). */
 export function encodeFillLine(report: Readonly<ExecutionReport>, client: string, liquidity: Liquidity, bookSequence: number): string {
@@ -59,7 +43,8 @@ export function encodeFillLine(report: Readonly<ExecutionReport>, client: string
     `"time_in_force":"${TIME_IN_FORCE_NAMES[report.timeInForce]}","order_quantity":${report.orderQuantity},` +
     `"filled_quantity":${report.filledQuantity},"leaves_quantity":${report.leavesQuantity},` +
     `"average_price":${fromPriceUnits(report.averagePrice)},"liquidity":"${liquidity}",` +
-    `"client":${JSON.stringify(client)},"book_sequence":${bookSequence}}\n`
+    `"client":${JSON.stringify(client)},"book_sequence":${bookSequence}` +
+    (report.sequence > 0 ? `,"report_sequence":${report.sequence}}\n` : '}\n')
   );
 }
 
@@ -110,12 +95,37 @@ export function parseFillLine(line: string, out: LoggedFill): boolean {
   out.orderQuantity = wholeOr(record['order_quantity'], quantity);
   out.filledQuantity = wholeOr(record['filled_quantity'], quantity);
   out.leavesQuantity = wholeOr(record['leaves_quantity'], 0);
+  const averagePrice = record['average_price'];
+  out.averagePrice = typeof averagePrice === 'number' && Number.isFinite(averagePrice) && averagePrice > 0 ? toPriceUnits(averagePrice) : out.executionPrice;
   const client = record['client'];
   out.client = typeof client === 'string' ? client : '';
   out.liquidity = record['liquidity'] === 'maker' ? 'maker' : 'taker';
   const bookSequence = record['book_sequence'];
   out.bookSequence = typeof bookSequence === 'number' && Number.isFinite(bookSequence) ? bookSequence : Number.NaN;
+  out.reportSequence = wholeOr(record['report_sequence'], 0);
   return true;
+}
+
+/** The fill report a logged fill says (its sequence, tick and order stamps left as they are in `out`). */
+export function writeFillReport(fill: Readonly<LoggedFill>, out: ExecutionReport): ExecutionReport {
+  out.executionId = fill.executionId;
+  out.orderId = fill.orderId;
+  out.symbol = fill.symbol;
+  out.side = fill.side;
+  out.orderType = fill.orderType;
+  out.timeInForce = fill.timeInForce;
+  out.status = fill.status === 'PARTIALLY_FILLED' ? ExecutionStatus.PARTIALLY_FILLED : ExecutionStatus.FILLED;
+  out.lastQuantity = fill.quantity;
+  out.lastPrice = fill.executionPrice;
+  out.orderPrice = fill.orderPrice;
+  out.orderQuantity = fill.orderQuantity;
+  out.filledQuantity = fill.filledQuantity;
+  out.leavesQuantity = fill.leavesQuantity;
+  out.averagePrice = fill.averagePrice;
+  out.timestamp = fill.timestamp;
+  out.rejectCode = '';
+  out.reason = '';
+  return out;
 }
 
 const EXECUTION_ID_IN_TEXT = new RegExp(`"execution_id"\\s*:\\s*"E([1-9][0-9]{0,${MAX_EXECUTION_DIGITS - 1}})"`);
@@ -158,8 +168,10 @@ export function createLoggedFill(): LoggedFill {
     orderQuantity: 0,
     filledQuantity: 0,
     leavesQuantity: 0,
+    averagePrice: 0,
     client: '',
     liquidity: 'taker',
     bookSequence: Number.NaN,
+    reportSequence: 0,
   };
 }

@@ -33,7 +33,10 @@
  *
  * Recovery (`recover`, once, before the first append) streams both files, replays every
  * valid line, counts, logs and skips torn or corrupt ones, and remembers whether a file
- * ended mid-line so that its next append starts on a fresh line.
+ * ended mid-line so that its next append starts on a fresh line. Report lines of fills the
+ * trade log does not hold (a crash between the two files' syncs) are cut off the order
+ * journal, never replayed (unlogged-reports.ts); fills whose report line is missing get one
+ * from the order manager (recovery.ts).
  */
 import { close, fdatasyncSync, fstatSync, ftruncateSync } from 'node:fs';
 import { ErrorCode, TradingError, describeError } from '../core/errors.js';
@@ -67,6 +70,7 @@ import { JournalFile } from './journal-staging.js';
 import { createOrderEvent, encodeOrderEventLine, parseOrderJournalLine } from './order-event-line.js';
 import { createJournalNote, encodeReportLine, encodeSessionLine } from './report-line.js';
 import { readReportLines } from './report-replay.js';
+import { UnloggedReports } from './unlogged-reports.js';
 import { createLoggedFill, encodeFillLine, parseFillLine, scavengeIds } from './trade-log-line.js';
 
 export const ORDER_JOURNAL_SUFFIX = '.orders';
@@ -243,13 +247,19 @@ export class TradeLog implements ExecutionJournal {
     let duplicateFills = 0;
     const damaged: { label: string; path: string; corrupt: CorruptLine }[] = [];
 
+    // report lines of fills the trade log lacks are not replayed (unlogged-reports.ts)
+    const unlogged = new UnloggedReports(this.#fills.fd, from?.tradeLog.bytes ?? 0, checkpointed, this.#log, this.#fills.path);
     const event = createOrderEvent();
     const note = createJournalNote();
     const orderScan = scanJournalLines(
       this.#orders.fd,
-      (line) => {
+      (line, lineNumber, offset) => {
         const kind = parseOrderJournalLine(line, event, note);
         if (kind === undefined) return false;
+        if (unlogged.past(kind === 'note' ? note : undefined, offset, lineNumber)) {
+          if (kind === 'event') noteOrderId(event.orderId);
+          return true;
+        }
         if (kind === 'note') {
           handlers.onNote?.(note);
           return true;
@@ -294,12 +304,15 @@ export class TradeLog implements ExecutionJournal {
       from?.tradeLog,
     );
     refuseDamage(fillScan, orderScan, damaged);
+    unlogged.apply(this.#orders.fd, orderScan.bytes, this.#orders.path, this.#orders.path + BAD_LINES_SUFFIX, this.#log);
+    if (unlogged.lastExecutionNumber > lastExecutionNumber) lastExecutionNumber = unlogged.lastExecutionNumber;
     // A torn last line that is not a record is cut off (kept in PATH.bad), so that it never
     // ends up in the middle once we append; a record that only lost its newline gets one.
     for (const [file, scan] of [
       [this.#fills, fillScan],
       [this.#orders, orderScan],
     ] as const) {
+      if (file === this.#orders && unlogged.cut !== undefined) continue; // the cut took its tail
       if (scan.tailCorrupt) {
         cutTornTail(file.fd, scan.bytes, scan.tailBytes, file.path + BAD_LINES_SUFFIX);
         this.#log.warn('torn last line cut off', { path: file.path, bytes: scan.tailBytes, movedTo: file.path + BAD_LINES_SUFFIX });
@@ -309,14 +322,16 @@ export class TradeLog implements ExecutionJournal {
     }
     for (const file of [this.#fills, this.#orders]) file.committedSize = fstatSync(file.fd).size;
     this.#fills.committedLines = fillScan.lines - (fillScan.tailCorrupt ? 1 : 0);
-    this.#orders.committedLines = orderScan.lines - (orderScan.tailCorrupt ? 1 : 0);
+    this.#orders.committedLines = unlogged.cut !== undefined ? unlogged.cut.lineNumber - 1 : orderScan.lines - (orderScan.tailCorrupt ? 1 : 0);
     const recovery: JournalRecovery = {
       tradeLog: { path: this.#fills.path, ...fillScan, records: fillScan.records - duplicateFills },
-      orderJournal: { path: this.#orders.path, ...orderScan },
+      orderJournal: { path: this.#orders.path, ...orderScan, records: orderScan.records - unlogged.lines, bytes: unlogged.cut?.offset ?? orderScan.bytes },
       lastExecutionNumber,
       orderIds: seenOrderIds.size,
       duplicateFills,
       repairedLines: this.#repairedLines,
+      unloggedFillReports: unlogged.reports,
+      orderJournalLinesCut: unlogged.lines,
     };
     for (const file of [recovery.tradeLog, recovery.orderJournal]) this.#warnIfDamaged(file);
     this.#log.info('recovered', {
