@@ -7,7 +7,12 @@
  *           ─► the server's HELLO: its mode, the session it opened or resumed  → open, in
  *              that mode (binary from ours); replayed reports follow
  *           ─► nothing within helloTimeoutMs: a JSON-only peer (the seed's)      → open, in
- *              JSON, for the whole connection
+ *              JSON, for the whole connection; unless we track a session this server
+ *              opened on an earlier connection (resync): it speaks HELLO, so it is only
+ *              slow (a restarted server checking our secret on a loaded machine), and
+ *              opening without its answer would give up the session it may resume
+ *              (our open orders abandoned, the reports it replays then ignored). We go on
+ *              waiting; a server that never answers is dropped by the connection's heartbeat.
  *           ─► ERROR E_AUTH_FAILED / E_AUTH_REQUIRED: refused; the server closes
  *
  * Until the connection is open the application sends nothing of its own (`open` is false):
@@ -53,12 +58,18 @@ export class ClientSession {
   /** The highest report sequence seen. */
   lastSequence = 0;
   /** Counters. */
-  readonly counters = { hellos: 0, answers: 0, jsonFallbacks: 0, refusals: 0, resumes: 0 };
+  /**
+   * Counters. slowAnswers: HELLO answers still awaited past helloTimeoutMs from a server
+   * whose session we track (see above).
+   */
+  readonly counters = { hellos: 0, answers: 0, jsonFallbacks: 0, slowAnswers: 0, refusals: 0, resumes: 0 };
 
   readonly #options: ClientSessionOptions;
   readonly #encoder = new MessageEncoder({ mode: 'json' });
   #timer: NodeJS.Timeout | undefined;
   #waiting: (() => void)[] = [];
+  /** When our HELLO of this connection left (Date.now()). */
+  #helloSentMs = 0;
 
   constructor(options: ClientSessionOptions) {
     this.name = options.name;
@@ -97,6 +108,7 @@ export class ClientSession {
     }
     const bytes = this.#encoder.encode(hello, 'json');
     this.counters.hellos++;
+    this.#helloSentMs = Date.now();
     this.#options.send(this.#encoder.buffer.subarray(0, bytes));
     this.#timer = setTimeout(this.#noAnswer, this.helloTimeoutMs);
   }
@@ -145,13 +157,30 @@ export class ClientSession {
     else this.lastSequence = hello.lastSequence ?? 0;
     const wasOpen = this.state === 'open';
     this.state = 'open';
-    this.#options.log.info('session open', { name: this.name, server: hello.clientName, mode: this.mode, resumed: this.resumed, lastSequence: this.lastSequence });
+    this.#options.log.info('session open', {
+      name: this.name,
+      server: hello.clientName,
+      mode: this.mode,
+      resumed: this.resumed,
+      lastSequence: this.lastSequence,
+      answerMs: Date.now() - this.#helloSentMs,
+    });
     if (!wasOpen) this.#opened();
   }
 
   #noAnswer = (): void => {
     this.#timer = undefined;
     if (this.state !== 'negotiating') return;
+    if (this.#options.resync === true && this.serverSession !== '') {
+      this.counters.slowAnswers++;
+      this.#options.log.warn('no HELLO answer yet from a server that opened our session before: still waiting for it, so that it can resume the session', {
+        name: this.name,
+        timeoutMs: this.helloTimeoutMs,
+        session: this.serverSession,
+        lastSequence: this.lastSequence,
+      });
+      return;
+    }
     this.counters.jsonFallbacks++;
     this.mode = 'json';
     this.state = 'open';
