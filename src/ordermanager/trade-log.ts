@@ -248,7 +248,7 @@ export class TradeLog implements ExecutionJournal {
     const damaged: { label: string; path: string; corrupt: CorruptLine }[] = [];
 
     // report lines of fills the trade log lacks are not replayed (unlogged-reports.ts)
-    const unlogged = new UnloggedReports(this.#fills.fd, from?.tradeLog.bytes ?? 0, checkpointed, this.#log, this.#fills.path);
+    const unlogged = new UnloggedReports(this.#fills.fd, from?.tradeLog.bytes ?? 0, checkpointed, fstatSync(this.#orders.fd).size, this.#log, this.#fills.path);
     const event = createOrderEvent();
     const note = createJournalNote();
     const orderScan = scanJournalLines(
@@ -304,7 +304,7 @@ export class TradeLog implements ExecutionJournal {
       from?.tradeLog,
     );
     refuseDamage(fillScan, orderScan, damaged);
-    unlogged.apply(this.#orders.fd, orderScan.bytes, this.#orders.path, this.#orders.path + BAD_LINES_SUFFIX, this.#log);
+    unlogged.apply(this.#orders.fd, orderScan.bytes, this.#orders.path, this.#orders.path + BAD_LINES_SUFFIX);
     if (unlogged.lastExecutionNumber > lastExecutionNumber) lastExecutionNumber = unlogged.lastExecutionNumber;
     // A torn last line that is not a record is cut off (kept in PATH.bad), so that it never
     // ends up in the middle once we append; a record that only lost its newline gets one.
