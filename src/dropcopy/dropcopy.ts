@@ -15,14 +15,22 @@
  * new one from the sequence after the last one it printed. Stream sequences only grow, so a
  * message at or below that sequence (one the old consumer had already queued) is skipped:
  * nothing is printed twice and nothing is skipped.
+ *
+ * Counters (`metricsShm`): like the four components, a counters segment named after the
+ * system's book segment (`<shm>.metrics.dropcopy`), for `trading stat` and /metrics: fills
+ * written, bad messages, the last stream sequence and how many messages the stream held
+ * after it (the lag), consumers replaced and failed, the bus connection, and the delay from
+ * a fill's store in the stream to its line here.
  */
 import { jetstream, type ConsumerMessages } from '@nats-io/jetstream';
 import { BusConnection } from '../bus/bus-connection.js';
+import { publishConnectionMetrics } from '../bus/bus-metrics.js';
 import { describeBus, type BusOptions } from '../bus/bus-config.js';
 import { ErrorCode, TradingError, describeError } from '../core/errors.js';
 import { fromPriceUnits } from '../core/fixed-point.js';
 import type { LogFields, Logger } from '../core/log.js';
 import type { Component } from '../core/runtime.js';
+import { COMPONENT_METRICS, MetricsWriter, type ComponentMetricName, type HistogramRecorder } from '../metrics/index.js';
 import { MessageDecoder } from '../protocol/codec.js';
 import { EXECUTION_STATUS_NAMES, MessageType, ORDER_TYPE_NAMES, SIDE_NAMES, TIME_IN_FORCE_NAMES, type ExecutionReport } from '../protocol/messages.js';
 
@@ -38,7 +46,11 @@ export interface DropCopyOptions {
   /** Called once `count` fills were written. */
   onDone: () => void;
   log: Logger;
+  /** Publish counters into the counters segment named after this book segment name (the `trading dropcopy` process does). */
+  metricsShm?: string;
 }
+
+type DropCopyMetrics = MetricsWriter<ComponentMetricName<'dropcopy'>>;
 
 const STREAM_WAIT_MS = 500;
 /**
@@ -61,6 +73,11 @@ export class DropCopy implements Component {
   #skipped = 0;
   #lastSequence: number;
   #resumes = 0;
+  #consumerFailures = 0;
+  /** Messages the stream held after the last one read, as the server counted at its delivery. */
+  #pending = 0;
+  #metrics: DropCopyMetrics | undefined;
+  #copyDelay: HistogramRecorder | undefined;
   /** Disconnects seen: a consumer created across one is already stale. */
   #disconnects = 0;
   /** Resolves the wait for the connection to come back (the bus reconnected). */
@@ -79,8 +96,20 @@ export class DropCopy implements Component {
   }
 
   async start(): Promise<LogFields> {
-    await this.#connection.open();
-    const first = await this.#consume();
+    const shm = this.#options.metricsShm;
+    if (shm !== undefined) {
+      const publish = (w: DropCopyMetrics): void => this.#publishMetrics(w);
+      this.#metrics = MetricsWriter.openOrWarn({ component: 'dropcopy', shm, metrics: COMPONENT_METRICS.dropcopy, publish }, (message, fields) => this.#options.log.warn(message, fields));
+      this.#copyDelay = this.#metrics?.histogram('fill_copy_delay');
+    }
+    let first: ConsumerMessages;
+    try {
+      await this.#connection.open();
+      first = await this.#consume();
+    } catch (err) {
+      this.#metrics?.close();
+      throw err;
+    }
     this.#following = this.#follow(first).catch((err: unknown) => {
       if (!this.#stopped) this.#options.log.error('drop copy stopped reading', { error: describeError(err) });
     });
@@ -93,11 +122,24 @@ export class DropCopy implements Component {
     await this.#messages?.close();
     await this.#following;
     await this.#connection.close();
+    this.#metrics?.close();
   }
 
   /** Fills printed, bad messages, the last stream sequence read, consumers replaced (tests and tools). */
   counters(): Record<string, number> {
     return { fills: this.#fills, bad_messages: this.#badMessages, last_sequence: this.#lastSequence, resumes: this.#resumes, skipped: this.#skipped };
+  }
+
+  /** Copy the counters into the counters segment (every publish interval, off the message path). */
+  #publishMetrics(w: DropCopyMetrics): void {
+    w.set('fills_copied', this.#fills);
+    w.set('bad_messages', this.#badMessages);
+    w.set('stream_sequence', Math.max(0, this.#lastSequence));
+    w.set('stream_pending', this.#pending);
+    w.set('stream_duplicates_skipped', this.#skipped);
+    w.set('consumer_replacements', this.#resumes);
+    w.set('consumer_failures', this.#consumerFailures);
+    publishConnectionMetrics(w, this.#connection);
   }
 
   /** Read consumer after consumer until stopped or done: each ends when #replace closes it. */
@@ -108,7 +150,10 @@ export class DropCopy implements Component {
       try {
         await this.#read(messages);
       } catch (err) {
-        if (!this.#stopped) this.#options.log.warn('stream consumer failed; resuming', { after: this.#lastSequence, error: describeError(err) });
+        if (!this.#stopped) {
+          this.#consumerFailures++;
+          this.#options.log.warn('stream consumer failed; resuming', { after: this.#lastSequence, error: describeError(err) });
+        }
       }
       if (this.#stopped || this.#done) break;
       // ended without our asking (the library gave up): replace it all the same
@@ -180,6 +225,9 @@ export class DropCopy implements Component {
         continue;
       }
       this.#lastSequence = message.seq;
+      // parsed once by .seq: the server's count of what follows, and when it stored this one
+      const info = message.info;
+      this.#pending = info.pending;
       let report: ExecutionReport;
       try {
         const decoded = this.#decoder.decode(Buffer.from(message.data.buffer, message.data.byteOffset, message.data.byteLength), 0, message.data.byteLength);
@@ -192,6 +240,7 @@ export class DropCopy implements Component {
       }
       this.#options.write(this.#options.json ? jsonLine(message.seq, report) : textLine(message.seq, report));
       this.#fills++;
+      this.#copyDelay?.record((performance.timeOrigin + performance.now()) * 1000 - info.timestampNanos / 1000);
       if (this.#options.count > 0 && this.#fills === this.#options.count) {
         this.#done = true;
         this.#options.onDone();

@@ -190,6 +190,15 @@ export const METRICS = {
   book_age: histogram('age of the shared-memory book when the strategy used it'),
   tick_handling: histogram('tick read by the strategy to the order it caused sent (decode, book read, strategy, encode)'),
   book_wait: histogram("how long a tick waited for a book that was behind (its own, or that of a tick before it) before it was handled"),
+
+  // dropcopy: the executions stream read back (`trading dropcopy`)
+  fills_copied: counter('fills', 'fills read from the executions stream and written out'),
+  stream_sequence: gauge('messages', 'stream sequence of the last message read from the executions stream'),
+  stream_pending: gauge('messages', "messages in the executions stream after the last one read, as the server counted them when it delivered it: the drop copy's lag"),
+  stream_duplicates_skipped: counter('messages', 'messages skipped as already written: queued again for a consumer replaced after an interruption'),
+  consumer_replacements: counter('events', 'stream consumers replaced to resume after the last fill written (bus lost, heartbeats missed, the consumer ended)'),
+  consumer_failures: counter('events', 'stream consumers that failed while reading (each is replaced)'),
+  fill_copy_delay: histogram("a fill stored in the executions stream to the drop copy writing it out (the NATS server's clock against this host's)"),
 } as const satisfies Record<string, MetricSpec>;
 
 export type MetricName = keyof typeof METRICS;
@@ -231,14 +240,21 @@ export const COMPONENT_METRICS = {
     'gateway_connects', 'order_manager_connects', 'book_attachments', 'strategy_realized_pnl', 'strategy_unrealized_pnl', 'strategy_position_shares', 'order_to_ack',
     'book_age', 'tick_handling', 'book_wait', 'bus_connected', 'bus_reconnects', 'bus_received',
   ],
+  dropcopy: [
+    'fills_copied', 'bad_messages', 'stream_sequence', 'stream_pending', 'stream_duplicates_skipped', 'consumer_replacements',
+    'consumer_failures', 'fill_copy_delay', 'bus_connected', 'bus_reconnects',
+  ],
 } as const satisfies Record<string, readonly MetricName[]>;
 
 export type ComponentName = keyof typeof COMPONENT_METRICS;
 /** The metrics component C publishes (its own and the process ones). */
 export type ComponentMetricName<C extends ComponentName> = (typeof COMPONENT_METRICS)[C][number] | (typeof PROCESS_METRICS)[number];
 
-/** The four components, in the order the system starts them. */
-export const COMPONENT_NAMES = ['gateway', 'orderbook', 'ordermanager', 'strategy'] as const satisfies readonly ComponentName[];
+/**
+ * The components a system's readers (`trading stat`, /metrics) look for under its --shm: the
+ * four the supervisor starts, in that order, and a drop copy run beside them.
+ */
+export const COMPONENT_NAMES = ['gateway', 'orderbook', 'ordermanager', 'strategy', 'dropcopy'] as const satisfies readonly ComponentName[];
 
 export function isMetricName(name: string): name is MetricName {
   return Object.hasOwn(METRICS, name);

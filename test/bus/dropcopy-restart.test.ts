@@ -15,16 +15,12 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { DEFAULT_EXECUTIONS_STREAM, EXECUTIONS_PREFIX, executionSubject } from '../../src/bus/subjects.js';
-import { toPriceUnits } from '../../src/core/fixed-point.js';
-import { MessageEncoder } from '../../src/protocol/codec.js';
-import { FRAME_HEADER_BYTES } from '../../src/protocol/framing.js';
-import { ExecutionStatus } from '../../src/protocol/messages.js';
-import { createExecutionReport } from '../../src/protocol/reusable-messages.js';
-import { cleanupAll, spawnCli, stopChild, waitForOutput } from '../helpers/resources.js';
+import { DEFAULT_EXECUTIONS_STREAM, EXECUTIONS_PREFIX } from '../../src/bus/subjects.js';
+import { cleanupAll, spawnCli, stopChild, uniqueShmName, waitForOutput } from '../helpers/resources.js';
 import { NATS_SKIP, startNatsServer, type TestNatsServer } from '../helpers/nats-server.js';
+import { publishFills } from './stream-fills.js';
 
 after(cleanupAll);
 
@@ -33,40 +29,6 @@ const BEFORE = 3;
 const AFTER = 12;
 /** Far below the 30 s the library needed to notice by itself, far above a healthy catch-up. */
 const CATCH_UP_MS = 10_000;
-
-const encoder = new MessageEncoder({ mode: 'binary' });
-
-function fill(n: number): Uint8Array {
-  const report = createExecutionReport(ExecutionStatus.FILLED);
-  report.executionId = `E${n}`;
-  report.orderId = `o${n}`;
-  report.symbol = 'AAPL';
-  report.lastQuantity = 100;
-  report.lastPrice = toPriceUnits(100.01);
-  report.orderPrice = toPriceUnits(100.02);
-  report.orderQuantity = 100;
-  report.filledQuantity = 100;
-  report.averagePrice = toPriceUnits(100.01);
-  report.timestamp = 1_700_000_000 + n;
-  const bytes = encoder.encode(report, 'binary');
-  return Uint8Array.prototype.slice.call(encoder.buffer, FRAME_HEADER_BYTES, bytes);
-}
-
-/** Publish fills from..to (inclusive), each acknowledged by the stream; retried across reconnects. */
-async function publish(nc: NatsConnection, from: number, to: number): Promise<void> {
-  const js = jetstream(nc, { timeout: 2_000 });
-  for (let n = from; n <= to; n++) {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await js.publish(executionSubject('AAPL'), fill(n), { msgID: `E${n}` });
-        break;
-      } catch (err) {
-        if (attempt === 50) throw err;
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    }
-  }
-}
 
 /** The drop copy's JSON lines so far, and a wait (on its output, no polling) for the N-th. */
 function follow(child: ChildProcess): { lines: () => Record<string, unknown>[]; output: () => string; untilLines: (n: number, what: string) => Promise<void> } {
@@ -113,14 +75,14 @@ test(`a live drop copy resumes by itself after each of ${ROUNDS} nats-server res
     nc = await connect({ servers: server.url, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
     await (await jetstreamManager(nc)).streams.add({ name: DEFAULT_EXECUTIONS_STREAM, subjects: [`${EXECUTIONS_PREFIX}>`], storage: 'file' });
 
-    const child = spawnCli(['dropcopy', '--bus', server.url, '--json'], { env: { ...process.env, TRADING_LOG_LEVEL: 'info' } });
+    const child = spawnCli(['dropcopy', '--bus', server.url, '--json', '--shm', uniqueShmName('platform-dc')], { env: { ...process.env, TRADING_LOG_LEVEL: 'info' } });
     const dropCopy = follow(child);
     await waitForOutput(child, /dropcopy +ready /);
 
     let published = 0;
     for (let round = 1; round <= ROUNDS; round++) {
       const crash = round % 2 === 1;
-      await publish(nc, published + 1, published + BEFORE);
+      await publishFills(nc, published + 1, published + BEFORE);
       published += BEFORE;
       await dropCopy.untilLines(published, `round ${round}, before the restart`);
 
@@ -128,7 +90,7 @@ test(`a live drop copy resumes by itself after each of ${ROUNDS} nats-server res
       else await server.stop();
       await server.restart();
 
-      await publish(nc, published + 1, published + AFTER);
+      await publishFills(nc, published + 1, published + AFTER);
       published += AFTER;
       await dropCopy.untilLines(published, `round ${round}, after a ${crash ? 'crash' : 'graceful'} restart`);
     }

@@ -15,7 +15,7 @@ import { toPriceUnits } from '../../src/core/fixed-point.js';
 import { setLogLevel } from '../../src/core/log.js';
 import { Side } from '../../src/protocol/messages.js';
 import { readTradeLog } from '../../src/ordermanager/trade-log-reader.js';
-import { cleanupAll, spawnCli, stopChild, tempDir, waitForExit } from '../helpers/resources.js';
+import { cleanupAll, spawnCli, stopChild, tempDir, uniqueShmName, waitForExit } from '../helpers/resources.js';
 import { NATS_SKIP, startNatsServer } from '../helpers/nats-server.js';
 import { standardBook } from '../ordermanager/fixtures.js';
 import { OrderClient, TestBook, order, startOrderManager } from '../ordermanager/process-helpers.js';
@@ -41,7 +41,7 @@ async function trade(book: TestBook, client: OrderClient, prefix: string, count:
 }
 
 async function dropCopy(url: string, count: number): Promise<Record<string, unknown>[]> {
-  const child = spawnCli(['dropcopy', '--bus', url, '--json', '--count', String(count)]);
+  const child = spawnCli(['dropcopy', '--bus', url, '--json', '--count', String(count), '--shm', uniqueShmName('platform-dc')]);
   let out = '';
   let err = '';
   child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));

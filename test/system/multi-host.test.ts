@@ -93,7 +93,7 @@ test('three hosts trade over NATS; a nats-server restart loses nothing from the 
     '--strategy', 'imbalance', '--imbalance-threshold', '0.05', '--imbalance-resting-timeout-ms', '300']);
   await ready(strategy, 'strategy');
 
-  const dropCopy = onHost(net, 'a', ['dropcopy', '--bus', bus, '--json']);
+  const dropCopy = onHost(net, 'a', ['dropcopy', '--bus', bus, '--json', '--shm', uniqueShmName('platform-dc')]);
   const copied = (): Record<string, unknown>[] =>
     dropCopy.output().split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>);
 
