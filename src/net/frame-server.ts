@@ -25,7 +25,6 @@ import { monotonicMs } from '../core/clock.js';
 import { ErrorCode, TradingError, describeError } from '../core/errors.js';
 import { createLogger, type Logger } from '../core/log.js';
 import { LogRate } from '../core/log-rate.js';
-import { returnFreedMemory } from '../core/released-memory.js';
 import { DEFAULT_MAX_FRAME_BYTES } from '../protocol/framing.js';
 import { jsonErrorPayload } from './error-payload.js';
 import {
@@ -48,6 +47,7 @@ import type { ConflationEpisode, OutboundPolicy } from './outbound-queue.js';
 import { reportHoldUnavailable, sendBufferHoldSupport, type SendBufferHoldUnavailable } from './send-buffer.js';
 import { isAccepted, type ConflationKey } from './send-status.js';
 import { tlsFailure } from './tls-options.js';
+import { TrimAfterCloses } from './trim-after-closes.js';
 
 // the options live in frame-server-options.ts; the server's users may import them from here
 export { DEFAULT_MAX_BACKLOG_BYTES, DEFAULT_MAX_CONNECTIONS, MIN_BACKLOG_BYTES, type FrameServerOptions, type ServerHeartbeatOptions, type SlowConsumerPolicy } from './frame-server-options.js';
@@ -64,14 +64,6 @@ const REFUSAL_LOG_PERIOD_MS = 10_000;
  */
 const CONFLATION_LOG_LINES = 20;
 const CONFLATION_LOG_PERIOD_MS = 10_000;
-/**
- * After this many connections closed, once none has closed for TRIM_QUIET_MS, malloc's free
- * memory is given back to the system (at most every TRIM_MIN_INTERVAL_MS): 1,050 slow and
- * partial frames left the order manager 13-30 MB above its baseline in freed heap otherwise.
- */
-const TRIM_AFTER_CLOSES = 64;
-const TRIM_QUIET_MS = 1_000;
-const TRIM_MIN_INTERVAL_MS = 10_000;
 /**
  * Connections the kernel may hold for us until we accept them (clamped to net.core.somaxconn).
  * Node's default, 511, overflows when thousands connect at once to a busy server (Node accepts
@@ -163,9 +155,7 @@ export class FrameServer<TContext = unknown> {
   #housekeepingTimer: NodeJS.Timeout | undefined;
   readonly #refusalLog = new LogRate(1, REFUSAL_LOG_PERIOD_MS);
   readonly #conflationLog = new LogRate(CONFLATION_LOG_LINES, CONFLATION_LOG_PERIOD_MS);
-  #closedSinceTrim = 0;
-  #lastTrimMs = Number.NEGATIVE_INFINITY;
-  #trimTimer: NodeJS.Timeout | undefined;
+  readonly #trimmer = new TrimAfterCloses((closed, released, tookMs) => this.#log.info('connections gone: freed memory returned to the system', { closed, released, tookMs }));
   #state: ServerState = 'new';
   #address: BoundAddress | undefined;
   #nextClientId = 1;
@@ -420,7 +410,7 @@ export class FrameServer<TContext = unknown> {
 
   #onClientClosed(client: FrameServerClient<TContext>, reason: Error | undefined): void {
     this.#clients.delete(client);
-    if (++this.#closedSinceTrim >= TRIM_AFTER_CLOSES) this.#scheduleTrim(TRIM_QUIET_MS);
+    this.#trimmer.noteClose();
     const counters = client.counters;
     this.#gone.framesIn += counters.framesIn;
     this.#gone.bytesIn += counters.bytesIn;
@@ -533,28 +523,8 @@ export class FrameServer<TContext = unknown> {
     plan.disconnect.length = 0;
   }
 
-  /** Trim once no connection has closed for `delayMs` (each close pushes it back), and not more often than TRIM_MIN_INTERVAL_MS. */
-  #scheduleTrim(delayMs: number): void {
-    if (this.#trimTimer !== undefined) clearTimeout(this.#trimTimer);
-    this.#trimTimer = setTimeout(this.#trim, delayMs);
-    this.#trimTimer.unref();
-  }
-
-  #trim = (): void => {
-    this.#trimTimer = undefined;
-    const nowMs = monotonicMs();
-    const waitMs = this.#lastTrimMs + TRIM_MIN_INTERVAL_MS - nowMs;
-    if (waitMs > 0) return this.#scheduleTrim(waitMs);
-    this.#lastTrimMs = nowMs;
-    const closed = this.#closedSinceTrim;
-    this.#closedSinceTrim = 0;
-    const released = returnFreedMemory();
-    this.#log.info('connections gone: freed memory returned to the system', { closed, released, tookMs: Math.round((monotonicMs() - nowMs) * 10) / 10 });
-  };
-
   #stopHousekeeping(): void {
-    if (this.#trimTimer !== undefined) clearTimeout(this.#trimTimer);
-    this.#trimTimer = undefined;
+    this.#trimmer.stop();
     if (this.#housekeepingTimer !== undefined) clearInterval(this.#housekeepingTimer);
     this.#housekeepingTimer = undefined;
   }
