@@ -54,7 +54,7 @@ import type { OrderManagerClock, OrderManagerOptions } from './order-manager-opt
 import { OrderIdWindow } from './order-id-window.js';
 import { ReportNumbering } from './report-numbering.js';
 import { executionIdFor } from './trade-log-line.js';
-import { checkpointOf, replayJournal } from './recovery.js';
+import { checkpointOf, replayJournal, reportUnreported } from './recovery.js';
 import { RestingBook } from './resting-book.js';
 import {
   durablePartOf,
@@ -139,15 +139,6 @@ export class OrderManager {
     this.#knownOrderIds = new OrderIdWindow(options.orderIdWindow);
     this.#numbering = new ReportNumbering(options.numberReportsOf);
     const replayed = replayJournal(this.#journal, options.checkpoint, this.#positions, this.#knownOrderIds, this.#lastFillSequences, this.#numbering);
-    const rereported = this.#numbering.recovered(this.#journal, options.numberReportsOf !== undefined, replayed.unreported);
-    if (rereported > 0) {
-      this.#log.warn('fills in the trade log without their report line (a crash between the two files\' syncs): reports journaled for them, to be replayed', {
-        reports: rereported,
-        first: replayed.unreported[0]?.executionId,
-      });
-    } else if (replayed.unreported.length > 0) {
-      this.#log.warn('fills in the trade log without their report line in an order journal without a session: nothing to replay them to', { fills: replayed.unreported.length });
-    }
     const { rested } = replayed;
     const lastSequences = this.#lastFillSequences;
     this.#checkpointFills = replayed.checkpointFills;
@@ -167,6 +158,8 @@ export class OrderManager {
     }
     this.#restoredRestingOrders = restored;
     if (restored > 0) this.#log.info('resting orders restored from the order journal', { orders: restored });
+    // fills whose report line a crash lost get one (and an order they ended, its end), before any new work
+    reportUnreported(replayed, this.#numbering, this.#journal, options.numberReportsOf !== undefined, (orderId) => this.#resting.has(orderId), this.#log);
     this.#journal.setListener({
       onDurable: (durableCount) => this.#queue.drain(durableCount),
       onFailure: (error) => this.#journalFailed(error),

@@ -12,6 +12,7 @@
  * cancelAll(), so nothing rests into the next run; a crash leaves them resting, which
  * is what their owners were last told.
  */
+import type { Logger } from '../core/log.js';
 import type { Checkpoint } from './checkpoint.js';
 import type { ExecutionJournal, JournalRecovery, LoggedFill } from './execution-journal.js';
 import type { OrderIdWindow } from './order-id-window.js';
@@ -87,6 +88,30 @@ export function replayJournal(
       : { tradeLog: checkpoint.tradeLog, orderJournal: checkpoint.orderJournal, lastExecutionNumber: BigInt(checkpoint.lastExecutionNumber) },
   );
   return { recovery, rested, checkpointFills: checkpoint?.fills ?? 0, unreported };
+}
+
+/**
+ * After the replay (resting orders parked again): journal a numbered report for each fill of
+ * `replayed.unreported` (ReportNumbering.recovered), and say so.
+ */
+export function reportUnreported(
+  replayed: ReplayedJournal,
+  numbering: ReportNumbering,
+  journal: ExecutionJournal,
+  journalSession: boolean,
+  isWorking: (orderId: string) => boolean,
+  log: Logger,
+): void {
+  const reports = numbering.recovered(journal, journalSession, replayed.unreported, isWorking);
+  if (reports > 0) {
+    log.warn('fills in the trade log without their report line (a crash between the two files\' syncs): reports journaled for them, to be replayed', {
+      fills: replayed.unreported.length,
+      reports,
+      first: replayed.unreported[0]?.executionId,
+    });
+  } else if (replayed.unreported.length > 0) {
+    log.warn('fills in the trade log without their report line in an order journal without a session: nothing to replay them to', { fills: replayed.unreported.length });
+  }
 }
 
 /** The state of a checkpoint at the journal's durable `point`. */

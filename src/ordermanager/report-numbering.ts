@@ -19,6 +19,9 @@ import type { ExecutionJournal, Liquidity, LoggedFill } from './execution-journa
 import type { JournalNote } from './report-line.js';
 import { writeFillReport } from './trade-log-line.js';
 
+/** Why an order's remainder is reported CANCELED at recovery (see `recovered`). */
+export const REASON_RECOVERED_REMAINDER = 'remainder canceled: the order manager restarted after this fill and the order was no longer working';
+
 export class ReportNumbering {
   readonly #sequences = new Map<string, number>();
   /** The sequences read back at the start: every one durable, delivered or not. */
@@ -55,30 +58,49 @@ export class ReportNumbering {
    * End of recovery. Each of `unreported` (fills numbered when made whose report line a
    * crash lost, recovery.ts) gets its report line now, numbered after the identity's last
    * one, in order: nothing was sent for them (a report leaves once its line is durable), so
-   * the numbers are free, and a client resuming this session is replayed every fill. A
+   * the numbers are free, and a client resuming this session is replayed every fill. An
+   * order left partly filled by the last of them that is not working now (`isWorking` says,
+   * after recovery) is reported CANCELED after it: its own end was lost with it. A
    * journal without a session id has nothing to resume: it gets an id, journaled at once
    * when `journalSession` (an order manager with identities: the id must be durable before
    * any client is told it), else with the first report line. Returns how many reports were
    * journaled.
    */
-  recovered(journal: ExecutionJournal, journalSession: boolean, unreported: readonly Readonly<LoggedFill>[] = []): number {
+  recovered(journal: ExecutionJournal, journalSession: boolean, unreported: readonly Readonly<LoggedFill>[] = [], isWorking: (orderId: string) => boolean = () => false): number {
     let journaled = 0;
     if (this.#sessionId === '') {
       this.#sessionId = randomBytes(8).toString('hex');
       if (journalSession) journal.appendSession(this.#sessionId);
       else this.#sessionUnjournaled = true;
     } else {
+      // an order's last such fill that left some of it, when the order is not working now (an
+      // IOC, or a DAY order whose resting was lost with the same commit): its end was lost too
+      const lastFillOf = new Map<string, number>();
+      unreported.forEach((fill, index) => lastFillOf.set(fill.orderId, index));
       const report = createExecutionReport(ExecutionStatus.FILLED);
-      for (const fill of unreported) {
+      unreported.forEach((fill, index) => {
         writeFillReport(fill, report);
-        report.sequence = (this.#sequences.get(fill.client) ?? 0) + 1;
-        this.#sequences.set(fill.client, report.sequence);
-        journal.appendReport(fill.client, report);
+        this.#appendRecovered(fill.client, report, journal);
         journaled++;
-      }
+        if (fill.leavesQuantity === 0 || lastFillOf.get(fill.orderId) !== index || isWorking(fill.orderId)) return;
+        report.status = ExecutionStatus.CANCELED;
+        report.executionId = '';
+        report.lastQuantity = 0;
+        report.lastPrice = 0;
+        report.leavesQuantity = 0;
+        report.reason = REASON_RECOVERED_REMAINDER;
+        this.#appendRecovered(fill.client, report, journal);
+        journaled++;
+      });
     }
     for (const [client, sequence] of this.#sequences) this.#recovered.set(client, sequence);
     return journaled;
+  }
+
+  #appendRecovered(client: string, report: ExecutionReport, journal: ExecutionJournal): void {
+    report.sequence = (this.#sequences.get(client) ?? 0) + 1;
+    this.#sequences.set(client, report.sequence);
+    journal.appendReport(client, report);
   }
 
   /**

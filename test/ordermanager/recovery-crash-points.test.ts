@@ -174,6 +174,54 @@ test('the first fill ever, durable without its report line: the identity had no 
   }
 });
 
+test('an order whose fills lost their report lines and that is not working any more: its fills, then its end, CANCELED', async () => {
+  const path = join(tempDir('recovery-crash'), 'trades.log');
+  const orders = path + '.orders';
+  const life = start(path);
+  // an IOC for 500 finds 300 (three levels): three partial fills, then its remainder canceled
+  life.om.handleOrder(makeOrder({ orderId: 'ioc', quantity: 500 }), IDENTITY);
+  await stop(life);
+  const sent = summary(life.sink.delivered.map((d) => d.report));
+  assert.deepEqual(sent, ['1 PARTIALLY_FILLED E1 ioc 100', '2 PARTIALLY_FILLED E2 ioc 100', '3 PARTIALLY_FILLED E3 ioc 100', '4 CANCELED - ioc 0']);
+  // the crash kept the first report line only
+  keepLines(orders, lines(orders).length - 3);
+  const second = start(path, { bookSequence: 2 });
+  try {
+    await second.journal.flush();
+    const replayed = replay(second);
+    assert.deepEqual(summary(replayed), sent);
+    const end = replayed.at(-1);
+    assert.equal(end?.leavesQuantity, 0);
+    assert.equal(end?.filledQuantity, 300);
+    assert.match(end?.reason ?? '', /the order manager restarted/);
+  } finally {
+    await stop(second);
+  }
+});
+
+test('a DAY order partly filled whose fill lost its report line: still resting, so only the fill is reported; with its resting lost too, its end as well', async () => {
+  for (const lost of ['report', 'rested and report'] as const) {
+    const path = join(tempDir('recovery-crash'), 'trades.log');
+    const orders = path + '.orders';
+    const life = start(path);
+    // 100 at 100.01, the other 50 rest at 100.01
+    life.om.handleOrder(makeOrder({ orderId: 'day', quantity: 150, price: 100.01, timeInForce: TimeInForce.DAY }), IDENTITY);
+    await stop(life);
+    assert.deepEqual(summary(life.sink.delivered.map((d) => d.report)), ['1 PARTIALLY_FILLED E1 day 100']);
+    const events = lines(orders).map((line) => (JSON.parse(line) as Record<string, unknown>)['event']);
+    assert.deepEqual(events, ['session', 'rested', 'report']);
+    keepLines(orders, lost === 'report' ? 2 : 1);
+    const second = start(path, { bookSequence: 1 });
+    try {
+      await second.journal.flush();
+      assert.equal(second.om.restingOrderCount, lost === 'report' ? 1 : 0, lost);
+      assert.deepEqual(summary(replay(second)), lost === 'report' ? ['1 PARTIALLY_FILLED E1 day 100'] : ['1 PARTIALLY_FILLED E1 day 100', '2 CANCELED - day 0'], lost);
+    } finally {
+      await stop(second);
+    }
+  }
+});
+
 test('a report line whose fill is not in the trade log is never replayed: cut off with the lines after it, and its numbers are used again', async () => {
   const path = join(tempDir('recovery-crash'), 'trades.log');
   const life = start(path);
