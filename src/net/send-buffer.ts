@@ -13,8 +13,8 @@
  * SO_SNDBUF fixes the size and locks it; SO_BUF_LOCK (Linux 5.14) unlocks it again. Node has
  * no call for either on a TCP socket, so the addon (native/shm.c) does them on the socket's
  * descriptor. Where the kernel cannot unlock, nothing is limited (a reader must not stay
- * held to the small buffer); everything here is best effort and never throws, but for
- * sendBufferHoldSupport, which a server asks once as it starts.
+ * held to the small buffer); everything here is best effort and never throws (a stale
+ * addon is refused before any server starts: core/native-addon.ts, E_ADDON_STALE).
  *
  * Where nothing can be held, the flood protection is weaker (a never-reading client again
  * pins up to tcp_wmem's maximum of kernel memory) and an operator must know: each call says
