@@ -397,4 +397,16 @@ export const commonFields = {
     patternHint: 'HOST:PORT',
     description,
   }),
+  /**
+   * Gateway, strategy and order manager take the same field: each keeps its own side of the
+   * tick-to-trade path warm (net/heartbeat.ts, strategy/order-path-warmer.ts).
+   */
+  keepWarmMs: (): NumberField => ({
+    kind: 'integer',
+    default: 0,
+    min: 0,
+    max: 1_000,
+    description:
+      'while idle, a heartbeat on the tick-to-trade connections every this many ms (and the strategy runs its order path dry) so that a tick after a quiet spell finds code and caches warm: lower tick-to-trade on sparse feeds for a few % of a core per process (0 = off)',
+  }),
 } as const;

@@ -72,6 +72,7 @@ export const gatewaySchema = {
   loop: { kind: 'boolean', default: false, description: 'with --replay: start again at the end' },
   waitForClients: { kind: 'integer', default: 0, min: 0, max: 10_000, description: 'with --replay: start once this many clients are connected' },
   waitForHellos: { kind: 'integer', default: 0, min: 0, max: 10_000, description: 'with --replay: start once this many clients said HELLO' },
+  keepWarmMs: commonFields.keepWarmMs(),
   ...sessionServerFields,
 } as const satisfies Schema;
 

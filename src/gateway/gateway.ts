@@ -39,6 +39,7 @@ import { openGatewayMetrics, publishServerMetrics, type GatewayMetrics } from '.
 import type { Component } from '../core/runtime.js';
 import { MarketModel } from '../market/market-model.js';
 import { FrameServer, type FrameServerOptions, type SlowConsumerPolicy } from '../net/frame-server.js';
+import { keepWarmOr } from '../net/heartbeat.js';
 import type { FrameServerClient, PayloadMode } from '../net/frame-server-client.js';
 import { MessageDecoder } from '../protocol/codec.js';
 import { FRAME_HEADER_BYTES } from '../protocol/framing.js';
@@ -80,6 +81,8 @@ export interface GatewayOptions {
   /** Who may connect (default: anonymous clients from loopback, no credentials). */
   policy?: SessionPolicy;
   tls?: TlsMaterial | undefined;
+  /** While idle, a heartbeat to every client this often, ms, to keep their read path warm (--keep-warm-ms; 0 = off). */
+  keepWarmMs?: number;
 }
 
 /** Where a recording goes (protocol/recording-writer.ts's RecordingWriter). */
@@ -231,7 +234,7 @@ export class Gateway implements Component {
       maxFrameBytes: options.maxFrameBytes,
       maxBacklogBytes: options.maxBacklogBytes,
       slowConsumerPolicy: options.slowConsumerPolicy,
-      heartbeat: { intervalMs: GATEWAY_HEARTBEAT_INTERVAL_MS, timeoutMs: 0, payload: (client) => this.#heartbeatPayload(client.mode) },
+      heartbeat: { intervalMs: keepWarmOr(options.keepWarmMs, GATEWAY_HEARTBEAT_INTERVAL_MS), timeoutMs: 0, payload: (client) => this.#heartbeatPayload(client.mode) },
       ...options.limits,
       log: options.log,
     });

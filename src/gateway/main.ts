@@ -63,6 +63,7 @@ export const main = componentCommand({
       maxBacklogBytes: config.maxBacklogBytes,
       maxFrameBytes: config.maxFrameBytes,
       limits: serverLimits(config),
+      keepWarmMs: config.keepWarmMs,
       ...(config.record !== undefined ? { recorder: new RecordingWriter(config.record) } : {}),
       log,
       metricsShm: config.shm,

@@ -7,7 +7,9 @@
  * The hot path only sets a flag (`noteSent` / `noteReceived`); the timer turns flags into
  * times. Times are therefore accurate to one check period, which `heartbeatCheckPeriodMs`
  * keeps at a quarter of the shortest interval: a dead peer is declared after between
- * `timeoutMs` and 1.25 × `timeoutMs`.
+ * `timeoutMs` and 1.25 × `timeoutMs`. An interval under 5 ms (--keep-warm-ms, whose
+ * heartbeats are there to keep the path warm) is checked every interval: a heartbeat then
+ * goes after one to two intervals of silence.
  */
 export interface HeartbeatOptions {
   /** Send a heartbeat after this long without sending anything, ms; 0 = never send. */
@@ -18,14 +20,24 @@ export interface HeartbeatOptions {
 
 export type HeartbeatAction = 'none' | 'send' | 'timeout';
 
-/** Shortest sensible timer period: finer checks cost CPU and buy no useful precision. */
+/** Shortest sensible timer period for liveness: finer checks cost CPU and buy no useful precision. */
 const MIN_CHECK_PERIOD_MS = 5;
 
 /** How often an endpoint should call `check`, ms; 0 when heartbeats are off entirely. */
 export function heartbeatCheckPeriodMs(options: HeartbeatOptions): number {
   const spans = [options.intervalMs, options.timeoutMs].filter((span) => span > 0);
   if (spans.length === 0) return 0;
-  return Math.max(MIN_CHECK_PERIOD_MS, Math.floor(Math.min(...spans) / 4));
+  const shortest = Math.min(...spans);
+  return Math.max(Math.min(MIN_CHECK_PERIOD_MS, shortest), Math.floor(shortest / 4));
+}
+
+/**
+ * The heartbeat interval of a connection on the tick-to-trade path: `keepWarmMs` when it is
+ * set (--keep-warm-ms: its heartbeats keep both ends' read and write paths warm while the
+ * feed is quiet), else the liveness interval.
+ */
+export function keepWarmOr(keepWarmMs: number | undefined, intervalMs: number): number {
+  return keepWarmMs !== undefined && keepWarmMs > 0 ? keepWarmMs : intervalMs;
 }
 
 /** A list of problems with the options ([] when valid). */

@@ -73,6 +73,7 @@ import { ErrorCode, describeError, isTradingError, type TradingError } from '../
 import type { LogFields, Logger } from '../core/log.js';
 import { reportProblem, underSupervisor, type Component } from '../core/runtime.js';
 import { FrameServer } from '../net/frame-server.js';
+import { keepWarmOr } from '../net/heartbeat.js';
 import type { FrameServerClient } from '../net/frame-server-client.js';
 import { MessageDecoder, MessageEncoder } from '../protocol/codec.js';
 import { FRAME_HEADER_BYTES } from '../protocol/framing.js';
@@ -238,7 +239,7 @@ export class OrderManagerService implements Component {
       maxBacklogBytes: settings.maxBacklogBytes,
       slowConsumerPolicy: 'conflate',
       ...settings.serverLimits,
-      heartbeat: { intervalMs: HEARTBEAT_INTERVAL_MS, timeoutMs: 0, payload: (client) => this.#heartbeatFor(client) },
+      heartbeat: { intervalMs: keepWarmOr(settings.keepWarmMs, HEARTBEAT_INTERVAL_MS), timeoutMs: 0, payload: (client) => this.#heartbeatFor(client) },
       log: this.#log.child('server'),
     });
     this.#server = server;

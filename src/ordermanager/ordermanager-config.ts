@@ -69,6 +69,7 @@ export const orderManagerSchema = {
     description: 'resting DAY orders of a proven identity survive its disconnect this long, then are canceled, ms',
   },
   replayReports: { kind: 'integer', default: 65_536, min: 16, max: 4_194_304, description: 'execution reports kept per identity for resync after a reconnect' },
+  keepWarmMs: commonFields.keepWarmMs(),
   ...sessionServerFields,
 } satisfies Schema;
 
@@ -96,6 +97,8 @@ export interface OrderManagerSettings {
   gate?: string;
   resumeGraceMs: number;
   replayReports: number;
+  /** While idle, a heartbeat to every client this often, ms, to keep the order path warm (0 or absent = off). */
+  keepWarmMs?: number;
   session: ServerSessionSettings;
 }
 
@@ -123,6 +126,7 @@ export function settleOrderManagerConfig(config: OrderManagerConfig, problems: s
     ...(config.gate === undefined ? {} : { gate: config.gate }),
     resumeGraceMs: config.resumeGraceMs,
     replayReports: config.replayReports,
+    keepWarmMs: config.keepWarmMs,
     // credentials and TLS material: a file that cannot be loaded fails the start in one line
     session: serverSessionSettings(config),
   };

@@ -43,6 +43,7 @@ export const main = componentCommand({
       gatewayTimeoutMs: config.gatewayTimeoutMs,
       orderManagerTimeoutMs: config.orderManagerTimeoutMs,
       idleSpinMs: config.idleSpinMs,
+      keepWarmMs: config.keepWarmMs,
       bookWaitUs: config.bookWaitUs,
       orderManagerFirst: config.orderManagerFirst,
       ...(config.gate === undefined ? {} : { gate: FlowGate.open(config.gate) }),

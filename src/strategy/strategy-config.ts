@@ -90,6 +90,7 @@ export const STRATEGY_PROCESS_SCHEMA = {
     max: 1_000,
     description: 'after each tick keep polling this long instead of sleeping, ms: lower wake-up latency for a core of CPU (0 = off; for machines with cores to spare)',
   },
+  keepWarmMs: commonFields.keepWarmMs(),
   bookWaitUs: {
     kind: 'integer',
     default: DEFAULT_BOOK_WAIT_US,

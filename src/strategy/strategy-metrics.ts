@@ -21,6 +21,7 @@ export interface StrategyProcessFigures {
   orderManagerConnected: boolean;
   gatewayConnects: number;
   orderManagerConnects: number;
+  keepWarmRuns: number;
 }
 
 export function publishStrategyMetrics(
@@ -51,6 +52,7 @@ export function publishStrategyMetrics(
   w.set('book_lagged', counters.bookLagged);
   w.set('orders_on_lagging_book', counters.ordersOnLaggingBook);
   w.set('book_wait_checks', counters.bookWaits);
+  w.set('keep_warm_runs', process.keepWarmRuns);
   w.set('strategy_errors', counters.strategyErrors);
   w.set('bad_messages', process.badMessages);
   w.set('unexpected_messages', process.unexpectedMessages);

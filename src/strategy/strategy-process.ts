@@ -43,6 +43,7 @@ import { BusySpin } from '../core/busy-spin.js';
 import type { LogFields, Logger } from '../core/log.js';
 import type { Component } from '../core/runtime.js';
 import { FrameClient } from '../net/frame-client.js';
+import { keepWarmOr } from '../net/heartbeat.js';
 import type { TlsMaterial } from '../net/tls-options.js';
 import { MessageDecoder, MessageEncoder } from '../protocol/codec.js';
 import type { Cancel, Message, Order } from '../protocol/messages.js';
@@ -57,6 +58,7 @@ import { StrategyEngine } from './engine.js';
 import { DEFAULT_BOOK_WAIT_US, TickBookWait } from './tick-book-wait.js';
 import { OrderManagerLink, type Endpoint } from './order-manager-link.js';
 import { HeartbeatSource } from './session-heartbeat.js';
+import { OrderPathWarmer } from './order-path-warmer.js';
 import { publishStrategyMetrics, type StrategyMetrics } from './strategy-metrics.js';
 import type { Strategy } from './strategy.js';
 
@@ -86,6 +88,11 @@ export interface StrategyProcessOptions {
   orderManagerTimeoutMs: number;
   /** Keep the event loop polling this long after each gateway message (0 = sleep as usual; see core/busy-spin.ts). */
   idleSpinMs?: number;
+  /**
+   * While idle, a heartbeat to the order manager this often, ms, and the order path run dry
+   * (order-path-warmer.ts), so that a tick after a quiet spell finds it warm (0 or absent = off).
+   */
+  keepWarmMs?: number;
   /**
    * A tick whose own book the orderbook has not written yet waits for it this long, µs,
    * without blocking the loop (tick-book-wait.ts); then it is handled, the strategy told
@@ -143,6 +150,7 @@ export class StrategyProcess implements Component {
   readonly #gatewaySession: ClientSession;
   readonly #counters = { badMessages: 0, unexpectedMessages: 0, errorsFromOrderManager: 0, errorsFromGateway: 0 };
   readonly #spin: BusySpin;
+  readonly #warmer: OrderPathWarmer | undefined;
   #stopWaiting: () => void = () => undefined;
   #stopped: Promise<void> | undefined;
   readonly #metrics: StrategyMetrics | undefined;
@@ -168,10 +176,12 @@ export class StrategyProcess implements Component {
       );
       this.#tickHandlingShm = this.#metrics?.histogram('tick_handling');
     }
-    this.book = new LiveBook({ name: options.shm, maxAgeMs: options.bookMaxAgeMs, log: options.log.child('book') });
-    this.#spin = new BusySpin(options.idleSpinMs ?? 0);
     const gate = options.gate === undefined ? undefined : new BacktestGate(options.gate, this.#handleGatewayFrame, options.log);
     this.#gate = gate;
+    this.book = new LiveBook({ name: options.shm, maxAgeMs: options.bookMaxAgeMs, log: options.log.child('book') });
+    this.#spin = new BusySpin(options.idleSpinMs ?? 0);
+    // live only: a backtest's ticks come back to back
+    this.#warmer = gate === undefined && (options.keepWarmMs ?? 0) > 0 ? new OrderPathWarmer({ books: this.book, intervalMs: options.keepWarmMs ?? 0 }) : undefined;
     this.engine = new StrategyEngine({
       strategy: options.strategy,
       // a backtest reads the books of its own ticks: the orderbook trails it (flow-gate.ts)
@@ -220,7 +230,7 @@ export class StrategyProcess implements Component {
       helloTimeoutMs,
       tls: options.tls,
       reconnect,
-      heartbeat: { intervalMs: HEARTBEAT_INTERVAL_MS, timeoutMs: options.orderManagerTimeoutMs, payloads: heartbeats },
+      heartbeat: { intervalMs: keepWarmOr(options.keepWarmMs, HEARTBEAT_INTERVAL_MS), timeoutMs: options.orderManagerTimeoutMs, payloads: heartbeats },
       engine: this.engine,
       gate,
       orderToAck: this.#metrics?.histogram('order_to_ack'),
@@ -254,6 +264,7 @@ export class StrategyProcess implements Component {
 
   async start(): Promise<LogFields> {
     this.engine.start();
+    this.#warmer?.start();
     this.#log.info('strategy started', { strategy: this.engine.strategy.name, session: this.engine.sessionToken, shm: this.#options.shm });
     let timer: NodeJS.Timeout | undefined;
     const waited = new Promise<void>((resolve) => {
@@ -309,6 +320,7 @@ export class StrategyProcess implements Component {
   async #stop(): Promise<void> {
     this.#stopWaiting();
     this.#spin.close();
+    this.#warmer?.stop();
     this.#gate?.close();
     this.#bookWait?.close();
     this.engine.stop();
@@ -344,6 +356,7 @@ export class StrategyProcess implements Component {
       orderManagerConnected: link.connected,
       gatewayConnects: this.#gateway?.counters.connects ?? this.#busConnection?.counters.connects ?? 0,
       orderManagerConnects: link.client.counters.connects,
+      keepWarmRuns: this.#warmer?.runs ?? 0,
     });
     publishSubscriberMetrics(w, this.#busConnection, this.#subscriber);
   }
@@ -380,6 +393,7 @@ export class StrategyProcess implements Component {
     }
     switch (message.type) {
       case MessageType.MARKET_DATA:
+        this.#warmer?.noteTick(buffer, offset, length);
         this.#gate?.onMarketData(message);
         this.#tickReadMs = readMs;
         if (this.#bookWait === undefined) this.engine.onMarketData(message);

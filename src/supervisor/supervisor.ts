@@ -338,7 +338,8 @@ export class Supervisor {
       : { replay: resolve(config.replay), speed: config.speed, loop: config.loop, waitForHellos: 2 };
     const replaySymbols = this.#options.replaySymbols;
     const args: Record<ComponentName, () => string[]> = {
-      gateway: () => toArgs(gatewaySchema, { host: config.host, port: this.#gatewayPort, shm: config.shm, ...market, ...serverSession() }).concat(onBus),
+      gateway: () =>
+        toArgs(gatewaySchema, { host: config.host, port: this.#gatewayPort, shm: config.shm, ...market, ...serverSession(), keepWarmMs: config.keepWarmMs }).concat(onBus),
       orderbook: () =>
         toArgs(orderbookSchema, {
           gateway: gateway(),
@@ -346,7 +347,15 @@ export class Supervisor {
           replaceStale: true,
           ...(replaySymbols === undefined ? {} : { symbols: replaySymbols.join(',') }),
         }).concat(onBus),
-      ordermanager: () => toArgs(orderManagerSchema, { host: config.host, port: this.#orderManagerPort, shm: config.shm, tradeLog: config.tradeLog, ...serverSession() }).concat(onBus),
+      ordermanager: () =>
+        toArgs(orderManagerSchema, {
+          host: config.host,
+          port: this.#orderManagerPort,
+          shm: config.shm,
+          tradeLog: config.tradeLog,
+          ...serverSession(),
+          keepWarmMs: config.keepWarmMs,
+        }).concat(onBus),
       strategy: () =>
         toArgs(STRATEGY_PROCESS_SCHEMA, {
           gateway: gateway(),
@@ -355,6 +364,7 @@ export class Supervisor {
           strategy: strategyArgument(config.strategy),
           strategyConfig: config.strategyConfig === undefined ? undefined : resolve(config.strategyConfig),
           bookWaitUs: config.bookWaitUs,
+          keepWarmMs: config.keepWarmMs,
           // a replay starts on the strategy's HELLO: its orders must be able to go by then
           orderManagerFirst: config.replay !== undefined,
         }).concat(onBus),

@@ -181,6 +181,22 @@ test('a HELLO that asks for no market data gets news and no ticks, in either kin
   assert.equal(await stopChild(gateway.child), 0);
 });
 
+test('--keep-warm-ms: a quiet client gets a heartbeat every few ms, not every second', { timeout: 20_000 }, async () => {
+  const gateway = await startGateway(['--rate', '1', '--symbols', 'AAPL', '--keep-warm-ms', '1']);
+  let heartbeats = 0;
+  const decoder = new MessageDecoder();
+  const peer = new Peer(gateway.port, (payload) => {
+    if (decoder.decode(payload, 0, payload.length).type === MessageType.HEARTBEAT) heartbeats += 1;
+  });
+  try {
+    // one tick a second: without the option, 50 heartbeats would take the better part of a minute
+    await until(() => heartbeats >= 50, '50 heartbeats', 10_000);
+  } finally {
+    peer.destroy();
+  }
+  assert.equal(await stopChild(gateway.child), 0);
+});
+
 test('a client that never reads: the gateway memory stays bounded and another client keeps its rate', { timeout: 40_000 }, async () => {
   const gateway = await startGateway(['--rate', 'max', '--max-backlog-bytes', String(1024 * 1024)]);
   const decoder = new MessageDecoder();

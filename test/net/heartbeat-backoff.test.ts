@@ -29,6 +29,9 @@ test('heartbeat: check period and option checks', () => {
   assert.equal(heartbeatCheckPeriodMs({ intervalMs: 1000, timeoutMs: 3000 }), 250);
   assert.equal(heartbeatCheckPeriodMs({ intervalMs: 0, timeoutMs: 0 }), 0);
   assert.equal(heartbeatCheckPeriodMs({ intervalMs: 0, timeoutMs: 8 }), 5);
+  // a keep-warm interval shorter than the liveness minimum is checked every interval
+  assert.equal(heartbeatCheckPeriodMs({ intervalMs: 1, timeoutMs: 3000 }), 1);
+  assert.equal(heartbeatCheckPeriodMs({ intervalMs: 2, timeoutMs: 0 }), 2);
   assert.deepEqual(checkHeartbeat({ intervalMs: 1000, timeoutMs: 3000 }), []);
   assert.equal(checkHeartbeat({ intervalMs: 1000, timeoutMs: 1000 }).length, 1);
   assert.equal(checkHeartbeat({ intervalMs: -1, timeoutMs: Number.NaN }).length, 2);

@@ -53,6 +53,7 @@ class Waiters {
 abstract class FakeServer {
   hellos = 0;
   binaryHellos = 0;
+  heartbeats = 0;
   /** The kind of every frame received other than HELLO and HEARTBEAT. */
   readonly frameKinds: ('json' | 'binary')[] = [];
   answerHello = true;
@@ -76,7 +77,8 @@ abstract class FakeServer {
             client.mode = message.binary ? 'binary' : 'json';
           }
         } else {
-          if (message.type !== MessageType.HEARTBEAT) this.frameKinds.push(this.decoder.lastKind);
+          if (message.type === MessageType.HEARTBEAT) this.heartbeats++;
+          else this.frameKinds.push(this.decoder.lastKind);
           this.onMessage(client, message);
         }
         this.waiters.poke();
@@ -88,6 +90,10 @@ abstract class FakeServer {
 
   waitForHellos(count: number): Promise<void> {
     return this.waiters.wait(() => this.hellos >= count, `${count} hello(s)`);
+  }
+
+  waitForHeartbeats(count: number, timeoutMs = 10_000): Promise<void> {
+    return this.waiters.wait(() => this.heartbeats >= count, `${count} heartbeat(s), have ${this.heartbeats}`, timeoutMs);
   }
 
   get clients(): ReadonlySet<FrameServerClient> {

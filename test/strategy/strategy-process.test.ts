@@ -217,12 +217,51 @@ test('ready after --connect-wait-ms without the order manager, which it reaches 
   }
 });
 
+test('--keep-warm-ms: heartbeats to the order manager every few ms and the order path run dry, with no order sent', async () => {
+  const gateway = new FakeGateway();
+  const orderManager = new FakeOrderManager();
+  await gateway.listen();
+  const omPort = await orderManager.listen();
+  const shm = uniqueShmName('strategy-warm');
+  const strategy = new StrategyChild([
+    '--gateway', `127.0.0.1:${gateway.port}`,
+    '--order-manager', `127.0.0.1:${omPort}`,
+    '--shm', shm,
+    '--counters-interval-ms', '20',
+    '--keep-warm-ms', '1',
+  ]);
+  const book = liveWriter(shm, ['AAPL']);
+  try {
+    await strategy.waitReady();
+    await waitForSessions(strategy, 1);
+    // one tick, at the price the book has: the seed rule sees no move, so it never trades
+    const snapshot = bookAround(100, T);
+    book.writer.write(book.writer.indexOf('AAPL'), snapshot);
+    gateway.sendTick('AAPL', snapshot, monotonicNs());
+    await strategy.waitForCounters((c) => (c['ticks'] ?? 0) >= 1, 'the tick handled');
+    // the default heartbeat goes after a second of silence: 50 in a few seconds are the keep-warm ones
+    const before = orderManager.heartbeats;
+    await orderManager.waitForHeartbeats(before + 50);
+    await strategy.waitForCounters((c) => (c['keep_warm_runs'] ?? 0) >= 50, '50 dry runs of the order path');
+    assert.equal(orderManager.orders.length, 0, 'a dry run sends no order');
+    assert.equal(strategy.counters['orders_sent'], 0);
+    assert.equal(strategy.counters['strategy_errors'], 0);
+    assert.equal(await stopChild(strategy.child), 0);
+  } finally {
+    book.stop();
+    book.writer.unlink();
+    await gateway.close();
+    await orderManager.close();
+  }
+});
+
 test('a bad flag exits 2 naming the field', async () => {
   for (const [args, field] of [
     [['--strategy', 'momentum'], /E_CONFIG_INVALID: strategy module momentum: not a built-in strategy \(seed, imbalance\) and no such file/],
     [['--imbalance-threshold', '2'], /--imbalance-threshold: must be ≤/],
     [['--lookback-ms=-5', '--order-manager', 'nowhere'], /--order-manager: "nowhere" is not HOST:PORT[\s\S]*--lookback-ms: must be ≥ 0/],
     [['--order-quantity', '50', '--max-position', '10'], /maxPosition \(10\) must be ≥ orderQuantity \(50\)/],
+    [['--keep-warm-ms', '2000'], /--keep-warm-ms: must be ≤ 1000/],
   ] as const) {
     const child = spawnCli(['strategy', ...args]);
     let stderr = '';
