@@ -16,8 +16,12 @@ const ECHO_SCRIPT = fileURLToPath(new URL('./loopback-echo.js', import.meta.url)
 const CONNECT_TIMEOUT_MS = 10_000;
 const MESSAGE = Buffer.alloc(64, 1);
 
-/** Round-trip latency in ns of `samples` messages, one per `intervalMs` timer, after `warmup`. */
-export async function measureLoopbackRoundTrip(intervalMs: number, warmup: number, samples: number): Promise<LatencySummary> {
+/**
+ * Round-trip latency in ns of `samples` messages, one per `intervalMs` timer, after `warmup`.
+ * With `keepWarmMs`, an unmeasured echo also goes every `keepWarmMs` between them: the floor
+ * of a path kept warm the way --keep-warm-ms keeps the system's.
+ */
+export async function measureLoopbackRoundTrip(intervalMs: number, warmup: number, samples: number, keepWarmMs = 0): Promise<LatencySummary> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
@@ -34,18 +38,33 @@ export async function measureLoopbackRoundTrip(intervalMs: number, warmup: numbe
     });
     socket.setNoDelay(true);
     const latency = new LatencyRecorder(10_000_000_000);
+    let keepWarm: NodeJS.Timeout | undefined;
     await new Promise<void>((resolve) => {
       let sent = 0;
       let sentNs = 0n;
       let pending = 0;
+      // bytes of keep-warm echoes not back yet: they come back before a message sent after them
+      let warmPending = 0;
       const send = (): void => {
         sentNs = process.hrtime.bigint();
         pending = MESSAGE.length;
         sent += 1;
         socket.write(MESSAGE);
       };
+      if (keepWarmMs > 0) {
+        keepWarm = setInterval(() => {
+          if (pending > 0) return; // never while a measured message is out
+          warmPending += MESSAGE.length;
+          socket.write(MESSAGE);
+        }, keepWarmMs);
+      }
       socket.on('data', (chunk: Buffer) => {
-        pending -= chunk.length;
+        let bytes = chunk.length;
+        const warmBytes = Math.min(bytes, warmPending);
+        warmPending -= warmBytes;
+        bytes -= warmBytes;
+        if (bytes === 0) return;
+        pending -= bytes;
         if (pending > 0) return;
         if (sent > warmup) latency.record(Number(process.hrtime.bigint() - sentNs));
         if (sent >= warmup + samples) resolve();
@@ -53,6 +72,7 @@ export async function measureLoopbackRoundTrip(intervalMs: number, warmup: numbe
       });
       send();
     });
+    clearInterval(keepWarm);
     socket.destroy();
     return latency.summary();
   } finally {

@@ -22,6 +22,8 @@ const DURATION_S = 20;
 /** The seed's pacing: 5 symbols × 10 updates/s is one tick every 20 ms. */
 const FLOOR_INTERVAL_MS = 20;
 const FLOOR_SAMPLES = 300;
+/** --keep-warm-ms for the kept-warm run, and the keep-warm echo of its floor. */
+const KEEP_WARM_MS = 1;
 /** Where tick-to-trade goes, hop by hop, from the stamps the messages carry (see metrics/registry.ts). */
 const TIMELINE = [
   ['tick_to_order_sent', '  of which: gateway send → order sent (feed hop + strategy)'],
@@ -147,6 +149,25 @@ export const systemBenchmark: Benchmark = {
       figures['system_no_wait_tick_to_trade_p50_us'] = noWaitT2t.p50Us;
       figures['system_no_wait_tick_to_trade_p99_us'] = noWaitT2t.p99Us;
     }
+    // the same kept warm: a heartbeat every KEEP_WARM_MS on the tick-to-trade connections and
+    // the strategy's order path run dry, so a tick after 20 ms of quiet finds it in the caches
+    context.log(`trading run --duration ${durationS} --keep-warm-ms ${KEEP_WARM_MS} (the same, the tick-to-trade path kept warm)`);
+    const { summary: warm, tickToTrade: warmExact } = await runSystem(durationS, ['--keep-warm-ms', String(KEEP_WARM_MS)]);
+    const warmCpu: string[] = [];
+    for (const [name, { counters }] of Object.entries(warm.components)) {
+      const percent = ((counters['process_cpu_seconds'] ?? 0) * 100) / warm.elapsedSeconds;
+      figures[`system_keep_warm_cpu_percent_${name}`] = Math.round(percent * 10) / 10;
+      warmCpu.push(`${name} ${percent.toFixed(1)}%`);
+    }
+    const warmT2t = warmExact.count > 0 ? { count: warmExact.count, p50Us: warmExact.p50, p99Us: warmExact.p99 } : undefined;
+    if (warmT2t !== undefined) {
+      figures['system_keep_warm_tick_to_trade_p50_us'] = warmT2t.p50Us;
+      figures['system_keep_warm_tick_to_trade_p99_us'] = warmT2t.p99Us;
+    }
+    for (const [key] of TIMELINE) {
+      const hop = warm.latency[key];
+      if (hop !== undefined && hop.count > 0) figures[`system_keep_warm_${key}_p50_us`] = hop.p50Us;
+    }
     const percent = (n: number, of: number): string => (of > 0 ? `${((100 * n) / of).toFixed(1)}%` : '-');
     // the floor at the same pacing: a bare round trip (two hops, as tick → order) every 20 ms
     context.log(`floor: bare TCP round trips between two Node processes, one every ${FLOOR_INTERVAL_MS} ms`);
@@ -158,6 +179,13 @@ export const systemBenchmark: Benchmark = {
     figures['system_floor_rtt_p99_us'] = floorP99;
     const t2tP50 = tickToTrade?.p50Us;
     if (t2tP50 !== undefined && t2tP50 > 0) figures['system_tick_to_trade_floor_ratio'] = Math.round((t2tP50 / floorP50) * 100) / 100;
+    if (warmT2t !== undefined) figures['system_keep_warm_tick_to_trade_floor_ratio'] = Math.round((warmT2t.p50Us / floorP50) * 100) / 100;
+    // and the floor kept warm the same way: what the bare path costs when it is never cold
+    context.log(`floor kept warm: the same round trips with an unmeasured echo every ${KEEP_WARM_MS} ms between them`);
+    const warmFloor = await measureLoopbackRoundTrip(FLOOR_INTERVAL_MS, 20, floorSamples, KEEP_WARM_MS);
+    const warmFloorP50 = Math.round(warmFloor.p50 / 100) / 10;
+    figures['system_keep_warm_floor_rtt_p50_us'] = warmFloorP50;
+    figures['system_keep_warm_floor_rtt_p99_us'] = Math.round(warmFloor.p99 / 100) / 10;
     return {
       rows: [
         { metric: 'system: CPU per process', value: cpu.join(', '), notes: `${seconds.toFixed(0)} s at default rates` },
@@ -194,6 +222,20 @@ export const systemBenchmark: Benchmark = {
           metric: `  floor: bare TCP round trip, one per ${FLOOR_INTERVAL_MS} ms (the seed's pacing)`,
           value: `${floorP50} µs p50 / ${floorP99} µs p99`,
           notes: `${floor.count} 64-byte echoes between two Node processes right after the run; two hops, as tick → order`,
+        },
+        ...(warmT2t === undefined
+          ? []
+          : [{
+              metric: `system: tick-to-trade with --keep-warm-ms ${KEEP_WARM_MS}`,
+              value: `${warmT2t.p50Us} µs p50 / ${warmT2t.p99Us} µs p99`,
+              notes:
+                `${warmT2t.count} orders, exact; ${figures['system_keep_warm_tick_to_trade_floor_ratio']}× the floor above; ` +
+                `hops ${TIMELINE.map(([key]) => warm.latency[key]?.p50Us ?? '-').join(' / ')} µs p50; CPU ${warmCpu.join(', ')}`,
+            }]),
+        {
+          metric: `  floor kept warm: the same round trip with an echo every ${KEEP_WARM_MS} ms between`,
+          value: `${warmFloorP50} µs p50 / ${figures['system_keep_warm_floor_rtt_p99_us']} µs p99`,
+          notes: `${warmFloor.count} measured echoes; what the bare path costs when it is never cold`,
         },
       ],
       figures,
