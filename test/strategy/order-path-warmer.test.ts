@@ -37,12 +37,18 @@ test('order path warmer: idle until a tick, then reads that tick\'s book on each
   assert.equal(warmer.runs, 3, 'the last tick that fitted is still the one warmed');
 });
 
-test('order path warmer: its timer runs it until stopped', async () => {
+/** A warmer over a book of `symbol` that has seen one tick of it. */
+function warmerWithTick(symbol: string): OrderPathWarmer {
   const books = new FakeBooks();
-  books.set('MSFT', { bid: 99.99, ask: 100.01, timestamp: T0 });
+  books.set(symbol, { bid: 99.99, ask: 100.01, timestamp: T0 });
   const warmer = new OrderPathWarmer({ books, intervalMs: 1 });
-  const payload = tickPayload('MSFT');
+  const payload = tickPayload(symbol);
   warmer.noteTick(payload, 0, payload.length);
+  return warmer;
+}
+
+test('order path warmer: its timer runs it until stopped', async () => {
+  const warmer = warmerWithTick('MSFT');
   warmer.start();
   try {
     await new Promise<void>((resolve) => {
@@ -61,11 +67,7 @@ test('order path warmer: its timer runs it until stopped', async () => {
 });
 
 test('order path warmer: a dry run allocates nothing', async () => {
-  const books = new FakeBooks();
-  books.set('AAPL', { bid: 99.99, ask: 100.01, timestamp: T0 });
-  const warmer = new OrderPathWarmer({ books, intervalMs: 1 });
-  const payload = tickPayload('AAPL');
-  warmer.noteTick(payload, 0, payload.length);
+  const warmer = warmerWithTick('AAPL');
   const perRound = await collectionsPerRound((count) => {
     for (let i = 0; i < count; i++) warmer.run();
   });
