@@ -38,6 +38,18 @@ export class LatencyRecorder {
     this.#histogram.recordValueWithCount(Math.round(clamped), count);
   }
 
+  /**
+   * Record a value measured by a closed loop (the next operation waits for this one) as the
+   * open-loop stream paced every `expectedInterval` would have seen it: a value longer than
+   * the interval also stands for the operations that would have arrived meanwhile and
+   * waited (value - interval, value - 2×interval, ... while positive). HdrHistogram's
+   * correction for coordinated omission; same unit as the value.
+   */
+  recordPaced(value: number, expectedInterval: number): void {
+    const clamped = value < 1 ? 1 : value > this.#histogram.highestTrackableValue ? this.#histogram.highestTrackableValue : value;
+    this.#histogram.recordValueWithExpectedInterval(Math.round(clamped), Math.max(1, Math.round(expectedInterval)));
+  }
+
   get count(): number {
     return this.#histogram.totalCount;
   }

@@ -22,3 +22,14 @@ test('values outside the range are clamped, not lost', () => {
   recorder.reset();
   assert.equal(recorder.count, 0);
 });
+
+test('a paced value also counts the operations that would have waited behind it', () => {
+  const recorder = new LatencyRecorder(1_000_000);
+  // a 5,000 µs stall in a stream paced every 1,000 µs: four more operations arrived during it
+  recorder.recordPaced(5_000, 1_000);
+  // shorter than the interval: nobody waited behind it
+  recorder.recordPaced(300, 1_000);
+  assert.equal(recorder.count, 6);
+  assert.equal(recorder.summary().max, 5_000);
+  assert.ok(Math.abs(recorder.percentile(50) - 2_000) <= 2, `p50 ${recorder.percentile(50)}`);
+});
