@@ -26,6 +26,7 @@ import type { Logger } from '../core/log.js';
 import type { FrameServerClient } from '../net/frame-server-client.js';
 import type { PayloadKind } from '../protocol/codec.js';
 import { MessageType, PROTOCOL_VERSION, type ExecutionReport, type Hello, type Message } from '../protocol/messages.js';
+import { MAX_WORKING_ORDER_IDS } from '../protocol/validation.js';
 import type { Admission, SessionPolicy } from '../session/session-policy.js';
 import { ReportRing } from './report-ring.js';
 
@@ -78,6 +79,8 @@ export interface ClientSessionsOptions {
   recoveredSequence: (identity: string) => number;
   /** Read an identity's reports numbered after..upTo back from the order journal, oldest first. */
   readJournal: (identity: string, after: number, upTo: number, onReport: (report: ExecutionReport) => void) => number;
+  /** The ids of an identity's orders that are working or have reports on their way (OrderManager.workingOrderIds). */
+  workingOrderIds: (identity: string) => ReadonlySet<string>;
   stopping: () => boolean;
 }
 
@@ -259,6 +262,15 @@ export class ClientSessions {
       lastSequence: resumed ? lastSeen : session.sequence,
       resumed,
     };
+    let working = 0;
+    if (resumed) {
+      // the replay ends at replay_to; what the client sent before and neither the replay nor
+      // this list accounts for never reached the journal (strategy/order-manager-link.ts)
+      answer.replayTo = session.sequence;
+      const ids = this.#options.workingOrderIds(session.key);
+      working = ids.size;
+      if (working <= MAX_WORKING_ORDER_IDS) answer.working = [...ids];
+    }
     // the answer in JSON: the client reads both, and switches only once it has it
     this.#options.send(client, answer, undefined, 'json');
     client.mode = hello.binary ? 'binary' : 'json';
@@ -270,7 +282,7 @@ export class ClientSessions {
       replayed = fromJournal.length + ring.replayAfter(Math.max(lastSeen, ring.oldest - 1), (report) => this.#options.send(client, report, report.orderId));
       this.counters.reportsReplayed += replayed;
     }
-    this.#log.info('session open', { client: client.id, name: hello.clientName, identity: session.identity, mode: client.mode, resumed, replayed, fromJournal: fromJournal.length, sequence: session.sequence });
+    this.#log.info('session open', { client: client.id, name: hello.clientName, identity: session.identity, mode: client.mode, resumed, replayed, fromJournal: fromJournal.length, sequence: session.sequence, working });
   }
 
   #takeOver(session: Session, client: Client): void {

@@ -172,6 +172,7 @@ export class OrderManagerService implements Component {
       sessionId: () => this.#om?.numbering.sessionId ?? '',
       recoveredSequence: (identity) => this.#om?.numbering.recoveredSequence(identity) ?? 0,
       readJournal: (identity, after, upTo, onReport) => this.#tradeLog?.readReports(identity, after, upTo, onReport) ?? 0,
+      workingOrderIds: (identity) => this.#om?.workingOrderIds(identity) ?? new Set<string>(),
       stopping: () => this.#stopping,
     });
   }

@@ -294,6 +294,17 @@ export class OrderManager {
     return null;
   }
 
+  /**
+   * The ids of `client`'s orders that are not done as far as it could be told: resting, or
+   * with a report waiting for the journal (it will be delivered). For a resuming client.
+   */
+  workingOrderIds(client: string): Set<string> {
+    const ids = new Set<string>();
+    for (const order of this.#resting.orders()) if (order.client === client) ids.add(order.orderId);
+    this.#queue.forEachWaiting(client, (orderId) => ids.add(orderId));
+    return ids;
+  }
+
   /** Cancel every resting order of `client` (for cancel-on-disconnect). Returns how many. */
   cancelAllForClient(client: string, reason: string): number {
     this.#nowSeconds = this.#clock.epochSeconds();

@@ -80,6 +80,15 @@ export class ReportQueue {
     this.#count++;
   }
 
+  /** The order id of every waiting report of `client`, oldest first. */
+  forEachWaiting(client: string, visit: (orderId: string) => void): void {
+    const capacity = this.#positions.length;
+    for (let i = 0; i < this.#count; i++) {
+      const index = (this.#head + i) % capacity;
+      if (this.#clients[index] === client) visit((this.#reports[index] as ExecutionReport).orderId);
+    }
+  }
+
   /** Deliver, in order, every waiting report whose position is durable. */
   drain(durableCount: number): void {
     const capacity = this.#positions.length;

@@ -13,6 +13,7 @@ import {
   MAX_ID_LENGTH,
   MAX_PROTOCOL_VERSION,
   MAX_TEXT_LENGTH,
+  MAX_WORKING_ORDER_IDS,
   invalidField,
   isFiniteNumber,
   isFractionalPriceUnits,
@@ -200,6 +201,10 @@ export function assertEncodable(message: Message): void {
       checkText(message.type, 'client_name', message.clientName, 0, MAX_ID_LENGTH);
       if (typeof message.binary !== 'boolean') throw invalidField(message.type, 'binary', 'expected a boolean');
       if (message.marketData !== undefined && typeof message.marketData !== 'boolean') throw invalidField(message.type, 'market_data', 'expected a boolean');
+      if (message.working !== undefined) {
+        if (!Array.isArray(message.working) || message.working.length > MAX_WORKING_ORDER_IDS) throw invalidField(message.type, 'working', `expected at most ${MAX_WORKING_ORDER_IDS} order ids`);
+        for (const id of message.working) checkText(message.type, 'working', id, 1, MAX_ID_LENGTH);
+      }
       return;
     case MessageType.ERROR:
       checkText(message.type, 'code', message.code, 0, MAX_ID_LENGTH);

@@ -71,7 +71,7 @@ import type {
 } from './messages.js';
 import { createHeartbeat, createMarketData } from './reusable-messages.js';
 import { SymbolInterner } from './symbol-interner.js';
-import { MAX_ID_LENGTH, MAX_PROTOCOL_VERSION, MAX_TEXT_LENGTH } from './validation.js';
+import { MAX_ID_LENGTH, MAX_PROTOCOL_VERSION, MAX_TEXT_LENGTH, MAX_WORKING_ORDER_IDS } from './validation.js';
 
 export interface JsonDecoderOptions {
   /** Where MARKET_DATA is decoded (default: a new one with MAX_BOOK_DEPTH levels per side). */
@@ -211,6 +211,16 @@ function cancel(data: JsonObject): Cancel {
   };
 }
 
+/** A server HELLO's `working`: an array of order ids, at most MAX_WORKING_ORDER_IDS. */
+function workingOrderIds(value: unknown): string[] {
+  const type = MessageType.HELLO;
+  if (!Array.isArray(value) || value.length > MAX_WORKING_ORDER_IDS) throw missingOrWrong(type, 'working', `an array of at most ${MAX_WORKING_ORDER_IDS} order ids`, value);
+  for (const id of value as unknown[]) {
+    if (typeof id !== 'string' || id.length === 0 || id.length > MAX_ID_LENGTH) throw missingOrWrong(type, 'working', `order ids of 1-${MAX_ID_LENGTH} characters`, id);
+  }
+  return value as string[];
+}
+
 function hello(data: JsonObject): Hello {
   const type = MessageType.HELLO;
   const version = data.protocol_version;
@@ -232,6 +242,12 @@ function hello(data: JsonObject): Hello {
     if (typeof data.resumed !== 'boolean') throw missingOrWrong(type, 'resumed', 'a boolean', data.resumed);
     hello.resumed = data.resumed;
   }
+  if (data.replay_to !== undefined) {
+    const upTo = data.replay_to;
+    if (typeof upTo !== 'number' || !Number.isSafeInteger(upTo) || upTo < 0) throw missingOrWrong(type, 'replay_to', 'an integer ≥ 0', upTo);
+    hello.replayTo = upTo;
+  }
+  if (data.working !== undefined) hello.working = workingOrderIds(data.working);
   if (data.market_data !== undefined) {
     if (typeof data.market_data !== 'boolean') throw missingOrWrong(type, 'market_data', 'a boolean', data.market_data);
     if (!data.market_data) hello.marketData = false;

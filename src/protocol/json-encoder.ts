@@ -316,6 +316,8 @@ function helloOptionalText(message: Hello): string {
   if (message.session !== undefined && message.session !== '') text += ',"session":' + JSON.stringify(message.session);
   if (message.lastSequence !== undefined) text += ',"last_seq":' + message.lastSequence;
   if (message.resumed !== undefined) text += ',"resumed":' + message.resumed;
+  if (message.replayTo !== undefined) text += ',"replay_to":' + message.replayTo;
+  if (message.working !== undefined) text += ',"working":' + JSON.stringify(message.working);
   if (message.marketData === false) text += ',"market_data":false';
   return text;
 }

@@ -202,6 +202,19 @@ export interface Hello {
   lastSequence?: number;
   /** Server: true when the client's session was resumed and later reports are replayed (JSON `resumed`). */
   resumed?: boolean;
+  /**
+   * Server, resumed: the sequence of the last report it replays, so the replay is
+   * `last_seq`+1 .. `replay_to` (JSON `replay_to`). Absent from older servers.
+   */
+  replayTo?: number;
+  /**
+   * Server, resumed: the ids of the identity's orders it holds as working (resting) or
+   * whose reports are still on their way (JSON `working`, at most MAX_WORKING_ORDER_IDS).
+   * Any other order the client sent before the resume and that the replay does not finish
+   * never reached the server's journal: the client closes it as lost. Absent: the server
+   * does not say (an older server, or more working orders than the limit).
+   */
+  working?: string[];
 }
 
 /** ERROR (11): the receiver refused something we sent; the connection may stay open. */

@@ -25,6 +25,11 @@ export const MAX_SYMBOL_LENGTH = 8;
  * reasons for an order, not a data channel. Larger is E_SIGNAL_DATA_TOO_LARGE.
  */
 export const MAX_SIGNAL_DATA_BYTES = 2048;
+/**
+ * Most order ids a server's HELLO lists as `working` (about 0.5 MiB of JSON at the longest
+ * ids, within the default frame bound); a server with more says nothing.
+ */
+export const MAX_WORKING_ORDER_IDS = 8192;
 /** The binary HELLO carries the protocol version as a u16. */
 export const MAX_PROTOCOL_VERSION = 0xffff;
 

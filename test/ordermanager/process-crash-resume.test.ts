@@ -90,6 +90,8 @@ test('killed after a fill was durable in the trade log but before its report lin
     const back = await hello(om.port, { clientName: 'strategy', authToken: secret, session, lastSequence: 1 });
     clients.push(back);
     assert.equal(back.answers()[0]?.resumed, true, JSON.stringify(back.messages));
+    // the replay ends at 2; nothing of the identity is working (its orders are filled)
+    assert.deepEqual([back.answers()[0]?.replayTo, back.answers()[0]?.working], [2, []]);
     await back.until(() => back.reports().length === 1, 'the replayed fill');
     assert.deepEqual({ ...back.reports()[0] }, { ...sent[1] });
     assert.match(om.output(), /session open .*identity=strategy .*resumed=true replayed=1 fromJournal=1 sequence=2/);

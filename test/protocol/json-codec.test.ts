@@ -289,3 +289,30 @@ test('encoding refuses what decoding would refuse, naming the field', () => {
   );
   assert.throws(() => encodeJsonPayload({ type: 99 } as unknown as Message), { code: ErrorCode.MESSAGE_UNKNOWN_TYPE });
 });
+
+test('a resumed HELLO answer carries replay_to and the working order ids, and bad ones are refused naming the field', () => {
+  const answer: Message = {
+    type: MessageType.HELLO,
+    protocolVersion: 1,
+    clientName: 'ordermanager',
+    binary: true,
+    session: 'journal-1',
+    lastSequence: 4,
+    resumed: true,
+    replayTo: 9,
+    working: ['s-1', 's-7'],
+  };
+  const text = encodeJsonPayload(answer);
+  assert.match(text, /"replay_to":9,"working":\["s-1","s-7"\]/);
+  assert.deepEqual(decodeText(text), answer);
+  // an older server says neither: both stay absent
+  const older = decodeText('{"type":9,"data":{"protocol_version":1,"client_name":"ordermanager","binary":true,"session":"j","last_seq":4,"resumed":true}}');
+  assert.ok(older.type === MessageType.HELLO && older.working === undefined && older.replayTo === undefined);
+  const bad = (field: string): string => `{"type":9,"data":{"protocol_version":1,"binary":true,${field}}}`;
+  assertRefused(bad('"working":"s-1"'), ErrorCode.MESSAGE_INVALID, /working/);
+  assertRefused(bad('"working":[""]'), ErrorCode.MESSAGE_INVALID, /working/);
+  assertRefused(bad(`"working":["${'x'.repeat(65)}"]`), ErrorCode.MESSAGE_INVALID, /working/);
+  assertRefused(bad(`"working":${JSON.stringify(Array.from({ length: 8193 }, (_, i) => `o${i}`))}`), ErrorCode.MESSAGE_INVALID, /working/);
+  assertRefused(bad('"replay_to":-1'), ErrorCode.MESSAGE_INVALID, /replay_to/);
+  assert.throws(() => encodeJsonPayload({ ...answer, working: [''] }), /working/);
+});
