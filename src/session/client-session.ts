@@ -57,7 +57,13 @@ export class ClientSession {
   serverSession = '';
   /** The highest report sequence seen. */
   lastSequence = 0;
-  /** Counters. */
+  /** Resumed: the sequence of the last report the server replays (0 when it did not say). */
+  replayTo = 0;
+  /**
+   * Resumed: the ids of our orders the server holds as working or still has reports of on
+   * their way (its HELLO's `working`); undefined when it did not say (an older server).
+   */
+  working: readonly string[] | undefined = undefined;
   /**
    * Counters. slowAnswers: HELLO answers still awaited past helloTimeoutMs from a server
    * whose session we track (see above).
@@ -99,6 +105,8 @@ export class ClientSession {
     this.mode = 'json';
     this.answered = false;
     this.resumed = false;
+    this.replayTo = 0;
+    this.working = undefined;
     const hello: Hello = { type: MessageType.HELLO, protocolVersion: PROTOCOL_VERSION, clientName: this.name, binary: true };
     const token = this.#options.token;
     if (token !== undefined && token !== '') hello.authToken = token;
@@ -152,7 +160,11 @@ export class ClientSession {
     const previous = this.serverSession;
     this.serverSession = hello.session ?? '';
     this.resumed = hello.resumed === true && previous !== '' && previous === this.serverSession;
-    if (this.resumed) this.counters.resumes++;
+    if (this.resumed) {
+      this.counters.resumes++;
+      this.replayTo = hello.replayTo ?? 0;
+      this.working = hello.replayTo === undefined ? undefined : hello.working;
+    }
     // not resumed: numbering goes on from the server's last sequence for us
     else this.lastSequence = hello.lastSequence ?? 0;
     const wasOpen = this.state === 'open';

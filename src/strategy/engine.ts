@@ -396,6 +396,7 @@ export class StrategyEngine {
       rejected: this.tracker.counters.rejected,
       canceled: this.tracker.counters.canceled,
       abandoned: this.tracker.counters.abandoned,
+      lost: this.tracker.counters.lost,
       openOrders: this.tracker.openOrderCount,
       realizedPnl: this.tracker.realizedPnl(),
     };

@@ -16,6 +16,12 @@
  *   the new connection is ever abandoned this way. A late report for an abandoned id counts
  *   as unknown and changes nothing. DAY orders abandoned so are cancelled on the next
  *   connection (they may still rest there).
+ * - After a resume: the replay tells of every order the order manager's journal holds. An
+ *   order it never durably accepted (in flight when it died), or whose final report was
+ *   lost in the crash, would stay open here for good; the order manager's HELLO lists
+ *   the orders it holds as working, and once the replay is applied every order from
+ *   before the resume that is still open and not listed is closed as lost (counted
+ *   `orders_lost`, logged once with the ids; resume-reconciliation.ts).
  * - Order-to-ack: the time from an order's send (its `orderSentNs`, echoed in reports) to
  *   its first report back, recorded in µs.
  * - Close: the IOC orders in flight get their final reports (≤ STOP_DRAIN_MS), so our books
@@ -35,12 +41,16 @@ import { MessageType, TimeInForce } from '../protocol/messages.js';
 import { ClientSession } from '../session/client-session.js';
 import type { BacktestGate } from './backtest-gate.js';
 import type { StrategyEngine } from './engine.js';
+import { ResumeReconciliation } from './resume-reconciliation.js';
 import type { HeartbeatSource } from './session-heartbeat.js';
 
 export interface Endpoint {
   host: string;
   port: number;
 }
+
+/** Order ids named in the one log line of orders closed as lost. */
+const MAX_IDS_LOGGED = 50;
 
 /** How long a close waits for the final reports of IOC orders in flight. */
 const STOP_DRAIN_MS = 1_000;
@@ -69,13 +79,15 @@ export interface OrderManagerLinkOptions {
 export class OrderManagerLink {
   readonly client: FrameClient;
   readonly session: ClientSession;
-  readonly counters = { ordersAbandoned: 0, orphanCancelsSent: 0, disconnects: 0, resyncs: 0 };
+  readonly counters = { ordersAbandoned: 0, orphanCancelsSent: 0, disconnects: 0, resyncs: 0, ordersLost: 0, unreconciledResumes: 0 };
   readonly #options: OrderManagerLinkOptions;
   readonly #engine: StrategyEngine;
   readonly #decoder = new MessageDecoder();
   readonly #encoder = new MessageEncoder({ mode: 'binary' });
   /** DAY orders abandoned with a lost connection, to cancel on the next: id → symbol. */
   readonly #orphans = new Map<string, string>();
+  /** Open orders from before a resume, checked once its replay is applied. */
+  readonly #reconciliation = new ResumeReconciliation();
   /** An order or cancel was queued while handling the current message: write it now. */
   #queued = false;
   /** Called by a report that may have closed the last open IOC order while closing. */
@@ -172,6 +184,7 @@ export class OrderManagerLink {
       if (order !== undefined && order.status === undefined) orderToAck.record((monotonicNs() - message.orderSentNs) / 1000);
     }
     this.#engine.onExecutionReport(message);
+    if (this.#reconciliation.isDue(this.session.lastSequence)) this.#reconcile();
     this.flush();
     if (this.#iocDrained !== undefined && !this.#hasOpenIocOrder()) this.#iocDrained();
     gate?.onReport();
@@ -186,6 +199,7 @@ export class OrderManagerLink {
    */
   #onLost(): void {
     this.session.disconnected();
+    this.#reconciliation.abort();
     if (!this.#closing) this.counters.disconnects += 1;
   }
 
@@ -196,11 +210,41 @@ export class OrderManagerLink {
   #onOpen(session: ClientSession): void {
     if (session.resumed) {
       this.counters.resyncs += 1;
+      this.#beginReconciliation(session);
       return;
     }
     if (this.counters.disconnects === 0) return; // the first connection: nothing was open
     this.#abandonOpenOrders();
     this.#cancelOrphans();
+  }
+
+  /** A resumed session: note our open orders now, to check them once the replay is applied. */
+  #beginReconciliation(session: ClientSession): void {
+    const working = session.working;
+    if (working === undefined) {
+      // an order manager that does not list its working orders (older, or more than the HELLO carries)
+      if (this.#engine.tracker.openOrderCount > 0) {
+        this.counters.unreconciledResumes += 1;
+        this.#options.log.warn('the order manager did not list its working orders: open orders from before the resume are not checked', {
+          open: this.#engine.tracker.openOrderCount,
+        });
+      }
+      return;
+    }
+    this.#reconciliation.begin(this.#engine.tracker.openOrders(), working, session.replayTo);
+    if (this.#reconciliation.isDue(session.lastSequence)) this.#reconcile();
+  }
+
+  /** The replay is applied: close as lost what the order manager never durably accepted. */
+  #reconcile(): void {
+    const lost = this.#reconciliation.finish(this.#engine.tracker);
+    if (lost.length === 0) return;
+    this.counters.ordersLost += lost.length;
+    const shown = lost.length > MAX_IDS_LOGGED ? `${lost.slice(0, MAX_IDS_LOGGED).join(',')},...` : lost.join(',');
+    this.#options.log.warn('open orders the resumed order manager does not know: closed as lost (never durably accepted, or their end was lost in its crash)', {
+      orders: lost.length,
+      ids: shown,
+    });
   }
 
   #abandonOpenOrders(): void {

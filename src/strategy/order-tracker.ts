@@ -100,6 +100,8 @@ export interface TrackerCounters {
   canceled: number;
   /** Orders given up without a final report (see abandonOpenOrders). */
   abandoned: number;
+  /** Open orders a resumed order manager does not know as working and whose end it never told (see closeLost). */
+  lost: number;
 }
 
 function isDone(status: ExecutionStatus): boolean {
@@ -120,6 +122,7 @@ export class OrderTracker {
     rejected: 0,
     canceled: 0,
     abandoned: 0,
+    lost: 0,
   };
 
   /** Start tracking an order about to be sent; its whole quantity counts as open exposure. */
@@ -212,6 +215,20 @@ export class OrderTracker {
     this.#open.clear();
     this.counters.abandoned += count;
     return count;
+  }
+
+  /**
+   * Close an open order as lost: the order manager, asked after a resume, neither holds it
+   * as working nor had a report left to tell of it (it never reached its journal, or its
+   * final report was lost in a crash). Its exposure is released; fills already applied
+   * stay. False if it is not open.
+   */
+  closeLost(orderId: string): boolean {
+    const tracked = this.#open.get(orderId);
+    if (tracked === undefined) return false;
+    this.#close(tracked);
+    this.counters.lost += 1;
+    return true;
   }
 
   openOrder(orderId: string): OrderView | undefined {

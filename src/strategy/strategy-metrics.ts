@@ -14,6 +14,8 @@ export type StrategyMetrics = MetricsWriter<ComponentMetricName<'strategy'>>;
 export interface StrategyProcessFigures {
   ordersAbandoned: number;
   orphanCancelsSent: number;
+  /** Resumes whose open orders could not be checked (the order manager did not list its working orders). */
+  unreconciledResumes: number;
   badMessages: number;
   unexpectedMessages: number;
   errorsFromOrderManager: number;
@@ -43,6 +45,8 @@ export function publishStrategyMetrics(
   w.set('open_orders', tracker.openOrderCount);
   w.set('orders_abandoned', process.ordersAbandoned);
   w.set('orphan_cancels_sent', process.orphanCancelsSent);
+  w.set('orders_lost', tracker.counters.lost);
+  w.set('unreconciled_resumes', process.unreconciledResumes);
   w.set('unknown_reports', tracker.counters.unknownReports);
   w.set('stale_book_refusals', counters.ordersRefusedStaleBook);
   w.set('unknown_book_refusals', counters.ordersRefusedUnknownBook);

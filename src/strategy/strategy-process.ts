@@ -349,6 +349,7 @@ export class StrategyProcess implements Component {
     publishStrategyMetrics(w, this.engine, this.book, {
       ordersAbandoned: link.counters.ordersAbandoned,
       orphanCancelsSent: link.counters.orphanCancelsSent,
+      unreconciledResumes: link.counters.unreconciledResumes,
       badMessages: this.#counters.badMessages,
       unexpectedMessages: this.#counters.unexpectedMessages,
       errorsFromOrderManager: this.#counters.errorsFromOrderManager,

@@ -73,3 +73,29 @@ test('a server that never answered a HELLO: after helloTimeoutMs it is a JSON-on
   assert.equal(client.counters.slowAnswers, 0);
   assert.deepEqual(opened, [false]);
 });
+
+test('a resumed answer\'s replay end and working order ids are kept for the application; an answer that lists none, or a new session, leaves them unset', (t) => {
+  t.after(() => setLogSink(() => undefined));
+  const { session: client } = session();
+  client.connected();
+  client.handle(answer({ replayTo: 3, working: ['a'] }));
+  assert.equal(client.working, undefined, 'a session opened, not resumed');
+  assert.equal(client.replayTo, 0);
+  client.noteSequence(3);
+
+  client.disconnected();
+  client.connected();
+  client.handle(answer({ resumed: true, lastSequence: 3, replayTo: 8, working: ['s-1', 's-4'] }));
+  assert.equal(client.resumed, true);
+  assert.equal(client.replayTo, 8);
+  assert.deepEqual(client.working, ['s-1', 's-4']);
+
+  // an older order manager: resumed, says neither
+  client.disconnected();
+  client.connected();
+  assert.equal(client.working, undefined, 'reset on each connection');
+  client.handle(answer({ resumed: true, lastSequence: 3 }));
+  assert.equal(client.resumed, true);
+  assert.equal(client.working, undefined);
+  assert.equal(client.replayTo, 0);
+});

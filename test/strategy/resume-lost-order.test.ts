@@ -1,0 +1,173 @@
+/**
+ * The strategy's link to a real `trading ordermanager` that is SIGKILLed with an order in
+ * flight, the order manager frozen (SIGSTOP) so that the order is in its socket and never
+ * read: nothing of it is durable, and the next process never heard of it. The strategy
+ * resumes its session with the new process (on the same trade log); once the replay is
+ * applied its open orders equal the orders the order manager lists as working, the order
+ * in flight is closed as lost (counted, logged once with its id, exposure released), and
+ * an order sent on the new connection is not.
+ *
+ * The order manager listens on a new port after its restart; the strategy's link talks to
+ * a TCP proxy of this test (port 0) that forwards to the current process, as a fixed
+ * address in front of a restarted service would.
+ */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { createLogger, setLogSink } from '../../src/core/log.js';
+import { toPriceUnits } from '../../src/core/fixed-point.js';
+import { MessageEncoder } from '../../src/protocol/codec.js';
+import { ExecutionStatus, TimeInForce, type Order } from '../../src/protocol/messages.js';
+import { OrderManagerLink } from '../../src/strategy/order-manager-link.js';
+import { HeartbeatSource } from '../../src/strategy/session-heartbeat.js';
+import type { Strategy } from '../../src/strategy/strategy.js';
+import { cleanupAll, stopChild, tempDir, uniqueShmName, waitForExit } from '../helpers/resources.js';
+import { standardBook } from '../ordermanager/fixtures.js';
+import { TestBook, order, startOrderManager, strategyCredentials, type OrderManagerProcess } from '../ordermanager/process-helpers.js';
+import { harness } from './fixtures.js';
+
+after(cleanupAll);
+
+const idle: Strategy = { name: 'idle', onTick: () => undefined, onNews: () => undefined, onExecution: () => undefined };
+
+/** Forwards each connection to `target` (the current order manager); counts bytes sent upstream. */
+class Proxy {
+  target = 0;
+  forwarded = 0;
+  readonly #server: Server;
+  readonly #sockets = new Set<Socket>();
+
+  constructor() {
+    this.#server = createServer((client) => {
+      const upstream = connect({ host: '127.0.0.1', port: this.target });
+      for (const socket of [client, upstream]) {
+        this.#sockets.add(socket);
+        socket.on('error', () => undefined);
+        socket.on('close', () => {
+          this.#sockets.delete(socket);
+          client.destroy();
+          upstream.destroy();
+        });
+      }
+      client.on('data', (chunk: Buffer) => {
+        this.forwarded += chunk.length;
+        upstream.write(chunk);
+      });
+      upstream.on('data', (chunk: Buffer) => client.write(chunk));
+    });
+  }
+
+  async listen(): Promise<number> {
+    this.#server.listen(0, '127.0.0.1');
+    await once(this.#server, 'listening');
+    return (this.#server.address() as { port: number }).port;
+  }
+
+  async close(): Promise<void> {
+    for (const socket of this.#sockets) socket.destroy();
+    await new Promise((resolve) => this.#server.close(resolve));
+  }
+}
+
+async function until(condition: () => boolean, what: string, detail: () => string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${detail().slice(-4000)}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+test('an order in flight when the order manager is SIGKILLed: after the resume the strategy\'s open orders equal the order manager\'s working orders, the lost one counted', { timeout: 60_000 }, async () => {
+  const label = 'orders-resume-lost';
+  const dir = tempDir(label);
+  const { secret, authFile } = await strategyCredentials(dir);
+  const book = new TestBook(['AAPL'], uniqueShmName(label));
+  book.write('AAPL', standardBook(1));
+  const args = ['--shm', book.name, '--trade-log', join(dir, 'trades.log'), '--auth-file', authFile];
+  const logged: string[] = [];
+  setLogSink((line) => logged.push(line));
+  const proxy = new Proxy();
+  let om: OrderManagerProcess | undefined;
+  let link: OrderManagerLink | undefined;
+  const detail = (): string => `${logged.join('\n')}\n--- order manager ---\n${om?.output() ?? ''}`;
+  try {
+    const port = await proxy.listen();
+    om = await startOrderManager(args);
+    proxy.target = om.port;
+    const { engine } = harness(idle);
+    const strategyLink = new OrderManagerLink({
+      endpoint: { host: '127.0.0.1', port },
+      name: 'strategy',
+      authToken: secret,
+      helloTimeoutMs: 5_000,
+      tls: undefined,
+      reconnect: { minDelayMs: 20, maxDelayMs: 200 },
+      heartbeat: { intervalMs: 1_000, timeoutMs: 30_000, payloads: new HeartbeatSource(new MessageEncoder({ mode: 'binary' })) },
+      engine,
+      gate: undefined,
+      orderToAck: undefined,
+      onControl: () => undefined,
+      onBadMessage: (err) => logged.push(`bad message ${String(err)}`),
+      log: createLogger('strategy.ordermanager'),
+    });
+    link = strategyLink;
+    const tracker = engine.tracker;
+    // what the engine does for an order: track it, then send it
+    const send = (sent: Order): void => {
+      tracker.recordSent(sent);
+      assert.ok(strategyLink.send(sent), `${sent.orderId} accepted by the link`);
+      strategyLink.flush();
+    };
+    const openIds = (): string[] => [...tracker.openOrders()].map((o) => o.orderId).sort();
+    assert.equal(await strategyLink.connect(), true);
+
+    // a DAY buy below the ask rests: durable, NEW reported (sequence 1)
+    send(order({ orderId: 's-1', price: toPriceUnits(99.5), quantity: 50, timeInForce: TimeInForce.DAY }));
+    await until(() => tracker.openOrder('s-1')?.status === ExecutionStatus.NEW, 's-1 NEW', detail);
+
+    // the crash point: the order manager frozen, an IOC sent into its socket, then killed
+    process.kill(om.child.pid as number, 'SIGSTOP');
+    const before = proxy.forwarded;
+    send(order({ orderId: 's-2', price: toPriceUnits(100.03), quantity: 10, timeInForce: TimeInForce.IOC }));
+    await until(() => proxy.forwarded > before, 's-2 forwarded into the frozen order manager\'s socket', detail);
+    om.child.kill('SIGKILL');
+    await waitForExit(om.child);
+    assert.deepEqual(openIds(), ['s-1', 's-2']);
+    assert.equal(tracker.position('AAPL').openBuyQuantity, 60);
+
+    om = await startOrderManager(args);
+    proxy.target = om.port;
+    await until(() => strategyLink.counters.resyncs === 1 && strategyLink.session.working !== undefined, 'the session resumed', detail);
+    await until(() => tracker.counters.lost === 1, 's-2 closed as lost', detail);
+
+    // the strategy's open orders are the order manager's working orders
+    assert.deepEqual([...(strategyLink.session.working ?? [])].sort(), ['s-1'], detail());
+    assert.deepEqual(openIds(), ['s-1']);
+    assert.equal(tracker.position('AAPL').openBuyQuantity, 50, 'the lost order\'s exposure released');
+    assert.equal(tracker.position('AAPL').quantity, 0);
+    assert.equal(strategyLink.counters.ordersLost, 1);
+    assert.equal(strategyLink.counters.ordersAbandoned, 0);
+    const lostLines = logged.filter((line) => /closed as lost/.test(line));
+    assert.equal(lostLines.length, 1, detail());
+    assert.match(lostLines[0] as string, /orders=1 ids=s-2\b/);
+    assert.match(om.output(), /session open .*identity=strategy .*resumed=true .*working=1/);
+
+    // an order on the new connection is not lost: it fills, and a DAY one rests open
+    book.write('AAPL', standardBook(2));
+    send(order({ orderId: 's-3', price: toPriceUnits(100.03), quantity: 10, timeInForce: TimeInForce.IOC }));
+    send(order({ orderId: 's-4', price: toPriceUnits(99.5), quantity: 5, timeInForce: TimeInForce.DAY }));
+    await until(() => tracker.openOrder('s-3') === undefined && tracker.openOrder('s-4')?.status === ExecutionStatus.NEW, 's-3 done and s-4 resting', detail);
+    assert.equal(tracker.position('AAPL').quantity, 10);
+    assert.deepEqual(openIds(), ['s-1', 's-4']);
+    assert.equal(tracker.counters.lost, 1);
+    assert.equal(tracker.counters.unknownReports, 0);
+  } finally {
+    setLogSink(() => undefined);
+    await link?.close();
+    await proxy.close();
+    if (om !== undefined && om.child.exitCode === null && om.child.signalCode === null) await stopChild(om.child);
+    book.close();
+  }
+});
