@@ -170,6 +170,7 @@ export const METRICS = {
   orphan_cancels_sent: counter('orders', 'cancels sent for abandoned orders'),
   orders_lost: counter('orders', 'open orders closed after a resume: the order manager did not know them as working and never reported their end'),
   unreconciled_resumes: counter('sessions', 'resumes with open orders whose order manager did not list its working orders (not checked)'),
+  slow_hello_answers: counter('sessions', 'HELLO answers still awaited past --hello-timeout-ms from an order manager that had opened our session'),
   unknown_reports: counter('reports', 'reports for orders the strategy does not know'),
   stale_book_refusals: counter('orders', 'orders not sent because the book was stale'),
   unknown_book_refusals: counter('orders', 'orders not sent because the book had no data'),
@@ -236,7 +237,7 @@ export const COMPONENT_METRICS = {
   ],
   strategy: [
     'ticks', 'news', 'orders_sent', 'cancels_sent', 'execution_reports', 'fills_received', 'rejects_received',
-    'cancels_received', 'open_orders', 'orders_abandoned', 'orphan_cancels_sent', 'orders_lost', 'unreconciled_resumes', 'unknown_reports',
+    'cancels_received', 'open_orders', 'orders_abandoned', 'orphan_cancels_sent', 'orders_lost', 'unreconciled_resumes', 'slow_hello_answers', 'unknown_reports',
     'stale_book_refusals', 'unknown_book_refusals', 'not_connected_refusals', 'stale_book_reads',
     'book_lag_at_first_read', 'book_lagged', 'orders_on_lagging_book', 'book_wait_checks', 'keep_warm_runs', 'strategy_errors',
     'bad_messages', 'unexpected_messages', 'order_manager_errors', 'gateway_connected', 'order_manager_connected',

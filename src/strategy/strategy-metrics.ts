@@ -16,6 +16,8 @@ export interface StrategyProcessFigures {
   orphanCancelsSent: number;
   /** Resumes whose open orders could not be checked (the order manager did not list its working orders). */
   unreconciledResumes: number;
+  /** HELLO answers still awaited past the timeout from an order manager that had opened our session. */
+  slowHelloAnswers: number;
   badMessages: number;
   unexpectedMessages: number;
   errorsFromOrderManager: number;
@@ -47,6 +49,7 @@ export function publishStrategyMetrics(
   w.set('orphan_cancels_sent', process.orphanCancelsSent);
   w.set('orders_lost', tracker.counters.lost);
   w.set('unreconciled_resumes', process.unreconciledResumes);
+  w.set('slow_hello_answers', process.slowHelloAnswers);
   w.set('unknown_reports', tracker.counters.unknownReports);
   w.set('stale_book_refusals', counters.ordersRefusedStaleBook);
   w.set('unknown_book_refusals', counters.ordersRefusedUnknownBook);

@@ -350,6 +350,7 @@ export class StrategyProcess implements Component {
       ordersAbandoned: link.counters.ordersAbandoned,
       orphanCancelsSent: link.counters.orphanCancelsSent,
       unreconciledResumes: link.counters.unreconciledResumes,
+      slowHelloAnswers: link.session.counters.slowAnswers,
       badMessages: this.#counters.badMessages,
       unexpectedMessages: this.#counters.unexpectedMessages,
       errorsFromOrderManager: this.#counters.errorsFromOrderManager,
