@@ -9,7 +9,8 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLogger } from '../../src/core/log.js';
-import { readCheckpoint, type Checkpoint } from '../../src/ordermanager/checkpoint.js';
+import { encodeCheckpoint, readCheckpoint, type Checkpoint } from '../../src/ordermanager/checkpoint.js';
+import { sealLine } from '../../src/ordermanager/line-checksum.js';
 import { Checkpointer } from '../../src/ordermanager/checkpointer.js';
 import type { OrderManager } from '../../src/ordermanager/order-manager.js';
 import type { TradeLog } from '../../src/ordermanager/trade-log.js';
@@ -85,4 +86,26 @@ test('a checkpoint that cannot be written is logged, counts nothing and leaves n
   await checkpointer.writeFinal();
   assert.equal(checkpointer.written, 0);
   assert.deepEqual(readdirSync(dir), ['trades.log.checkpoint'], 'the temporary file was removed');
+});
+
+test('the checkpoint is encoded a slice of order ids per event-loop turn, into the same bytes as in one go', async () => {
+  const checkpoint = state(7);
+  checkpoint.positions = [{ symbol: 'A"B', netQuantity: 1, costBasis: 2, realizedPnl: 3, boughtQuantity: 1, soldQuantity: 0, fills: 1, lots: [[100, 1]] }];
+  checkpoint.reportSequences = [['strategy', 4]];
+  // a turn of the event loop between slices: the order path is served while a large window is encoded
+  let turns = 0;
+  let counting = true;
+  const count = (): void => {
+    turns++;
+    if (counting) setImmediate(count);
+  };
+  setImmediate(count);
+  const bytes = await encodeCheckpoint(checkpoint, 1_000);
+  counting = false;
+  assert.ok(turns >= 19, `the encoding of 20,000 ids in slices of 1,000 gave the loop back ${turns} times`);
+  assert.equal(bytes.toString('utf8'), sealLine(JSON.stringify({ version: 2, ...checkpoint })));
+  for (const ids of [[], ['only']]) {
+    const small = { ...checkpoint, orderIds: ids };
+    assert.equal((await encodeCheckpoint(small, 1_000)).toString('utf8'), sealLine(JSON.stringify({ version: 2, ...small })));
+  }
 });

@@ -16,3 +16,12 @@ test('the order-id window keeps the last N ids, forgets older ones, and lists th
   assert.equal(window.size, 3, 'memory flat in the ids ever seen');
   assert.throws(() => new OrderIdWindow(0), { code: 'E_CONFIG_INVALID' });
 });
+
+test('a window not yet full lists only the ids it holds, oldest first', () => {
+  const window = new OrderIdWindow(5);
+  assert.deepEqual(window.values(), []);
+  for (const id of ['a', 'b']) window.add(id);
+  assert.deepEqual(window.values(), ['a', 'b']);
+  for (const id of ['c', 'd', 'e', 'f']) window.add(id);
+  assert.deepEqual(window.values(), ['b', 'c', 'd', 'e', 'f']);
+});
