@@ -136,7 +136,15 @@ test('the order manager killed 3 times (SIGKILL) and restarted: the strategy res
     assert.ok(strategy !== undefined);
     const flat = (positions: Record<string, number>): Record<string, number> => Object.fromEntries(Object.entries(positions).filter(([, quantity]) => quantity !== 0));
     const replayed = [...text.matchAll(/ordermanager\.session\s+session open [^\n]*identity=strategy [^\n]*resumed=true replayed=(\d+)/g)].map((m) => Number(m[1]));
-    console.log(`# 3 order manager kills: resumed ${resumes()}, replayed ${JSON.stringify(replayed)}, fills ${summary.trading.fills}, strategy ${JSON.stringify(strategy.positions)} = trade log ${JSON.stringify(summary.trading.positions)}`);
+    const working = [...text.matchAll(/ordermanager\.session\s+session open [^\n]*identity=strategy [^\n]*resumed=true [^\n]*working=(\d+)/g)].map((m) => Number(m[1]));
+    console.log(
+      `# 3 order manager kills: resumed ${resumes()}, replayed ${JSON.stringify(replayed)}, working at resume ${JSON.stringify(working)}, ` +
+        `orders lost ${strategy.counters['orders_lost'] ?? 0}, open at the end ${strategy.counters['open_orders'] ?? 0}, ` +
+        `fills ${summary.trading.fills}, strategy ${JSON.stringify(strategy.positions)} = trade log ${JSON.stringify(summary.trading.positions)}`,
+    );
+    // every new order manager listed its working orders, so every resume was checked
+    assert.equal(working.length, 3, 'each resume listed the working orders');
+    assert.equal(strategy.counters['unreconciled_resumes'] ?? 0, 0);
     assert.ok(summary.trading.fills > 1, `the strategy traded: ${JSON.stringify(summary.trading)}`);
     assert.equal(summary.components['ordermanager']?.restarts, 3);
     assert.deepEqual(flat(strategy.positions), flat(summary.trading.positions), `strategy ${JSON.stringify(strategy.positions)} vs trade log ${JSON.stringify(summary.trading.positions)}`);
