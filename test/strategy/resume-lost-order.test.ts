@@ -7,6 +7,10 @@
  * in flight is closed as lost (counted, logged once with its id, exposure released), and
  * an order sent on the new connection is not.
  *
+ * And the other loss a resume cannot replay: an IOC whose fills' report lines survived the
+ * crash but whose CANCELED (the remainder) did not (a torn journal write): replayed as
+ * partly filled, then closed as lost with its fills kept.
+ *
  * The order manager listens on a new port after its restart; the strategy's link talks to
  * a TCP proxy of this test (port 0) that forwards to the current process, as a fixed
  * address in front of a restarted service would.
@@ -15,11 +19,13 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { once } from 'node:events';
+import { existsSync, readFileSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLogger, setLogSink } from '../../src/core/log.js';
 import { toPriceUnits } from '../../src/core/fixed-point.js';
 import { MessageEncoder } from '../../src/protocol/codec.js';
 import { ExecutionStatus, TimeInForce, type Order } from '../../src/protocol/messages.js';
+import type { StrategyEngine } from '../../src/strategy/engine.js';
 import { OrderManagerLink } from '../../src/strategy/order-manager-link.js';
 import { HeartbeatSource } from '../../src/strategy/session-heartbeat.js';
 import type { Strategy } from '../../src/strategy/strategy.js';
@@ -36,6 +42,8 @@ const idle: Strategy = { name: 'idle', onTick: () => undefined, onNews: () => un
 class Proxy {
   target = 0;
   forwarded = 0;
+  /** Drop what the order manager sends (the strategy hears nothing, as with a connection about to die). */
+  mute = false;
   readonly #server: Server;
   readonly #sockets = new Set<Socket>();
 
@@ -55,7 +63,9 @@ class Proxy {
         this.forwarded += chunk.length;
         upstream.write(chunk);
       });
-      upstream.on('data', (chunk: Buffer) => client.write(chunk));
+      upstream.on('data', (chunk: Buffer) => {
+        if (!this.mute) client.write(chunk);
+      });
     });
   }
 
@@ -69,6 +79,25 @@ class Proxy {
     for (const socket of this.#sockets) socket.destroy();
     await new Promise((resolve) => this.#server.close(resolve));
   }
+}
+
+/** The strategy's own link to the order manager (through the proxy at `port`), for `engine`. */
+function strategyLinkTo(port: number, secret: string, engine: StrategyEngine, logged: string[]): OrderManagerLink {
+  return new OrderManagerLink({
+    endpoint: { host: '127.0.0.1', port },
+    name: 'strategy',
+    authToken: secret,
+    helloTimeoutMs: 5_000,
+    tls: undefined,
+    reconnect: { minDelayMs: 20, maxDelayMs: 200 },
+    heartbeat: { intervalMs: 1_000, timeoutMs: 30_000, payloads: new HeartbeatSource(new MessageEncoder({ mode: 'binary' })) },
+    engine,
+    gate: undefined,
+    orderToAck: undefined,
+    onControl: () => undefined,
+    onBadMessage: (err) => logged.push(`bad message ${String(err)}`),
+    log: createLogger('strategy.ordermanager'),
+  });
 }
 
 async function until(condition: () => boolean, what: string, detail: () => string, timeoutMs = 20_000): Promise<void> {
@@ -97,21 +126,7 @@ test('an order in flight when the order manager is SIGKILLed: after the resume t
     om = await startOrderManager(args);
     proxy.target = om.port;
     const { engine } = harness(idle);
-    const strategyLink = new OrderManagerLink({
-      endpoint: { host: '127.0.0.1', port },
-      name: 'strategy',
-      authToken: secret,
-      helloTimeoutMs: 5_000,
-      tls: undefined,
-      reconnect: { minDelayMs: 20, maxDelayMs: 200 },
-      heartbeat: { intervalMs: 1_000, timeoutMs: 30_000, payloads: new HeartbeatSource(new MessageEncoder({ mode: 'binary' })) },
-      engine,
-      gate: undefined,
-      orderToAck: undefined,
-      onControl: () => undefined,
-      onBadMessage: (err) => logged.push(`bad message ${String(err)}`),
-      log: createLogger('strategy.ordermanager'),
-    });
+    const strategyLink = strategyLinkTo(port, secret, engine, logged);
     link = strategyLink;
     const tracker = engine.tracker;
     // what the engine does for an order: track it, then send it
@@ -163,6 +178,67 @@ test('an order in flight when the order manager is SIGKILLed: after the resume t
     assert.deepEqual(openIds(), ['s-1', 's-4']);
     assert.equal(tracker.counters.lost, 1);
     assert.equal(tracker.counters.unknownReports, 0);
+  } finally {
+    setLogSink(() => undefined);
+    await link?.close();
+    await proxy.close();
+    if (om !== undefined && om.child.exitCode === null && om.child.signalCode === null) await stopChild(om.child);
+    book.close();
+  }
+});
+
+test('an IOC whose CANCELED report line was lost in the crash while its fills\' survived: replayed partly filled, then closed as lost with its fills', { timeout: 60_000 }, async () => {
+  const label = 'orders-resume-lost-cancel';
+  const dir = tempDir(label);
+  const { secret, authFile } = await strategyCredentials(dir);
+  const book = new TestBook(['AAPL'], uniqueShmName(label));
+  book.write('AAPL', standardBook(1));
+  const tradeLog = join(dir, 'trades.log');
+  const journal = `${tradeLog}.orders`;
+  const args = ['--shm', book.name, '--trade-log', tradeLog, '--auth-file', authFile];
+  const logged: string[] = [];
+  setLogSink((line) => logged.push(line));
+  const proxy = new Proxy();
+  let om: OrderManagerProcess | undefined;
+  let link: OrderManagerLink | undefined;
+  const detail = (): string => `${logged.join('\n')}\n--- order manager ---\n${om?.output() ?? ''}`;
+  const journalLines = (): string[] => (existsSync(journal) ? readFileSync(journal, 'utf8').split('\n').filter((line) => line !== '') : []);
+  try {
+    const port = await proxy.listen();
+    om = await startOrderManager(args);
+    proxy.target = om.port;
+    const { engine } = harness(idle);
+    const strategyLink = strategyLinkTo(port, secret, engine, logged);
+    link = strategyLink;
+    const tracker = engine.tracker;
+    assert.equal(await strategyLink.connect(), true);
+
+    // the book has 300 to sell up to 100.03: an IOC for 500 fills 3 × 100 and its 200 left are CANCELED
+    proxy.mute = true; // none of its reports reach the strategy before the crash
+    const ioc = order({ orderId: 'c-1', price: toPriceUnits(100.03), quantity: 500, timeInForce: TimeInForce.IOC });
+    tracker.recordSent(ioc);
+    assert.ok(strategyLink.send(ioc));
+    strategyLink.flush();
+    const isCanceledLine = (line: string): boolean => line.includes('"c-1"') && /"status":"CANCELED"/.test(line);
+    await until(() => journalLines().some(isCanceledLine), 'the CANCELED report line of c-1 in the order journal', detail);
+    om.child.kill('SIGKILL');
+    await waitForExit(om.child);
+    // the crash point: a torn write lost the CANCELED line, the fills' report lines before it survived
+    const lines = journalLines();
+    assert.ok(isCanceledLine(lines.at(-1) as string), lines.join('\n'));
+    truncateSync(journal, Buffer.byteLength(lines.slice(0, -1).map((line) => line + '\n').join('')));
+    proxy.mute = false;
+
+    om = await startOrderManager(args);
+    proxy.target = om.port;
+    await until(() => tracker.counters.lost === 1, 'c-1 closed as lost after its replayed fills', detail);
+    assert.deepEqual(strategyLink.session.working, []);
+    assert.equal(tracker.openOrderCount, 0);
+    assert.equal(tracker.position('AAPL').quantity, 300, 'the replayed fills are kept');
+    assert.equal(tracker.position('AAPL').openBuyQuantity, 0, 'the 200 never filled are not exposure any more');
+    assert.equal(tracker.counters.canceled, 0, 'not told CANCELED: counted lost');
+    assert.match(logged.find((line) => /closed as lost/.test(line)) ?? '', /orders=1 ids=c-1\b/);
+    assert.match(om.output(), /session open .*identity=strategy .*resumed=true replayed=3 fromJournal=3 .*working=0/);
   } finally {
     setLogSink(() => undefined);
     await link?.close();
