@@ -630,3 +630,17 @@ test('restart: the book state traded against before the crash gives nothing more
   assert.equal(second.sink.reportsFor(next.orderId)[0]?.status, ExecutionStatus.FILLED);
   await second.journal.close();
 });
+
+test('workingOrderIds: a client\'s resting orders and the orders whose reports wait for the journal, no one else\'s; what is delivered and done drops out', async () => {
+  const { om, journal } = rig();
+  // c1: an IOC that fills (reports waiting for the journal) and a DAY order that rests; c2: a DAY order
+  assert.equal(om.handleOrder(makeOrder({ orderId: 'ioc-1', quantity: 50, price: 100.03 }), 'c1'), null);
+  assert.equal(om.handleOrder(makeOrder({ orderId: 'day-1', quantity: 10, price: 99.5, timeInForce: TimeInForce.DAY }), 'c1'), null);
+  assert.equal(om.handleOrder(makeOrder({ orderId: 'day-2', quantity: 10, price: 99.5, timeInForce: TimeInForce.DAY }), 'c2'), null);
+  assert.deepEqual([...om.workingOrderIds('c1')].sort(), ['day-1', 'ioc-1']);
+  assert.deepEqual([...om.workingOrderIds('c2')], ['day-2']);
+  await om.flush();
+  assert.deepEqual([...om.workingOrderIds('c1')], ['day-1'], 'the IOC is reported and done');
+  assert.deepEqual([...om.workingOrderIds('nobody')], []);
+  await journal.close();
+});
