@@ -133,7 +133,7 @@ export const systemBenchmark: Benchmark = {
     }
     // the tick's own book: how often the strategy got the tick before the orderbook wrote its
     // book, with the wait (this run) and without it (a shorter second run)
-    const noWaitS = Math.max(5, Math.round(durationS / 2));
+    const noWaitS = Math.max(5, Math.round(durationS * 0.3));
     context.log(`trading run --duration ${noWaitS} --book-wait-us 0 (the same without the wait for the tick's own book)`);
     const { summary: noWait, tickToTrade: noWaitExact } = await runSystem(noWaitS, ['--book-wait-us', '0']);
     const book = summary.book;
