@@ -16,13 +16,6 @@ import { OrderClient, TestBook, order, startOrderManager, strategyCredentials, t
 
 after(cleanupAll);
 
-async function hello(port: number, fields: { clientName: string; authToken?: string; session?: string; lastSequence?: number }): Promise<OrderClient> {
-  const client = await OrderClient.connect(port, 'json');
-  client.sayHello(fields);
-  await client.until(() => client.answers().length > 0 || client.errors().length > 0, 'an answer to HELLO');
-  return client;
-}
-
 function lines(path: string): string[] {
   return existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter((line) => line !== '') : [];
 }
@@ -44,7 +37,7 @@ async function stop(om: OrderManagerProcess | undefined): Promise<void> {
 async function firstProcess(args: readonly string[], secret: string, clients: OrderClient[]): Promise<{ sent: ExecutionReport[]; session: string }> {
   const om = await startOrderManager(args);
   try {
-    const owner = await hello(om.port, { clientName: 'strategy', authToken: secret });
+    const owner = await OrderClient.helloed(om.port, { clientName: 'strategy', authToken: secret });
     clients.push(owner);
     const session = owner.answers()[0]?.session ?? '';
     assert.notEqual(session, '');
@@ -87,7 +80,7 @@ test('killed after a fill was durable in the trade log but before its report lin
     assert.match(om.output(), /fills in the trade log without their report line .*reports=1 first=E2/);
 
     // the client saw sequence 1: it is replayed E2 as sequence 2, as it was first sent
-    const back = await hello(om.port, { clientName: 'strategy', authToken: secret, session, lastSequence: 1 });
+    const back = await OrderClient.helloed(om.port, { clientName: 'strategy', authToken: secret, session, lastSequence: 1 });
     clients.push(back);
     assert.equal(back.answers()[0]?.resumed, true, JSON.stringify(back.messages));
     // the replay ends at 2; nothing of the identity is working (its orders are filled)
@@ -131,7 +124,7 @@ test('killed with a report line durable whose fill is not in the trade log: it i
     assert.equal(lines(`${tradeLog}.orders.bad`).length, 1);
 
     // a client that saw sequence 1 resumes and is replayed nothing
-    const back = await hello(om.port, { clientName: 'strategy', authToken: secret, session, lastSequence: 1 });
+    const back = await OrderClient.helloed(om.port, { clientName: 'strategy', authToken: secret, session, lastSequence: 1 });
     clients.push(back);
     assert.equal(back.answers()[0]?.resumed, true, JSON.stringify(back.messages));
     assert.match(om.output(), /session open .*identity=strategy .*resumed=true replayed=0 fromJournal=0 sequence=1/);

@@ -146,6 +146,14 @@ export class OrderClient {
     return client;
   }
 
+  /** A JSON client that said HELLO with these fields, once the order manager has answered or refused it. */
+  static async helloed(port: number, fields: Partial<Hello> & { clientName: string }): Promise<OrderClient> {
+    const client = await OrderClient.connect(port, 'json');
+    client.sayHello(fields);
+    await client.until(() => client.answers().length > 0 || client.errors().length > 0, 'an answer to HELLO');
+    return client;
+  }
+
   /** Say a JSON HELLO (the session layer's) with these fields; answers and refusals land in `messages`. */
   sayHello(fields: Partial<Hello> & { clientName: string }): void {
     const hello: Hello = { type: MessageType.HELLO, protocolVersion: PROTOCOL_VERSION, binary: true, ...fields };

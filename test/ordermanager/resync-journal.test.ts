@@ -18,13 +18,6 @@ import { OrderClient, TestBook, order, startOrderManager, startOrderManagerWithA
 
 after(cleanupAll);
 
-async function hello(port: number, fields: { clientName: string; authToken?: string; session?: string; lastSequence?: number }): Promise<OrderClient> {
-  const client = await OrderClient.connect(port, 'json');
-  client.sayHello(fields);
-  await client.until(() => client.answers().length > 0 || client.errors().length > 0, 'an answer to HELLO');
-  return client;
-}
-
 /** What a report says, without the wire's kind (a replay is sent in the client's mode). */
 function comparable(reports: readonly ExecutionReport[]): unknown[] {
   return reports.map((report) => ({ ...report }));
@@ -39,7 +32,7 @@ test('a resume older than the ring: the reports it no longer holds are read back
   const { secret, book, om } = await startOrderManagerWithAuth('om-resync-ring', ['--replay-reports', '16']);
   const clients: OrderClient[] = [];
   try {
-    const owner = await hello(om.port, { clientName: 'strategy', authToken: secret });
+    const owner = await OrderClient.helloed(om.port, { clientName: 'strategy', authToken: secret });
     clients.push(owner);
     const session = owner.answers()[0]?.session ?? '';
     assert.notEqual(session, '');
@@ -54,7 +47,7 @@ test('a resume older than the ring: the reports it no longer holds are read back
     assert.equal(sent.filter((r) => r.status === ExecutionStatus.REJECTED).length, 6);
 
     // it says it saw only the first 3: 27 to replay, 16 in the ring, 11 from the journal
-    const back = await hello(om.port, { clientName: 'strategy', authToken: secret, session, lastSequence: 3 });
+    const back = await OrderClient.helloed(om.port, { clientName: 'strategy', authToken: secret, session, lastSequence: 3 });
     clients.push(back);
     assert.equal(back.answers()[0]?.resumed, true, JSON.stringify(back.messages));
     await back.until(() => back.reports().length === 27, 'the 27 later reports');
@@ -84,7 +77,7 @@ test('order manager killed and started again on the same log: the journal sessio
   let om = await startOrderManager(args);
   const clients: OrderClient[] = [];
   try {
-    const owner = await hello(om.port, { clientName: 'strategy', authToken: secret });
+    const owner = await OrderClient.helloed(om.port, { clientName: 'strategy', authToken: secret });
     clients.push(owner);
     const session = owner.answers()[0]?.session ?? '';
     // a DAY buy rests (NEW), an IOC buy fills, an order is rejected
@@ -102,7 +95,7 @@ test('order manager killed and started again on the same log: the journal sessio
     assert.match(om.output(), /resting orders restored from the order journal .*orders=1/);
 
     // the client saw only the first report: the other two come from the new process's journal
-    const back = await hello(om.port, { clientName: 'strategy', authToken: secret, session, lastSequence: 1 });
+    const back = await OrderClient.helloed(om.port, { clientName: 'strategy', authToken: secret, session, lastSequence: 1 });
     clients.push(back);
     const answer = back.answers()[0];
     assert.equal(answer?.session, session, 'the session id is the journal\'s, not the process\'s');
@@ -118,7 +111,7 @@ test('order manager killed and started again on the same log: the journal sessio
     assert.equal(fill?.filledQuantity, 50);
 
     // a session id of another journal is not resumed: told where numbering stands instead
-    const stranger = await hello(om.port, { clientName: 'strategy', authToken: secret, session: 'another-journal', lastSequence: 1 });
+    const stranger = await OrderClient.helloed(om.port, { clientName: 'strategy', authToken: secret, session: 'another-journal', lastSequence: 1 });
     clients.push(stranger);
     assert.equal(stranger.answers()[0]?.resumed, false);
     assert.equal(stranger.answers()[0]?.lastSequence, 4);
