@@ -7,6 +7,10 @@ import { toPriceUnits } from '../../src/core/fixed-point.js';
 import type { Cancel, ExecutionReport, MarketData, NewsSentiment, Order } from '../../src/protocol/messages.js';
 import { ExecutionStatus, MessageType, Sentiment } from '../../src/protocol/messages.js';
 import { StrategyEngine } from '../../src/strategy/engine.js';
+import { createLogger } from '../../src/core/log.js';
+import { MessageEncoder } from '../../src/protocol/codec.js';
+import { OrderManagerLink } from '../../src/strategy/order-manager-link.js';
+import { HeartbeatSource } from '../../src/strategy/session-heartbeat.js';
 import type { BookSource, BookStatus, Strategy } from '../../src/strategy/strategy.js';
 
 export interface BookSpec {
@@ -187,4 +191,27 @@ export function harness(strategy: Strategy, sessionToken = 'test'): Harness {
       link.connected = value;
     },
   };
+}
+
+/** The strategy's own link to an order manager at 127.0.0.1:`port`, for `engine`, as the strategy process builds it. */
+export function linkTo(
+  port: number,
+  engine: StrategyEngine,
+  options: { authToken?: string; helloTimeoutMs: number; reconnect: { minDelayMs: number; maxDelayMs: number }; onBadMessage?: (err: unknown) => void },
+): OrderManagerLink {
+  return new OrderManagerLink({
+    endpoint: { host: '127.0.0.1', port },
+    name: 'strategy',
+    authToken: options.authToken,
+    helloTimeoutMs: options.helloTimeoutMs,
+    tls: undefined,
+    reconnect: options.reconnect,
+    heartbeat: { intervalMs: 1_000, timeoutMs: 30_000, payloads: new HeartbeatSource(new MessageEncoder({ mode: 'binary' })) },
+    engine,
+    gate: undefined,
+    orderToAck: undefined,
+    onControl: () => undefined,
+    onBadMessage: options.onBadMessage ?? (() => undefined),
+    log: createLogger('strategy.ordermanager'),
+  });
 }

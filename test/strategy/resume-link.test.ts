@@ -7,15 +7,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createLogger, setLogSink } from '../../src/core/log.js';
+import { setLogSink } from '../../src/core/log.js';
 import { FrameServer } from '../../src/net/frame-server.js';
 import type { FrameServerClient } from '../../src/net/frame-server-client.js';
 import { MessageDecoder, MessageEncoder } from '../../src/protocol/codec.js';
 import { MessageType, OrderType, Side, TimeInForce, type Hello, type Order } from '../../src/protocol/messages.js';
-import { OrderManagerLink } from '../../src/strategy/order-manager-link.js';
-import { HeartbeatSource } from '../../src/strategy/session-heartbeat.js';
+import type { OrderManagerLink } from '../../src/strategy/order-manager-link.js';
 import type { Strategy } from '../../src/strategy/strategy.js';
-import { harness } from './fixtures.js';
+import { harness, linkTo } from './fixtures.js';
 
 const idle: Strategy = { name: 'idle', onTick: () => undefined, onNews: () => undefined, onExecution: () => undefined };
 
@@ -57,21 +56,7 @@ async function resumeWith(extra: Partial<Hello>): Promise<{ link: OrderManagerLi
   setLogSink((line) => logged.push(line));
   const { server, port, clients } = await orderManager(extra);
   const { engine } = harness(idle);
-  const link = new OrderManagerLink({
-    endpoint: { host: '127.0.0.1', port },
-    name: 'strategy',
-    authToken: undefined,
-    helloTimeoutMs: 2_000,
-    tls: undefined,
-    reconnect: { minDelayMs: 10, maxDelayMs: 50 },
-    heartbeat: { intervalMs: 1_000, timeoutMs: 30_000, payloads: new HeartbeatSource(new MessageEncoder({ mode: 'binary' })) },
-    engine,
-    gate: undefined,
-    orderToAck: undefined,
-    onControl: () => undefined,
-    onBadMessage: () => undefined,
-    log: createLogger('strategy.ordermanager'),
-  });
+  const link = linkTo(port, engine, { helloTimeoutMs: 2_000, reconnect: { minDelayMs: 10, maxDelayMs: 50 } });
   try {
     assert.equal(await link.connect(), true);
     for (const sent of [orderOf('o-1', TimeInForce.DAY), orderOf('o-2', TimeInForce.IOC)]) {

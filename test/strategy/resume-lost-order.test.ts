@@ -21,18 +21,16 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 import { once } from 'node:events';
 import { existsSync, readFileSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
-import { createLogger, setLogSink } from '../../src/core/log.js';
+import { setLogSink } from '../../src/core/log.js';
 import { toPriceUnits } from '../../src/core/fixed-point.js';
-import { MessageEncoder } from '../../src/protocol/codec.js';
 import { ExecutionStatus, TimeInForce, type Order } from '../../src/protocol/messages.js';
 import type { StrategyEngine } from '../../src/strategy/engine.js';
-import { OrderManagerLink } from '../../src/strategy/order-manager-link.js';
-import { HeartbeatSource } from '../../src/strategy/session-heartbeat.js';
+import type { OrderManagerLink } from '../../src/strategy/order-manager-link.js';
 import type { Strategy } from '../../src/strategy/strategy.js';
 import { cleanupAll, stopChild, tempDir, uniqueShmName, waitForExit } from '../helpers/resources.js';
 import { standardBook } from '../ordermanager/fixtures.js';
 import { TestBook, order, startOrderManager, strategyCredentials, type OrderManagerProcess } from '../ordermanager/process-helpers.js';
-import { harness } from './fixtures.js';
+import { harness, linkTo } from './fixtures.js';
 
 after(cleanupAll);
 
@@ -81,23 +79,77 @@ class Proxy {
   }
 }
 
-/** The strategy's own link to the order manager (through the proxy at `port`), for `engine`. */
-function strategyLinkTo(port: number, secret: string, engine: StrategyEngine, logged: string[]): OrderManagerLink {
-  return new OrderManagerLink({
-    endpoint: { host: '127.0.0.1', port },
-    name: 'strategy',
-    authToken: secret,
-    helloTimeoutMs: 5_000,
-    tls: undefined,
-    reconnect: { minDelayMs: 20, maxDelayMs: 200 },
-    heartbeat: { intervalMs: 1_000, timeoutMs: 30_000, payloads: new HeartbeatSource(new MessageEncoder({ mode: 'binary' })) },
-    engine,
-    gate: undefined,
-    orderToAck: undefined,
-    onControl: () => undefined,
-    onBadMessage: (err) => logged.push(`bad message ${String(err)}`),
-    log: createLogger('strategy.ordermanager'),
-  });
+/**
+ * A real order manager on `label`'s trade log and book (AAPL), the test's proxy in front of
+ * it, and the strategy's link through the proxy for an idle strategy's engine; `restart`
+ * starts a new order manager on the same files behind the proxy, `close` stops everything.
+ */
+interface Rig {
+  book: TestBook;
+  tradeLog: string;
+  proxy: Proxy;
+  om: OrderManagerProcess;
+  link: OrderManagerLink;
+  tracker: StrategyEngine['tracker'];
+  logged: string[];
+  detail: () => string;
+  restart: () => Promise<void>;
+  close: () => Promise<void>;
+}
+
+async function startRig(label: string): Promise<Rig> {
+  const dir = tempDir(label);
+  const { secret, authFile } = await strategyCredentials(dir);
+  const book = new TestBook(['AAPL'], uniqueShmName(label));
+  book.write('AAPL', standardBook(1));
+  const tradeLog = join(dir, 'trades.log');
+  const args = ['--shm', book.name, '--trade-log', tradeLog, '--auth-file', authFile];
+  const logged: string[] = [];
+  setLogSink((line) => logged.push(line));
+  const proxy = new Proxy();
+  let om: OrderManagerProcess | undefined;
+  let link: OrderManagerLink | undefined;
+  const close = async (): Promise<void> => {
+    setLogSink(() => undefined);
+    await link?.close();
+    await proxy.close();
+    if (om !== undefined && om.child.exitCode === null && om.child.signalCode === null) await stopChild(om.child);
+    book.close();
+  };
+  try {
+    const port = await proxy.listen();
+    om = await startOrderManager(args);
+    proxy.target = om.port;
+    const { engine } = harness(idle);
+    const strategyLink = linkTo(port, engine, {
+      authToken: secret,
+      helloTimeoutMs: 5_000,
+      reconnect: { minDelayMs: 20, maxDelayMs: 200 },
+      onBadMessage: (err) => logged.push(`bad message ${String(err)}`),
+    });
+    link = strategyLink;
+    assert.equal(await strategyLink.connect(), true);
+    const rig: Rig = {
+      book,
+      tradeLog,
+      proxy,
+      om,
+      link: strategyLink,
+      tracker: engine.tracker,
+      logged,
+      detail: () => `${logged.join('\n')}\n--- order manager ---\n${om?.output() ?? ''}`,
+      restart: async () => {
+        om = await startOrderManager(args);
+        rig.om = om;
+        proxy.target = om.port;
+      },
+      close,
+    };
+    return rig;
+  } catch (err) {
+    await close();
+    throw err;
+  }
 }
 
 async function until(condition: () => boolean, what: string, detail: () => string, timeoutMs = 20_000): Promise<void> {
@@ -109,26 +161,9 @@ async function until(condition: () => boolean, what: string, detail: () => strin
 }
 
 test('an order in flight when the order manager is SIGKILLed: after the resume the strategy\'s open orders equal the order manager\'s working orders, the lost one counted', { timeout: 60_000 }, async () => {
-  const label = 'orders-resume-lost';
-  const dir = tempDir(label);
-  const { secret, authFile } = await strategyCredentials(dir);
-  const book = new TestBook(['AAPL'], uniqueShmName(label));
-  book.write('AAPL', standardBook(1));
-  const args = ['--shm', book.name, '--trade-log', join(dir, 'trades.log'), '--auth-file', authFile];
-  const logged: string[] = [];
-  setLogSink((line) => logged.push(line));
-  const proxy = new Proxy();
-  let om: OrderManagerProcess | undefined;
-  let link: OrderManagerLink | undefined;
-  const detail = (): string => `${logged.join('\n')}\n--- order manager ---\n${om?.output() ?? ''}`;
+  const rig = await startRig('orders-resume-lost');
+  const { book, proxy, link: strategyLink, tracker, logged, detail } = rig;
   try {
-    const port = await proxy.listen();
-    om = await startOrderManager(args);
-    proxy.target = om.port;
-    const { engine } = harness(idle);
-    const strategyLink = strategyLinkTo(port, secret, engine, logged);
-    link = strategyLink;
-    const tracker = engine.tracker;
     // what the engine does for an order: track it, then send it
     const send = (sent: Order): void => {
       tracker.recordSent(sent);
@@ -136,24 +171,22 @@ test('an order in flight when the order manager is SIGKILLed: after the resume t
       strategyLink.flush();
     };
     const openIds = (): string[] => [...tracker.openOrders()].map((o) => o.orderId).sort();
-    assert.equal(await strategyLink.connect(), true);
 
     // a DAY buy below the ask rests: durable, NEW reported (sequence 1)
     send(order({ orderId: 's-1', price: toPriceUnits(99.5), quantity: 50, timeInForce: TimeInForce.DAY }));
     await until(() => tracker.openOrder('s-1')?.status === ExecutionStatus.NEW, 's-1 NEW', detail);
 
     // the crash point: the order manager frozen, an IOC sent into its socket, then killed
-    process.kill(om.child.pid as number, 'SIGSTOP');
+    process.kill(rig.om.child.pid as number, 'SIGSTOP');
     const before = proxy.forwarded;
     send(order({ orderId: 's-2', price: toPriceUnits(100.03), quantity: 10, timeInForce: TimeInForce.IOC }));
     await until(() => proxy.forwarded > before, 's-2 forwarded into the frozen order manager\'s socket', detail);
-    om.child.kill('SIGKILL');
-    await waitForExit(om.child);
+    rig.om.child.kill('SIGKILL');
+    await waitForExit(rig.om.child);
     assert.deepEqual(openIds(), ['s-1', 's-2']);
     assert.equal(tracker.position('AAPL').openBuyQuantity, 60);
 
-    om = await startOrderManager(args);
-    proxy.target = om.port;
+    await rig.restart();
     await until(() => strategyLink.counters.resyncs === 1 && strategyLink.session.working !== undefined, 'the session resumed', detail);
     await until(() => tracker.counters.lost === 1, 's-2 closed as lost', detail);
 
@@ -167,7 +200,7 @@ test('an order in flight when the order manager is SIGKILLed: after the resume t
     const lostLines = logged.filter((line) => /closed as lost/.test(line));
     assert.equal(lostLines.length, 1, detail());
     assert.match(lostLines[0] as string, /orders=1 ids=s-2\b/);
-    assert.match(om.output(), /session open .*identity=strategy .*resumed=true .*working=1/);
+    assert.match(rig.om.output(), /session open .*identity=strategy .*resumed=true .*working=1/);
 
     // an order on the new connection is not lost: it fills, and a DAY one rests open
     book.write('AAPL', standardBook(2));
@@ -179,40 +212,16 @@ test('an order in flight when the order manager is SIGKILLed: after the resume t
     assert.equal(tracker.counters.lost, 1);
     assert.equal(tracker.counters.unknownReports, 0);
   } finally {
-    setLogSink(() => undefined);
-    await link?.close();
-    await proxy.close();
-    if (om !== undefined && om.child.exitCode === null && om.child.signalCode === null) await stopChild(om.child);
-    book.close();
+    await rig.close();
   }
 });
 
 test('an IOC whose CANCELED report line was lost in the crash while its fills\' survived: replayed partly filled, then closed as lost with its fills', { timeout: 60_000 }, async () => {
-  const label = 'orders-resume-lost-cancel';
-  const dir = tempDir(label);
-  const { secret, authFile } = await strategyCredentials(dir);
-  const book = new TestBook(['AAPL'], uniqueShmName(label));
-  book.write('AAPL', standardBook(1));
-  const tradeLog = join(dir, 'trades.log');
-  const journal = `${tradeLog}.orders`;
-  const args = ['--shm', book.name, '--trade-log', tradeLog, '--auth-file', authFile];
-  const logged: string[] = [];
-  setLogSink((line) => logged.push(line));
-  const proxy = new Proxy();
-  let om: OrderManagerProcess | undefined;
-  let link: OrderManagerLink | undefined;
-  const detail = (): string => `${logged.join('\n')}\n--- order manager ---\n${om?.output() ?? ''}`;
+  const rig = await startRig('orders-resume-lost-cancel');
+  const { proxy, link: strategyLink, tracker, logged, detail } = rig;
+  const journal = `${rig.tradeLog}.orders`;
   const journalLines = (): string[] => (existsSync(journal) ? readFileSync(journal, 'utf8').split('\n').filter((line) => line !== '') : []);
   try {
-    const port = await proxy.listen();
-    om = await startOrderManager(args);
-    proxy.target = om.port;
-    const { engine } = harness(idle);
-    const strategyLink = strategyLinkTo(port, secret, engine, logged);
-    link = strategyLink;
-    const tracker = engine.tracker;
-    assert.equal(await strategyLink.connect(), true);
-
     // the book has 300 to sell up to 100.03: an IOC for 500 fills 3 × 100 and its 200 left are CANCELED
     proxy.mute = true; // none of its reports reach the strategy before the crash
     const ioc = order({ orderId: 'c-1', price: toPriceUnits(100.03), quantity: 500, timeInForce: TimeInForce.IOC });
@@ -221,16 +230,15 @@ test('an IOC whose CANCELED report line was lost in the crash while its fills\' 
     strategyLink.flush();
     const isCanceledLine = (line: string): boolean => line.includes('"c-1"') && /"status":"CANCELED"/.test(line);
     await until(() => journalLines().some(isCanceledLine), 'the CANCELED report line of c-1 in the order journal', detail);
-    om.child.kill('SIGKILL');
-    await waitForExit(om.child);
+    rig.om.child.kill('SIGKILL');
+    await waitForExit(rig.om.child);
     // the crash point: a torn write lost the CANCELED line, the fills' report lines before it survived
     const lines = journalLines();
     assert.ok(isCanceledLine(lines.at(-1) as string), lines.join('\n'));
     truncateSync(journal, Buffer.byteLength(lines.slice(0, -1).map((line) => line + '\n').join('')));
     proxy.mute = false;
 
-    om = await startOrderManager(args);
-    proxy.target = om.port;
+    await rig.restart();
     await until(() => tracker.counters.lost === 1, 'c-1 closed as lost after its replayed fills', detail);
     assert.deepEqual(strategyLink.session.working, []);
     assert.equal(tracker.openOrderCount, 0);
@@ -238,12 +246,8 @@ test('an IOC whose CANCELED report line was lost in the crash while its fills\' 
     assert.equal(tracker.position('AAPL').openBuyQuantity, 0, 'the 200 never filled are not exposure any more');
     assert.equal(tracker.counters.canceled, 0, 'not told CANCELED: counted lost');
     assert.match(logged.find((line) => /closed as lost/.test(line)) ?? '', /orders=1 ids=c-1\b/);
-    assert.match(om.output(), /session open .*identity=strategy .*resumed=true replayed=3 fromJournal=3 .*working=0/);
+    assert.match(rig.om.output(), /session open .*identity=strategy .*resumed=true replayed=3 fromJournal=3 .*working=0/);
   } finally {
-    setLogSink(() => undefined);
-    await link?.close();
-    await proxy.close();
-    if (om !== undefined && om.child.exitCode === null && om.child.signalCode === null) await stopChild(om.child);
-    book.close();
+    await rig.close();
   }
 });
