@@ -2,6 +2,7 @@
  * One file of the trade log (the fills, or the order journal) with the lines queued for it,
  * as trade-log.ts commits them: staged bytes, what is committed, what is in flight.
  */
+import { ErrorCode, TradingError } from '../core/errors.js';
 import { SEAL_BYTES, sealLineInPlace } from './line-checksum.js';
 
 const INITIAL_STAGING_BYTES = 256 * 1024;
@@ -31,6 +32,8 @@ export class JournalFile {
   #spare = Buffer.allocUnsafe(INITIAL_STAGING_BYTES);
   /** Bytes of #staging in use; byte 0 is kept for the newline a torn tail needs. */
   #length = 1;
+  /** End of the room `reserve` gave the line being written (0: none). */
+  #reservedEnd = 0;
 
   constructor(path: string, label: string, fd: number) {
     this.path = path;
@@ -41,15 +44,36 @@ export class JournalFile {
   /** Queue one line (one JSON object, newline included); it is sealed with its checksum here. */
   add(line: string): void {
     // UTF-8 takes at most 3 bytes per UTF-16 unit
-    const worst = this.#length + 3 * line.length + SEAL_BYTES;
+    const staging = this.reserve(3 * line.length);
+    this.added(this.#length + staging.write(line, this.#length, 'utf8'));
+  }
+
+  /**
+   * Room for one more line of at most `maxBytes` (newline included, seal not): the staging
+   * buffer, to be written from `lineStart` and then queued with `added`. For lines encoded
+   * as bytes in place (fill-line-writer.ts) rather than built as a string.
+   */
+  reserve(maxBytes: number): Buffer {
+    const worst = this.#length + maxBytes + SEAL_BYTES;
     if (worst > this.#staging.length) {
       const grown = Buffer.allocUnsafe(Math.max(worst, 2 * this.#staging.length));
       this.#staging.copy(grown, 0, 0, this.#length);
       this.#staging = grown;
     }
-    const start = this.#length;
-    const end = start + this.#staging.write(line, start, 'utf8');
-    this.#length = sealLineInPlace(this.#staging, start, end);
+    this.#reservedEnd = this.#length + maxBytes;
+    return this.#staging;
+  }
+
+  /** Where the line being written into the buffer `reserve` gave starts. */
+  get lineStart(): number {
+    return this.#length;
+  }
+
+  /** Queue the line written from `lineStart` up to `end` (reserved first); it is sealed with its checksum here. */
+  added(end: number): void {
+    if (end > this.#reservedEnd) throw new TradingError(ErrorCode.INTERNAL, `journal line of ${end - this.#length} bytes past the ${this.#reservedEnd - this.#length} reserved`);
+    this.#length = sealLineInPlace(this.#staging, this.#length, end);
+    this.#reservedEnd = 0;
     this.pendingLines++;
   }
 
