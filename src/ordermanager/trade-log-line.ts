@@ -33,7 +33,11 @@ import { MAX_EXECUTION_DIGITS, executionNumberOf } from './execution-id.js';
 
 export { EXECUTION_ID_PREFIX, executionIdFor, executionNumberOf } from './execution-id.js';
 
-/** The line for a fill report (newline included). */
+/**
+ * The line for a fill report (newline included). The trade log writes the same bytes in place
+ * (fill-line-writer.ts, no string per fill); this string form is the reference it is tested
+ * against, and what tools and tests build lines with.
+ */
 export function encodeFillLine(report: Readonly<ExecutionReport>, client: string, liquidity: Liquidity, bookSequence: number): string {
   return (
     `{"execution_id":"${report.executionId}","order_id":${JSON.stringify(report.orderId)},"symbol":${JSON.stringify(report.symbol)},` +
