@@ -71,7 +71,8 @@ import { createOrderEvent, encodeOrderEventLine, parseOrderJournalLine } from '.
 import { createJournalNote, encodeReportLine, encodeSessionLine } from './report-line.js';
 import { readReportLines } from './report-replay.js';
 import { UnloggedReports } from './unlogged-reports.js';
-import { createLoggedFill, encodeFillLine, parseFillLine, scavengeIds } from './trade-log-line.js';
+import { createLoggedFill, parseFillLine, scavengeIds } from './trade-log-line.js';
+import { fillLineMaxBytes, writeFillLine } from './fill-line-writer.js';
 
 export const ORDER_JOURNAL_SUFFIX = '.orders';
 /** Where the repair moves bad lines: beside the file, this suffix added. */
@@ -347,7 +348,10 @@ export class TradeLog implements ExecutionJournal {
 
   append(report: Readonly<ExecutionReport>, client: string, liquidity: Liquidity, bookSequence: number): number {
     this.#checkAppendable();
-    this.#fills.add(encodeFillLine(report, client, liquidity, bookSequence));
+    // written straight into the staging buffer: no string per fill (fill-line-writer.ts)
+    const fills = this.#fills;
+    const staging = fills.reserve(fillLineMaxBytes(report, client, liquidity));
+    fills.added(writeFillLine(staging, fills.lineStart, report, client, liquidity, bookSequence));
     return this.#appendedOne();
   }
 
