@@ -447,12 +447,13 @@ export class StrategyEngine {
     };
     if (request.signalData !== undefined) order.signalData = request.signalData;
     order.orderSentNs = this.#nowNs();
-    this.tracker.recordSent(order);
+    // the order goes out first (the sink may write it at once), its bookkeeping after: no
+    // report can come back before this returns
     if (!this.#send(order)) {
-      this.tracker.discard(order.orderId);
       this.counters.ordersRefusedNotConnected += 1;
       return null;
     }
+    this.tracker.recordSent(order);
     this.counters.ordersSent += 1;
     return order.orderId;
   }

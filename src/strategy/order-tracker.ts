@@ -133,14 +133,6 @@ export class OrderTracker {
     return tracked;
   }
 
-  /** Forget an order that never left (the sink refused it). False if not open. */
-  discard(orderId: string): boolean {
-    const tracked = this.#open.get(orderId);
-    if (tracked === undefined) return false;
-    this.#close(tracked);
-    return true;
-  }
-
   /** Note that a cancel was sent; false if the order is not open or already had one. */
   markCancelRequested(orderId: string): boolean {
     const tracked = this.#open.get(orderId);

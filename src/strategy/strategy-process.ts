@@ -374,6 +374,7 @@ export class StrategyProcess implements Component {
     if (!accepted) return false;
     if (message.type === MessageType.ORDER && message.tickSentNs > 0) this.#tickHandlingShm?.record((performance.now() - this.#tickReadMs) * 1000);
     this.#gate?.noteSent();
+    this.#orderManager.sendFirst();
     return true;
   };
 

@@ -67,6 +67,23 @@ test('an order made on a tick carries its stamp; one made on news or start carri
   );
 });
 
+test("an order goes to the sink before the engine books it, and the tick's next order sees its exposure", () => {
+  const { strategy, h } = started();
+  const openAtSend: number[] = [];
+  h.onSend = () => openAtSend.push(h.engine.tracker.openOrderCount);
+  const buyingAfterFirst: number[] = [];
+  strategy.tick = (_tick, ctx) => {
+    ctx.sendOrder(buy());
+    buyingAfterFirst.push(h.engine.tracker.position('AAPL').openBuyQuantity);
+    ctx.sendOrder(buy());
+  };
+  h.engine.onMarketData(tickOf('AAPL', T0));
+  assert.deepEqual(openAtSend, [0, 1], 'each order was on its way before it was booked');
+  assert.deepEqual(buyingAfterFirst, [10]);
+  assert.equal(h.engine.tracker.openOrderCount, 2);
+  assert.equal(h.engine.tracker.position('AAPL').openBuyQuantity, 20);
+});
+
 test('the engine refuses orders on a stale or unknown book and counts them', () => {
   const { strategy, h } = started();
   const results: (string | null)[] = [];

@@ -159,18 +159,21 @@ export interface Harness {
   orders(): Order[];
   /** When false, the sink refuses (order manager "not connected"). */
   connected: boolean;
+  /** Called with each message the sink takes, as it takes it. */
+  onSend: (message: Order | Cancel) => void;
 }
 
 export function harness(strategy: Strategy, sessionToken = 'test'): Harness {
   const books = new FakeBooks();
   const clock = new ManualClock();
   const sent: (Order | Cancel)[] = [];
-  const link = { connected: true };
+  const link: { connected: boolean; onSend?: (message: Order | Cancel) => void } = { connected: true };
   const engine = new StrategyEngine({
     strategy,
     books,
     send: (message) => {
       if (!link.connected) return false;
+      link.onSend?.(message);
       sent.push(message);
       return true;
     },
@@ -189,6 +192,9 @@ export function harness(strategy: Strategy, sessionToken = 'test'): Harness {
     },
     set connected(value: boolean) {
       link.connected = value;
+    },
+    set onSend(observer: (message: Order | Cancel) => void) {
+      link.onSend = observer;
     },
   };
 }
