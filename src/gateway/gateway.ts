@@ -356,6 +356,8 @@ export class Gateway implements Component {
     }
     if (slicer !== undefined && slicer.inRound) this.#sendSymbols(slicer.cursor, slicer.take(nowMs), slicer.dtSeconds, true);
     this.#maybeSendNews(nowMs);
+    // all this timer sends is queued: out now, not after the rest of the turn (tick-to-trade)
+    this.#server.flush();
     const afterMs = monotonicMs();
     const nextMs = slicer !== undefined && slicer.inRound ? Math.max(1, slicer.delayMs(afterMs)) : ticker.delayMs(afterMs);
     const delayMs = Math.min(nextMs, this.#newsPacer?.delayMs(afterMs) ?? Number.POSITIVE_INFINITY);

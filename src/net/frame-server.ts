@@ -289,6 +289,16 @@ export class FrameServer<TContext = unknown> {
     return total;
   }
 
+  /**
+   * Write every client's queued frames now instead of at the end of this event-loop turn
+   * (a paced sender that has queued all it will this turn need not wait for the check phase).
+   */
+  flush(): void {
+    if (this.#flushImmediate === undefined) return;
+    clearImmediate(this.#flushImmediate);
+    this.#flushAll();
+  }
+
   /** Stop accepting, flush and half-close every client; resolves when all are gone. Idempotent. */
   close(): Promise<void> {
     if (this.#closing !== undefined) return this.#closing;

@@ -106,6 +106,31 @@ test('frames sent in one turn leave in one socket write per client', async () =>
   assert.equal(first.peer.frames[999], 'tick 999');
 });
 
+test('flush() writes what this turn queued at once, still one socket write per client', async () => {
+  const harness = await startServer();
+  const first = await connectPeer(harness);
+  const second = await connectPeer(harness);
+  const originalWrite = Socket.prototype.write;
+  let writes = 0;
+  Socket.prototype.write = function countingWrite(this: Socket, ...args: Parameters<Socket['write']>) {
+    writes++;
+    return originalWrite.apply(this, args);
+  } as Socket['write'];
+  try {
+    for (let i = 0; i < 10; i++) harness.server.broadcast(frameOf(`tick ${i}`));
+    harness.server.flush();
+    assert.equal(writes, 2, 'written before the turn ends, one write for each client');
+    harness.server.flush();
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(writes, 2, 'nothing is left for the end of the turn');
+  } finally {
+    Socket.prototype.write = originalWrite;
+  }
+  await first.peer.waitFrames(10);
+  await second.peer.waitFrames(10);
+  assert.deepEqual(first.peer.frames, Array.from({ length: 10 }, (_, i) => `tick ${i}`));
+});
+
 test('a port in use is E_PORT_IN_USE', async () => {
   const harness = await startServer();
   const second = new FrameServer({ onFrame: () => undefined });
