@@ -43,7 +43,7 @@ import { keepWarmOr } from '../net/heartbeat.js';
 import type { FrameServerClient, PayloadMode } from '../net/frame-server-client.js';
 import { MessageDecoder } from '../protocol/codec.js';
 import { FRAME_HEADER_BYTES } from '../protocol/framing.js';
-import { MessageType, type MarketData, type Message, type NewsSentiment } from '../protocol/messages.js';
+import { MessageType, type Heartbeat, type MarketData, type Message, type NewsSentiment } from '../protocol/messages.js';
 import type { TlsMaterial } from '../net/tls-options.js';
 import { SessionPolicy } from '../session/session-policy.js';
 import type { GatewayRate } from './gateway-config.js';
@@ -138,6 +138,10 @@ export class Gateway implements Component {
   readonly #decoder = new MessageDecoder();
   readonly #json = new FrameEncoder('json');
   readonly #binary = new FrameEncoder('binary');
+  /** The heartbeats' own encoders (a client's queue copies the payload at once; --keep-warm-ms sends one per client every ms or two). */
+  readonly #heartbeatJson = new FrameEncoder('json');
+  readonly #heartbeatBinary = new FrameEncoder('binary');
+  readonly #heartbeat: Heartbeat = { type: MessageType.HEARTBEAT, timestamp: 0, sentNs: 0 };
   readonly #jsonClients: FrameServerClient<ClientState>[] = [];
   readonly #binaryClients: FrameServerClient<ClientState>[] = [];
   /** Max rate: the clients not conflating as the turn began, who alone get its rounds but the last (O(frames × readers), not × every client). */
@@ -253,7 +257,8 @@ export class Gateway implements Component {
       const connection = new BusConnection(this.options.bus, this.#log.child('bus'));
       this.#busConnection = connection;
       await connection.open();
-      this.#busPublisher = new MarketPublisher(connection, this.options.symbols, () => this.#heartbeatPayload('binary'));
+      // a copy each: the bus client may hold a payload until its next flush
+      this.#busPublisher = new MarketPublisher(connection, this.options.symbols, () => encodePayloadCopy(this.#binary.encoder, this.#stampedHeartbeat()));
       this.#busPublisher.start();
     }
     this.#running = true;
@@ -547,10 +552,16 @@ export class Gateway implements Component {
     remove(this.#newsOnlyBinary, client);
   }
 
+  /** A client's heartbeat, stamped now; the view is reused (sendPayload copies it). */
   #heartbeatPayload(mode: PayloadMode): Uint8Array {
-    const encoder = mode === 'binary' ? this.#binary.encoder : this.#json.encoder;
-    // a copy: the encoder's buffer is reused by the next market message
-    return encodePayloadCopy(encoder, { type: MessageType.HEARTBEAT, timestamp: wallSeconds(), sentNs: monotonicNs() });
+    return (mode === 'binary' ? this.#heartbeatBinary : this.#heartbeatJson).payload(this.#stampedHeartbeat());
+  }
+
+  #stampedHeartbeat(): Heartbeat {
+    const heartbeat = this.#heartbeat;
+    heartbeat.timestamp = wallSeconds();
+    heartbeat.sentNs = monotonicNs();
+    return heartbeat;
   }
 }
 
