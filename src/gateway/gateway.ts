@@ -221,8 +221,11 @@ export class Gateway implements Component {
       admitted: (client, hello) => {
         this.#unlist(client);
         const binary = client.mode === 'binary';
-        if (hello?.marketData === false) (binary ? this.#newsOnlyBinary : this.#newsOnlyJson).push(client);
-        else (binary ? this.#binaryClients : this.#jsonClients).push(client);
+        if (hello?.marketData === false) {
+          (binary ? this.#newsOnlyBinary : this.#newsOnlyJson).push(client);
+          // --keep-warm-ms keeps the tick-to-trade path warm; a news reader (the dashboard) needs only liveness
+          client.heartbeatIntervalMs = Math.max(client.heartbeatIntervalMs, GATEWAY_HEARTBEAT_INTERVAL_MS);
+        } else (binary ? this.#binaryClients : this.#jsonClients).push(client);
       },
       removed: (client) => this.#unlist(client),
       log: options.log,

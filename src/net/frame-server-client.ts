@@ -85,6 +85,12 @@ export class FrameServerClient<TContext = unknown> {
    * send anything, and raised once a client has said hello.
    */
   peerTimeoutMs: number;
+  /**
+   * Heartbeat this client once it has been quiet this long, ms (0 = never). Starts at the
+   * server's heartbeat.intervalMs; the application may lengthen it for a client that needs
+   * no more (the gateway's news-only clients under --keep-warm-ms).
+   */
+  heartbeatIntervalMs = 0;
   /** Heartbeat state; driven by the server's timer. */
   readonly heartbeat: HeartbeatTracker;
 

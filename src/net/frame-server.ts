@@ -342,6 +342,7 @@ export class FrameServer<TContext = unknown> {
     }
     socket.setNoDelay(true);
     const client = new FrameServerClient<TContext>(this.#nextClientId++, socket, this.#host, this.heartbeatTimeoutMs, monotonicMs());
+    client.heartbeatIntervalMs = this.heartbeatIntervalMs;
     this.#clients.add(client);
     this.#gone.clientsAccepted++;
     this.#log.info('client connected', { client: client.id, remote: client.remote });
@@ -564,7 +565,7 @@ export class FrameServer<TContext = unknown> {
     for (const client of this.#clients) {
       if (!client.open) continue;
       // a client with bytes waiting is not idle: no heartbeat would get through anyway
-      const intervalMs = client.backlogBytes > 0 ? 0 : this.heartbeatIntervalMs;
+      const intervalMs = client.backlogBytes > 0 ? 0 : client.heartbeatIntervalMs;
       const action = client.heartbeat.check(nowMs, intervalMs, client.peerTimeoutMs);
       if (action === 'timeout') {
         this.#gone.peerTimeouts++;

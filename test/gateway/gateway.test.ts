@@ -181,18 +181,33 @@ test('a HELLO that asks for no market data gets news and no ticks, in either kin
   assert.equal(await stopChild(gateway.child), 0);
 });
 
-test('--keep-warm-ms: a quiet client gets a heartbeat every few ms, not every second', { timeout: 20_000 }, async () => {
+test('--keep-warm-ms: a quiet client gets a heartbeat every few ms, not every second; a news-only client only every second', { timeout: 20_000 }, async () => {
   const gateway = await startGateway(['--rate', '1', '--symbols', 'AAPL', '--keep-warm-ms', '1']);
-  let heartbeats = 0;
   const decoder = new MessageDecoder();
+  // a news reader (as the dashboard's feed): counted from its HELLO's answer on
+  let newsOnlyAdmitted = false;
+  let newsOnlyHeartbeats = 0;
+  const newsOnly = new Peer(gateway.port, (payload) => {
+    const type = decoder.decode(payload, 0, payload.length).type;
+    if (type === MessageType.HELLO) newsOnlyAdmitted = true;
+    else if (type === MessageType.HEARTBEAT && newsOnlyAdmitted) newsOnlyHeartbeats += 1;
+  });
+  await newsOnly.connected;
+  newsOnly.sendPayload(helloPayload(true, false));
+  await until(() => newsOnlyAdmitted, "the news-only client's HELLO answered", 10_000);
+  let heartbeats = 0;
   const peer = new Peer(gateway.port, (payload) => {
     if (decoder.decode(payload, 0, payload.length).type === MessageType.HEARTBEAT) heartbeats += 1;
   });
+  const startedMs = performance.now();
   try {
     // one tick a second: without the option, 50 heartbeats would take the better part of a minute
     await until(() => heartbeats >= 50, '50 heartbeats', 10_000);
+    const elapsedS = (performance.now() - startedMs) / 1000;
+    assert.ok(newsOnlyHeartbeats <= Math.ceil(elapsedS) + 1, `the news-only client got ${newsOnlyHeartbeats} heartbeats in ${elapsedS.toFixed(2)} s`);
   } finally {
     peer.destroy();
+    newsOnly.destroy();
   }
   assert.equal(await stopChild(gateway.child), 0);
 });
