@@ -468,12 +468,9 @@ export class TradeLog implements ExecutionJournal {
   #committed(upTo: number, lines: number, fillLines: number): void {
     this.#durable = upTo;
     if (this.#onCommitUs !== undefined) this.#onCommitUs((performance.now() - this.#commitStartMs) * 1000);
-    for (const file of [this.#fills, this.#orders]) {
-      file.committedSize += file.inFlightBytes;
-      file.inFlightBytes = 0;
-      file.committedLines += file.inFlightLines;
-      file.inFlightLines = 0;
-    }
+    // one call per file rather than a loop over a new array: a commit per paced order
+    committedInFlight(this.#fills);
+    committedInFlight(this.#orders);
     this.#stats.commits++;
     this.#stats.linesCommitted += lines;
     this.#stats.fillsCommitted += fillLines;
@@ -575,4 +572,12 @@ function closeFile(file: JournalFile): Promise<void> {
   file.fd = -1;
   if (fd < 0) return Promise.resolve();
   return new Promise((resolve) => close(fd, () => resolve()));
+}
+
+/** What `file` had in flight is committed. */
+function committedInFlight(file: JournalFile): void {
+  file.committedSize += file.inFlightBytes;
+  file.inFlightBytes = 0;
+  file.committedLines += file.inFlightLines;
+  file.inFlightLines = 0;
 }
