@@ -139,6 +139,15 @@ export class OrderManagerLink {
   }
 
   /**
+   * Encode `order` as send() would and send nothing (the order path warmer's dry run): the
+   * encoder's buffer is scratch between sends, each of which copies its frame into the
+   * connection's queue at once.
+   */
+  encodeDry(order: Order): void {
+    this.#encoder.encode(order, this.session.mode);
+  }
+
+  /**
    * Write what `send` just queued at once if it is the first order or cancel of the
    * message being handled: the decision a tick caused goes out before the engine's
    * bookkeeping and the rest of the strategy's handler run (on a quiet feed that code is

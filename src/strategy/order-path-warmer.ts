@@ -8,9 +8,13 @@
  * ~240 µs every 20 ms but ~85 µs when the same path also runs once a millisecond. So
  * every `intervalMs` of quiet this decodes the last tick again, reads its symbol's book,
  * and checks and encodes an order, each with scratch objects of its own: nothing is sent,
- * no state of the strategy, its engine or its connections changes, and nothing is
- * allocated per run. The heartbeats the same option turns on keep the sockets' paths warm
- * (net/heartbeat.ts keepWarmOr).
+ * no state of the strategy, its engine or its connections changes. The heartbeats the same
+ * option turns on keep the sockets' paths warm (net/heartbeat.ts keepWarmOr).
+ *
+ * The dry order is encoded the way a real one is, by the order manager link's own encoder
+ * (its buffer is scratch between sends) and with signal data: encoding a real order
+ * measured 30-34 µs at the seed's pacing with a dry order that had none, 17 µs with this
+ * one. Its JSON text is the only allocation of a run (about 100 bytes).
  */
 import { createL2Book, type L2Book } from '../core/book.js';
 import type { BookSource } from '../core/book-source.js';
@@ -25,6 +29,8 @@ const MAX_TICK_BYTES = 4096;
 export interface OrderPathWarmerOptions {
   /** The strategy's books (the live shared-memory book). */
   books: BookSource;
+  /** Encode an order as the link would, sending nothing (OrderManagerLink.encodeDry); by default an encoder of the warmer's own. */
+  encode?: (order: Order) => void;
   /** Run at most this often, ms. */
   intervalMs: number;
 }
@@ -33,7 +39,9 @@ export class OrderPathWarmer {
   readonly #books: BookSource;
   readonly #intervalMs: number;
   readonly #decoder = new MessageDecoder();
-  readonly #encoder = new MessageEncoder({ mode: 'binary' });
+  readonly #encode: (order: Order) => void;
+  /** Numbers and names like a strategy's signal data: JSON.stringify and its number formatting stay warm. */
+  readonly #signalData = { price_change: 0, sentiment_ema: 0.25, lookback_ms: 1000 };
   readonly #book: L2Book = createL2Book();
   readonly #tick = Buffer.alloc(MAX_TICK_BYTES);
   #tickBytes = 0;
@@ -50,6 +58,7 @@ export class OrderPathWarmer {
     timestamp: 0,
     tickSentNs: 0,
     orderSentNs: 0,
+    signalData: this.#signalData,
   };
   #timer: NodeJS.Timeout | undefined;
   /** Dry runs done (for tests and the counters). */
@@ -58,6 +67,11 @@ export class OrderPathWarmer {
   constructor(options: OrderPathWarmerOptions) {
     this.#books = options.books;
     this.#intervalMs = options.intervalMs;
+    if (options.encode !== undefined) this.#encode = options.encode;
+    else {
+      const encoder = new MessageEncoder({ mode: 'binary' });
+      this.#encode = (order) => void encoder.encode(order, 'binary');
+    }
   }
 
   /** Keep a copy of the latest tick's payload, for the dry decode. Hot path: one copy into a kept buffer. */
@@ -91,7 +105,8 @@ export class OrderPathWarmer {
     order.symbol = tick.symbol;
     order.timestamp = tick.timestamp;
     order.tickSentNs = tick.sentNs;
-    this.#encoder.encode(order, 'binary');
+    this.#signalData.price_change = tick.lastPrice * 1e-9;
+    this.#encode(order);
     this.runs += 1;
   }
 }

@@ -181,7 +181,7 @@ export class StrategyProcess implements Component {
     this.book = new LiveBook({ name: options.shm, maxAgeMs: options.bookMaxAgeMs, log: options.log.child('book') });
     this.#spin = new BusySpin(options.idleSpinMs ?? 0);
     // live only: a backtest's ticks come back to back
-    this.#warmer = gate === undefined && (options.keepWarmMs ?? 0) > 0 ? new OrderPathWarmer({ books: this.book, intervalMs: options.keepWarmMs ?? 0 }) : undefined;
+    this.#warmer = gate === undefined && (options.keepWarmMs ?? 0) > 0 ? new OrderPathWarmer({ books: this.book, intervalMs: options.keepWarmMs ?? 0, encode: (order) => this.#orderManager.encodeDry(order) }) : undefined;
     this.engine = new StrategyEngine({
       strategy: options.strategy,
       // a backtest reads the books of its own ticks: the orderbook trails it (flow-gate.ts)
