@@ -38,6 +38,7 @@ import type { LogFields, Logger } from '../core/log.js';
 import { openGatewayMetrics, publishServerMetrics, type GatewayMetrics } from './gateway-metrics.js';
 import type { Component } from '../core/runtime.js';
 import { MarketModel } from '../market/market-model.js';
+import type { MarketModelOptions } from '../market/market-options.js';
 import { FrameServer, type FrameServerOptions, type SlowConsumerPolicy } from '../net/frame-server.js';
 import { keepWarmOr } from '../net/heartbeat.js';
 import type { FrameServerClient, PayloadMode } from '../net/frame-server-client.js';
@@ -49,6 +50,7 @@ import { SessionPolicy } from '../session/session-policy.js';
 import type { GatewayRate } from './gateway-config.js';
 import { canTakeMore, keepingUp, remove, wantsFrame } from './client-lists.js';
 import { GatewayAdmission, type AdmissionState } from './gateway-admission.js';
+import { FeedWarmer } from './feed-warmer.js';
 import { FrameEncoder } from './frame-encoder.js';
 import { RoundSlicer } from './round-slicer.js';
 import { TickPacer } from './tick-pacer.js';
@@ -195,17 +197,21 @@ export class Gateway implements Component {
   #busPublisher: MarketPublisher | undefined;
   #recordTimer: NodeJS.Timeout | undefined;
   #recordStartNs = 0;
+  readonly #marketOptions: MarketModelOptions;
+  /** --keep-warm-ms on a paced feed (at max rate the path never goes cold). */
+  #feedWarmer: FeedWarmer | undefined;
 
   constructor(options: GatewayOptions) {
     this.options = options;
     this.#log = options.log;
-    this.#model = new MarketModel({
+    this.#marketOptions = {
       seed: options.seed,
       symbols: options.symbols,
       timeScale: options.timeScale,
       updatesPerSecond: options.rate === 'max' ? undefined : options.rate,
       newsIntervalSeconds: options.newsIntervalSeconds,
-    });
+    };
+    this.#model = new MarketModel(this.#marketOptions);
     this.#symbolCount = this.#model.symbolCount;
     this.#marketData = this.#model.createMarketData();
     this.#news = this.#model.createNewsSentiment();
@@ -279,6 +285,11 @@ export class Gateway implements Component {
     } else {
       this.#ticker = new TickPacer(this.options.rate, nowMs, this.#maxPacedRounds(this.options.rate));
       this.#tick();
+      const keepWarmMs = this.options.keepWarmMs ?? 0;
+      if (keepWarmMs > 0) {
+        this.#feedWarmer = new FeedWarmer({ market: this.#marketOptions, encoder: this.#binary, intervalMs: keepWarmMs });
+        this.#feedWarmer.start();
+      }
     }
     this.#log.info('streaming', {
       symbols: describeSymbols(this.options.symbols),
@@ -310,6 +321,7 @@ export class Gateway implements Component {
       this.#immediate = undefined;
       this.#publish({ type: MessageType.SHUTDOWN, reason: 'gateway stopping' }, undefined, true);
     }
+    this.#feedWarmer?.stop();
     if (this.#recordTimer !== undefined) clearInterval(this.#recordTimer);
     this.#recordTimer = undefined;
     this.options.recorder?.close();
