@@ -53,10 +53,10 @@ const EXIT_TIMEOUT_MS = 5_000;
 const TARGET_P50_US = 100;
 /** The busy-spin variant: a window longer than the tick interval, so the strategy never sleeps. */
 const SPIN_WINDOW_MS = 2;
-const SPIN_MEASURED_TICKS = 4_000;
+const SPIN_MEASURED_TICKS = 2_500;
 const TARGET_P99_US = 1_000;
 /** The TLS variant: fewer ticks (the figure beside the plain one, not a second full run). */
-const TLS_MEASURED_TICKS = 4_000;
+const TLS_MEASURED_TICKS = 2_500;
 
 /** The flags that make the seed strategy trade every tick (see the file comment). */
 export const FIRE_ON_EVERY_TICK_FLAGS = [
