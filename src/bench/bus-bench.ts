@@ -19,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stopComponent, waitForReady } from '../supervisor/child-protocol.js';
+import { benchShmName, removeComponentSegments } from './bench-segments.js';
 import type { BenchContext, BenchResult, BenchRow, Benchmark } from './types.js';
 import { ErrorCode, TradingError } from '../core/errors.js';
 import { askSubscriber, sleep, startSubscriber, stopSubscriber, SUBSCRIBER_STARTUP_TIMEOUT_MS, type Subscriber } from './subscriber-fleet.js';
@@ -88,9 +89,11 @@ async function measure(transport: Transport, count: number, natsUrl: string | un
   const subscribers: ChildProcess[] = [];
   const fleet: Subscriber[] = [];
   let gateway: ChildProcess | undefined;
+  // the two gateways run one after the other: one name
+  const shm = benchShmName('bus');
   try {
     // latency first: a paced gateway, then the subscribers (TCP ones connect to its port)
-    const latencyGateway = await startGateway(transport, LATENCY_RATE, 0, natsUrl);
+    const latencyGateway = await startGateway(transport, LATENCY_RATE, 0, natsUrl, shm);
     gateway = latencyGateway.child;
     for (let i = 0; i < count; i++) fleet.push(startSubscriber(SUBSCRIBER_SCRIPT, subscriberArgs(transport, latencyGateway.port, natsUrl), 'error'));
     subscribers.push(...fleet.map((s) => s.child));
@@ -102,7 +105,7 @@ async function measure(transport: Transport, count: number, natsUrl: string | un
     await stopComponent(gateway, EXIT_TIMEOUT_MS);
 
     // throughput: a gateway far faster than the subscribers can take (same port for TCP: they reconnect)
-    gateway = (await startGateway(transport, THROUGHPUT_RATE, latencyGateway.port, natsUrl)).child;
+    gateway = (await startGateway(transport, THROUGHPUT_RATE, latencyGateway.port, natsUrl, shm)).child;
     await sleep(Math.min(1_000, windowMs / 2));
     const before = sum(await Promise.all(subscribers.map((s) => ask(s, 'sample'))));
     const startedMs = performance.now();
@@ -119,12 +122,13 @@ async function measure(transport: Transport, count: number, natsUrl: string | un
   } finally {
     await Promise.all(subscribers.map((s) => stopSubscriber(s)));
     await stopComponent(gateway, EXIT_TIMEOUT_MS);
+    removeComponentSegments(shm, 'gateway');
   }
 }
 
-async function startGateway(transport: Transport, rate: number, port: number, natsUrl: string | undefined): Promise<{ child: ChildProcess; port: number }> {
+async function startGateway(transport: Transport, rate: number, port: number, natsUrl: string | undefined, shm: string): Promise<{ child: ChildProcess; port: number }> {
   const bus = transport === 'nats' && natsUrl !== undefined ? ['--bus', natsUrl] : [];
-  const child = spawn(process.execPath, [CLI_SCRIPT, 'gateway', '--port', String(port), '--rate', String(rate), '--news-interval', '3600', ...bus], {
+  const child = spawn(process.execPath, [CLI_SCRIPT, 'gateway', '--port', String(port), '--rate', String(rate), '--news-interval', '3600', '--shm', shm, ...bus], {
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     env: { ...process.env, TRADING_LOG_LEVEL: 'warn' },
   });

@@ -9,6 +9,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { stopComponent, waitForReady } from '../supervisor/child-protocol.js';
+import { benchShmName, removeComponentSegments } from './bench-segments.js';
 import { processCpuMs } from './process-cpu.js';
 import type { BenchContext, BenchResult, BenchRow, Benchmark } from './types.js';
 import { askSubscriber, sleep, startSubscriber, stopSubscriber, SUBSCRIBER_STARTUP_TIMEOUT_MS, type Subscriber } from './subscriber-fleet.js';
@@ -32,8 +33,9 @@ async function runFanoutBenchmark(context: BenchContext): Promise<BenchResult> {
   for (const count of FANOUT_SUBSCRIBER_COUNTS) {
     let gateway: ChildProcess | undefined;
     const subscribers: Subscriber[] = [];
+    const shm = benchShmName('fanout');
     try {
-      gateway = spawn(process.execPath, [CLI_SCRIPT, 'gateway', '--port', '0', '--rate', 'max'], {
+      gateway = spawn(process.execPath, [CLI_SCRIPT, 'gateway', '--port', '0', '--rate', 'max', '--shm', shm], {
         stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
         env: { ...process.env, TRADING_LOG_LEVEL: 'warn' },
       });
@@ -61,6 +63,7 @@ async function runFanoutBenchmark(context: BenchContext): Promise<BenchResult> {
     } finally {
       await Promise.all(subscribers.map((s) => stopSubscriber(s.child)));
       await stopComponent(gateway, EXIT_TIMEOUT_MS);
+      removeComponentSegments(shm, 'gateway');
     }
   }
   return { rows, figures };

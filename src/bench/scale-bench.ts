@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { syntheticSymbols } from '../core/symbol-list.js';
-import { unlinkSegment } from '../shm/native.js';
+import { removeComponentSegments, unlinkQuietly } from './bench-segments.js';
 import { BookReader } from '../shm/book-reader.js';
 import { stopComponent, waitForReady } from '../supervisor/child-protocol.js';
 import { processCpuMs } from './process-cpu.js';
@@ -93,7 +93,7 @@ async function measureThroughput(count: number, rate: string, windowMs: number, 
   let orderbook: ChildProcess | undefined;
   let reader: BookReader | undefined;
   try {
-    gateway = fork(['gateway', '--config', config, '--port', '0', '--rate', rate]);
+    gateway = fork(['gateway', '--config', config, '--port', '0', '--rate', rate, '--shm', shm]);
     const ready = await waitForReady(gateway, 'the gateway', STARTUP_TIMEOUT_MS);
     orderbook = fork(['orderbook', '--gateway', `127.0.0.1:${String(ready['port'])}`, '--shm', shm]);
     await waitForReady(orderbook, 'the orderbook', STARTUP_TIMEOUT_MS);
@@ -116,11 +116,9 @@ async function measureThroughput(count: number, rate: string, windowMs: number, 
     reader?.close();
     await stopComponent(orderbook, EXIT_TIMEOUT_MS);
     await stopComponent(gateway, EXIT_TIMEOUT_MS);
-    try {
-      unlinkSegment(shm);
-    } catch {
-      // the orderbook removed it on its way out
-    }
+    unlinkQuietly(shm);
+    removeComponentSegments(shm, 'gateway');
+    removeComponentSegments(shm, 'orderbook');
     rmSync(dir, { recursive: true, force: true });
   }
 }

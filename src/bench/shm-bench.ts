@@ -15,7 +15,7 @@ import { createL2Book, type L2Book } from '../core/book.js';
 import { LatencyRecorder, type LatencySummary } from '../core/latency.js';
 import { BookReader } from '../shm/book-reader.js';
 import { BookWriter } from '../shm/book-writer.js';
-import { unlinkSegment } from '../shm/native.js';
+import { unlinkQuietly } from './bench-segments.js';
 import type { BenchContext, BenchResult, Benchmark } from './types.js';
 import { lineFrom } from './child-output.js';
 import { ErrorCode, TradingError } from '../core/errors.js';
@@ -133,14 +133,6 @@ async function measureUnderWriter(durationMs: number): Promise<ContendedResult> 
       await exited;
     }
     unlinkQuietly(name); // if the reader never opened it: a killed writer cannot unlink
-  }
-}
-
-function unlinkQuietly(name: string): void {
-  try {
-    unlinkSegment(name);
-  } catch {
-    // already gone (unlinked earlier, or never created)
   }
 }
 

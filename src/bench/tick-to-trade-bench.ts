@@ -31,7 +31,7 @@ import { MessageDecoder, MessageEncoder } from '../protocol/codec.js';
 import { MessageType } from '../protocol/messages.js';
 import { iocReport } from '../protocol/ioc-report.js';
 import { lineFrom } from './child-output.js';
-import { unlinkSegment } from '../shm/native.js';
+import { unlinkQuietly } from './bench-segments.js';
 import { KEPT_BY_SUPERVISOR_ENV, counterSegmentName, readSystemCounters, sampleValue } from '../metrics/index.js';
 import { stopComponent, waitForReady } from '../supervisor/child-protocol.js';
 import { measureLoopbackRoundTrip } from './loopback-floor.js';
@@ -317,12 +317,4 @@ function microseconds(summary: LatencySummary): LatencySummary {
 async function until(done: () => boolean, timeoutMs: number): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   while (!done() && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
-}
-
-function unlinkQuietly(name: string): void {
-  try {
-    unlinkSegment(name);
-  } catch {
-    // already gone (the feeder unlinked it, or it was never created)
-  }
 }
