@@ -45,6 +45,22 @@ async function connectPeer(harness: Harness): Promise<{ peer: RawPeer; client: F
   return { peer, client };
 }
 
+/** Counts every socket write in this process until restore(). */
+function countSocketWrites(): { readonly count: number; restore(): void } {
+  const originalWrite = Socket.prototype.write;
+  const counter = {
+    count: 0,
+    restore: () => {
+      Socket.prototype.write = originalWrite;
+    },
+  };
+  Socket.prototype.write = function countingWrite(this: Socket, ...args: Parameters<Socket['write']>) {
+    counter.count++;
+    return originalWrite.apply(this, args);
+  } as Socket['write'];
+  return counter;
+}
+
 function codeOf(error: Error | undefined): string | undefined {
   return isTradingError(error) ? error.code : undefined;
 }
@@ -87,19 +103,14 @@ test('frames sent in one turn leave in one socket write per client', async () =>
   const harness = await startServer();
   const first = await connectPeer(harness);
   const second = await connectPeer(harness);
-  const originalWrite = Socket.prototype.write;
-  let writes = 0;
-  Socket.prototype.write = function countingWrite(this: Socket, ...args: Parameters<Socket['write']>) {
-    writes++;
-    return originalWrite.apply(this, args);
-  } as Socket['write'];
+  const writes = countSocketWrites();
   try {
     for (let i = 0; i < 1000; i++) assert.equal(harness.server.broadcast(frameOf(`tick ${i}`)), 2);
-    assert.equal(writes, 0, 'nothing is written during the turn');
+    assert.equal(writes.count, 0, 'nothing is written during the turn');
     await new Promise((resolve) => setImmediate(resolve));
-    assert.equal(writes, 2, 'one write for each of the two clients');
+    assert.equal(writes.count, 2, 'one write for each of the two clients');
   } finally {
-    Socket.prototype.write = originalWrite;
+    writes.restore();
   }
   await first.peer.waitFrames(1000);
   await second.peer.waitFrames(1000);
@@ -110,21 +121,16 @@ test('flush() writes what this turn queued at once, still one socket write per c
   const harness = await startServer();
   const first = await connectPeer(harness);
   const second = await connectPeer(harness);
-  const originalWrite = Socket.prototype.write;
-  let writes = 0;
-  Socket.prototype.write = function countingWrite(this: Socket, ...args: Parameters<Socket['write']>) {
-    writes++;
-    return originalWrite.apply(this, args);
-  } as Socket['write'];
+  const writes = countSocketWrites();
   try {
     for (let i = 0; i < 10; i++) harness.server.broadcast(frameOf(`tick ${i}`));
     harness.server.flush();
-    assert.equal(writes, 2, 'written before the turn ends, one write for each client');
+    assert.equal(writes.count, 2, 'written before the turn ends, one write for each client');
     harness.server.flush();
     await new Promise((resolve) => setImmediate(resolve));
-    assert.equal(writes, 2, 'nothing is left for the end of the turn');
+    assert.equal(writes.count, 2, 'nothing is left for the end of the turn');
   } finally {
-    Socket.prototype.write = originalWrite;
+    writes.restore();
   }
   await first.peer.waitFrames(10);
   await second.peer.waitFrames(10);
