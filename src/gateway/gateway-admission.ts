@@ -105,8 +105,11 @@ export class GatewayAdmission<S extends AdmissionState> {
     client.send(this.#options.jsonFrame(answer));
     const mode: PayloadMode = hello.binary ? 'binary' : 'json';
     client.mode = mode;
+    // a client that trades on the tick itself is written each tick before the others
+    client.servedFirst = hello.priority === true;
     const name = hello.clientName;
-    this.#log.info('hello', { client: client.id, remote: client.remote, name: name === '' ? undefined : name, identity: verdict.identity, mode });
+    const priority = client.servedFirst ? { priority: true } : {};
+    this.#log.info('hello', { client: client.id, remote: client.remote, name: name === '' ? undefined : name, identity: verdict.identity, mode, ...priority });
     this.#options.admitted(client, hello);
   }
 

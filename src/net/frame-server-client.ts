@@ -91,6 +91,13 @@ export class FrameServerClient<TContext = unknown> {
    * no more (the gateway's news-only clients under --keep-warm-ms).
    */
   heartbeatIntervalMs = 0;
+  /**
+   * Write this client's frames before those of the clients without it, whatever the order
+   * they were queued in (the gateway sets it for a HELLO asking `priority`: a strategy that
+   * trades on the tick itself). Each write wakes its reader, so the first reader of a tick
+   * is the first to act on it.
+   */
+  servedFirst = false;
   /** Heartbeat state; driven by the server's timer. */
   readonly heartbeat: HeartbeatTracker;
 

@@ -160,6 +160,8 @@ export class FrameServer<TContext = unknown> {
   #address: BoundAddress | undefined;
   #nextClientId = 1;
   #dirty: FrameServerClient<TContext>[] = [];
+  /** Dirty clients with servedFirst, written before #dirty. */
+  #dirtyFirst: FrameServerClient<TContext>[] = [];
   #flushImmediate: NodeJS.Immediate | undefined;
   #heartbeatTimer: NodeJS.Timeout | undefined;
   #closing: Promise<void> | undefined;
@@ -359,7 +361,7 @@ export class FrameServer<TContext = unknown> {
       closeTimeoutMs: this.closeTimeoutMs,
       onFrame: this.#options.onFrame,
       requestFlush: (client) => {
-        this.#dirty.push(client);
+        (client.servedFirst ? this.#dirtyFirst : this.#dirty).push(client);
         this.#flushImmediate ??= setImmediate(this.#flushAll);
       },
       onBadFrame: (client, error) => {
@@ -454,6 +456,9 @@ export class FrameServer<TContext = unknown> {
 
   #flushAll = (): void => {
     this.#flushImmediate = undefined;
+    const first = this.#dirtyFirst;
+    for (let index = 0; index < first.length; index++) first[index]?.flush();
+    first.length = 0;
     const dirty = this.#dirty;
     for (let index = 0; index < dirty.length; index++) dirty[index]?.flush();
     dirty.length = 0;
@@ -543,6 +548,7 @@ export class FrameServer<TContext = unknown> {
   #cancelFlush(): void {
     if (this.#flushImmediate !== undefined) clearImmediate(this.#flushImmediate);
     this.#flushImmediate = undefined;
+    this.#dirtyFirst.length = 0;
     this.#dirty.length = 0;
   }
 

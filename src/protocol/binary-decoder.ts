@@ -18,6 +18,7 @@ import {
   ExecutionLayout,
   HELLO_FLAG_BINARY,
   HELLO_FLAG_NO_MARKET_DATA,
+  HELLO_FLAG_PRIORITY,
   HeartbeatLayout,
   HelloLayout,
   MarketDataLayout,
@@ -369,6 +370,7 @@ const READERS: Partial<Record<Message['type'], BinaryReader>> = {
       binary: (flags & HELLO_FLAG_BINARY) !== 0,
     };
     if ((flags & HELLO_FLAG_NO_MARKET_DATA) !== 0) hello.marketData = false;
+    if ((flags & HELLO_FLAG_PRIORITY) !== 0) hello.priority = true;
     return hello;
   },
   [MessageType.ERROR](c) {

@@ -15,6 +15,7 @@ import {
   ExecutionLayout,
   HELLO_FLAG_BINARY,
   HELLO_FLAG_NO_MARKET_DATA,
+  HELLO_FLAG_PRIORITY,
   HeartbeatLayout,
   HelloLayout,
   MAGIC_OFFSET,
@@ -320,7 +321,8 @@ const WRITERS: Writers = {
     write(m, c) {
       const { view, base } = c;
       const end = writeText(c, c.offset + HelloLayout.TEXT, m.clientName);
-      view.setUint8(base + HelloLayout.FLAGS, (m.binary ? HELLO_FLAG_BINARY : 0) | (m.marketData === false ? HELLO_FLAG_NO_MARKET_DATA : 0));
+      const flags = (m.binary ? HELLO_FLAG_BINARY : 0) | (m.marketData === false ? HELLO_FLAG_NO_MARKET_DATA : 0) | (m.priority === true ? HELLO_FLAG_PRIORITY : 0);
+      view.setUint8(base + HelloLayout.FLAGS, flags);
       view.setUint8(base + HelloLayout.CLIENT_NAME_BYTES, end - c.offset - HelloLayout.TEXT);
       view.setUint16(base + HelloLayout.PROTOCOL_VERSION, m.protocolVersion, true);
       view.setUint16(base + HelloLayout.PROTOCOL_VERSION + 2, 0, true);

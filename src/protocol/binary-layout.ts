@@ -196,6 +196,8 @@ export const HelloLayout = {
 export const HELLO_FLAG_BINARY = 0x01;
 /** The client takes no MARKET_DATA (Hello.marketData false). */
 export const HELLO_FLAG_NO_MARKET_DATA = 0x02;
+/** The client asks to be written each tick first (Hello.priority). */
+export const HELLO_FLAG_PRIORITY = 0x04;
 
 /**
  * ERROR (11), 6 bytes + code + message.

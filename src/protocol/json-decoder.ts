@@ -252,6 +252,10 @@ function hello(data: JsonObject): Hello {
     if (typeof data.market_data !== 'boolean') throw missingOrWrong(type, 'market_data', 'a boolean', data.market_data);
     if (!data.market_data) hello.marketData = false;
   }
+  if (data.priority !== undefined) {
+    if (typeof data.priority !== 'boolean') throw missingOrWrong(type, 'priority', 'a boolean', data.priority);
+    if (data.priority) hello.priority = true;
+  }
   return hello;
 }
 

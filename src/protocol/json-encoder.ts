@@ -319,5 +319,6 @@ function helloOptionalText(message: Hello): string {
   if (message.replayTo !== undefined) text += ',"replay_to":' + message.replayTo;
   if (message.working !== undefined) text += ',"working":' + JSON.stringify(message.working);
   if (message.marketData === false) text += ',"market_data":false';
+  if (message.priority === true) text += ',"priority":true';
   return text;
 }

@@ -194,6 +194,12 @@ export interface Hello {
    * seed's clients expect. JSON `market_data`; binary flag bit 1.
    */
   marketData?: boolean;
+  /**
+   * Client: write each tick to me before the clients that did not ask (a strategy that
+   * trades on the tick itself; the orderbook, which only keeps the shared book, can come
+   * second). Absent = false. JSON `priority`; binary flag bit 2.
+   */
+  priority?: boolean;
   /** Client: the secret proving `clientName` (JSON `auth_token`). Never logged. */
   authToken?: string;
   /** Client: the session it resumes. Server: the session it opened or resumed (JSON `session`). */

@@ -33,6 +33,8 @@ export interface ClientSessionOptions {
   token?: string | undefined;
   /** Whether we track report sequences and ask for a resync on reconnect (the order manager's clients). */
   resync?: boolean;
+  /** Ask a gateway to write each tick to us before its other clients (HELLO `priority`). */
+  priority?: boolean;
   helloTimeoutMs: number;
   /** Send one complete frame on the connection. */
   send: (frame: Uint8Array) => SendStatus;
@@ -110,6 +112,7 @@ export class ClientSession {
     const hello: Hello = { type: MessageType.HELLO, protocolVersion: PROTOCOL_VERSION, clientName: this.name, binary: true };
     const token = this.#options.token;
     if (token !== undefined && token !== '') hello.authToken = token;
+    if (this.#options.priority === true) hello.priority = true;
     if (this.#options.resync === true && this.serverSession !== '') {
       hello.session = this.serverSession;
       hello.lastSequence = this.lastSequence;

@@ -16,9 +16,16 @@ after(cleanupAll);
 
 const SYMBOLS = ['AAPL', 'GOOGL', 'MSFT', 'AMZN', 'TSLA'];
 
-function helloPayload(binary: boolean, marketData = true): Buffer {
+function helloPayload(binary: boolean, marketData = true, priority = false): Buffer {
   const encoder = new MessageEncoder({ mode: 'binary' });
-  const bytes = encoder.encode({ type: MessageType.HELLO, protocolVersion: PROTOCOL_VERSION, clientName: 'test', binary, ...(marketData ? {} : { marketData: false }) });
+  const bytes = encoder.encode({
+    type: MessageType.HELLO,
+    protocolVersion: PROTOCOL_VERSION,
+    clientName: 'test',
+    binary,
+    ...(marketData ? {} : { marketData: false }),
+    ...(priority ? { priority: true } : {}),
+  });
   return Buffer.from(encoder.buffer.subarray(4, bytes));
 }
 
@@ -178,6 +185,38 @@ test('a HELLO that asks for no market data gets news and no ticks, in either kin
     assert.deepEqual([...newsOnly[kind].kinds], [kind], `the ${kind} news-only client is served in ${kind}`);
   }
   assert.ok(everything.ticks > everything.news, `a client that asked for nothing particular gets the ticks (${everything.ticks} beside ${everything.news} news)`);
+  assert.equal(await stopChild(gateway.child), 0);
+});
+
+test('a HELLO asking priority is written each tick before the clients that connected before it', { timeout: 20_000 }, async () => {
+  const gateway = await startGateway(['--rate', '200', '--symbols', 'AAPL,MSFT']);
+  // which client each MARKET_DATA sequence reached first, in the order this process read them
+  const firstReader = new Map<number, string>();
+  const seen = { plain: 0, priority: 0 };
+  const reader = (name: 'plain' | 'priority'): ((payload: Buffer) => void) => {
+    const decoder = new MessageDecoder();
+    return (payload) => {
+      const message = decoder.decode(payload, 0, payload.length);
+      if (message.type !== MessageType.MARKET_DATA || decoder.lastKind !== 'binary') return;
+      const sequence = message.sequence;
+      if (!firstReader.has(sequence)) firstReader.set(sequence, name);
+      seen[name]++;
+    };
+  };
+  const plain = new Peer(gateway.port, reader('plain'));
+  plain.sendPayload(helloPayload(true));
+  await until(() => seen.plain >= 10, 'binary ticks on the client that connected first', 5_000);
+  const priority = new Peer(gateway.port, reader('priority'));
+  priority.sendPayload(helloPayload(true, true, true));
+  await until(() => seen.priority >= 300, '300 ticks on the priority client', 10_000);
+  const startedAt = [...firstReader.entries()].find(([, name]) => name === 'priority')?.[0] ?? Infinity;
+  plain.destroy();
+  priority.destroy();
+  const both = [...firstReader.entries()].filter(([sequence]) => sequence > startedAt);
+  assert.ok(both.length >= 250, `${both.length} ticks read by both`);
+  const plainFirst = both.filter(([, name]) => name === 'plain').map(([sequence]) => sequence);
+  assert.deepEqual(plainFirst, [], 'every tick reached the priority client first');
+  assert.match(gateway.output(), /hello client=2 .*priority=true/);
   assert.equal(await stopChild(gateway.child), 0);
 });
 

@@ -46,16 +46,19 @@ async function connectPeer(harness: Harness): Promise<{ peer: RawPeer; client: F
 }
 
 /** Counts every socket write in this process until restore(). */
-function countSocketWrites(): { readonly count: number; restore(): void } {
+function countSocketWrites(): { readonly count: number; readonly remotePorts: number[]; restore(): void } {
   const originalWrite = Socket.prototype.write;
   const counter = {
     count: 0,
+    /** The remote port of each write's socket, in write order (which client was written when). */
+    remotePorts: [] as number[],
     restore: () => {
       Socket.prototype.write = originalWrite;
     },
   };
   Socket.prototype.write = function countingWrite(this: Socket, ...args: Parameters<Socket['write']>) {
     counter.count++;
+    counter.remotePorts.push(this.remotePort ?? 0);
     return originalWrite.apply(this, args);
   } as Socket['write'];
   return counter;
@@ -115,6 +118,30 @@ test('frames sent in one turn leave in one socket write per client', async () =>
   await first.peer.waitFrames(1000);
   await second.peer.waitFrames(1000);
   assert.equal(first.peer.frames[999], 'tick 999');
+});
+
+test('a client servedFirst is written before the others, whatever the order its frames were queued in', async () => {
+  const harness = await startServer();
+  const first = await connectPeer(harness);
+  const second = await connectPeer(harness);
+  const third = await connectPeer(harness);
+  third.client.servedFirst = true;
+  const writes = countSocketWrites();
+  try {
+    for (let i = 0; i < 3; i++) harness.server.broadcast(frameOf(`tick ${i}`));
+    harness.server.flush();
+    assert.deepEqual(writes.remotePorts, [third.client.remotePort, first.client.remotePort, second.client.remotePort]);
+    // and at the end of the turn, when nobody calls flush()
+    third.client.servedFirst = false;
+    second.client.servedFirst = true;
+    harness.server.broadcast(frameOf('tick 3'));
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(writes.remotePorts.slice(3), [second.client.remotePort, first.client.remotePort, third.client.remotePort]);
+  } finally {
+    writes.restore();
+  }
+  for (const { peer } of [first, second, third]) await peer.waitFrames(4);
+  assert.deepEqual(third.peer.frames, ['tick 0', 'tick 1', 'tick 2', 'tick 3']);
 });
 
 test('flush() writes what this turn queued at once, still one socket write per client', async () => {

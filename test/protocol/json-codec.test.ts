@@ -316,3 +316,16 @@ test('a resumed HELLO answer carries replay_to and the working order ids, and ba
   assertRefused(bad('"replay_to":-1'), ErrorCode.MESSAGE_INVALID, /replay_to/);
   assert.throws(() => encodeJsonPayload({ ...answer, working: [''] }), /working/);
 });
+
+test("a HELLO's priority: true is carried, absent or false means none, and anything else is refused naming the field", () => {
+  const hello: Message = { type: MessageType.HELLO, protocolVersion: 1, clientName: 'strategy', binary: true, priority: true };
+  const text = encodeJsonPayload(hello);
+  assert.match(text, /"priority":true/);
+  assert.deepEqual(decodeText(text), hello);
+  // the seed's clients say nothing of it, and false is the same as nothing
+  const seed = decodeText('{"type":9,"data":{"protocol_version":1,"client_name":"orderbook","binary":false}}');
+  assert.ok(seed.type === MessageType.HELLO && seed.priority === undefined);
+  const no = decodeText('{"type":9,"data":{"protocol_version":1,"client_name":"orderbook","binary":false,"priority":false}}');
+  assert.ok(no.type === MessageType.HELLO && no.priority === undefined);
+  assertRefused('{"type":9,"data":{"protocol_version":1,"binary":true,"priority":"yes"}}', ErrorCode.MESSAGE_INVALID, /priority/);
+});

@@ -149,6 +149,8 @@ export const hello: fc.Arbitrary<Hello> = fc.record(
     binary: fc.boolean(),
     // absent means true: only false is carried (a flag bit, a JSON field)
     marketData: fc.constant(false),
+    // absent means false: only true is carried
+    priority: fc.constant(true),
   },
   { requiredKeys: ['type', 'protocolVersion', 'clientName', 'binary'] },
 );
