@@ -45,6 +45,7 @@ export const main = componentCommand({
       idleSpinMs: config.idleSpinMs,
       keepWarmMs: config.keepWarmMs,
       bookWaitUs: config.bookWaitUs,
+      bookSource: config.bookSource,
       orderManagerFirst: config.orderManagerFirst,
       ...(config.gate === undefined ? {} : { gate: FlowGate.open(config.gate) }),
       ...(config.sessionToken === undefined ? {} : { sessionToken: config.sessionToken }),

@@ -14,6 +14,7 @@ import { sessionClientFields } from '../session/session-options.js';
 import { commonFields, parseHostPort, type ConfigOf, type Schema } from '../config/schema.js';
 import { DEFAULT_LIVE_BOOK_MAX_AGE_MS } from '../shm/live-book.js';
 import { DEFAULT_BOOK_WAIT_US } from './tick-book-wait.js';
+import { BOOK_SOURCES } from './feed-books.js';
 import { IMBALANCE_FIELDS, ImbalanceStrategy } from './examples/imbalance-strategy.js';
 import { SEED_STRATEGY_FIELDS, type SeedStrategyConfig } from './seed-strategy-config.js';
 import { SeedStrategy } from './seed-strategy.js';
@@ -98,6 +99,13 @@ export const STRATEGY_PROCESS_SCHEMA = {
     max: 1_000_000,
     description:
       "a tick whose own book the orderbook has not written yet waits for it at most this long (the event loop keeps running), µs; then the strategy is told 'lagging' (0 = no wait, for measuring)",
+  },
+  bookSource: {
+    kind: 'string',
+    default: 'shm',
+    choices: BOOK_SOURCES,
+    description:
+      "live: the book the strategy trades on: shm, the shared book the order manager executes against (a tick waits for its own, --book-wait-us), or tick, the book each tick carries (no wait; the gateway writes each tick to the strategy first)",
   },
   orderManagerFirst: {
     kind: 'boolean',

@@ -54,6 +54,7 @@ import { ClientSession } from '../session/client-session.js';
 import { DEFAULT_HELLO_TIMEOUT_MS } from '../session/session-options.js';
 import { LiveBook } from '../shm/live-book.js';
 import { BacktestGate } from './backtest-gate.js';
+import { FeedBooks, type BookSourceChoice } from './feed-books.js';
 import { StrategyEngine } from './engine.js';
 import { DEFAULT_BOOK_WAIT_US, TickBookWait } from './tick-book-wait.js';
 import { OrderManagerLink, type Endpoint } from './order-manager-link.js';
@@ -99,6 +100,13 @@ export interface StrategyProcessOptions {
    * `lagging`. 0: no wait (handled at once, lagging; for measuring). Default DEFAULT_BOOK_WAIT_US.
    */
   bookWaitUs?: number;
+  /**
+   * Live: which book the strategy trades on. `shm` (default): the shared-memory book, the
+   * one the order manager executes against (a tick waits for its own, bookWaitUs). `tick`:
+   * the book each tick carries (feed-books.ts), no wait, and the gateway is asked to write
+   * each tick to us first. A backtest always reads its ticks' books.
+   */
+  bookSource?: BookSourceChoice;
   /**
    * Connect to the gateway only once the order manager's session is open (or failed), so
    * that no tick comes before an order could go (a replay starts on our HELLO). A backtest
@@ -150,6 +158,8 @@ export class StrategyProcess implements Component {
   readonly #gatewaySession: ClientSession;
   readonly #counters = { badMessages: 0, unexpectedMessages: 0, errorsFromOrderManager: 0, errorsFromGateway: 0 };
   readonly #spin: BusySpin;
+  /** Live with bookSource 'tick': the books the ticks carry, read by the engine and the warmer. */
+  readonly #feedBooks: FeedBooks | undefined;
   readonly #warmer: OrderPathWarmer | undefined;
   #stopWaiting: () => void = () => undefined;
   #stopped: Promise<void> | undefined;
@@ -180,12 +190,15 @@ export class StrategyProcess implements Component {
     this.#gate = gate;
     this.book = new LiveBook({ name: options.shm, maxAgeMs: options.bookMaxAgeMs, log: options.log.child('book') });
     this.#spin = new BusySpin(options.idleSpinMs ?? 0);
+    const tradesOnTick = gate === undefined && options.bookSource === 'tick';
+    this.#feedBooks = tradesOnTick ? new FeedBooks(this.book) : undefined;
+    const liveBooks = this.#feedBooks ?? this.book;
     // live only: a backtest's ticks come back to back
-    this.#warmer = gate === undefined && (options.keepWarmMs ?? 0) > 0 ? new OrderPathWarmer({ books: this.book, intervalMs: options.keepWarmMs ?? 0, encode: (order) => this.#orderManager.encodeDry(order) }) : undefined;
+    this.#warmer = gate === undefined && (options.keepWarmMs ?? 0) > 0 ? new OrderPathWarmer({ books: liveBooks, intervalMs: options.keepWarmMs ?? 0, encode: (order) => this.#orderManager.encodeDry(order) }) : undefined;
     this.engine = new StrategyEngine({
       strategy: options.strategy,
       // a backtest reads the books of its own ticks: the orderbook trails it (flow-gate.ts)
-      books: gate === undefined ? this.book : gate.books,
+      books: gate === undefined ? liveBooks : gate.books,
       send: this.#send,
       log: options.log,
       ...(options.sessionToken === undefined ? {} : { sessionToken: options.sessionToken }),
@@ -197,7 +210,8 @@ export class StrategyProcess implements Component {
       ...(this.#metrics === undefined ? {} : { bookAge: this.#metrics.histogram('book_age') }),
     });
     const bookWaitUs = options.bookWaitUs ?? DEFAULT_BOOK_WAIT_US;
-    if (gate === undefined && bookWaitUs > 0) {
+    // trading on the tick, the tick is its own book: nothing to wait for
+    if (gate === undefined && bookWaitUs > 0 && !tradesOnTick) {
       const bookWaitShm = this.#metrics?.histogram('book_wait');
       this.#bookWait = new TickBookWait({
         engine: this.engine,
@@ -218,6 +232,7 @@ export class StrategyProcess implements Component {
     const heartbeats = new HeartbeatSource(new MessageEncoder({ mode: 'binary' }));
     this.#gatewaySession = new ClientSession({
       name,
+      priority: tradesOnTick,
       token: options.authToken,
       helloTimeoutMs,
       send: (frame) => this.#gateway?.send(frame) ?? 'not-connected',
@@ -398,6 +413,7 @@ export class StrategyProcess implements Component {
       case MessageType.MARKET_DATA:
         this.#warmer?.noteTick(buffer, offset, length);
         this.#gate?.onMarketData(message);
+        this.#feedBooks?.noteTick(message.symbol, message);
         this.#tickReadMs = readMs;
         if (this.#bookWait === undefined) this.engine.onMarketData(message);
         else if (!this.#bookWait.offer(message, buffer, offset, length, readMs)) return; // its book is behind: it waits

@@ -39,6 +39,7 @@ export const runSchema = {
   strategy: STRATEGY_PROCESS_SCHEMA.strategy,
   strategyConfig: STRATEGY_PROCESS_SCHEMA.strategyConfig,
   bookWaitUs: STRATEGY_PROCESS_SCHEMA.bookWaitUs,
+  bookSource: STRATEGY_PROCESS_SCHEMA.bookSource,
   keepWarmMs: commonFields.keepWarmMs(),
   maxRestarts: { kind: 'integer', default: 5, min: 0, max: 1000, description: 'crashes per minute of one component before the system stops' },
   ...dashboardFlags,

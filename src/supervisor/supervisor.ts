@@ -364,6 +364,7 @@ export class Supervisor {
           strategy: strategyArgument(config.strategy),
           strategyConfig: config.strategyConfig === undefined ? undefined : resolve(config.strategyConfig),
           bookWaitUs: config.bookWaitUs,
+          bookSource: config.bookSource,
           keepWarmMs: config.keepWarmMs,
           // a replay starts on the strategy's HELLO: its orders must be able to go by then
           orderManagerFirst: config.replay !== undefined,

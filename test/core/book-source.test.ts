@@ -1,7 +1,7 @@
 // The BookSource conformance suite (test/helpers/book-source-conformance.ts) against every
 // implementation: the in-memory one (order manager tests, the calibration tool), the
 // shared-memory LiveBook (strategy and order manager processes), and the strategy tests'
-// FakeBooks.
+// FakeBooks, and the strategy's FeedBooks (--book-source tick).
 import { after } from 'node:test';
 import { MemoryBookSource } from '../../src/core/memory-book-source.js';
 import { BookWriter } from '../../src/shm/book-writer.js';
@@ -9,6 +9,8 @@ import { LiveBook } from '../../src/shm/live-book.js';
 import { CONFORMANCE_SYMBOLS, bookSourceConformance } from '../helpers/book-source-conformance.js';
 import { cleanupAll, uniqueShmName } from '../helpers/resources.js';
 import { FakeBooks } from '../strategy/fixtures.js';
+import { FeedBooks } from '../../src/strategy/feed-books.js';
+import { createL2Book } from '../../src/core/book.js';
 
 after(cleanupAll);
 
@@ -45,5 +47,20 @@ bookSourceConformance('FakeBooks (strategy tests)', () => {
     source,
     publish: (symbol, book) => source.setBook(symbol, book),
     goStale: () => CONFORMANCE_SYMBOLS.forEach((symbol) => source.has(symbol) && source.setStatus(symbol, 'stale')),
+  };
+});
+
+bookSourceConformance('FeedBooks (--book-source tick): books published as ticks', () => {
+  const shared = new MemoryBookSource();
+  const source = new FeedBooks(shared);
+  return {
+    source,
+    publish: (symbol, book) => source.noteTick(symbol, book),
+    // the shared book (behind the ticks) loses its writer: so do the ticks
+    goStale: () =>
+      CONFORMANCE_SYMBOLS.forEach((symbol) => {
+        shared.set(symbol, createL2Book());
+        shared.setStale(symbol, true);
+      }),
   };
 });

@@ -53,6 +53,8 @@ class Waiters {
 abstract class FakeServer {
   hellos = 0;
   binaryHellos = 0;
+  /** HELLOs asking to be written each tick first (HELLO `priority`). */
+  priorityHellos = 0;
   heartbeats = 0;
   /** The kind of every frame received other than HELLO and HEARTBEAT. */
   readonly frameKinds: ('json' | 'binary')[] = [];
@@ -70,6 +72,7 @@ abstract class FakeServer {
         if (message.type === MessageType.HELLO) {
           this.hellos++;
           if (message.binary) this.binaryHellos++;
+          if (message.priority === true) this.priorityHellos++;
           if (this.answerHello) {
             const answer = { type: MessageType.HELLO, protocolVersion: message.protocolVersion, clientName: 'fake', binary: message.binary } as const;
             const bytes = this.encoder.encode(answer, 'json');

@@ -138,6 +138,69 @@ test('seed strategy: trades the rule with the tick stamp, refuses a stale book, 
   }
 });
 
+test("--book-source tick: trades on the tick's own levels the orderbook has not written, asks the gateway for priority, and not on a stale market", async () => {
+  const gateway = new FakeGateway();
+  const orderManager = new FakeOrderManager();
+  await gateway.listen();
+  const omPort = await orderManager.listen();
+  const shm = uniqueShmName('strategy-tick-book');
+  // the orderbook has written AAPL once, at sequence 1, and then falls silent on books
+  const book = liveWriter(shm, ['AAPL']);
+  const old = bookAround(100, T);
+  old.sequence = 1;
+  book.writer.write(book.writer.indexOf('AAPL'), old);
+  const strategy = new StrategyChild([
+    '--gateway', `127.0.0.1:${gateway.port}`,
+    '--order-manager', `127.0.0.1:${omPort}`,
+    '--shm', shm,
+    '--book-source', 'tick',
+    '--cooldown-ms', '0',
+    '--counters-interval-ms', '20',
+    '--gateway-timeout-ms', '0',
+  ]);
+  try {
+    await strategy.waitReady();
+    await gateway.waitForHellos(1);
+    assert.equal(gateway.priorityHellos, 1, 'the gateway is asked to write each tick to it first');
+    assert.equal(orderManager.priorityHellos, 0, 'an order manager is not asked');
+    await waitForSessions(strategy, 1);
+    await strategy.waitForOutput(/book segment attached/);
+    let sequence = 1;
+    const tick = async (mid: number, at: number, sentNs: number): Promise<void> => {
+      const snapshot = bookAround(mid, at);
+      snapshot.sequence = ++sequence; // ahead of the shared book, which never catches up
+      gateway.sendTick('AAPL', snapshot, sentNs);
+      const handled = sequence - 1;
+      await strategy.waitForCounters((c) => (c['ticks'] ?? 0) >= handled, `${handled} ticks handled`);
+    };
+    gateway.sendNews('AAPL', 1);
+    gateway.sendNews('AAPL', 1);
+    await tick(100, T, 1001);
+    await tick(100, T + 10.5, 1002);
+    await tick(100.1, T + 11, 1003); // +0.1 % over 10 s with positive news: BUY at the tick's ask
+    await orderManager.waitForOrders(1);
+    const first = orderManager.orders[0]?.order;
+    assert.equal(first?.price, 1_001_100, "the tick's best ask, not the shared book's (1,000,100)");
+    assert.equal(first?.tickSentNs, 1003);
+    // the orderbook stops: the market is stale for this strategy too, whatever its ticks say
+    book.stop();
+    await tick(100.2, T + 11.5, 2001);
+    await strategy.waitForCounters((c) => (c['stale_book_reads'] ?? 0) >= 1, 'a stale book read');
+    assert.equal(await stopChild(strategy.child), 0, `clean exit; output:\n${strategy.output}`);
+    await strategy.waitForCounters((c) => c['ticks'] === 4, 'the final counters');
+    assert.equal(strategy.counters['orders_sent'], 1, 'no order on the stale market');
+    assert.equal(strategy.counters['book_lag_at_first_read'], 0, 'a tick is its own book: never behind');
+    assert.equal(strategy.counters['book_lagged'], 0);
+  } catch (err) {
+    console.error(JSON.stringify(strategy.counters), strategy.output);
+    throw err;
+  } finally {
+    book.stop();
+    await gateway.close();
+    await orderManager.close();
+  }
+});
+
 test('the imbalance strategy is selected by --strategy imbalance and joins the bid with a DAY order, cancelled if the connection drops', async () => {
   const rig = await startImbalanceStrategy('strategy-imbalance', ['--counters-interval-ms', '50']);
   const { gateway, book, strategy } = rig;
