@@ -117,6 +117,8 @@ export const METRICS = {
   fills: counter('fills', 'fills in the trade log (it outlives runs: rebuilt from the log at every start)', false),
   filled_shares: counter('shares', 'shares filled, from the trade log', false),
   cancels: counter('orders', 'orders canceled'),
+  orders_waited_for_book: counter('orders', "orders that arrived before their tick's book (a strategy trading on its ticks beat the orderbook) and waited for it"),
+  orders_ahead_of_book: counter('orders', "orders executed against a book older than their tick (the wait for the tick's book, --tick-book-wait-us, ran out)"),
   realized_pnl: gauge('currency', 'realized profit and loss, from the trade log'),
   unrealized_pnl: gauge('currency', 'unrealized profit and loss, marked at the mid'),
   position_abs_shares: gauge('shares', 'sum over symbols of the absolute net position'),
@@ -224,7 +226,7 @@ export const COMPONENT_METRICS = {
     'unknown_symbol_updates', 'received_bytes', 'book_symbols', 'bus_connected', 'bus_reconnects', 'bus_received',
   ],
   ordermanager: [
-    'orders', 'orders_accepted', 'rejects', 'rejects_by_code', 'fills', 'filled_shares', 'cancels', 'realized_pnl', 'unrealized_pnl',
+    'orders', 'orders_accepted', 'rejects', 'rejects_by_code', 'fills', 'filled_shares', 'cancels', 'orders_waited_for_book', 'orders_ahead_of_book', 'realized_pnl', 'unrealized_pnl',
     'position_abs_shares', 'position_shares', 'resting_orders', 'reports_waiting', 'reports_delivered', 'reports_undeliverable',
     'reports_conflated', 'reports_dropped', 'recovered_fills', 'recovered_corrupt_lines', 'restored_resting_orders',
     'decode_errors', 'unexpected_messages', 'cancel_errors', 'hellos', 'auth_failures', 'anonymous_refused', 'auth_busy_refusals',

@@ -78,6 +78,7 @@ import type { FrameServerClient } from '../net/frame-server-client.js';
 import { MessageDecoder, MessageEncoder } from '../protocol/codec.js';
 import { FRAME_HEADER_BYTES } from '../protocol/framing.js';
 import { MessageType, type ErrorMessage, type ExecutionReport, type Heartbeat, type Message } from '../protocol/messages.js';
+import { MAX_BOOK_DEPTH, createL2Book, type L2Book } from '../core/book.js';
 import { COMPONENT_METRICS, MetricsWriter, type HistogramRecorder } from '../metrics/index.js';
 import { LiveBook } from '../shm/live-book.js';
 import { FillMirror } from './fill-mirror.js';
@@ -138,7 +139,9 @@ export class OrderManagerService implements Component {
   #tickToOrderSentShm: HistogramRecorder | undefined;
   #orderTransitShm: HistogramRecorder | undefined;
 
-  readonly #shell: ShellCounters = { decodeErrors: 0, unexpectedMessages: 0, cancelErrors: 0, ignoredWhileStopping: 0, checkpoints: 0, tradeLogFailed: 0 };
+  readonly #shell: ShellCounters = { decodeErrors: 0, unexpectedMessages: 0, cancelErrors: 0, ignoredWhileStopping: 0, checkpoints: 0, tradeLogFailed: 0, tickBookWaits: 0 };
+  /** Scratch for #awaitTickBook's reads (the OrderManager has its own). */
+  readonly #tickBook = createL2Book(MAX_BOOK_DEPTH);
   #gate: FlowGate | undefined;
   #gateImmediate: NodeJS.Immediate | undefined;
 
@@ -335,6 +338,7 @@ export class OrderManagerService implements Component {
             this.#orderTransitShm?.record((arrivalNs - message.orderSentNs) / 1000);
           }
         }
+        this.#awaitTickBook(message.symbol, tickSentNs);
         om.handleOrder(message, connection.name, arrivalNs);
         this.#publishToGate(true);
         if (!this.#pollArmed && om.restingOrderCount > 0) this.#armPoll();
@@ -411,6 +415,24 @@ export class OrderManagerService implements Component {
   }
 
   // ---- duty cycle --------------------------------------------------------------------------
+
+  /**
+   * An order made on a tick newer than the shared book (a strategy trading on its ticks,
+   * --book-source tick, beat the orderbook to us) waits for that book: an exchange is never
+   * behind the market data it published. Spin, then sleep in 50 µs steps (flow-gate.ts
+   * waitFor: the orderbook needs the core), at most tickBookWaitUs; an order still ahead
+   * then executes against the book there is, and the OrderManager counts it
+   * (orders_ahead_of_book). The common case, the book already there, is one read.
+   */
+  #awaitTickBook(symbol: string, tickSentNs: number): void {
+    const live = this.#liveBook;
+    const waitUs = this.#settings.tickBookWaitUs;
+    if (live === undefined || tickSentNs <= 0 || waitUs === 0 || this.#gate !== undefined) return;
+    const book = this.#tickBook;
+    if (!bookBehindTick(live, symbol, book, tickSentNs)) return;
+    this.#shell.tickBookWaits++;
+    waitFor(() => !bookBehindTick(live, symbol, book, tickSentNs), waitUs / 1000);
+  }
 
   /** Backtest: wait until the book is that of the message the strategy is handling (flow-gate.ts). */
   #awaitGateBook(): void {
@@ -557,4 +579,9 @@ export class OrderManagerService implements Component {
     publishConnectionMetrics(w, this.#busConnection);
     this.#mirror?.publishMetrics(w);
   }
+}
+
+/** The live book of `symbol` (read into `book`) is older than the tick stamped `tickSentNs` (both the gateway's stamps). */
+function bookBehindTick(live: LiveBook, symbol: string, book: L2Book, tickSentNs: number): boolean {
+  return live.read(symbol, book) === 'live' && book.sentNs > 0 && book.sentNs < tickSentNs;
 }

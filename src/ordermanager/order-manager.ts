@@ -122,6 +122,8 @@ export class OrderManager {
   #filledQuantity = 0;
   #cancels = 0;
   #deliveryErrors = 0;
+  /** Orders made on a tick newer than the book they met (a strategy trading on its ticks beat the orderbook). */
+  #aheadOfBook = 0;
 
   /** Replays the journal (synchronously) and takes it over. */
   constructor(options: OrderManagerOptions) {
@@ -218,6 +220,8 @@ export class OrderManager {
     const book = this.#book;
     const status = this.#books.read(order.symbol, book);
     if (!checkBookUsable(order.symbol, status, book, verdict)) return this.#rejectVerdict(order, client);
+    // both stamps are the gateway's: the order's tick and the update that made this book
+    if (order.tickSentNs > book.sentNs && book.sentNs > 0) this.#aheadOfBook++;
 
     const state = this.#resting.symbol(order.symbol);
     state.liquidity.sync(book);
@@ -423,6 +427,7 @@ export class OrderManager {
       reportsWaiting: this.#queue.waiting,
       reportsDelivered: this.#queue.delivered,
       reportDeliveryErrors: this.#deliveryErrors,
+      ordersAheadOfBook: this.#aheadOfBook,
       recoveredFills: this.recoveredFills,
       recoveredOrderEvents: this.#recovery.orderJournal.records,
       recoveredCorruptLines: this.#recovery.tradeLog.corruptLines + this.#recovery.orderJournal.corruptLines,

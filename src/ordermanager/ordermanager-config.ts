@@ -29,6 +29,14 @@ export const orderManagerSchema = {
     max: 1_000,
     description: 'while DAY orders rest, how often an idle duty cycle looks for new books, ms',
   },
+  tickBookWaitUs: {
+    kind: 'integer',
+    default: 2_000,
+    min: 0,
+    max: 1_000_000,
+    description:
+      "an order made on a tick newer than the shared book (a strategy trading on its ticks, --book-source tick, beat the orderbook) waits at most this long for that book before it executes, µs (0 = never wait)",
+  },
   syncCommitMaxLines: {
     kind: 'integer',
     default: 8,
@@ -86,6 +94,7 @@ export interface OrderManagerSettings {
   maxFrameBytes: number;
   maxBacklogBytes: number;
   syncCommitMaxLines: number;
+  tickBookWaitUs: number;
   repairTradeLog: boolean;
   orderIdWindow: number;
   /** Connection cap, frame deadline and global budgets for the order server. */
@@ -120,6 +129,7 @@ export function settleOrderManagerConfig(config: OrderManagerConfig, problems: s
     maxFrameBytes: config.maxFrameBytes,
     maxBacklogBytes: config.maxBacklogBytes,
     syncCommitMaxLines: config.syncCommitMaxLines,
+    tickBookWaitUs: config.tickBookWaitUs,
     repairTradeLog: config.repairTradeLog,
     orderIdWindow: config.orderIdWindow,
     serverLimits: serverLimits(config),

@@ -24,6 +24,8 @@ export interface ShellCounters {
   checkpoints: number;
   /** 1 once the trade log failed. */
   tradeLogFailed: number;
+  /** Orders that arrived before their tick's book and waited for it. */
+  tickBookWaits: number;
 }
 
 export interface OrderManagerParts {
@@ -64,6 +66,8 @@ export function publishOrderManagerMetrics(w: OrderManagerMetrics, parts: OrderM
   w.set('recovered_fills', om.recoveredFills);
   w.set('recovered_corrupt_lines', recovery.tradeLog.corruptLines + recovery.orderJournal.corruptLines);
   w.set('restored_resting_orders', core['restoredRestingOrders'] ?? 0);
+  w.set('orders_ahead_of_book', core['ordersAheadOfBook'] ?? 0);
+  w.set('orders_waited_for_book', shell.tickBookWaits);
   w.set('decode_errors', shell.decodeErrors);
   w.set('unexpected_messages', shell.unexpectedMessages);
   w.set('cancel_errors', shell.cancelErrors);

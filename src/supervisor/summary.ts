@@ -59,9 +59,12 @@ export interface RunSummary {
    * The tick's own book, as the strategy counted it: ticks handled; those whose book the
    * orderbook had not written yet at the first read (what a strategy without the wait would
    * have acted on: the "before" figure); those still without it after the wait (the strategy
-   * was told `lagging`: the "after" figure); orders sent on such a book.
+   * was told `lagging`: the "after" figure); orders sent on such a book; and, counted by the
+   * order manager, orders that reached it before their tick's book (a strategy trading on
+   * its ticks, --book-source tick, that beat the orderbook) and waited for it, and those
+   * still ahead after the wait, executed against an older book.
    */
-  book: { ticks: number; lagAtFirstRead: number; lagged: number; ordersOnLaggingBook: number };
+  book: { ticks: number; lagAtFirstRead: number; lagged: number; ordersOnLaggingBook: number; ordersWaitedForBook: number; ordersAheadOfBook: number };
   /** tick_to_trade, order_to_ack, book_age, book_wait, journal_sync: what was measured. */
   latency: Record<string, LatencyFigure>;
   components: Record<string, ComponentSummary>;
@@ -135,6 +138,8 @@ export function buildSummary(input: { elapsedMs: number; exitCode: number; reaso
       lagAtFirstRead: sampleValue(strategy, 'book_lag_at_first_read'),
       lagged: sampleValue(strategy, 'book_lagged'),
       ordersOnLaggingBook: sampleValue(strategy, 'orders_on_lagging_book'),
+      ordersWaitedForBook: sampleValue(om, 'orders_waited_for_book'),
+      ordersAheadOfBook: sampleValue(om, 'orders_ahead_of_book'),
     },
     latency,
     components: Object.fromEntries(input.components.map((c) => [c.name, componentSummary(c)])),
@@ -180,6 +185,8 @@ export function formatSummary(summary: RunSummary): string {
           ['book behind the tick at first read', share(b.lagAtFirstRead)],
           ["still behind after the wait: 'lagging'", share(b.lagged)],
           ['orders sent on a lagging book', formatCount(b.ordersOnLaggingBook)],
+          ["orders at the order manager before their tick's book: waited", formatCount(b.ordersWaitedForBook)],
+          ['… executed on an older book (the wait ran out)', formatCount(b.ordersAheadOfBook)],
         ],
       ),
     );

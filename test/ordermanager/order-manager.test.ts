@@ -644,3 +644,20 @@ test('workingOrderIds: a client\'s resting orders and the orders whose reports w
   assert.deepEqual([...om.workingOrderIds('nobody')], []);
   await journal.close();
 });
+
+test("an order made on a tick newer than the book it meets is counted (ordersAheadOfBook), and still executes against that book", async () => {
+  const { om, books, sink, journal } = rig();
+  const book = standardBook(7);
+  book.sentNs = 1_000;
+  books.set('AAPL', book);
+  om.handleOrder(makeOrder({ orderId: 'behind', tickSentNs: 900 }), 'c1');
+  om.handleOrder(makeOrder({ orderId: 'same', tickSentNs: 1_000 }), 'c1');
+  assert.equal(om.counters()['ordersAheadOfBook'], 0, 'made on this book or an older one');
+  om.handleOrder(makeOrder({ orderId: 'ahead', tickSentNs: 1_100 }), 'c1');
+  assert.equal(om.counters()['ordersAheadOfBook'], 1, 'its tick came after the book the orderbook has written');
+  om.handleOrder(makeOrder({ orderId: 'unstamped', tickSentNs: 0 }), 'c1');
+  assert.equal(om.counters()['ordersAheadOfBook'], 1);
+  await om.flush();
+  assert.equal(sink.reportsFor('ahead').at(-1)?.status, ExecutionStatus.FILLED);
+  await journal.close();
+});

@@ -112,13 +112,28 @@ test("the summary: the tick's own book, before and after the wait, from the stra
   const strategy = writerOf(shm, 'strategy', { ticks: 1000, book_lag_at_first_read: 70, book_lagged: 25, orders_on_lagging_book: 3 });
   strategy.histogram('book_wait').record(1500);
   strategy.publishNow();
-  const snapshot = readSystemCounters(shm).find((s) => s.component === 'strategy');
+  const orderManager = writerOf(shm, 'ordermanager', { orders: 40, orders_waited_for_book: 4, orders_ahead_of_book: 1 });
+  orderManager.publishNow();
+  const snapshots = readSystemCounters(shm);
+  const snapshot = snapshots.find((s) => s.component === 'strategy');
+  const omSnapshot = snapshots.find((s) => s.component === 'ordermanager');
   strategy.close();
-  const summary = buildSummary({ elapsedMs: 1_000, exitCode: 0, reason: 'done', components: [{ name: 'strategy', restarts: 0, health: 'ok', snapshot }] });
-  assert.deepEqual(summary.book, { ticks: 1000, lagAtFirstRead: 70, lagged: 25, ordersOnLaggingBook: 3 });
+  orderManager.close();
+  const summary = buildSummary({
+    elapsedMs: 1_000,
+    exitCode: 0,
+    reason: 'done',
+    components: [
+      { name: 'strategy', restarts: 0, health: 'ok', snapshot },
+      { name: 'ordermanager', restarts: 0, health: 'ok', snapshot: omSnapshot },
+    ],
+  });
+  assert.deepEqual(summary.book, { ticks: 1000, lagAtFirstRead: 70, lagged: 25, ordersOnLaggingBook: 3, ordersWaitedForBook: 4, ordersAheadOfBook: 1 });
   assert.equal(summary.latency['book_wait']?.count, 1);
   const text = formatSummary(summary);
   assert.match(text, /book behind the tick at first read +70 \(7\.0%\)/);
   assert.match(text, /still behind after the wait: 'lagging' +25 \(2\.5%\)/);
   assert.match(text, /orders sent on a lagging book +3/);
+  assert.match(text, /orders at the order manager before their tick's book: waited +4/);
+  assert.match(text, /… executed on an older book \(the wait ran out\) +1/);
 });
