@@ -32,6 +32,7 @@ import { createLogger } from '../core/log.js';
 import { FrameClient } from '../net/frame-client.js';
 import { loadClientTls, type TlsMaterial } from '../net/tls-options.js';
 import { makeCertificate } from './tcp-bench.js';
+import { measureBareNodeAck } from './bare-ack-floor.js';
 import { MessageDecoder, MessageEncoder } from '../protocol/codec.js';
 import {
   ExecutionStatus,
@@ -58,6 +59,8 @@ const MEASURE_MS = 5_000;
 const PACE_MS = 1;
 const LATENCY_WARMUP_ORDERS = 300;
 const LATENCY_ORDERS = 4_000;
+/** Order-to-ack against a bare Node server (bare-ack-floor.ts): enough for its p99, beside the order manager's. */
+const BARE_ACK_ORDERS = 2_000;
 /** Order-to-ack over TLS: fewer orders (the figure beside the plain one). */
 const TLS_LATENCY_ORDERS = 1_500;
 const TARGET_ORDERS_PER_S = 100_000;
@@ -280,6 +283,10 @@ async function runOrderManagerBenchmark(context: BenchContext): Promise<BenchRes
     const tls = await tlsOrderToAck(name, dir, Math.max(500, Math.round(TLS_LATENCY_ORDERS * context.scale)));
     if (tls === undefined) context.log('openssl not found: no TLS row');
     else context.log(`order-to-ack over TLS p50 ${tls.p50} µs, p99 ${tls.p99} µs over ${tls.count} orders`);
+    context.log('order-to-ack again against a bare Node server: one write + fdatasync per read, nothing of ours');
+    const bare = await measureBareNodeAck(dir, LATENCY_WARMUP_ORDERS, Math.max(500, Math.round(BARE_ACK_ORDERS * context.scale)), PACE_MS);
+    const ackToBare = bare.p99 > 0 ? acks.p99 / bare.p99 : 0;
+    context.log(`bare Node order-to-ack p50 ${bare.p50} µs, p99 ${bare.p99} µs over ${bare.count} orders (the order manager's p99 ${ackToBare.toFixed(2)}× that)`);
     const disk = { ...diskFloor.summary(1e6 / pacedRate), ...measureDiskBatches(dir, context.scale) };
     const ackToDisk = disk.smallPacedP99Us > 0 ? acks.p99 / disk.smallPacedP99Us : 0;
     context.log(
@@ -313,6 +320,13 @@ async function runOrderManagerBenchmark(context: BenchContext): Promise<BenchRes
             `${disk.smallInlineP50Us} µs p50 / ${disk.smallInlineP99Us} µs p99, ${disk.smallPacedP99Us} µs p99 counting the orders an open loop sends during a slow sync (p99 ratio ${ackToDisk.toFixed(2)}); ` +
             `${disk.smallThreadpoolP50Us} µs p50 / ${disk.smallThreadpoolP99Us} µs p99 on the threadpool`,
         },
+        {
+          metric: '  the same pacing against a bare Node server (nothing of ours)',
+          value: `${bare.p50} µs p50 / ${bare.p99} µs p99 (p99.9 ${bare.p999} µs)`,
+          notes:
+            `${bare.count.toLocaleString('en-US')} 16-byte orders, one per ${PACE_MS} ms timer whatever the answers; a 40-line server appends a 330-byte line per order, ` +
+            `one write + fdatasync per read on its main thread, then answers: what Node and this machine cost; the order manager's p99 is ${ackToBare.toFixed(2)}× it`,
+        },
         ...(tls === undefined
           ? []
           : [
@@ -328,6 +342,9 @@ async function runOrderManagerBenchmark(context: BenchContext): Promise<BenchRes
         order_ack_p50_us: acks.p50,
         order_ack_p99_us: acks.p99,
         order_ack_p999_us: acks.p999,
+        order_ack_bare_node_p50_us: bare.p50,
+        order_ack_bare_node_p99_us: bare.p99,
+        order_ack_p99_over_bare_node_p99: Math.round(ackToBare * 100) / 100,
         ...(tls === undefined ? {} : { order_ack_tls_p50_us: tls.p50, order_ack_tls_p99_us: tls.p99, order_ack_tls_p999_us: tls.p999, order_ack_tls_samples: tls.count }),
         om_trade_log_lines_per_commit: Math.round(linesPerCommit),
         om_cpu_us_per_order: Math.round(cpuUsPerOrder * 100) / 100,
