@@ -191,10 +191,16 @@ export class FlowGate {
   }
 }
 
-/** Spin on `ready`, then sleep between looks; false once `timeoutMs` passed. */
-export function waitFor(ready: () => boolean, timeoutMs: number): boolean {
-  for (let spin = 0; spin < SPINS_BEFORE_SLEEP; spin++) if (ready()) return true;
+/**
+ * Spin on `ready` (at most `spins` looks), then sleep SLEEP_US between looks; false once
+ * `timeoutMs` passed, which the spinning respects too (the clock is read every 256 looks).
+ */
+export function waitFor(ready: () => boolean, timeoutMs: number, spins = SPINS_BEFORE_SLEEP): boolean {
   const deadline = performance.now() + timeoutMs;
+  for (let spin = 0; spin < spins; spin++) {
+    if (ready()) return true;
+    if ((spin & 255) === 255 && performance.now() > deadline) return false;
+  }
   while (!ready()) {
     if (performance.now() > deadline) return false;
     Atomics.wait(sleeper, 0, 0, SLEEP_US / 1000);
