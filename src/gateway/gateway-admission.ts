@@ -100,13 +100,15 @@ export class GatewayAdmission<S extends AdmissionState> {
     if (state.helloTimer !== undefined) clearTimeout(state.helloTimer);
     state.helloTimer = undefined;
     state.admitted = true;
+    // a client that trades on the tick itself is written each tick before the others (set
+    // before the answer is queued: from then on its flushes go first; frames it already
+    // had queued this turn still go in their place)
+    client.servedFirst = hello.priority === true;
     // the answer in JSON: the client switches to binary only once it has it
     const answer: Hello = { type: MessageType.HELLO, protocolVersion: PROTOCOL_VERSION, clientName: 'gateway', binary: hello.binary };
     client.send(this.#options.jsonFrame(answer));
     const mode: PayloadMode = hello.binary ? 'binary' : 'json';
     client.mode = mode;
-    // a client that trades on the tick itself is written each tick before the others
-    client.servedFirst = hello.priority === true;
     const name = hello.clientName;
     const priority = client.servedFirst ? { priority: true } : {};
     this.#log.info('hello', { client: client.id, remote: client.remote, name: name === '' ? undefined : name, identity: verdict.identity, mode, ...priority });
