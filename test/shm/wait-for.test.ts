@@ -12,16 +12,16 @@ test('true as soon as ready says so, after as many looks as it took', () => {
   assert.equal(looks, 5);
 });
 
-test('the spinning keeps the deadline: a 2 ms wait on a 1 µs look ends soon after 2 ms, not after its 20,000 spins (20 ms or more)', () => {
+test('the spinning keeps the deadline: a 2 ms wait on a 2 µs look ends soon after 2 ms, not after its 20,000 spins (40 ms or more)', () => {
   const look = (): boolean => {
-    const until = performance.now() + 0.001;
+    const until = performance.now() + 0.002;
     while (performance.now() < until);
     return false;
   };
   const started = performance.now();
   assert.equal(waitFor(look, 2), false);
   const tookMs = performance.now() - started;
-  assert.ok(tookMs >= 2 && tookMs < 15, `returned after ${tookMs.toFixed(1)} ms`);
+  assert.ok(tookMs >= 2 && tookMs < 25, `returned after ${tookMs.toFixed(1)} ms`);
 });
 
 test('after its spins it sleeps between looks instead of spinning', () => {
