@@ -16,7 +16,8 @@ import { OrderClient, order, startOrderManager, withTestBook } from './process-h
 
 after(cleanupAll);
 
-const WAIT_MS = 300;
+/** Long beside the 150 ms the test takes to write the book: a loaded machine must not end the wait first. */
+const WAIT_MS = 1_000;
 
 test("an order ahead of its tick's book waits for it, and executes on the book there is once the wait runs out", () =>
   withTestBook(['AAPL'], async (book) => {
@@ -35,9 +36,9 @@ test("an order ahead of its tick's book waits for it, and executes on the book t
       await client.untilDone('on-book');
       assert.equal(client.reports('on-book').at(-1)?.lastPrice, toPriceUnits(100.01));
 
-      // made on tick 2,000, which the orderbook writes 50 ms later: executed against that book
+      // made on tick 2,000, which the orderbook writes 150 ms later: executed against that book
       client.send(order({ orderId: 'waits', quantity: 10, price: toPriceUnits(100.06), tickSentNs: 2_000 }));
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await new Promise((resolve) => setTimeout(resolve, 150));
       const second = makeBook({ bids: [[100.03, 100]], asks: [[100.05, 100], [100.06, 100]], sequence: 2 });
       second.sentNs = 2_000;
       book.write('AAPL', second);
