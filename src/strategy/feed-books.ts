@@ -16,7 +16,8 @@
  * what this process has handled); a symbol with no tick yet reads as the shared book.
  */
 import type { BookSource, BookStatus } from '../core/book-source.js';
-import { MAX_BOOK_DEPTH, copyL2Book, createL2Book, type L2Book } from '../core/book.js';
+import { copyL2Book, type L2Book } from '../core/book.js';
+import { TickBooks } from './tick-books.js';
 
 /** What a live strategy trades on (`--book-source`): the shared-memory book, or the book each tick carries. */
 export const BOOK_SOURCES = ['shm', 'tick'] as const;
@@ -24,7 +25,7 @@ export type BookSourceChoice = (typeof BOOK_SOURCES)[number];
 
 export class FeedBooks implements BookSource {
   readonly #shared: BookSource;
-  readonly #ticks = new Map<string, L2Book>();
+  readonly #ticks = new TickBooks();
 
   constructor(shared: BookSource) {
     this.#shared = shared;
@@ -32,23 +33,18 @@ export class FeedBooks implements BookSource {
 
   /** Keep `book` (a tick, or any L2 book of `symbol`) as the symbol's latest: a copy, since the decoder reuses its message. */
   noteTick(symbol: string, book: L2Book): void {
-    let kept = this.#ticks.get(symbol);
-    if (kept === undefined) {
-      kept = createL2Book(MAX_BOOK_DEPTH);
-      this.#ticks.set(symbol, kept);
-    }
-    copyL2Book(book, kept);
+    this.#ticks.keep(symbol, book);
   }
 
   read(symbol: string, out: L2Book): BookStatus {
     const status = this.#shared.read(symbol, out);
-    const tick = this.#ticks.get(symbol);
+    const tick = this.#ticks.latest(symbol);
     if (tick === undefined) return status;
     if (status === 'unknown' || tick.sequence >= out.sequence) copyL2Book(tick, out);
     return status === 'stale' ? 'stale' : 'live';
   }
 
   hasSlot(symbol: string): boolean {
-    return this.#ticks.has(symbol) || (this.#shared.hasSlot?.(symbol) ?? false);
+    return this.#ticks.latest(symbol) !== undefined || (this.#shared.hasSlot?.(symbol) ?? false);
   }
 }
