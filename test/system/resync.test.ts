@@ -64,7 +64,12 @@ test(`${KILLS} destroyed order-manager connections: the strategy's positions sti
     await once(seed, 'connect');
     seed.on('error', () => undefined);
     const seedOrder = { type: 4, data: { order_id: 'SEED_1', symbol: 'AAPL', side: 'BUY', price: Math.round(ask * 1.01 * 100) / 100, quantity: 1, timestamp: Date.now() / 1000 } };
+    let seedAnswers = '';
+    seed.on('data', (chunk: Buffer) => (seedAnswers += chunk.toString('utf8')));
     seed.write(encodeFrame(Buffer.from(JSON.stringify(seedOrder), 'utf8')));
+    // its answer first: `ss -K` below aborts every connection to the order manager, the seed's too,
+    // and an order still unread when its connection is reset is never read (as over a real network)
+    await until(() => seedAnswers.includes('SEED_1'), "the seed client's answer", 10_000, () => `${seedAnswers}\n${text}`);
 
     // the strategy's first trades come after 10 s of market data; destroy its connection meanwhile and after
     for (let kill = 1; kill <= KILLS; kill++) {
@@ -99,7 +104,7 @@ test(`${KILLS} destroyed order-manager connections: the strategy's positions sti
     assert.equal(resumes, KILLS, 'every reconnect resumed its session');
     assert.equal(counters['orders_abandoned'] ?? 0, 0);
     assert.ok(!text.includes('a-token-of-the-user-shell-that-must-not-matter'));
-    assert.equal(seedShares, 1, 'the seed client traded against the run');
+    assert.equal(seedShares, 1, `the seed client traded against the run: ${seedAnswers}`);
   } finally {
     if (child.exitCode === null) child.kill('SIGKILL');
   }
