@@ -26,6 +26,18 @@ const DURATION_S = 20;
  * run to run. Set through the environment (TRADING_COOLDOWN_MS), as a user would.
  */
 const SEED_TRADE_RATE_COOLDOWN_MS = 120;
+/** What the bench sets in the runs' environment (over the user's). */
+const BENCH_ENV: Record<string, string> = { TRADING_LOG_LEVEL: 'warn', TRADING_COOLDOWN_MS: String(SEED_TRADE_RATE_COOLDOWN_MS) };
+/**
+ * A smoke run's runs last 5 s, where the seed strategy's first order comes once its 10 s
+ * lookback has filled, with news (one item every 2 s, for one of 5 symbols) agreeing with
+ * a 0.05 % move: a 1 s lookback, any news and a 0.01 % move take the smoke run through
+ * the order path too (14 orders in a 5 s run here, where the defaults made none; its
+ * figures are rough either way).
+ */
+const QUICK_STRATEGY_ENV: Record<string, string> = { TRADING_LOOKBACK_MS: '1000', TRADING_SENTIMENT_THRESHOLD: '0', TRADING_PRICE_CHANGE_THRESHOLD: '0.0001' };
+/** Variables the bench sets itself: not the user's. */
+const BENCH_SETS = new Set([...Object.keys(BENCH_ENV), ...Object.keys(QUICK_STRATEGY_ENV)]);
 /** The seed's pacing: 5 symbols × 10 updates/s is one tick every 20 ms. */
 const FLOOR_INTERVAL_MS = 20;
 const FLOOR_SAMPLES = 300;
@@ -80,7 +92,7 @@ function journalTickToTrade(tradeLog: string): LatencySummary {
   return recorder.summary();
 }
 
-async function runSystem(durationS: number, extraArgs: readonly string[] = []): Promise<SystemRun> {
+async function runSystem(durationS: number, env: Record<string, string>, extraArgs: readonly string[] = []): Promise<SystemRun> {
   const dir = mkdtempSync(join(tmpdir(), 'ipct-bench-system-'));
   const summaryFile = join(dir, 'summary.json');
   const tradeLog = join(dir, 'trades.log');
@@ -99,7 +111,7 @@ async function runSystem(durationS: number, extraArgs: readonly string[] = []): 
         '--summary', summaryFile,
         ...extraArgs,
       ],
-      { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, TRADING_LOG_LEVEL: 'warn', TRADING_COOLDOWN_MS: String(SEED_TRADE_RATE_COOLDOWN_MS) } },
+      { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } },
     );
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
@@ -119,7 +131,13 @@ export const systemBenchmark: Benchmark = {
     context.log(
       `TRADING_COOLDOWN_MS=${SEED_TRADE_RATE_COOLDOWN_MS} trading run --duration ${durationS} (defaults: 5 symbols × 10 updates/s, news every 2 s; about the seed's trade rate)`,
     );
-    const { summary, tickToTrade: exact } = await runSystem(durationS);
+    // the runs inherit the environment (TRADING_NO_DASHBOARD=true compares without the
+    // dashboard): whatever of it configures them is said, so no figure is skewed unseen
+    const inherited = Object.keys(process.env).filter((name) => name.startsWith('TRADING_') && !BENCH_SETS.has(name));
+    if (inherited.length > 0) context.log(`the runs inherit from the environment: ${inherited.sort().join(', ')}`);
+    const env = context.scale < 1 ? { ...BENCH_ENV, ...QUICK_STRATEGY_ENV } : BENCH_ENV;
+    if (context.scale < 1) context.log(`a smoke run: ${Object.entries(QUICK_STRATEGY_ENV).map(([name, value]) => `${name}=${value}`).join(' ')}, so that the short runs make orders`);
+    const { summary, tickToTrade: exact } = await runSystem(durationS, env);
     const seconds = summary.elapsedSeconds;
     const figures: Record<string, number> = {};
     const cpu: string[] = [];
@@ -154,7 +172,7 @@ export const systemBenchmark: Benchmark = {
     // book, with the wait (this run) and without it (a shorter second run)
     const noWaitS = Math.max(5, Math.round(durationS * 0.3));
     context.log(`trading run --duration ${noWaitS} --book-wait-us 0 (the same without the wait for the tick's own book)`);
-    const { summary: noWait, tickToTrade: noWaitExact } = await runSystem(noWaitS, ['--book-wait-us', '0']);
+    const { summary: noWait, tickToTrade: noWaitExact } = await runSystem(noWaitS, env, ['--book-wait-us', '0']);
     const book = summary.book;
     figures['system_book_ticks'] = book.ticks;
     figures['system_book_lag_at_first_read'] = book.lagAtFirstRead;
@@ -175,7 +193,7 @@ export const systemBenchmark: Benchmark = {
     // and the strategy trading on its tick's own book, written to it before the orderbook
     const warmS = Math.max(5, Math.round(KEEP_WARM_DURATION_S * context.scale));
     context.log(`trading run --duration ${warmS} ${LATENCY_FLAGS.join(' ')} (the same, tuned for latency: the path kept warm, the tick's own book)`);
-    const { summary: warm, tickToTrade: warmExact } = await runSystem(warmS, LATENCY_FLAGS);
+    const { summary: warm, tickToTrade: warmExact } = await runSystem(warmS, env, LATENCY_FLAGS);
     const warmCpu: string[] = [];
     for (const [name, { counters }] of Object.entries(warm.components)) {
       const percent = ((counters['process_cpu_seconds'] ?? 0) * 100) / warm.elapsedSeconds;
