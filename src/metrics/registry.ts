@@ -171,6 +171,7 @@ export const METRICS = {
   orders_abandoned: counter('orders', 'orders given up with a lost order-manager connection'),
   orphan_cancels_sent: counter('orders', 'cancels sent for abandoned orders'),
   orders_lost: counter('orders', 'open orders closed after a resume: the order manager did not know them as working and never reported their end'),
+  orders_unanswered: counter('orders', 'orders with no report at all within --order-ack-timeout-ms of their sending (each counted once; a late report is still applied)'),
   unreconciled_resumes: counter('sessions', 'resumes with open orders whose order manager did not list its working orders (not checked)'),
   slow_hello_answers: counter('sessions', 'HELLO answers still awaited past --hello-timeout-ms from an order manager that had opened our session'),
   unknown_reports: counter('reports', 'reports for orders the strategy does not know'),
@@ -239,7 +240,7 @@ export const COMPONENT_METRICS = {
   ],
   strategy: [
     'ticks', 'news', 'orders_sent', 'cancels_sent', 'execution_reports', 'fills_received', 'rejects_received',
-    'cancels_received', 'open_orders', 'orders_abandoned', 'orphan_cancels_sent', 'orders_lost', 'unreconciled_resumes', 'slow_hello_answers', 'unknown_reports',
+    'cancels_received', 'open_orders', 'orders_abandoned', 'orphan_cancels_sent', 'orders_lost', 'orders_unanswered', 'unreconciled_resumes', 'slow_hello_answers', 'unknown_reports',
     'stale_book_refusals', 'unknown_book_refusals', 'not_connected_refusals', 'stale_book_reads',
     'book_lag_at_first_read', 'book_lagged', 'orders_on_lagging_book', 'book_wait_checks', 'keep_warm_runs', 'strategy_errors',
     'bad_messages', 'unexpected_messages', 'order_manager_errors', 'gateway_connected', 'order_manager_connected',

@@ -44,6 +44,7 @@ export const main = componentCommand({
       orderManagerTimeoutMs: config.orderManagerTimeoutMs,
       idleSpinMs: config.idleSpinMs,
       keepWarmMs: config.keepWarmMs,
+      orderAckTimeoutMs: config.orderAckTimeoutMs,
       bookWaitUs: config.bookWaitUs,
       bookSource: config.bookSource,
       orderManagerFirst: config.orderManagerFirst,

@@ -33,6 +33,8 @@ class TrackedOrder implements OrderView {
   averagePrice = 0;
   status: ExecutionStatus | undefined = undefined;
   cancelRequested = false;
+  /** Counted once as unanswered: no report within the ack timeout (see takeUnanswered). */
+  unanswered = false;
 
   constructor(order: Order) {
     this.orderId = order.orderId;
@@ -102,6 +104,8 @@ export interface TrackerCounters {
   abandoned: number;
   /** Open orders a resumed order manager does not know as working and whose end it never told (see closeLost). */
   lost: number;
+  /** Orders that had no report at all within the ack timeout (see takeUnanswered); each counted once. */
+  unanswered: number;
 }
 
 function isDone(status: ExecutionStatus): boolean {
@@ -123,6 +127,7 @@ export class OrderTracker {
     canceled: 0,
     abandoned: 0,
     lost: 0,
+    unanswered: 0,
   };
 
   /** Start tracking an order about to be sent; its whole quantity counts as open exposure. */
@@ -221,6 +226,24 @@ export class OrderTracker {
     this.#close(tracked);
     this.counters.lost += 1;
     return true;
+  }
+
+  /**
+   * Open orders sent more than `timeoutNs` before `nowNs` that have had no report at all
+   * (not even NEW), each returned and counted once in `unanswered`. They stay open: the
+   * order manager may still hold them, and its report, however late, is applied as usual.
+   * Orders are kept in the order they were sent, so the scan stops at the first young one.
+   */
+  takeUnanswered(nowNs: number, timeoutNs: number): OrderView[] {
+    const overdue: OrderView[] = [];
+    for (const tracked of this.#open.values()) {
+      if (nowNs - tracked.sentNs <= timeoutNs) break;
+      if (tracked.unanswered || tracked.status !== undefined || tracked.sentNs <= 0) continue;
+      tracked.unanswered = true;
+      overdue.push(tracked);
+    }
+    this.counters.unanswered += overdue.length;
+    return overdue;
   }
 
   openOrder(orderId: string): OrderView | undefined {

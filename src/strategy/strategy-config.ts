@@ -14,6 +14,7 @@ import { sessionClientFields } from '../session/session-options.js';
 import { commonFields, parseHostPort, type ConfigOf, type Schema } from '../config/schema.js';
 import { DEFAULT_LIVE_BOOK_MAX_AGE_MS } from '../shm/live-book.js';
 import { DEFAULT_BOOK_WAIT_US } from './tick-book-wait.js';
+import { DEFAULT_ORDER_ACK_TIMEOUT_MS } from './unanswered-orders.js';
 import { BOOK_SOURCES } from './feed-books.js';
 import { IMBALANCE_FIELDS, ImbalanceStrategy } from './examples/imbalance-strategy.js';
 import { SEED_STRATEGY_FIELDS, type SeedStrategyConfig } from './seed-strategy-config.js';
@@ -92,6 +93,13 @@ export const STRATEGY_PROCESS_SCHEMA = {
     description: 'after each tick keep polling this long instead of sleeping, ms: lower wake-up latency for a core of CPU (0 = off; for machines with cores to spare)',
   },
   keepWarmMs: commonFields.keepWarmMs(),
+  orderAckTimeoutMs: {
+    kind: 'integer',
+    default: DEFAULT_ORDER_ACK_TIMEOUT_MS,
+    min: 0,
+    max: 3_600_000,
+    description: 'an order with no report at all this long after it was sent is counted and logged as unanswered, ms (0 = never)',
+  },
   bookWaitUs: {
     kind: 'integer',
     default: DEFAULT_BOOK_WAIT_US,

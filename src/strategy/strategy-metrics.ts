@@ -48,6 +48,7 @@ export function publishStrategyMetrics(
   w.set('orders_abandoned', process.ordersAbandoned);
   w.set('orphan_cancels_sent', process.orphanCancelsSent);
   w.set('orders_lost', tracker.counters.lost);
+  w.set('orders_unanswered', tracker.counters.unanswered);
   w.set('unreconciled_resumes', process.unreconciledResumes);
   w.set('slow_hello_answers', process.slowHelloAnswers);
   w.set('unknown_reports', tracker.counters.unknownReports);

@@ -60,6 +60,7 @@ import { DEFAULT_BOOK_WAIT_US, TickBookWait } from './tick-book-wait.js';
 import { OrderManagerLink, type Endpoint } from './order-manager-link.js';
 import { HeartbeatSource } from './session-heartbeat.js';
 import { OrderPathWarmer } from './order-path-warmer.js';
+import { DEFAULT_ORDER_ACK_TIMEOUT_MS, UnansweredOrders } from './unanswered-orders.js';
 import { publishStrategyMetrics, type StrategyMetrics } from './strategy-metrics.js';
 import type { Strategy } from './strategy.js';
 
@@ -94,6 +95,11 @@ export interface StrategyProcessOptions {
    * (order-path-warmer.ts), so that a tick after a quiet spell finds it warm (0 or absent = off).
    */
   keepWarmMs?: number;
+  /**
+   * An order with no report at all this long after it was sent is counted and logged as
+   * unanswered (unanswered-orders.ts), ms; 0 = off. Default DEFAULT_ORDER_ACK_TIMEOUT_MS.
+   */
+  orderAckTimeoutMs?: number;
   /**
    * A tick whose own book the orderbook has not written yet waits for it this long, µs,
    * without blocking the loop (tick-book-wait.ts); then it is handled, the strategy told
@@ -161,6 +167,7 @@ export class StrategyProcess implements Component {
   /** Live with bookSource 'tick': the books the ticks carry, read by the engine and the warmer. */
   readonly #feedBooks: FeedBooks | undefined;
   readonly #warmer: OrderPathWarmer | undefined;
+  readonly #unanswered: UnansweredOrders | undefined;
   #stopWaiting: () => void = () => undefined;
   #stopped: Promise<void> | undefined;
   readonly #metrics: StrategyMetrics | undefined;
@@ -209,6 +216,8 @@ export class StrategyProcess implements Component {
         : { nowNs: () => gate.nowNs, epochSeconds: () => gate.nowNs / 1e9, bookWaitReads: GATE_BOOK_WAIT_READS }),
       ...(this.#metrics === undefined ? {} : { bookAge: this.#metrics.histogram('book_age') }),
     });
+    // live only: a backtest's order manager answers on market time
+    this.#unanswered = gate === undefined ? new UnansweredOrders(this.engine.tracker, options.orderAckTimeoutMs ?? DEFAULT_ORDER_ACK_TIMEOUT_MS, options.log) : undefined;
     const bookWaitUs = options.bookWaitUs ?? DEFAULT_BOOK_WAIT_US;
     // trading on the tick, the tick is its own book: nothing to wait for
     if (gate === undefined && bookWaitUs > 0 && !tradesOnTick) {
@@ -280,6 +289,7 @@ export class StrategyProcess implements Component {
   async start(): Promise<LogFields> {
     this.engine.start();
     this.#warmer?.start();
+    this.#unanswered?.start();
     this.#log.info('strategy started', { strategy: this.engine.strategy.name, session: this.engine.sessionToken, shm: this.#options.shm });
     let timer: NodeJS.Timeout | undefined;
     const waited = new Promise<void>((resolve) => {
@@ -336,6 +346,7 @@ export class StrategyProcess implements Component {
     this.#stopWaiting();
     this.#spin.close();
     this.#warmer?.stop();
+    this.#unanswered?.stop();
     this.#gate?.close();
     this.#bookWait?.close();
     this.engine.stop();

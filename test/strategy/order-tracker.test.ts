@@ -181,3 +181,27 @@ test('for any fills, position = Σ signed fills and realized + unrealized = cash
     { numRuns: 300, seed: 42 },
   );
 });
+
+test('unanswered: an open order with no report past the timeout is returned and counted once; one with a report, a young one or a closed one is not', () => {
+  const tracker = new OrderTracker();
+  const at = (sentNs: number, timeInForce: TimeInForce = TimeInForce.IOC): Order => ({ ...orderOf(Side.BUY, 100, 1_000_100, 'AAPL', timeInForce), orderSentNs: sentNs });
+  const silent = at(1_000);
+  const acked = at(2_000, TimeInForce.DAY);
+  const filled = at(3_000);
+  const young = at(9_000);
+  for (const order of [silent, acked, filled, young]) tracker.recordSent(order);
+  tracker.apply(reportFor(acked, ExecutionStatus.NEW));
+  tracker.apply(reportFor(filled, ExecutionStatus.FILLED, { lastQuantity: 100, lastPrice: 1_000_100, filled: 100, averagePrice: 1_000_100 }));
+
+  assert.deepEqual(tracker.takeUnanswered(5_000, 4_500).map((order) => order.orderId), [], 'nothing is older than the timeout yet');
+  assert.deepEqual(tracker.takeUnanswered(10_000, 2_000).map((order) => order.orderId), [silent.orderId], 'the silent one; the acknowledged one and the young one are not');
+  assert.equal(tracker.counters.unanswered, 1);
+  assert.deepEqual(tracker.takeUnanswered(20_000, 2_000).map((order) => order.orderId), [young.orderId], 'each once: the silent one is not told again');
+  assert.equal(tracker.counters.unanswered, 2);
+  // it stays open, and its late report is applied as usual
+  assert.equal(tracker.openOrder(silent.orderId)?.orderId, silent.orderId);
+  tracker.apply(reportFor(silent, ExecutionStatus.FILLED, { lastQuantity: 100, lastPrice: 1_000_100, filled: 100, averagePrice: 1_000_100 }));
+  assert.equal(tracker.openOrder(silent.orderId), undefined);
+  assert.equal(tracker.position('AAPL').quantity, 200);
+  assert.deepEqual(tracker.takeUnanswered(1e12, 2_000), []);
+});

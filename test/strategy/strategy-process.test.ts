@@ -31,6 +31,7 @@ test('seed strategy: trades the rule with the tick stamp, refuses a stale book, 
     '--cooldown-ms', '0',
     '--counters-interval-ms', '20',
     '--gateway-timeout-ms', '0',
+    '--order-ack-timeout-ms', '200',
   ]);
   const writers: { stop: () => void }[] = [];
   try {
@@ -99,6 +100,10 @@ test('seed strategy: trades the rule with the tick stamp, refuses a stale book, 
     orderManager.answer = false;
     await tick(100.14, T + 12.5, 4001);
     await orderManager.waitForOrders(3);
+    // past --order-ack-timeout-ms without a report: counted and named, once
+    const silent = orderManager.orders[2]?.order.orderId ?? '';
+    await strategy.waitForCounters((c) => (c['orders_unanswered'] ?? 0) >= 1, 'the silent order counted as unanswered');
+    await strategy.waitForOutput(new RegExp(`WARN  strategy +order unanswered: .*orderId=${silent}`));
     await orderManager.close();
     await strategy.waitForCounters((c) => c['order_manager_connected'] === 0, 'the order manager lost');
     await tick(100.16, T + 12.7, 4501); // nowhere to send it: refused, counted
@@ -124,6 +129,7 @@ test('seed strategy: trades the rule with the tick stamp, refuses a stale book, 
     assert.equal(final['fills_received'], 3, 'three answered orders');
     assert.equal(final['strategy_position_shares.AAPL'], 300);
     assert.equal(final['orders_abandoned'], 1);
+    assert.equal(final['orders_unanswered'], 1, 'the answered orders were answered within the timeout');
     assert.equal(final['open_orders'], 0);
     assert.ok((final['order_to_ack_count'] ?? 0) === 3 && (final['order_to_ack_sum'] ?? 0) > 0, JSON.stringify(final));
     assert.equal(final['bad_messages'], 0);
