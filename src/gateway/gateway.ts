@@ -342,6 +342,7 @@ export class Gateway implements Component {
     w.set('messages_ignored', this.#ignoredMessages);
     w.set('rounds_skipped', this.#roundsSkipped);
     w.set('market_sequence', this.#sequence);
+    w.set('keep_warm_runs', this.#feedWarmer?.runs ?? 0);
     publishPublisherMetrics(w, this.#busConnection, this.#busPublisher);
   }
 

@@ -183,7 +183,7 @@ export const METRICS = {
   book_lagged: counter('ticks', "ticks handled with their own book still older than the tick after the wait (the strategy was told 'lagging')"),
   orders_on_lagging_book: counter('orders', "orders sent while the tick's own book was lagging"),
   book_wait_checks: counter('reads', "re-reads of a tick's own book while waiting for it"),
-  keep_warm_runs: counter('runs', 'dry runs of the order path while the feed is quiet (--keep-warm-ms)'),
+  keep_warm_runs: counter('runs', 'dry runs of the hot path while it is quiet (--keep-warm-ms): the strategy\'s order path, a paced gateway\'s feed path'),
   strategy_errors: counter('errors', 'errors thrown by the strategy code'),
   order_manager_errors: counter('messages', 'errors the order manager sent'),
   gateway_connected: gauge('boolean', '1 while connected to the gateway'),
@@ -220,7 +220,7 @@ export const COMPONENT_METRICS = {
     'slow_consumer_events', 'frames_conflated', 'frames_dropped', 'bad_frames', 'messages_ignored', 'rounds_skipped',
     'market_sequence', 'clients_refused', 'clients_idle', 'frame_timeouts', 'outbound_budget_disconnects', 'outbound_bytes',
     'outbound_budget_demotions', 'send_buffer_hold_unavailable', 'send_buffer_holds_missed', 'bus_connected', 'bus_reconnects', 'bus_published', 'bus_published_bytes', 'bus_skipped',
-    'frames_replayed', 'frames_transcoded', 'replay_loops',
+    'frames_replayed', 'frames_transcoded', 'replay_loops', 'keep_warm_runs',
   ],
   orderbook: [
     'book_updates', 'news_seen', 'feed_connected', 'feed_losses', 'reconnects', 'sequence_gaps', 'bad_messages',

@@ -221,7 +221,7 @@ test('a HELLO asking priority is written each tick before the clients that conne
   assert.equal(await stopChild(gateway.child), 0);
 });
 
-test('--keep-warm-ms: a quiet client gets a heartbeat every few ms, not every second; a news-only client only every second', { timeout: 20_000 }, async () => {
+test('--keep-warm-ms: a quiet client gets a heartbeat every few ms, not every second; a news-only client only every second; the feed path runs dry, counted', { timeout: 20_000 }, async () => {
   const gateway = await startGateway(['--rate', '1', '--symbols', 'AAPL', '--keep-warm-ms', '1']);
   const decoder = new MessageDecoder();
   // a news reader (as the dashboard's feed): counted from its HELLO's answer on
@@ -245,6 +245,8 @@ test('--keep-warm-ms: a quiet client gets a heartbeat every few ms, not every se
     await until(() => heartbeats >= 50, '50 heartbeats', 10_000);
     const elapsedS = (performance.now() - startedMs) / 1000;
     assert.ok(newsOnlyHeartbeats <= Math.ceil(elapsedS) + 1, `the news-only client got ${newsOnlyHeartbeats} heartbeats in ${elapsedS.toFixed(2)} s`);
+    // the feed path stepped and encoded dry meanwhile, counted
+    await until(() => (gateway.counters()['keep_warm_runs'] ?? 0) >= 50, '50 dry runs of the feed path in the counters', 10_000);
   } finally {
     peer.destroy();
     newsOnly.destroy();
