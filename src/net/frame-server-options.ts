@@ -75,6 +75,11 @@ export interface FrameServerOptions<TContext = unknown> {
   inboundBudgetBytes?: number;
   /** TCP keepalive after this long idle, ms (default 30,000; 0 = off): finds peers that vanished. */
   keepAliveMs?: number;
+  /**
+   * A slow-consumer episode (`conflate` policy) is logged once it has lasted this long, ms
+   * (default 250; 0 = at once); a shorter one only if it dropped frames (slow-consumer-log.ts).
+   */
+  slowConsumerLogAfterMs?: number;
   /** Serve over TLS with this material (loadServerTls); plain TCP when undefined. */
   tls?: TlsMaterial | undefined;
   log?: Logger;

@@ -43,7 +43,8 @@ import {
 import { FrameServerClient, emptyConnectionCounters, type ClientHost, type ConnectionCounters } from './frame-server-client.js';
 import { heartbeatCheckPeriodMs } from './heartbeat.js';
 import { planOutboundBudget, stallStep, type BudgetPlan } from './outbound-budget.js';
-import type { ConflationEpisode, OutboundPolicy } from './outbound-queue.js';
+import type { OutboundPolicy } from './outbound-queue.js';
+import { SlowConsumerLog } from './slow-consumer-log.js';
 import { reportHoldUnavailable, sendBufferHoldSupport, type SendBufferHoldUnavailable } from './send-buffer.js';
 import { isAccepted, type ConflationKey } from './send-status.js';
 import { tlsFailure } from './tls-options.js';
@@ -58,12 +59,6 @@ const HOUSEKEEPING_PERIOD_MS = 100;
 const BUDGET_CHECK_MIN_MS = 25;
 /** Refused connections are logged at most once per this period, ms. */
 const REFUSAL_LOG_PERIOD_MS = 10_000;
-/**
- * Slow-consumer episodes (start and end) are logged one by one up to this many per period,
- * then counted: 2,000 never-reading clients started ~6,000 episodes in their first seconds.
- */
-const CONFLATION_LOG_LINES = 20;
-const CONFLATION_LOG_PERIOD_MS = 10_000;
 /**
  * Connections the kernel may hold for us until we accept them (clamped to net.core.somaxconn).
  * Node's default, 511, overflows when thousands connect at once to a busy server (Node accepts
@@ -154,7 +149,7 @@ export class FrameServer<TContext = unknown> {
   readonly #budgetScratch: FrameServerClient<TContext>[] = [];
   #housekeepingTimer: NodeJS.Timeout | undefined;
   readonly #refusalLog = new LogRate(1, REFUSAL_LOG_PERIOD_MS);
-  readonly #conflationLog = new LogRate(CONFLATION_LOG_LINES, CONFLATION_LOG_PERIOD_MS);
+  readonly #slowConsumerLog: SlowConsumerLog<FrameServerClient<TContext>>;
   readonly #trimmer = new TrimAfterCloses((closed, released, tookMs) => this.#log.info('connections gone: freed memory returned to the system', { closed, released, tookMs }));
   #state: ServerState = 'new';
   #address: BoundAddress | undefined;
@@ -182,6 +177,7 @@ export class FrameServer<TContext = unknown> {
     validateServerOptions(this);
     this.#options = options;
     this.#log = options.log ?? createLogger('frame-server');
+    this.#slowConsumerLog = new SlowConsumerLog(this.#log, this.maxBacklogBytes, options.slowConsumerLogAfterMs);
     this.#host = this.#createHost();
     const tls = options.tls;
     this.tls = tls !== undefined;
@@ -382,7 +378,10 @@ export class FrameServer<TContext = unknown> {
         this.#log.warn('slow consumer: disconnecting', { client: client.id, remote: client.remote, code: error.code, backlogBytes: client.backlogBytes, maxBacklogBytes: this.maxBacklogBytes });
         client.destroy(error);
       },
-      onConflation: (client, active, episode) => this.#logConflation(client, active, episode),
+      onConflation: (client, active, episode) => {
+        if (active) this.#slowConsumerLog.began(client);
+        else if (episode !== undefined) this.#slowConsumerLog.ended(client, episode);
+      },
       onHoldMissed: (reason) => this.#holdUnavailable(reason, 1),
       errorPayload: (client, error) => errorPayload(error, client),
       onClosed: (client, reason) => this.#onClientClosed(client, reason),
@@ -402,17 +401,6 @@ export class FrameServer<TContext = unknown> {
     };
   }
 
-  #logConflation(client: FrameServerClient<TContext>, active: boolean, episode: ConflationEpisode | undefined): void {
-    if (!this.#conflationLog.allow(monotonicMs())) return;
-    const notLogged = this.#conflationLog.takeNotLogged();
-    const more = notLogged > 0 ? { episodeLinesNotLogged: notLogged } : {};
-    if (active) {
-      this.#log.warn('slow consumer: conflating', { client: client.id, remote: client.remote, backlogBytes: client.backlogBytes, maxBacklogBytes: this.maxBacklogBytes, ...more });
-    } else if (episode !== undefined) {
-      this.#log.info('slow consumer caught up', { client: client.id, conflated: episode.conflated, dropped: episode.dropped, released: episode.released, ...more });
-    }
-  }
-
   /** Send buffers cannot be held here (`missed`: for a client now on probation): for the metrics, and logged once per process and reason. */
   #holdUnavailable(reason: SendBufferHoldUnavailable | undefined, missed = 0): void {
     if (reason === undefined) return;
@@ -423,6 +411,7 @@ export class FrameServer<TContext = unknown> {
 
   #onClientClosed(client: FrameServerClient<TContext>, reason: Error | undefined): void {
     this.#clients.delete(client);
+    this.#slowConsumerLog.forget(client);
     this.#trimmer.noteClose();
     const counters = client.counters;
     this.#gone.framesIn += counters.framesIn;
@@ -480,6 +469,7 @@ export class FrameServer<TContext = unknown> {
   #housekeeping = (): void => {
     const nowMs = monotonicMs();
     this.#checkOutboundBudget(nowMs);
+    this.#slowConsumerLog.sweep(nowMs);
     if (this.frameTimeoutMs <= 0) return;
     for (const client of this.#clients) {
       const since = client.partialFrameSinceMs;

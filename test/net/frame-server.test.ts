@@ -309,7 +309,6 @@ test('conflate policy: a stalled client gets the latest frame per key once it re
   }
   assert.ok(maxBacklog <= maxBacklogBytes, `backlog peaked at ${maxBacklog}`);
   assert.ok(dropped > 0, 'unkeyed frames are dropped while conflating');
-  assert.ok(logs.some((line) => line.includes('slow consumer: conflating')));
   peer.socket.resume();
   const lastOf = (key: string): number => {
     for (let i = peer.frames.length - 1; i >= 0; i--) {
@@ -320,7 +319,8 @@ test('conflate policy: a stalled client gets the latest frame per key once it re
   };
   await until(() => keys.every((key) => lastOf(key) === latest.get(key)), 'the latest version of every key');
   await until(() => !client.conflating, 'conflation to end');
-  assert.ok(logs.some((line) => line.includes('slow consumer caught up')));
+  // an episode is logged once it lasts, or at its end when it dropped frames (the unkeyed ones here)
+  assert.ok(logs.some((line) => /slow consumer: (conflating|frames dropped while conflating)/.test(line)), 'the episode that dropped frames logged');
   assert.equal(client.counters.framesDropped, dropped);
   assert.equal(client.open, true, 'conflation keeps the client connected');
   // in-order per key: versions never go backwards
