@@ -4,6 +4,6 @@
  * needs no value from the project, since its context hands it the enumerations, books,
  * price conversion and the clock (strategy/strategy.ts).
  */
-export type { BookSource, BookStatus, OrderRequest, OrderView, PositionView, Strategy, StrategyContext, TickBookStatus } from './strategy/strategy.js';
+export type { BookSource, BookStatus, OrderClosedReason, OrderRequest, OrderView, PositionView, Strategy, StrategyContext, TickBookStatus } from './strategy/strategy.js';
 export type { L2Book } from './core/book.js';
 export type { ExecutionReport, MarketData, NewsSentiment } from './protocol/messages.js';

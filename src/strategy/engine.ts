@@ -26,7 +26,7 @@ import { ExecutionStatus, MessageType, OrderType, SYMBOL_PATTERN, Side, TimeInFo
 import { fromPriceUnits, toPriceUnits } from '../core/fixed-point.js';
 import { OrderIdGenerator } from './order-ids.js';
 import { OrderTracker } from './order-tracker.js';
-import type { BookSource, BookStatus, OrderRequest, Strategy, StrategyContext, TickBookStatus } from './strategy.js';
+import type { BookSource, BookStatus, OrderClosedReason, OrderRequest, OrderView, Strategy, StrategyContext, TickBookStatus } from './strategy.js';
 
 /**
  * Hands one outgoing message to the order-manager connection. Returns false when it cannot
@@ -377,12 +377,34 @@ export class StrategyEngine {
 
   /**
    * Give up on every open order (their reports may never come, e.g. after the order
-   * manager connection was lost). See OrderTracker.abandonOpenOrders. Returns how many.
+   * manager connection was lost). See OrderTracker.abandonOpenOrders. The strategy is told
+   * of each (onOrderClosed, 'abandoned'). Returns how many.
    */
   abandonOpenOrders(): number {
-    const count = this.tracker.abandonOpenOrders();
-    if (count > 0) this.#log.warn('abandoned open orders without a final report', { count });
-    return count;
+    const abandoned = this.tracker.abandonOpenOrders();
+    if (abandoned.length > 0) this.#log.warn('abandoned open orders without a final report', { count: abandoned.length });
+    for (const order of abandoned) this.#tellClosed(order, 'abandoned');
+    return abandoned.length;
+  }
+
+  /**
+   * Close as lost an open order a resumed order manager neither holds nor has a report of
+   * (OrderTracker.closeLost); the strategy is told (onOrderClosed, 'lost'). False if it is not open.
+   */
+  closeLost(orderId: string): boolean {
+    const order = this.tracker.openOrder(orderId);
+    if (order === undefined || !this.tracker.closeLost(orderId)) return false;
+    this.#tellClosed(order, 'lost');
+    return true;
+  }
+
+  #tellClosed(order: OrderView, reason: OrderClosedReason): void {
+    if (this.#state !== 'running' || this.strategy.onOrderClosed === undefined) return;
+    try {
+      this.strategy.onOrderClosed(order, reason, this.#context);
+    } catch (err) {
+      this.#strategyFailed(err, 'onOrderClosed');
+    }
   }
 
   /** Every counter of the engine and its tracker, flat, for the process's counters. */

@@ -1,5 +1,5 @@
 /** The strategy layer: the interface, the engine that runs it, and the strategies we ship. */
-export type { BookSource, BookStatus, OrderRequest, OrderView, PositionView, Strategy, StrategyContext } from './strategy.js';
+export type { BookSource, BookStatus, OrderClosedReason, OrderRequest, OrderView, PositionView, Strategy, StrategyContext } from './strategy.js';
 export type { OrderSink, StrategyEngineCounters, StrategyEngineOptions } from './engine.js';
 export { StrategyEngine, validateOrderRequest } from './engine.js';
 export type { TrackerCounters } from './order-tracker.js';

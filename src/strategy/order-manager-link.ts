@@ -264,7 +264,7 @@ export class OrderManagerLink {
 
   /** The replay is applied: close as lost what the order manager never durably accepted. */
   #reconcile(): void {
-    const lost = this.#reconciliation.finish(this.#engine.tracker);
+    const lost = this.#reconciliation.finish(this.#engine);
     if (lost.length === 0) return;
     this.counters.ordersLost += lost.length;
     const shown = lost.length > MAX_IDS_LOGGED ? `${lost.slice(0, MAX_IDS_LOGGED).join(',')},...` : lost.join(',');

@@ -201,17 +201,18 @@ export class OrderTracker {
    * Give up on every open order, e.g. after losing the order manager connection: their
    * fate is unknown, and leaving them open would block new orders (exposure) forever.
    * Fills that happened meanwhile are missing from the positions; the order manager's
-   * own positions (rebuilt from its trade log) stay the reference. Returns how many.
+   * own positions (rebuilt from its trade log) stay the reference. Returns them, as they
+   * were when given up (leaves quantity 0).
    */
-  abandonOpenOrders(): number {
-    const count = this.#open.size;
-    for (const tracked of this.#open.values()) {
+  abandonOpenOrders(): OrderView[] {
+    const abandoned = [...this.#open.values()];
+    for (const tracked of abandoned) {
       this.#addExposure(this.#positionRecord(tracked.symbol), tracked.side, -tracked.leavesQuantity);
       tracked.leavesQuantity = 0;
     }
     this.#open.clear();
-    this.counters.abandoned += count;
-    return count;
+    this.counters.abandoned += abandoned.length;
+    return abandoned;
   }
 
   /**

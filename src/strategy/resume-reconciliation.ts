@@ -16,8 +16,8 @@
  * the replay ends (`replay_to`). Once every replayed report is applied, an order that was
  * open here when the session opened (so it was sent on an earlier connection), that is
  * still open, and that the order manager does not list, will never be reported: it is
- * closed as lost (OrderTracker.closeLost: exposure released, fills already applied kept)
- * and counted. Orders sent on the new connection are never in the set: no order leaves
+ * closed as lost (StrategyEngine.closeLost: exposure released, fills already applied kept,
+ * the strategy told) and counted. Orders sent on the new connection are never in the set: no order leaves
  * before the session is open, and the set is taken as it opens. IOC and DAY orders are
  * judged alike: a DAY order resting at the order manager is listed and stays open; one it
  * does not hold is not resting anywhere, so there is nothing to cancel.
@@ -25,8 +25,12 @@
  * The FIX equivalent is an order mass status request after logon; the list rides on the
  * HELLO answer instead, so the check costs no round trip and no new message type.
  */
-import type { OrderTracker } from './order-tracker.js';
 import type { OrderView } from './strategy.js';
+
+/** What closes an order as lost: the engine (StrategyEngine.closeLost), which tells the strategy. */
+export interface LostOrderCloser {
+  closeLost(orderId: string): boolean;
+}
 
 export class ResumeReconciliation {
   /** Orders open when the resumed session opened. */
@@ -59,11 +63,11 @@ export class ResumeReconciliation {
   }
 
   /** Close as lost each order open before the resume, still open, and not working at the order manager. Returns their ids. */
-  finish(tracker: OrderTracker): string[] {
+  finish(closer: LostOrderCloser): string[] {
     const lost: string[] = [];
     if (!this.#pending) return lost;
     for (const orderId of this.#before) {
-      if (!this.#working.has(orderId) && tracker.closeLost(orderId)) lost.push(orderId);
+      if (!this.#working.has(orderId) && closer.closeLost(orderId)) lost.push(orderId);
     }
     this.abort();
     return lost;

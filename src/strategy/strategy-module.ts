@@ -15,6 +15,7 @@
  *     onTick(tick, ctx) { ... }               // required
  *     onNews(news, ctx) { ... }               // optional
  *     onExecution(report, ctx) { ... }        // optional
+ *     onOrderClosed(order, reason, ctx) {}    // optional: closed without a final report
  *     onStart(ctx) {}  onStop(ctx) {}         // optional
  *   }
  *
@@ -91,7 +92,7 @@ function asStrategy(file: string, made: unknown): Strategy {
   const candidate = made as Record<string, unknown>;
   const problems: string[] = [];
   if (typeof candidate['onTick'] !== 'function') problems.push('onTick(tick, ctx) is missing (it must be a method)');
-  for (const optional of ['onNews', 'onExecution', 'onStart', 'onStop']) {
+  for (const optional of ['onNews', 'onExecution', 'onOrderClosed', 'onStart', 'onStop']) {
     if (candidate[optional] !== undefined && typeof candidate[optional] !== 'function') problems.push(`${optional}, when present, must be a method`);
   }
   if (candidate['name'] !== undefined && (typeof candidate['name'] !== 'string' || candidate['name'] === '')) {

@@ -191,5 +191,17 @@ export interface Strategy {
    * no longer open). Reports for orders this run did not send are not passed on.
    */
   onExecution(report: ExecutionReport, ctx: StrategyContext): void;
+  /**
+   * An open order closed without a final report, so no onExecution will tell of its end:
+   * 'abandoned' (the order manager connection was lost and the session could not be
+   * resumed: its fate unknown) or 'lost' (a resumed order manager neither holds it nor has
+   * a report of its end). `ctx.openOrder(...)` no longer returns it and its exposure is
+   * released; fills reported before stay in the position. A strategy that keeps state per
+   * working order forgets it here.
+   */
+  onOrderClosed?(order: OrderView, reason: OrderClosedReason, ctx: StrategyContext): void;
   onStop?(ctx: StrategyContext): void;
 }
+
+/** Why an open order was closed without a final report (Strategy.onOrderClosed). */
+export type OrderClosedReason = 'abandoned' | 'lost';

@@ -16,7 +16,7 @@ const dir = mkdtempSync(join(tmpdir(), 'ipct-types-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 const GOOD = `
-import type { MarketData, Strategy, StrategyContext } from 'ipc-trading';
+import type { MarketData, OrderClosedReason, OrderView, Strategy, StrategyContext } from 'ipc-trading';
 export default class Buyer implements Strategy {
   readonly name = 'buyer';
   onTick(tick: MarketData, ctx: StrategyContext): void {
@@ -26,6 +26,9 @@ export default class Buyer implements Strategy {
   }
   onNews(): void {}
   onExecution(): void {}
+  onOrderClosed(order: OrderView, reason: OrderClosedReason): void {
+    if (reason === 'lost') console.log(order.orderId);
+  }
 }
 `;
 

@@ -5,7 +5,7 @@ import { toPriceUnits } from '../../src/core/fixed-point.js';
 import type { Cancel, ExecutionReport, MarketData, NewsSentiment } from '../../src/protocol/messages.js';
 import { ExecutionStatus, MessageType, OrderType, Side, TimeInForce } from '../../src/protocol/messages.js';
 import { validateOrderRequest } from '../../src/strategy/engine.js';
-import type { OrderRequest, Strategy, StrategyContext } from '../../src/strategy/strategy.js';
+import type { OrderClosedReason, OrderRequest, OrderView, Strategy, StrategyContext } from '../../src/strategy/strategy.js';
 import { harness, newsOf, reportFor, tickOf } from './fixtures.js';
 
 const T0 = 1_700_000_000;
@@ -22,6 +22,7 @@ class Scripted implements Strategy {
   execution: (report: ExecutionReport, ctx: StrategyContext) => void = () => undefined;
   start: (ctx: StrategyContext) => void = () => undefined;
   stop: (ctx: StrategyContext) => void = () => undefined;
+  closed: (order: OrderView, reason: OrderClosedReason, ctx: StrategyContext) => void = () => undefined;
   onTick(tick: MarketData, ctx: StrategyContext): void {
     this.tick(tick, ctx);
   }
@@ -36,6 +37,9 @@ class Scripted implements Strategy {
   }
   onStop(ctx: StrategyContext): void {
     this.stop(ctx);
+  }
+  onOrderClosed(order: OrderView, reason: OrderClosedReason, ctx: StrategyContext): void {
+    this.closed(order, reason, ctx);
   }
 }
 
@@ -188,6 +192,45 @@ test('cancel sends one Cancel per open order, and can be retried when it could n
   const cancels = h.sent.filter((m): m is Cancel => m.type === MessageType.CANCEL);
   assert.deepEqual(cancels, [{ type: MessageType.CANCEL, orderId, symbol: 'AAPL', timestamp: 1_700_000_000 }]);
   assert.equal(ctx.openOrder(orderId)?.cancelRequested, true);
+});
+
+test('an order closed without a final report (abandoned, or lost after a resume) is told to the strategy, once, already closed', () => {
+  const { strategy, h } = started();
+  const ids: string[] = [];
+  strategy.tick = (_tick, ctx) => {
+    const id = ctx.sendOrder({ ...buy(), timeInForce: TimeInForce.DAY });
+    if (id !== null) ids.push(id);
+  };
+  const told: { orderId: string; reason: OrderClosedReason; open: boolean; exposure: number }[] = [];
+  strategy.closed = (order, reason, ctx) => void told.push({ orderId: order.orderId, reason, open: ctx.openOrder(order.orderId) !== undefined, exposure: ctx.position('AAPL').openBuyQuantity });
+  h.engine.onMarketData(tickOf('AAPL', T0));
+  h.engine.onMarketData(tickOf('AAPL', T0 + 1));
+  const [first, second] = ids;
+  assert.ok(first !== undefined && second !== undefined);
+
+  assert.equal(h.engine.closeLost(first), true);
+  assert.equal(h.engine.closeLost(first), false, 'no longer open: not told again');
+  assert.equal(h.engine.closeLost('no-such-order'), false);
+  assert.deepEqual(told, [{ orderId: first, reason: 'lost', open: false, exposure: 10 }]);
+  assert.equal(h.engine.abandonOpenOrders(), 1);
+  assert.deepEqual(told.at(-1), { orderId: second, reason: 'abandoned', open: false, exposure: 0 });
+  assert.equal(h.engine.tracker.counters.lost, 1);
+  assert.equal(h.engine.tracker.counters.abandoned, 1);
+
+  // a throw is the strategy's bug: caught and counted like any other callback's
+  strategy.closed = () => {
+    throw new Error('boom');
+  };
+  h.engine.onMarketData(tickOf('AAPL', T0 + 2));
+  assert.equal(h.engine.abandonOpenOrders(), 1);
+  assert.equal(h.engine.counters.strategyErrors, 1);
+  assert.match(h.engine.lastStrategyError ?? '', /onOrderClosed: .*boom/);
+
+  // after stop the books still close it, the strategy is not called
+  strategy.closed = () => assert.fail('told after stop');
+  h.engine.onMarketData(tickOf('AAPL', T0 + 3));
+  h.engine.stop();
+  assert.equal(h.engine.abandonOpenOrders(), 1);
 });
 
 test('lifecycle: nothing before start, orders allowed in onStart and onStop, reports applied after stop', () => {

@@ -105,3 +105,16 @@ test('bad settings are refused with every problem named', () => {
     (err: unknown) => err instanceof Error && /levels/.test(err.message) && /threshold/.test(err.message) && /quantity/.test(err.message) && /restingTimeoutMs/.test(err.message),
   );
 });
+
+test('an order abandoned with the connection frees its symbol at once (onOrderClosed): the next signal joins again', () => {
+  const h = harness(new ImbalanceStrategy());
+  h.engine.start();
+  h.books.set('AAPL', HEAVY_BIDS);
+  h.engine.onMarketData(tickOf('AAPL', T0));
+  assert.equal(h.orders().length, 1);
+  assert.equal(h.engine.abandonOpenOrders(), 1);
+  // without the callback this tick would only notice the order is gone, and the next would join
+  h.engine.onMarketData(tickOf('AAPL', T0));
+  assert.equal(h.orders().length, 2, 'joined on the first tick after');
+  assert.equal(h.orders()[1].side, Side.BUY);
+});

@@ -152,7 +152,7 @@ test('abandoning open orders releases their exposure', () => {
   const tracker = new OrderTracker();
   tracker.recordSent(orderOf(Side.BUY, 100, 1_000_000));
   tracker.recordSent(orderOf(Side.SELL, 40, 1_000_000));
-  assert.equal(tracker.abandonOpenOrders(), 2);
+  assert.equal(tracker.abandonOpenOrders().length, 2);
   assert.equal(tracker.openOrderCount, 0);
   assert.equal(tracker.position('AAPL').openBuyQuantity, 0);
   assert.equal(tracker.position('AAPL').openSellQuantity, 0);

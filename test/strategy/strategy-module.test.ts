@@ -52,6 +52,7 @@ test('every way a module can be wrong fails with E_CONFIG_INVALID saying what', 
   await configError(loadStrategyModule(write('object.mjs', 'export default { onTick() {} }')), /default export must be the strategy class or a factory function, got object/);
   await configError(loadStrategyModule(write('notick.mjs', 'export default class { name = "x"; onNews() {} }')), /does not implement the Strategy interface: onTick\(tick, ctx\) is missing/);
   await configError(loadStrategyModule(write('badnews.mjs', 'export default () => ({ onTick() {}, onNews: 3 })')), /onNews, when present, must be a method/);
+  await configError(loadStrategyModule(write('badclosed.mjs', 'export default () => ({ onTick() {}, onOrderClosed: true })')), /onOrderClosed, when present, must be a method/);
   await configError(loadStrategyModule(write('throws.mjs', 'export default class { constructor() { throw new Error("no way") } }')), /constructor or factory threw: no way/);
   await configError(
     loadStrategyModule(write('badschema.mjs', 'export const configSchema = { a: { kind: "colour" }, b: { kind: "number" } }; export default () => ({ onTick() {} })')),

@@ -15,7 +15,7 @@ import { checkValues, configError, type Schema } from '../../config/schema.js';
 import { createL2Book, type L2Book } from '../../core/book.js';
 import type { ExecutionReport, MarketData } from '../../protocol/messages.js';
 import { OrderType, Side, TimeInForce } from '../../protocol/messages.js';
-import type { OrderRequest, Strategy, StrategyContext } from '../strategy.js';
+import type { OrderRequest, OrderView, Strategy, StrategyContext } from '../strategy.js';
 
 export interface ImbalanceStrategyConfig {
   /** Book levels per side summed into the imbalance. */
@@ -126,6 +126,12 @@ export class ImbalanceStrategy implements Strategy {
     if (state?.restingOrderId === report.orderId && ctx.openOrder(report.orderId) === undefined) {
       state.restingOrderId = null;
     }
+  }
+
+  /** Closed without a report (abandoned with a lost connection, or lost in a crash): free the symbol. */
+  onOrderClosed(order: OrderView): void {
+    const state = this.#states.get(order.symbol);
+    if (state?.restingOrderId === order.orderId) state.restingOrderId = null;
   }
 
   /** Cancel the resting order once the signal is gone or it has waited too long. */
