@@ -78,7 +78,6 @@ import type { FrameServerClient } from '../net/frame-server-client.js';
 import { MessageDecoder, MessageEncoder } from '../protocol/codec.js';
 import { FRAME_HEADER_BYTES } from '../protocol/framing.js';
 import { MessageType, type ErrorMessage, type ExecutionReport, type Heartbeat, type Message } from '../protocol/messages.js';
-import { MAX_BOOK_DEPTH, createL2Book, type L2Book } from '../core/book.js';
 import { COMPONENT_METRICS, MetricsWriter, type HistogramRecorder } from '../metrics/index.js';
 import { LiveBook } from '../shm/live-book.js';
 import { FillMirror } from './fill-mirror.js';
@@ -91,12 +90,7 @@ import { FlowGate, waitFor } from '../shm/flow-gate.js';
 import { ClientSessions, type Connection } from './client-sessions.js';
 import { publishOrderManagerMetrics, type OrderManagerMetrics, type ShellCounters } from './ordermanager-metrics.js';
 import { TradeLog } from './trade-log.js';
-
-/**
- * Looks at the shared book before an order ahead of its tick's book sleeps between looks
- * (about 0.1 ms of spinning): on 2 cores the orderbook it waits for needs one of them.
- */
-const TICK_BOOK_SPINS = 1_000;
+import { TickBookHold } from './tick-book-hold.js';
 
 /** Backtest: the orderbook not reaching the strategy's message within this is a stuck run. */
 const GATE_TIMEOUT_MS = 30_000;
@@ -146,8 +140,8 @@ export class OrderManagerService implements Component {
   #orderTransitShm: HistogramRecorder | undefined;
 
   readonly #shell: ShellCounters = { decodeErrors: 0, unexpectedMessages: 0, cancelErrors: 0, ignoredWhileStopping: 0, checkpoints: 0, tradeLogFailed: 0, tickBookWaits: 0 };
-  /** Scratch for #awaitTickBook's reads (the OrderManager has its own). */
-  readonly #tickBook = createL2Book(MAX_BOOK_DEPTH);
+  /** Orders ahead of their tick's book, and what their clients sent after them (tick-book-hold.ts). */
+  readonly #held: TickBookHold<Client>;
   #gate: FlowGate | undefined;
   #gateImmediate: NodeJS.Immediate | undefined;
 
@@ -168,6 +162,11 @@ export class OrderManagerService implements Component {
     this.#log = log;
     this.#fail = fail;
     this.#publishMetrics = options.publishMetrics === true;
+    this.#held = new TickBookHold<Client>({
+      book: () => this.#liveBook,
+      waitMs: settings.tickBookWaitUs / 1000,
+      handle: (client, bytes, readNs, waited) => this.#handleFrame(client, bytes, 0, bytes.length, readNs, waited),
+    });
     this.#sessions = new ClientSessions({
       policy: settings.session.policy,
       resumeGraceMs: settings.resumeGraceMs,
@@ -244,7 +243,11 @@ export class OrderManagerService implements Component {
       tls: settings.session.tls,
       onFrame: this.#onFrame,
       onConnect: (client) => this.#sessions.connected(client),
-      onDisconnect: (client) => this.#sessions.disconnected(client),
+      onDisconnect: (client) => {
+        // what it sent is handled, as if it had not waited: it was read before the client went
+        this.#held.releaseNow(client);
+        this.#sessions.disconnected(client);
+      },
       maxFrameBytes: settings.maxFrameBytes,
       maxBacklogBytes: settings.maxBacklogBytes,
       slowConsumerPolicy: 'conflate',
@@ -313,11 +316,21 @@ export class OrderManagerService implements Component {
   }
 
   readonly #onFrame = (client: Client, buffer: Buffer, offset: number, length: number): void => {
+    this.#handleFrame(client, buffer, offset, length, client.readNs, false);
+  };
+
+  /** `readNs`: when the frame was read from the socket; `waited`: an order held for its tick's book (tick-book-hold.ts). */
+  #handleFrame(client: Client, buffer: Buffer, offset: number, length: number, readNs: number, waited: boolean): void {
     const om = this.#om;
     const connection = client.context;
     if (om === undefined || connection === undefined) return;
     if (this.#stopping) {
       this.#shell.ignoredWhileStopping++;
+      return;
+    }
+    // behind an order of its client that waits for its tick's book: in order
+    if (this.#held.holds(client)) {
+      this.#held.queue(client, buffer, offset, length, readNs);
       return;
     }
     let message: Message;
@@ -333,8 +346,15 @@ export class OrderManagerService implements Component {
       case MessageType.ORDER: {
         this.#awaitGateBook();
         // received when read from the socket, as the strategy stamps its tick: decoding is ours
-        const arrivalNs = client.readNs > 0 ? client.readNs : monotonicNsFromPerformance();
+        const arrivalNs = readNs > 0 ? readNs : monotonicNsFromPerformance();
         const tickSentNs = message.tickSentNs;
+        // made on a tick newer than the shared book (a strategy trading on its ticks beat the
+        // orderbook to us): it waits for that book, without holding up other clients
+        if (!waited && this.#gate === undefined && this.#held.mustWait(message.symbol, tickSentNs)) {
+          this.#shell.tickBookWaits++;
+          this.#held.hold(client, buffer, offset, length, arrivalNs, message.symbol, tickSentNs);
+          return;
+        }
         if (tickSentNs > 0) {
           const us = (arrivalNs - tickSentNs) / 1000;
           this.#tickToTradeShm?.record(us);
@@ -344,7 +364,6 @@ export class OrderManagerService implements Component {
             this.#orderTransitShm?.record((arrivalNs - message.orderSentNs) / 1000);
           }
         }
-        this.#awaitTickBook(message.symbol, tickSentNs);
         om.handleOrder(message, connection.name, arrivalNs);
         this.#publishToGate(true);
         if (!this.#pollArmed && om.restingOrderCount > 0) this.#armPoll();
@@ -375,7 +394,7 @@ export class OrderManagerService implements Component {
           `the order manager takes ORDER, CANCEL, HELLO and HEARTBEAT; message type ${message.type} is not one of them`,
         );
     }
-  };
+  }
 
   /** A payload that did not decode: ERROR with its code; the connection goes on. */
   #refuse(client: Client, error: unknown): void {
@@ -421,24 +440,6 @@ export class OrderManagerService implements Component {
   }
 
   // ---- duty cycle --------------------------------------------------------------------------
-
-  /**
-   * An order made on a tick newer than the shared book (a strategy trading on its ticks,
-   * --book-source tick, beat the orderbook to us) waits for that book: an exchange is never
-   * behind the market data it published. Spin about 0.1 ms, then sleep in 50 µs steps
-   * (flow-gate.ts waitFor: the orderbook needs the core), at most tickBookWaitUs; an order still ahead
-   * then executes against the book there is, and the OrderManager counts it
-   * (orders_ahead_of_book). The common case, the book already there, is one read.
-   */
-  #awaitTickBook(symbol: string, tickSentNs: number): void {
-    const live = this.#liveBook;
-    const waitUs = this.#settings.tickBookWaitUs;
-    if (live === undefined || tickSentNs <= 0 || waitUs === 0 || this.#gate !== undefined) return;
-    const book = this.#tickBook;
-    if (!bookBehindTick(live, symbol, book, tickSentNs)) return;
-    this.#shell.tickBookWaits++;
-    waitFor(() => !bookBehindTick(live, symbol, book, tickSentNs), waitUs / 1000, TICK_BOOK_SPINS);
-  }
 
   /** Backtest: wait until the book is that of the message the strategy is handling (flow-gate.ts). */
   #awaitGateBook(): void {
@@ -538,6 +539,9 @@ export class OrderManagerService implements Component {
   }
 
   async #stopNow(): Promise<void> {
+    // orders read and held for their tick's book are handled, not dropped: no more waiting
+    this.#held.releaseNow();
+    this.#held.close();
     this.#stopping = true;
     if (this.#diskProbe !== undefined) clearInterval(this.#diskProbe);
     this.#checkpointer?.stop();
@@ -588,6 +592,3 @@ export class OrderManagerService implements Component {
 }
 
 /** The live book of `symbol` (read into `book`) is older than the tick stamped `tickSentNs` (both the gateway's stamps). */
-function bookBehindTick(live: LiveBook, symbol: string, book: L2Book, tickSentNs: number): boolean {
-  return live.read(symbol, book) === 'live' && book.sentNs > 0 && book.sentNs < tickSentNs;
-}

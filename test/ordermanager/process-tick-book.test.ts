@@ -2,7 +2,8 @@
  * `trading ordermanager` and an order made on a tick newer than the shared book (a strategy
  * trading on its ticks, --book-source tick, beat the orderbook): it waits for that book
  * (--tick-book-wait-us) and executes against it, or against the book there is once the wait
- * runs out; both are counted.
+ * runs out; both are counted. Meanwhile another client is served, and what the waiting
+ * order's client sent after it follows it.
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -30,6 +31,7 @@ test("an order ahead of its tick's book waits for it, and executes on the book t
       env: { [KEPT_BY_SUPERVISOR_ENV]: '1' },
     });
     const client = await OrderClient.connect(om.port, 'binary', 'tester');
+    const other = await OrderClient.connect(om.port, 'binary', 'other');
     try {
       // made on a tick the book already has: no wait
       client.send(order({ orderId: 'on-book', quantity: 10, price: toPriceUnits(100.01), tickSentNs: 900 }));
@@ -38,6 +40,12 @@ test("an order ahead of its tick's book waits for it, and executes on the book t
 
       // made on tick 2,000, which the orderbook writes 150 ms later: executed against that book
       client.send(order({ orderId: 'waits', quantity: 10, price: toPriceUnits(100.06), tickSentNs: 2_000 }));
+      // its client's next order waits behind it; another client's is answered meanwhile
+      client.send(order({ orderId: 'behind', quantity: 10, price: toPriceUnits(100.06) }));
+      other.send(order({ orderId: 'meanwhile', quantity: 10, price: toPriceUnits(100.06) }));
+      await other.untilDone('meanwhile');
+      assert.equal(other.reports('meanwhile').at(-1)?.lastPrice, toPriceUnits(100.01), 'on the book there is');
+      assert.equal(client.reports('waits').length + client.reports('behind').length, 0, 'the waiting order and the one behind it: not yet');
       await new Promise((resolve) => setTimeout(resolve, 150));
       const second = makeBook({ bids: [[100.03, 100]], asks: [[100.05, 100], [100.06, 100]], sequence: 2 });
       second.sentNs = 2_000;
@@ -46,6 +54,9 @@ test("an order ahead of its tick's book waits for it, and executes on the book t
       const waited = client.reports('waits').at(-1);
       assert.equal(waited?.status, ExecutionStatus.FILLED);
       assert.equal(waited?.lastPrice, toPriceUnits(100.05), "the book of the order's tick, not the one it arrived on (100.01)");
+      await client.untilDone('behind');
+      const finals = client.reports().filter((r) => r.status === ExecutionStatus.FILLED).map((r) => r.orderId);
+      assert.deepEqual(finals.slice(-2), ['waits', 'behind'], 'in the order they were sent');
 
       // made on tick 3,000, which never comes: after the wait, against the book there is
       const sentAt = performance.now();
@@ -55,6 +66,7 @@ test("an order ahead of its tick's book waits for it, and executes on the book t
       assert.equal(client.reports('runs-out').at(-1)?.lastPrice, toPriceUnits(100.05));
     } finally {
       client.close();
+      other.close();
       om.child.send({ kind: 'shutdown' });
       assert.equal(await waitForExit(om.child), 0, om.output());
     }
