@@ -5,7 +5,8 @@
  * to it in one turn: hundreds of bytes behind, caught up within the millisecond, nothing
  * lost (the latest frame per key goes out). Those are counted, not logged. An episode is
  * logged once it has lasted `afterMs` (found by the server's housekeeping sweep), and its
- * end then too; an episode that ended sooner but dropped frames is logged at its end.
+ * end then too; an episode that ended sooner but dropped frames is logged at its end, as
+ * INFO (the drops are counted in frames_dropped either way).
  * At most CONFLATION_LOG_LINES lines per period either way, the rest counted in the next.
  */
 import { monotonicMs } from '../core/clock.js';
@@ -57,7 +58,8 @@ export class SlowConsumerLog<TClient extends SlowConsumer> {
     if (!this.#rate.allow(nowMs)) return;
     const fields = { client: client.id, conflated: episode.conflated, dropped: episode.dropped, released: episode.released, ...this.#notLogged() };
     if (startMs === undefined) this.#log.info('slow consumer caught up', fields);
-    else this.#log.warn('slow consumer: frames dropped while conflating', { ...fields, durationMs: Math.round(nowMs - startMs) });
+    // a moment behind: what it dropped is mostly heartbeats (other frames carry keys), counted too
+    else this.#log.info('slow consumer: frames dropped while conflating', { ...fields, durationMs: Math.round(nowMs - startMs) });
   }
 
   /** Log the episodes that have now lasted `afterMs` (the server's housekeeping, every 100 ms). */

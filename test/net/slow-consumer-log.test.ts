@@ -49,7 +49,7 @@ test('a short episode that dropped frames is logged at its end; afterMs 0 logs a
   const log = new SlowConsumerLog<typeof client>(createLogger('slow-test'), 4096, 250);
   log.began(client, 1_000);
   log.ended(client, episode(4), 1_050);
-  assert.match(linesFrom(start)[0] ?? '', /WARN .*slow consumer: frames dropped while conflating client=7 .*dropped=4 .*durationMs=50/);
+  assert.match(linesFrom(start)[0] ?? '', /INFO .*slow consumer: frames dropped while conflating client=7 .*dropped=4 .*durationMs=50/);
 
   log.began(client, 2_000);
   log.forget(client);
