@@ -13,12 +13,16 @@
  * The check runs each event-loop turn while something is held: for SPIN_MS every turn (the
  * book usually comes within a few tens of µs), then with a NAP_US sleep before each check,
  * so that on a machine with few cores the orderbook we wait for gets one. Copies are made
- * only for held frames: the common case, the book already there, costs one read.
+ * only for held frames: the common case, the book already there, costs one read. What a
+ * client has held is bounded (maxHeldBytes): a client that sends more meanwhile has it all
+ * handled at once, its held order against the book there is.
  */
 import { MAX_BOOK_DEPTH, createL2Book } from '../core/book.js';
 import type { LiveBook } from '../shm/live-book.js';
 
 const SPIN_MS = 0.1;
+/** Bytes of frames one client may have held (its socket's reads within the wait, at most). */
+export const DEFAULT_MAX_HELD_BYTES = 1024 * 1024;
 const NAP_US = 50;
 const napper = new Int32Array(new SharedArrayBuffer(4));
 
@@ -34,6 +38,7 @@ interface HeldQueue {
   tickSentNs: number;
   heldAtMs: number;
   deadlineMs: number;
+  bytes: number;
   /** The held order first, then what came after it. */
   frames: HeldFrame[];
 }
@@ -43,6 +48,8 @@ export interface TickBookHoldOptions<TClient> {
   book: () => LiveBook | undefined;
   /** At most this long, ms (0: nothing is held). */
   waitMs: number;
+  /** Bytes one client may have held (default DEFAULT_MAX_HELD_BYTES); past them its frames are handled at once. */
+  maxHeldBytes?: number;
   /**
    * Handle a frame that was held; `waited`: it is the held order, not to be held again.
    * It may hold a later frame again (hold()): the rest then queue behind that one.
@@ -84,14 +91,19 @@ export class TickBookHold<TClient> {
       tickSentNs,
       heldAtMs: nowMs,
       deadlineMs: nowMs + this.#options.waitMs,
+      bytes: length,
       frames: [{ bytes: Buffer.from(buffer.subarray(offset, offset + length)), readNs }],
     });
     this.#immediate ??= setImmediate(this.#check);
   }
 
-  /** A frame of a client that holds: queued (copied) behind its held order. */
+  /** A frame of a client that holds: queued (copied) behind its held order; past maxHeldBytes, all handled now. */
   queue(client: TClient, buffer: Buffer, offset: number, length: number, readNs: number): void {
-    this.#queues.get(client)?.frames.push({ bytes: Buffer.from(buffer.subarray(offset, offset + length)), readNs });
+    const queue = this.#queues.get(client);
+    if (queue === undefined) return;
+    queue.frames.push({ bytes: Buffer.from(buffer.subarray(offset, offset + length)), readNs });
+    queue.bytes += length;
+    if (queue.bytes > (this.#options.maxHeldBytes ?? DEFAULT_MAX_HELD_BYTES)) this.releaseNow(client);
   }
 
   /** Handle what `client` has held now, without waiting (it is gone), or everyone's (we stop). */
@@ -140,8 +152,12 @@ export class TickBookHold<TClient> {
       const frame = frames[i] as HeldFrame;
       const again = this.#queues.get(client);
       // held again by a later order: the rest wait behind that one
-      if (again !== undefined) again.frames.push(frame);
-      else this.#options.handle(client, frame.bytes, frame.readNs, i === 0);
+      if (again !== undefined) {
+        again.frames.push(frame);
+        again.bytes += frame.bytes.length;
+      } else {
+        this.#options.handle(client, frame.bytes, frame.readNs, i === 0);
+      }
     }
   }
 }

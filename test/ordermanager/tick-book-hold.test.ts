@@ -28,12 +28,13 @@ interface Handled {
   waited: boolean;
 }
 
-function holdWith(waitMs: number): { hold: TickBookHold<string>; handled: Handled[]; shared: ReturnType<typeof fakeBook>; frame: (text: string) => Buffer } {
+function holdWith(waitMs: number, maxHeldBytes?: number): { hold: TickBookHold<string>; handled: Handled[]; shared: ReturnType<typeof fakeBook>; frame: (text: string) => Buffer } {
   const shared = fakeBook();
   const handled: Handled[] = [];
   const hold: TickBookHold<string> = new TickBookHold<string>({
     book: () => shared.book,
     waitMs,
+    ...(maxHeldBytes === undefined ? {} : { maxHeldBytes }),
     handle: (client, bytes, _readNs, waited) => {
       const text = bytes.toString('utf8');
       handled.push({ client, text, waited });
@@ -131,5 +132,22 @@ test('releaseNow: a client that went (or the process stopping) has everything ha
   hold.releaseNow();
   assert.equal(handled.at(-1)?.text, 'order@4000');
   assert.equal(hold.size, 0);
+  hold.close();
+});
+
+test('bounded: a client that sends more than maxHeldBytes while it waits has everything handled at once, in order', () => {
+  const { hold, handled, shared, frame } = holdWith(60_000, 40);
+  shared.sentNs.set('AAPL', 1_000);
+  const first = frame('order@2000');
+  hold.hold('a', first, 0, first.length, 1, 'AAPL', 2_000);
+  for (const text of ['cancel-1', 'cancel-2', 'cancel-3']) hold.queue('a', frame(text), 0, text.length, 2);
+  assert.equal(handled.length, 0, '34 bytes held: within the bound');
+  hold.queue('a', frame('cancel-4'), 0, 8, 3);
+  assert.deepEqual(
+    handled.map((h) => `${h.text}:${h.waited}`),
+    ['order@2000:true', 'cancel-1:false', 'cancel-2:false', 'cancel-3:false', 'cancel-4:false'],
+    'past 40 bytes: the held order against the book there is, then the rest',
+  );
+  assert.equal(hold.holds('a'), false);
   hold.close();
 });
