@@ -244,7 +244,7 @@ export class OrderManagerService implements Component {
       onFrame: this.#onFrame,
       onConnect: (client) => this.#sessions.connected(client),
       onDisconnect: (client) => {
-        // what it sent is handled, as if it had not waited: it was read before the client went
+        // what it sent and is held is handled now, without waiting for its book: it was read before the client went
         this.#held.releaseNow(client);
         this.#sessions.disconnected(client);
       },
@@ -591,4 +591,3 @@ export class OrderManagerService implements Component {
   }
 }
 
-/** The live book of `symbol` (read into `book`) is older than the tick stamped `tickSentNs` (both the gateway's stamps). */

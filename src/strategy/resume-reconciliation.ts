@@ -17,10 +17,10 @@
  * open here when the session opened (so it was sent on an earlier connection), that is
  * still open, and that the order manager does not list, will never be reported: it is
  * closed as lost (StrategyEngine.closeLost: exposure released, fills already applied kept,
- * the strategy told) and counted. Orders sent on the new connection are never in the set: no order leaves
- * before the session is open, and the set is taken as it opens. IOC and DAY orders are
- * judged alike: a DAY order resting at the order manager is listed and stays open; one it
- * does not hold is not resting anywhere, so there is nothing to cancel.
+ * the strategy told) and counted. Orders sent on the new connection are never in the set:
+ * no order leaves before the session is open, and the set is taken as it opens. IOC and
+ * DAY orders are judged alike: a DAY order resting at the order manager is listed and
+ * stays open; one it does not hold is not resting anywhere, so there is nothing to cancel.
  *
  * The FIX equivalent is an order mass status request after logon; the list rides on the
  * HELLO answer instead, so the check costs no round trip and no new message type.
