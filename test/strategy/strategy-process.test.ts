@@ -31,7 +31,7 @@ test('seed strategy: trades the rule with the tick stamp, refuses a stale book, 
     '--cooldown-ms', '0',
     '--counters-interval-ms', '20',
     '--gateway-timeout-ms', '0',
-    '--order-ack-timeout-ms', '200',
+    '--order-ack-timeout-ms', '1000',
   ]);
   const writers: { stop: () => void }[] = [];
   try {
