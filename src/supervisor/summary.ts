@@ -65,6 +65,12 @@ export interface RunSummary {
    * still ahead after the wait, executed against an older book.
    */
   book: { ticks: number; lagAtFirstRead: number; lagged: number; ordersOnLaggingBook: number; ordersWaitedForBook: number; ordersAheadOfBook: number };
+  /**
+   * The strategy's orders whose state no report told it: with no report past
+   * --order-ack-timeout-ms (unanswered, still open), given up with a session that could not
+   * be resumed (abandoned), closed after a resume that did not know them (lost).
+   */
+  unknownOrders: { unanswered: number; abandoned: number; lost: number };
   /** tick_to_trade, order_to_ack, book_age, book_wait, journal_sync: what was measured. */
   latency: Record<string, LatencyFigure>;
   components: Record<string, ComponentSummary>;
@@ -141,6 +147,11 @@ export function buildSummary(input: { elapsedMs: number; exitCode: number; reaso
       ordersWaitedForBook: sampleValue(om, 'orders_waited_for_book'),
       ordersAheadOfBook: sampleValue(om, 'orders_ahead_of_book'),
     },
+    unknownOrders: {
+      unanswered: sampleValue(strategy, 'orders_unanswered'),
+      abandoned: sampleValue(strategy, 'orders_abandoned'),
+      lost: sampleValue(strategy, 'orders_lost'),
+    },
     latency,
     components: Object.fromEntries(input.components.map((c) => [c.name, componentSummary(c)])),
   };
@@ -155,6 +166,11 @@ export function formatSummary(summary: RunSummary): string {
     ['shares filled (trade log)', formatCount(t.volume)],
     ['PnL realized / unrealized', `${t.realizedPnl.toFixed(2)} / ${t.unrealizedPnl.toFixed(2)}`],
   ];
+  // only when there were some: a state the strategy never learned is worth a row, none is not
+  const u = summary.unknownOrders;
+  if (u.unanswered + u.abandoned + u.lost > 0) {
+    tradingRows.push(['strategy orders of unknown state: unanswered / abandoned / lost', `${formatCount(u.unanswered)} / ${formatCount(u.abandoned)} / ${formatCount(u.lost)}`]);
+  }
   const latencyRows = LATENCY_ROWS.flatMap((row) => {
     const figure = summary.latency[row.name];
     if (figure === undefined) return [];

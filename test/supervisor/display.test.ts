@@ -104,12 +104,14 @@ test('the summary: trading figures, latency and health in a handful of rows, rea
   assert.match(text, /fills \(trade log\) +8/);
   assert.match(text, /tick-to-trade +100 +\d+ µs +[\d.]+ (µs|ms)/);
   assert.match(text, /strategy +exit 1 +0/);
+  assert.deepEqual(summary.unknownOrders, { unanswered: 0, abandoned: 0, lost: 0 });
+  assert.doesNotMatch(text, /unknown state/, 'no row when every order was told of');
   assert.ok(text.split('\n').length <= 25, `a handful of rows:\n${text}`);
 });
 
-test("the summary: the tick's own book, before and after the wait, from the strategy's counters", () => {
+test("the summary: the tick's own book, before and after the wait, and the orders of unknown state, from the strategy's counters", () => {
   const shm = uniqueShmName('summary-book');
-  const strategy = writerOf(shm, 'strategy', { ticks: 1000, book_lag_at_first_read: 70, book_lagged: 25, orders_on_lagging_book: 3 });
+  const strategy = writerOf(shm, 'strategy', { ticks: 1000, book_lag_at_first_read: 70, book_lagged: 25, orders_on_lagging_book: 3, orders_unanswered: 2, orders_abandoned: 1 });
   strategy.histogram('book_wait').record(1500);
   strategy.publishNow();
   const orderManager = writerOf(shm, 'ordermanager', { orders: 40, orders_waited_for_book: 4, orders_ahead_of_book: 1 });
@@ -136,4 +138,6 @@ test("the summary: the tick's own book, before and after the wait, from the stra
   assert.match(text, /orders sent on a lagging book +3/);
   assert.match(text, /orders at the order manager before their tick's book: waited +4/);
   assert.match(text, /… executed on an older book \(the wait ran out\) +1/);
+  assert.deepEqual(summary.unknownOrders, { unanswered: 2, abandoned: 1, lost: 0 });
+  assert.match(text, /strategy orders of unknown state: unanswered \/ abandoned \/ lost +2 \/ 1 \/ 0/);
 });
