@@ -100,9 +100,10 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRun
   };
   const gatewayAddress = (): string => `127.0.0.1:${gatewayPort}`;
   const children = {
-    // the replay gateway takes the run's credentials as the live one does: the strategy proves its identity to both
+    // the replay gateway takes the run's credentials as the live one does: the strategy proves its identity to both;
+    // its counters segment is named after the backtest's, never a live system's default (and is removed with the others)
     gateway: child('gateway', () => [
-      '--port', '0', '--replay', recording.path, '--speed', 'max', '--wait-for-hellos', '2', '--max-backlog-bytes', String(64 * 1024 * 1024), '--auth-file', credentials.authFile,
+      '--port', '0', '--shm', shm, '--replay', recording.path, '--speed', 'max', '--wait-for-hellos', '2', '--max-backlog-bytes', String(64 * 1024 * 1024), '--auth-file', credentials.authFile,
     ]),
     orderbook: child('orderbook', () => ['--gateway', gatewayAddress(), '--shm', shm, '--symbols', market.symbols.join(','), '--gate', gateName]),
     ordermanager: child('ordermanager', () => [

@@ -33,6 +33,8 @@ function backtest(args: string[]): Promise<CliResult> {
     },
   });
 }
+/** A gateway's counters segment under the default --shm: a live system's, never a backtest's. */
+const DEFAULT_GATEWAY_COUNTERS = '/dev/shm/ipc-trading-book.metrics.gateway';
 /** The shared memory a backtest left behind. */
 function leftBehind(run: CliResult): string[] {
   return readdirSync('/dev/shm').filter((entry) => BACKTEST_SHM_PREFIXES.some((prefix) => entry.startsWith(`${prefix}${run.pid}-`)));
@@ -54,6 +56,8 @@ test('two backtests of one recording write byte-identical trade logs, in market 
     assert.equal(report['ticks'], 1200);
     assert.equal(report['fills'], logs[0]?.trim().split('\n').length);
     assert.deepEqual(leftBehind(result), [], 'no shared memory left');
+    // nor a counters segment under the live system's default name (the replay gateway's once was)
+    assert.equal(existsSync(DEFAULT_GATEWAY_COUNTERS), false, `${DEFAULT_GATEWAY_COUNTERS} left behind`);
   }
   assert.ok((logs[0] ?? '').length > 0, 'the strategy traded');
   assert.equal(logs[1], logs[0], 'byte-identical trade logs');
