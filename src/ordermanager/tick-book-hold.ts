@@ -11,20 +11,19 @@
  * waited behind it follows, and may itself be held.
  *
  * The check runs each event-loop turn while something is held: for SPIN_MS every turn (the
- * book usually comes within a few tens of µs), then with a NAP_US sleep before each check,
- * so that on a machine with few cores the orderbook we wait for gets one. Copies are made
+ * book usually comes within a few tens of µs), then with a 50 µs nap (flow-gate.ts) before
+ * each check, so that on a machine with few cores the orderbook we wait for gets one. Copies are made
  * only for held frames: the common case, the book already there, costs one read. What a
  * client has held is bounded (maxHeldBytes): a client that sends more meanwhile has it all
  * handled at once, its held order against the book there is.
  */
 import { MAX_BOOK_DEPTH, createL2Book } from '../core/book.js';
+import { nap } from '../shm/flow-gate.js';
 import type { LiveBook } from '../shm/live-book.js';
 
 const SPIN_MS = 0.1;
 /** Bytes of frames one client may have held (its socket's reads within the wait, at most). */
 export const DEFAULT_MAX_HELD_BYTES = 1024 * 1024;
-const NAP_US = 50;
-const napper = new Int32Array(new SharedArrayBuffer(4));
 
 interface HeldFrame {
   bytes: Buffer;
@@ -129,7 +128,7 @@ export class TickBookHold<TClient> {
     let oldestMs = nowMs;
     for (const queue of this.#queues.values()) oldestMs = Math.min(oldestMs, queue.heldAtMs);
     if (this.#queues.size > 0 && nowMs - oldestMs > SPIN_MS) {
-      Atomics.wait(napper, 0, 0, NAP_US / 1000);
+      nap();
       nowMs = performance.now();
     }
     for (const [client, queue] of this.#queues) {

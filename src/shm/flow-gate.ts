@@ -203,7 +203,12 @@ export function waitFor(ready: () => boolean, timeoutMs: number, spins = SPINS_B
   }
   while (!ready()) {
     if (performance.now() > deadline) return false;
-    Atomics.wait(sleeper, 0, 0, SLEEP_US / 1000);
+    nap();
   }
   return true;
+}
+
+/** Sleep SLEEP_US (50 µs) on this thread: a waiter's pause that leaves the core to the process it waits for. */
+export function nap(): void {
+  Atomics.wait(sleeper, 0, 0, SLEEP_US / 1000);
 }
