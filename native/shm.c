@@ -16,6 +16,10 @@
  *   setSendBuffer(fd, bytes) -> number  bytes > 0: SO_SNDBUF (locks the size); 0: unlock it
  *   sendBufferLocked(fd)     -> number  1 locked, 0 not (SO_BUF_LOCK)
  *
+ * And one scheduler call (see yield_core below):
+ *
+ *   yieldCore()              -> number  sched_yield(): 0, or -errno
+ *
  * The ArrayBuffer's memory IS the mapping (MAP_SHARED), so typed arrays and Atomics over it
  * see other processes' stores. close() detaches before it unmaps: every typed array over the
  * buffer then has length 0, so a stale view reads `undefined` instead of faulting. A mapping
@@ -33,6 +37,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <fcntl.h>
 #ifdef __GLIBC__
 #include <malloc.h>
@@ -455,6 +460,18 @@ static napi_value send_buffer_locked(napi_env env, napi_callback_info info) {
   return int_result(env, (locks & SOCK_SNDBUF_LOCK) != 0 ? 1 : 0);
 }
 
+/*
+ * sched_yield(2): let the process this one has just woken run now. A write to a loopback
+ * socket wakes its reader with a "sync" hint, so the scheduler puts the reader on the
+ * writer's core and expects the writer to sleep at once. A Node process does not: after
+ * the write it finishes its callback, stream bookkeeping and event-loop turn (20-40 µs on
+ * a cold core), and the reader waits for all of it. Yielding hands it the core first.
+ */
+static napi_value yield_core(napi_env env, napi_callback_info info) {
+  (void)info;
+  return int_result(env, sched_yield() == 0 ? 0 : -errno);
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor properties[] = {
       {"create", NULL, shm_create, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -465,6 +482,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"trim", NULL, trim_memory, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setSendBuffer", NULL, set_send_buffer, NULL, NULL, NULL, napi_enumerable, NULL},
       {"sendBufferLocked", NULL, send_buffer_locked, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"yieldCore", NULL, yield_core, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   NAPI_CALL(env, napi_define_properties(env, exports, sizeof properties / sizeof properties[0], properties));
   napi_value max_size;

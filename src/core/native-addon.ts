@@ -1,7 +1,7 @@
 /**
  * Our Node-API addon (native/, built by node-gyp on npm install), loaded once for every
- * folder that wraps a part of it: shm/ (POSIX shared memory), net/ (a socket option) and
- * core/released-memory.ts (mappings released on demand).
+ * folder that wraps a part of it: shm/ (POSIX shared memory), net/ (a socket option),
+ * core/released-memory.ts (mappings released on demand) and core/core-yield.ts.
  *
  * The addon is found from the package root (the nearest directory above this file that
  * holds package.json) at build/Release/shm.node, so the same code works compiled into
@@ -40,6 +40,8 @@ export type AddonNeed = 'required' | { readonly without: string };
  *   frame buffers are plain Buffers, which work the same and give their memory back later
  *   (core/released-memory.ts). Nothing is wrong or unprotected, only slower to shrink: a
  *   warning.
+ * - optional: `yieldCore` (sched_yield): without it a strategy keeps its core after an
+ *   order goes out (core/core-yield.ts); its orders arrive 20-40 µs later, nothing else.
  */
 export const ADDON_EXPORTS = {
   create: 'required',
@@ -51,6 +53,7 @@ export const ADDON_EXPORTS = {
   sendBufferLocked: 'required',
   anonymous: { without: 'large frame buffers are plain Buffers, their memory given back at a collection rather than on close' },
   trim: { without: "memory freed after a burst of closes stays in malloc's heap" },
+  yieldCore: { without: 'the strategy keeps its core after an order goes out, so the order manager reads it later' },
 } as const satisfies Record<string, AddonNeed>;
 
 export type AddonExportName = keyof typeof ADDON_EXPORTS;
