@@ -44,6 +44,7 @@ export const main = componentCommand({
       orderManagerTimeoutMs: config.orderManagerTimeoutMs,
       idleSpinMs: config.idleSpinMs,
       keepWarmMs: config.keepWarmMs,
+      orderYield: !config.noOrderYield,
       orderAckTimeoutMs: config.orderAckTimeoutMs,
       bookWaitUs: config.bookWaitUs,
       bookSource: config.bookSource,

@@ -153,13 +153,14 @@ export class OrderManagerLink {
    * bookkeeping and the rest of the strategy's handler run (on a quiet feed that code is
    * cold, and it cost the order 50-100 µs waiting behind it). Later ones of the same
    * message wait for flush(), so a message costs at most two writes however many orders
-   * it makes.
+   * it makes. True when it wrote.
    */
-  sendFirst(): void {
-    if (this.#wroteFirst || !this.#queued) return;
+  sendFirst(): boolean {
+    if (this.#wroteFirst || !this.#queued) return false;
     this.#wroteFirst = true;
     this.#queued = false;
     this.client.flush();
+    return true;
   }
 
   /**

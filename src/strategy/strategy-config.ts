@@ -93,6 +93,12 @@ export const STRATEGY_PROCESS_SCHEMA = {
     description: 'after each tick keep polling this long instead of sleeping, ms: lower wake-up latency for a core of CPU (0 = off; for machines with cores to spare)',
   },
   keepWarmMs: commonFields.keepWarmMs(),
+  noOrderYield: {
+    kind: 'boolean',
+    default: false,
+    description:
+      'keep the core after an order goes out (by default the strategy yields it once, so that the order manager, woken onto this core by the write, reads the order before the rest of the tick is handled)',
+  },
   orderAckTimeoutMs: {
     kind: 'integer',
     default: DEFAULT_ORDER_ACK_TIMEOUT_MS,

@@ -26,6 +26,7 @@ export interface StrategyProcessFigures {
   gatewayConnects: number;
   orderManagerConnects: number;
   keepWarmRuns: number;
+  orderYields: number;
 }
 
 export function publishStrategyMetrics(
@@ -61,6 +62,7 @@ export function publishStrategyMetrics(
   w.set('orders_on_lagging_book', counters.ordersOnLaggingBook);
   w.set('book_wait_checks', counters.bookWaits);
   w.set('keep_warm_runs', process.keepWarmRuns);
+  w.set('order_yields', process.orderYields);
   w.set('strategy_errors', counters.strategyErrors);
   w.set('bad_messages', process.badMessages);
   w.set('unexpected_messages', process.unexpectedMessages);

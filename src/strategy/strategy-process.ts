@@ -40,6 +40,7 @@ import { MarketSubscriber } from '../bus/market-subscriber.js';
 import { publishSubscriberMetrics } from '../bus/bus-metrics.js';
 import { describeError } from '../core/errors.js';
 import { BusySpin } from '../core/busy-spin.js';
+import { yieldCore } from '../core/core-yield.js';
 import type { LogFields, Logger } from '../core/log.js';
 import type { Component } from '../core/runtime.js';
 import { FrameClient } from '../net/frame-client.js';
@@ -95,6 +96,12 @@ export interface StrategyProcessOptions {
    * (order-path-warmer.ts), so that a tick after a quiet spell finds it warm (0 or absent = off).
    */
   keepWarmMs?: number;
+  /**
+   * Yield the core once right after the first order of a message is written (core/core-yield.ts):
+   * the order manager, woken onto this core, reads it before the rest of the tick is handled.
+   * Default true.
+   */
+  orderYield?: boolean;
   /**
    * An order with no report at all this long after it was sent is counted and logged as
    * unanswered (unanswered-orders.ts), ms; 0 = off. Default DEFAULT_ORDER_ACK_TIMEOUT_MS.
@@ -162,7 +169,8 @@ export class StrategyProcess implements Component {
   // one decoder per connection: each hands back its own reused MarketData/Heartbeat
   readonly #gatewayDecoder = new MessageDecoder();
   readonly #gatewaySession: ClientSession;
-  readonly #counters = { badMessages: 0, unexpectedMessages: 0, errorsFromOrderManager: 0, errorsFromGateway: 0 };
+  readonly #counters = { badMessages: 0, unexpectedMessages: 0, errorsFromOrderManager: 0, errorsFromGateway: 0, orderYields: 0 };
+  readonly #orderYield: boolean;
   readonly #spin: BusySpin;
   /** Live with bookSource 'tick': the books the ticks carry, read by the engine and the warmer. */
   readonly #feedBooks: FeedBooks | undefined;
@@ -197,6 +205,7 @@ export class StrategyProcess implements Component {
     this.#gate = gate;
     this.book = new LiveBook({ name: options.shm, maxAgeMs: options.bookMaxAgeMs, log: options.log.child('book') });
     this.#spin = new BusySpin(options.idleSpinMs ?? 0);
+    this.#orderYield = options.orderYield ?? true;
     const tradesOnTick = gate === undefined && options.bookSource === 'tick';
     this.#feedBooks = tradesOnTick ? new FeedBooks(this.book) : undefined;
     const liveBooks = this.#feedBooks ?? this.book;
@@ -385,6 +394,7 @@ export class StrategyProcess implements Component {
       gatewayConnects: this.#gateway?.counters.connects ?? this.#busConnection?.counters.connects ?? 0,
       orderManagerConnects: link.client.counters.connects,
       keepWarmRuns: this.#warmer?.runs ?? 0,
+      orderYields: this.#counters.orderYields,
     });
     publishSubscriberMetrics(w, this.#busConnection, this.#subscriber);
   }
@@ -400,7 +410,7 @@ export class StrategyProcess implements Component {
     if (!accepted) return false;
     if (message.type === MessageType.ORDER && message.tickSentNs > 0) this.#tickHandlingShm?.record((performance.now() - this.#tickReadMs) * 1000);
     this.#gate?.noteSent();
-    this.#orderManager.sendFirst();
+    if (this.#orderManager.sendFirst() && this.#orderYield && yieldCore()) this.#counters.orderYields += 1;
     return true;
   };
 

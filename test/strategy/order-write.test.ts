@@ -47,10 +47,10 @@ test("a message's first order is written at once, later ones of the same message
     // one message's three orders
     assert.ok(link.send(orderOf('o-1')));
     assert.ok(link.client.backlogBytes > 0, 'send() only queues');
-    link.sendFirst();
+    assert.equal(link.sendFirst(), true, 'sendFirst says it wrote');
     assert.equal(link.client.backlogBytes, 0, 'the first order of the message is written at once');
     assert.ok(link.send(orderOf('o-2')));
-    link.sendFirst();
+    assert.equal(link.sendFirst(), false, 'and that it did not');
     assert.ok(link.send(orderOf('o-3')));
     link.sendFirst();
     assert.ok(link.client.backlogBytes > 0, 'the later ones wait for the end of the message');

@@ -15,9 +15,9 @@ import type { Strategy } from '../../src/strategy/strategy.js';
 import { harness } from './fixtures.js';
 
 const idle: Strategy = { name: 'idle', onTick: () => undefined, onNews: () => undefined, onExecution: () => undefined };
-const NAMES = ['slow_hello_answers', 'orders_lost', 'unreconciled_resumes', 'orders_unanswered'] as const;
+const NAMES = ['slow_hello_answers', 'orders_lost', 'unreconciled_resumes', 'orders_unanswered', 'order_yields'] as const;
 
-test('slow HELLO answers, orders lost, unreconciled resumes and unanswered orders are published in the strategy\'s counters and documented', () => {
+test('slow HELLO answers, orders lost, unreconciled resumes, unanswered orders and order yields are published in the strategy\'s counters and documented', () => {
   const { engine } = harness(idle);
   engine.tracker.recordSent({ type: MessageType.ORDER, orderId: 's-1', symbol: 'AAPL', side: Side.BUY, orderType: OrderType.LIMIT, timeInForce: TimeInForce.IOC, price: 1_000_000, quantity: 10, timestamp: 0, tickSentNs: 0, orderSentNs: 0 });
   engine.tracker.closeLost('s-1');
@@ -39,8 +39,9 @@ test('slow HELLO answers, orders lost, unreconciled resumes and unanswered order
     gatewayConnects: 1,
     orderManagerConnects: 1,
     keepWarmRuns: 0,
+    orderYields: 4,
   });
-  assert.deepEqual(NAMES.map((name) => values.get(name)), [3, 1, 2, 1]);
+  assert.deepEqual(NAMES.map((name) => values.get(name)), [3, 1, 2, 1, 4]);
   const readme = readFileSync(fileURLToPath(new URL('../../../README.md', import.meta.url)), 'utf8');
   for (const name of NAMES) {
     assert.ok((COMPONENT_METRICS.strategy as readonly string[]).includes(name), `${name} in the strategy's segment`);

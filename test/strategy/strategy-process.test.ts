@@ -130,6 +130,7 @@ test('seed strategy: trades the rule with the tick stamp, refuses a stale book, 
     assert.equal(final['strategy_position_shares.AAPL'], 300);
     assert.equal(final['orders_abandoned'], 1);
     assert.equal(final['orders_unanswered'], 1, 'the answered orders were answered within the timeout');
+    assert.equal(final['order_yields'], 4, 'the core yielded once after each order written');
     assert.equal(final['open_orders'], 0);
     assert.ok((final['order_to_ack_count'] ?? 0) === 3 && (final['order_to_ack_sum'] ?? 0) > 0, JSON.stringify(final));
     assert.equal(final['bad_messages'], 0);
@@ -161,6 +162,7 @@ test("--book-source tick: trades on the tick's own levels the orderbook has not 
     '--shm', shm,
     '--book-source', 'tick',
     '--cooldown-ms', '0',
+    '--no-order-yield',
     '--counters-interval-ms', '20',
     '--gateway-timeout-ms', '0',
   ]);
@@ -195,6 +197,7 @@ test("--book-source tick: trades on the tick's own levels the orderbook has not 
     assert.equal(await stopChild(strategy.child), 0, `clean exit; output:\n${strategy.output}`);
     await strategy.waitForCounters((c) => c['ticks'] === 4, 'the final counters');
     assert.equal(strategy.counters['orders_sent'], 1, 'no order on the stale market');
+    assert.equal(strategy.counters['order_yields'], 0, '--no-order-yield: the core is kept');
     assert.equal(strategy.counters['book_lag_at_first_read'], 0, 'a tick is its own book: never behind');
     assert.equal(strategy.counters['book_lagged'], 0);
   } catch (err) {
