@@ -35,6 +35,7 @@ import { unlinkQuietly } from './bench-segments.js';
 import { KEPT_BY_SUPERVISOR_ENV, counterSegmentName, readSystemCounters, sampleValue } from '../metrics/index.js';
 import { stopComponent, waitForReady } from '../supervisor/child-protocol.js';
 import { measureLoopbackRoundTrip } from './loopback-floor.js';
+import { measureLoopbackChain } from './loopback-chain.js';
 import type { BenchContext, BenchResult, Benchmark } from './types.js';
 import { ErrorCode, TradingError } from '../core/errors.js';
 
@@ -44,7 +45,7 @@ export const FEED_SYMBOLS = ['AAPL', 'MSFT', 'GOOGL', 'AMZN', 'TSLA'] as const;
 const FEEDER_SCRIPT = fileURLToPath(new URL('./tick-to-trade-feeder.js', import.meta.url));
 const CLI_SCRIPT = fileURLToPath(new URL('../cli.js', import.meta.url));
 const WARMUP_TICKS = 1_000;
-const MEASURED_TICKS = 12_000;
+const MEASURED_TICKS = 8_000;
 /** One tick per timer: about 1,000 ticks/s with Node's 1 ms timer floor. */
 const TICK_INTERVAL_MS = 1;
 const STARTUP_TIMEOUT_MS = 15_000;
@@ -86,6 +87,20 @@ export const tickToTradeBenchmark: Benchmark = {
     });
     result.figures['tick_to_trade_spin_p50_us'] = p50;
     result.figures['tick_to_trade_spin_p99_us'] = p99;
+    // the yield after an order (on by default): the same without it, so that its effect shows
+    context.log('the same with the strategy keeping its core after an order (--no-order-yield)');
+    const noYield = await runTickToTradeBenchmark(context, { measuredTicks: SPIN_MEASURED_TICKS, measureFloor: false, strategyFlags: ['--no-order-yield'] });
+    const noYieldP50 = noYield.figures['tick_to_trade_p50_us'] ?? NaN;
+    result.rows.push({
+      metric: '  with --no-order-yield (the strategy keeps its core after an order)',
+      value: `${noYieldP50} µs p50 / ${noYield.figures['tick_to_trade_p99_us'] ?? NaN} µs p99`,
+      notes:
+        `${noYield.figures['tick_to_trade_samples'] ?? 0} orders; order sent → read by the order manager ${noYield.figures['tick_to_trade_outbound_p50_us'] ?? '?'} µs p50 ` +
+        `(${result.figures['tick_to_trade_outbound_p50_us'] ?? '?'} µs with the yield): the write wakes the order manager onto the strategy's core, where it waits for the rest of the tick's handling`,
+    });
+    result.figures['tick_to_trade_no_yield_p50_us'] = noYieldP50;
+    result.figures['tick_to_trade_no_yield_p99_us'] = noYield.figures['tick_to_trade_p99_us'] ?? NaN;
+    result.figures['tick_to_trade_no_yield_outbound_p50_us'] = noYield.figures['tick_to_trade_outbound_p50_us'] ?? NaN;
     // the tick's own book: the same without the wait, so the wait's cost shows when the book is there
     context.log('the same with the wait for the tick\'s own book disabled (--book-wait-us 0)');
     const noWait = await runTickToTradeBenchmark(context, { measuredTicks: SPIN_MEASURED_TICKS, measureFloor: false, strategyFlags: ['--book-wait-us', '0'] });
@@ -208,9 +223,10 @@ export async function runTickToTradeBenchmark(context: BenchContext, options: Ti
     const outbound = microseconds(reception.outbound.summary());
     const measureFloor = options.measureFloor ?? true;
     if (measureFloor) context.log('floor: bare TCP round trips between two Node processes at the same pacing');
-    const floor = measureFloor
-      ? microseconds(await measureLoopbackRoundTrip(TICK_INTERVAL_MS, Math.min(warmup, 500), Math.min(measured, 5_000)))
-      : { count: 0, p50: NaN, p90: NaN, p99: NaN, p999: NaN, max: NaN };
+    const none = { count: 0, p50: NaN, p90: NaN, p99: NaN, p999: NaN, max: NaN };
+    const floor = measureFloor ? microseconds(await measureLoopbackRoundTrip(TICK_INTERVAL_MS, Math.min(warmup, 500), Math.min(measured, 4_000))) : none;
+    if (measureFloor) context.log('floor: the same two hops through three bare Node processes at the same pacing');
+    const chain = measureFloor ? microseconds(await measureLoopbackChain(TICK_INTERVAL_MS, Math.min(warmup, 500), Math.min(measured, 3_000))) : none;
     context.log(`p50 ${total.p50} µs, p99 ${total.p99} µs, p999 ${total.p999} µs over ${total.count} orders at ${ticksPerSecond.toFixed(0)} ticks/s`);
     const conditions =
       `${total.count.toLocaleString('en-US')} orders after ${warmup.toLocaleString('en-US')} warm-up ticks, ${ticksPerSecond.toFixed(0)} ticks/s ` +
@@ -246,7 +262,14 @@ export async function runTickToTradeBenchmark(context: BenchContext, options: Ti
         {
           metric: '  floor: bare TCP round trip between two Node processes (two hops, as tick → order)',
           value: `${floor.p50} µs p50 / ${floor.p99} µs p99`,
-          notes: `${floor.count.toLocaleString('en-US')} 64-byte echoes, one per ${TICK_INTERVAL_MS} ms timer, right after the run; no codec, no shared memory, no third process`,
+          notes: `${floor.count.toLocaleString('en-US')} 64-byte echoes, one per ${TICK_INTERVAL_MS} ms timer, right after the run; no codec, no shared memory, no third process; tick-to-trade ${ratio(total.p50, floor.p50)}× it`,
+        },
+        {
+          metric: '  floor: the same two hops through three bare Node processes (sender → relay → reader)',
+          value: `${chain.p50} µs p50 / ${chain.p99} µs p99`,
+          notes:
+            `${chain.count.toLocaleString('en-US')} 64-byte messages, one per ${TICK_INTERVAL_MS} ms timer, right after; the path's shape (a third process on the cores, ` +
+            `hops that may wake a halted core) with none of our code; tick-to-trade ${ratio(total.p50, chain.p50)}× it`,
         },
       ],
       figures: {
@@ -265,6 +288,10 @@ export async function runTickToTradeBenchmark(context: BenchContext, options: Ti
         tick_to_trade_book_lagged: bookLagged,
         loopback_round_trip_p50_us: floor.p50,
         loopback_round_trip_p99_us: floor.p99,
+        tick_to_trade_floor_ratio: ratio(total.p50, floor.p50),
+        loopback_chain_p50_us: chain.p50,
+        loopback_chain_p99_us: chain.p99,
+        tick_to_trade_chain_floor_ratio: ratio(total.p50, chain.p50),
       },
     };
   } finally {
@@ -306,6 +333,11 @@ function orderManagerStandIn(reception: Reception, warmup: number, tls: TlsMater
     },
   });
   return server;
+}
+
+/** a / b to two decimals (NaN without a floor). */
+function ratio(a: number, b: number): number {
+  return Math.round((a / b) * 100) / 100;
 }
 
 function microseconds(summary: LatencySummary): LatencySummary {
