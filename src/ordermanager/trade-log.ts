@@ -475,10 +475,14 @@ export class TradeLog implements ExecutionJournal {
     this.#stats.linesCommitted += lines;
     this.#stats.fillsCommitted += fillLines;
     if (lines > this.#stats.largestBatch) this.#stats.largestBatch = lines;
-    // Start the next batch before telling anyone, so the disk never idles while reports go out.
-    if (this.#fills.pendingLines + this.#orders.pendingLines > 0) this.#commitNow();
+    // Start the next batch before telling anyone, so the disk never idles while reports go
+    // out; but one small enough to sync on this thread would hold them back for its whole
+    // sync: it starts once they are out.
+    const pending = this.#fills.pendingLines + this.#orders.pendingLines;
+    if (pending > this.#syncCommitMaxLines) this.#commitNow();
     this.#listener.onDurable(upTo);
     this.#resolveWaiters();
+    if (pending > 0 && pending <= this.#syncCommitMaxLines) this.#commitNow();
   }
 
   #resolveWaiters(): void {

@@ -238,6 +238,32 @@ test('small commits sync on this thread, after the write and before the listener
   }
 });
 
+test('a small batch made during a threadpool commit syncs on this thread only after the listener heard of that commit', async () => {
+  const { log } = openFreshLog({ syncCommitMaxLines: 8 });
+  const events: string[] = [];
+  const restorePool = wrapFdatasync((fd, callback, original) => {
+    events.push('pool-sync');
+    original(fd, callback);
+  });
+  const restoreInline = wrapFdatasyncSync((fd, original) => {
+    events.push('inline-sync');
+    original(fd);
+  });
+  try {
+    log.setListener({ onDurable: (durable) => events.push(`durable ${durable}`), onFailure: () => assert.fail('no failure expected') });
+    for (let i = 0; i < 9; i++) log.append(fillReport(), 'c1', 'taker', 1);
+    await Promise.resolve(); // the commit of nine starts (threadpool)
+    log.append(fillReport(), 'c1', 'taker', 1); // one more while it is in flight
+    await log.flush();
+    // the reports of the nine go out before the one line's sync blocks this thread
+    assert.deepEqual(events, ['pool-sync', 'durable 9', 'inline-sync', 'durable 10']);
+  } finally {
+    restorePool();
+    restoreInline();
+    await log.close();
+  }
+});
+
 test('an unwritable path is E_TRADE_LOG_UNWRITABLE with the path in the message', () => {
   const dir = tempDir('oms-log');
   for (const path of [join(dir, 'missing-dir', 'trades.log'), dir]) {
