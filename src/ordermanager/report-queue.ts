@@ -22,6 +22,12 @@ export interface ExecutionReportSink {
    * so encode it here and keep nothing.
    */
   deliver(client: string, report: Readonly<ExecutionReport>): void;
+  /**
+   * Called once a durable point has released reports (after their deliver calls): write them
+   * out now. Left to the end of the event-loop turn, they would first wait for whatever else
+   * the turn does, such as reading the next order and syncing its fill on this thread.
+   */
+  flush?(): void;
 }
 
 
@@ -92,6 +98,7 @@ export class ReportQueue {
   /** Deliver, in order, every waiting report whose position is durable. */
   drain(durableCount: number): void {
     const capacity = this.#positions.length;
+    const deliveredBefore = this.#delivered;
     while (this.#count > 0 && this.#positions[this.#head] <= durableCount) {
       const head = this.#head;
       const report = this.#reports[head] as ExecutionReport;
@@ -100,6 +107,12 @@ export class ReportQueue {
       this.#head = (head + 1) % capacity;
       this.#count--;
       this.#deliver(client, report);
+    }
+    if (this.#delivered === deliveredBefore || this.#sink.flush === undefined) return;
+    try {
+      this.#sink.flush();
+    } catch (error) {
+      this.#onDeliveryError(error);
     }
   }
 
