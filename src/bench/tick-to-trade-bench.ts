@@ -54,10 +54,10 @@ const EXIT_TIMEOUT_MS = 5_000;
 const TARGET_P50_US = 100;
 /** The busy-spin variant: a window longer than the tick interval, so the strategy never sleeps. */
 const SPIN_WINDOW_MS = 2;
-const SPIN_MEASURED_TICKS = 2_500;
+const SPIN_MEASURED_TICKS = 2_000;
 const TARGET_P99_US = 1_000;
 /** The TLS variant: fewer ticks (the figure beside the plain one, not a second full run). */
-const TLS_MEASURED_TICKS = 2_500;
+const TLS_MEASURED_TICKS = 2_000;
 
 /** The flags that make the seed strategy trade every tick (see the file comment). */
 export const FIRE_ON_EVERY_TICK_FLAGS = [
@@ -226,7 +226,7 @@ export async function runTickToTradeBenchmark(context: BenchContext, options: Ti
     const none = { count: 0, p50: NaN, p90: NaN, p99: NaN, p999: NaN, max: NaN };
     const floor = measureFloor ? microseconds(await measureLoopbackRoundTrip(TICK_INTERVAL_MS, Math.min(warmup, 500), Math.min(measured, 4_000))) : none;
     if (measureFloor) context.log('floor: the same two hops through three bare Node processes at the same pacing');
-    const chain = measureFloor ? microseconds(await measureLoopbackChain(TICK_INTERVAL_MS, Math.min(warmup, 500), Math.min(measured, 3_000))) : none;
+    const chain = measureFloor ? microseconds(await measureLoopbackChain(TICK_INTERVAL_MS, Math.min(warmup, 500), Math.min(measured, 2_500))) : none;
     context.log(`p50 ${total.p50} µs, p99 ${total.p99} µs, p999 ${total.p999} µs over ${total.count} orders at ${ticksPerSecond.toFixed(0)} ticks/s`);
     const conditions =
       `${total.count.toLocaleString('en-US')} orders after ${warmup.toLocaleString('en-US')} warm-up ticks, ${ticksPerSecond.toFixed(0)} ticks/s ` +
