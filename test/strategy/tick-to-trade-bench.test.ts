@@ -19,6 +19,9 @@ test('the tick-to-trade benchmark runs the real strategy process end to end: an 
   assert.ok((figures['tick_to_trade_in_strategy_p50_us'] ?? 0) > 0);
   assert.ok((figures['tick_to_trade_outbound_p50_us'] ?? 0) > 0);
   assert.ok((figures['loopback_round_trip_p50_us'] ?? 0) > 0, 'the floor is measured beside the figure');
+  assert.ok((figures['loopback_chain_p50_us'] ?? 0) > 0, 'and the three-process floor');
+  assert.ok((figures['tick_to_trade_floor_ratio'] ?? 0) > 0 && (figures['tick_to_trade_chain_floor_ratio'] ?? 0) > 0, 'with the ratios to both');
+  assert.ok((figures['tick_to_trade_no_yield_p50_us'] ?? 0) > 0, 'the variant without the yield after an order is measured too');
   assert.ok((figures['tick_to_trade_spin_p50_us'] ?? 0) > 0, 'the busy-spin variant is measured too');
   assert.ok((figures['tick_to_trade_no_book_wait_p50_us'] ?? 0) > 0, 'the variant without the wait for the book is measured too');
   // the tick's own book, read from the strategy's counters segment after it stopped
@@ -29,7 +32,7 @@ test('the tick-to-trade benchmark runs the real strategy process end to end: an 
   // openssl is installed here and in CI: the TLS row is there
   assert.ok((figures['tick_to_trade_tls_p50_us'] ?? 0) > 0, 'the variant over TLS is measured too');
   assert.ok((figures['tick_to_trade_tls_p99_us'] ?? 0) >= (figures['tick_to_trade_tls_p50_us'] ?? 0));
-  assert.equal(result.rows.length, 8);
+  assert.equal(result.rows.length, 10);
   assert.match(result.rows[0]?.notes ?? '', /ticks\/s/);
   assert.ok(lines.some((line) => line.includes('p50')));
   assert.deepEqual(readdirSync('/dev/shm').filter((entry) => entry.startsWith(`ipc-trading-t2t-${process.pid}-`)), [], 'segment removed');
