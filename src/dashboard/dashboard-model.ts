@@ -168,6 +168,7 @@ export class DashboardModel {
       rates: health.rates,
       latency: health.latency,
       rejectsByCode: health.rejectsByCode,
+      unknownOrders: health.unknownOrders,
       equityNow: { ...this.#equityOpen },
       sources: {
         book: this.#book.attached ? 'attached' : 'waiting',
@@ -235,6 +236,7 @@ export class DashboardModel {
       rates: { ticksPerS: null, ordersPerS: null, fillsPerS: null },
       latency: [],
       rejectsByCode: {},
+      unknownOrders: null,
       equityNow: null,
       sources: { book: 'waiting', gateway: 'waiting', counters: this.#options.health?.label ?? 'none' },
       server: { ...this.serverStats },

@@ -5,7 +5,7 @@
  * arithmetic over samples: CPU % from the cpu_ms deltas, rates from counter deltas (a
  * counter that went down means a restarted process: its new value is the delta).
  */
-import type { ComponentStatus, ComponentView, HistogramView, LatencyView, RejectView } from './wire.js';
+import type { ComponentStatus, ComponentView, HistogramView, LatencyView, RejectView, UnknownOrdersView } from './wire.js';
 
 export type ProcessState = 'idle' | 'starting' | 'running' | 'stopping' | 'exited';
 
@@ -48,6 +48,7 @@ export interface HealthView {
   rates: { ticksPerS: number | null; ordersPerS: number | null; fillsPerS: number | null };
   latency: LatencyView[];
   rejectsByCode: Record<string, number>;
+  unknownOrders: UnknownOrdersView | null;
 }
 
 function rssMbOf(counters: Readonly<Record<string, number>>): number | null {
@@ -99,6 +100,11 @@ function rejectCodeOf(key: string): string | undefined {
   if (key.startsWith('rejects.')) return key.slice('rejects.'.length);
   if (key.startsWith('rejects_e_')) return key.slice('rejects_'.length).toUpperCase();
   return undefined;
+}
+
+function unknownOrdersOf(counters: Readonly<Record<string, number>> | undefined): UnknownOrdersView | null {
+  if (counters === undefined) return null;
+  return { unanswered: counters['orders_unanswered'] ?? 0, abandoned: counters['orders_abandoned'] ?? 0, lost: counters['orders_lost'] ?? 0 };
 }
 
 export class HealthTracker {
@@ -187,6 +193,7 @@ export class HealthTracker {
       },
       latency: [latency('tick_to_trade', om), latency('order_to_ack', byName.get('strategy'))],
       rejectsByCode,
+      unknownOrders: unknownOrdersOf(byName.get('strategy')?.counters),
     };
   }
 }

@@ -104,6 +104,24 @@ export interface LatencyView {
   histogram: HistogramView | null;
 }
 
+/**
+ * Orders the strategy sent whose fate it does not know: unanswered (no report within
+ * --order-ack-timeout-ms, still open), abandoned (its order manager session could not be
+ * resumed) and lost (a resumed order manager did not know them). Totals since it started.
+ */
+export interface UnknownOrdersView {
+  unanswered: number;
+  abandoned: number;
+  lost: number;
+}
+
+/** The line the page shows for them: 'none', or each kind with its count. */
+export function unknownOrdersText(view: UnknownOrdersView | null): string {
+  if (view === null) return 'no strategy counters';
+  if (view.unanswered + view.abandoned + view.lost === 0) return 'none';
+  return `unanswered ${view.unanswered} · abandoned ${view.abandoned} · lost ${view.lost}`;
+}
+
 export interface DashboardState {
   /** Server wall clock, epoch ms. */
   nowMs: number;
@@ -119,6 +137,8 @@ export interface DashboardState {
   rates: { ticksPerS: number | null; ordersPerS: number | null; fillsPerS: number | null };
   latency: LatencyView[];
   rejectsByCode: Record<string, number>;
+  /** The strategy's orders whose fate it does not know (null: no strategy counters). */
+  unknownOrders: UnknownOrdersView | null;
   /** The open second of the equity line. */
   equityNow: EquityPoint | null;
   sources: { book: 'attached' | 'waiting'; gateway: 'connected' | 'waiting'; counters: string };

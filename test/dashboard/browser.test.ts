@@ -113,6 +113,8 @@ test('the dashboard in a browser: charts, ladders, positions, and a restarted or
     assert.ok(markers > 0, 'fills are drawn as markers on the charts');
     const news = await page.$$eval('#news-list li', (items) => items.length);
     assert.ok(news > 0, 'the gateway\'s news is on the page');
+    // every order of a healthy run is answered
+    assert.equal(await page.$eval('#unknown-orders', (span) => span.textContent), 'none');
   });
 
   await t.test('after the supervisor restarts a SIGKILLed order manager the page keeps updating', async () => {

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { HealthTracker, UNRESPONSIVE_AFTER_MS, type ComponentSample } from '../../src/dashboard/health.js';
-import type { RejectView } from '../../src/dashboard/wire.js';
+import { unknownOrdersText, type RejectView } from '../../src/dashboard/wire.js';
 
 function sample(name: string, fields: Partial<ComponentSample>): ComponentSample {
   return { name, state: 'running', pid: 100, starts: 1, counters: {}, countersAtMs: 0, ...fields };
@@ -70,4 +70,18 @@ test('rejects by code, a restarted process counting from zero, and histograms pr
     { name: 'tick_to_trade', count: 10, p50Us: 128, p99Us: 256, histogram: { upperUs: [64, 128, 256], counts: [1, 8, 1] } },
     { name: 'order_to_ack', count: 4, p50Us: 500, p99Us: 900, histogram: null },
   ]);
+});
+
+test("the strategy's orders of unknown state: its counters, and the line the page shows", () => {
+  const tracker = new HealthTracker();
+  const none = (): void => undefined;
+  const without = tracker.update([sample('ordermanager', {})], 0, 1, none);
+  assert.equal(without.unknownOrders, null, 'no strategy counters: nothing to say');
+  assert.equal(unknownOrdersText(without.unknownOrders), 'no strategy counters');
+  const quiet = tracker.update([sample('strategy', { counters: { orders_sent: 12 } })], 1_000, 2, none);
+  assert.deepEqual(quiet.unknownOrders, { unanswered: 0, abandoned: 0, lost: 0 });
+  assert.equal(unknownOrdersText(quiet.unknownOrders), 'none');
+  const troubled = tracker.update([sample('strategy', { counters: { orders_unanswered: 2, orders_abandoned: 1, orders_lost: 3 } })], 2_000, 3, none);
+  assert.deepEqual(troubled.unknownOrders, { unanswered: 2, abandoned: 1, lost: 3 });
+  assert.equal(unknownOrdersText(troubled.unknownOrders), 'unanswered 2 · abandoned 1 · lost 3');
 });

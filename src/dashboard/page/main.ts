@@ -4,7 +4,7 @@
  * and news. Frames are applied as they come (histories into the charts) and the tables
  * are drawn at most once per animation frame, so a busy browser draws less, not later.
  */
-import type { DashboardState, FillView, FrameMessage, NewsView, RejectView } from '../wire.js';
+import { unknownOrdersText, type DashboardState, type FillView, type FrameMessage, type NewsView, type RejectView } from '../wire.js';
 import { DashboardConnection } from './connection.js';
 import { byId, clock, el, fillRows, money, signClass } from './dom.js';
 import { renderHistogram } from './histogram.js';
@@ -143,6 +143,9 @@ function draw(): void {
   );
   const codes = Object.entries(current.rejectsByCode).filter(([, count]) => count > 0);
   byId('rejects-total').textContent = codes.length === 0 ? 'none' : codes.map(([code, count]) => `${code} ${count}`).join(' · ');
+  const unknown = byId('unknown-orders');
+  unknown.textContent = unknownOrdersText(current.unknownOrders);
+  unknown.className = unknown.textContent === 'none' || current.unknownOrders === null ? '' : 'down';
   const newsList = byId('news-list');
   const fragment = document.createDocumentFragment();
   for (const item of [...news].reverse()) {
