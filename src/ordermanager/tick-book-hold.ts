@@ -15,7 +15,9 @@
  * each check, so that on a machine with few cores the orderbook we wait for gets one. Copies are made
  * only for held frames: the common case, the book already there, costs one read. What a
  * client has held is bounded (maxHeldBytes): a client that sends more meanwhile has it all
- * handled at once, its held order against the book there is.
+ * handled at once, its held order against the book there is. So is what all clients have
+ * held together (maxTotalHeldBytes): these are copies outside the server's inbound budget,
+ * which bounds only frames still arriving, so this is their own bound across clients.
  */
 import { MAX_BOOK_DEPTH, createL2Book } from '../core/book.js';
 import { nap } from '../shm/flow-gate.js';
@@ -24,6 +26,8 @@ import type { LiveBook } from '../shm/live-book.js';
 const SPIN_MS = 0.1;
 /** Bytes of frames one client may have held (its socket's reads within the wait, at most). */
 export const DEFAULT_MAX_HELD_BYTES = 1024 * 1024;
+/** Bytes of frames all clients together may have held. */
+export const DEFAULT_MAX_TOTAL_HELD_BYTES = 16 * 1024 * 1024;
 
 interface HeldFrame {
   bytes: Buffer;
@@ -49,6 +53,8 @@ export interface TickBookHoldOptions<TClient> {
   waitMs: number;
   /** Bytes one client may have held (default DEFAULT_MAX_HELD_BYTES); past them its frames are handled at once. */
   maxHeldBytes?: number;
+  /** Bytes all clients together may have held (default DEFAULT_MAX_TOTAL_HELD_BYTES); the client past them has its frames handled at once. */
+  maxTotalHeldBytes?: number;
   /**
    * Handle a frame that was held; `waited`: it is the held order, not to be held again.
    * It may hold a later frame again (hold()): the rest then queue behind that one.
@@ -62,6 +68,7 @@ export class TickBookHold<TClient> {
   /** Scratch for the book reads (the OrderManager has its own). */
   readonly #scratch = createL2Book(MAX_BOOK_DEPTH);
   #immediate: NodeJS.Immediate | undefined;
+  #heldBytes = 0;
 
   constructor(options: TickBookHoldOptions<TClient>) {
     this.#options = options;
@@ -82,6 +89,11 @@ export class TickBookHold<TClient> {
     return this.#queues.size;
   }
 
+  /** Bytes of frames held now, all clients together. */
+  get heldBytes(): number {
+    return this.#heldBytes;
+  }
+
   /** Hold this order frame (copied) until the book of its tick has come, or waitMs. */
   hold(client: TClient, buffer: Buffer, offset: number, length: number, readNs: number, symbol: string, tickSentNs: number): void {
     const nowMs = performance.now();
@@ -93,6 +105,11 @@ export class TickBookHold<TClient> {
       bytes: length,
       frames: [{ bytes: Buffer.from(buffer.subarray(offset, offset + length)), readNs }],
     });
+    this.#heldBytes += length;
+    if (this.#heldBytes > this.#maxTotalHeldBytes) {
+      this.releaseNow(client);
+      return;
+    }
     this.#immediate ??= setImmediate(this.#check);
   }
 
@@ -102,7 +119,12 @@ export class TickBookHold<TClient> {
     if (queue === undefined) return;
     queue.frames.push({ bytes: Buffer.from(buffer.subarray(offset, offset + length)), readNs });
     queue.bytes += length;
-    if (queue.bytes > (this.#options.maxHeldBytes ?? DEFAULT_MAX_HELD_BYTES)) this.releaseNow(client);
+    this.#heldBytes += length;
+    if (queue.bytes > (this.#options.maxHeldBytes ?? DEFAULT_MAX_HELD_BYTES) || this.#heldBytes > this.#maxTotalHeldBytes) this.releaseNow(client);
+  }
+
+  get #maxTotalHeldBytes(): number {
+    return this.#options.maxTotalHeldBytes ?? DEFAULT_MAX_TOTAL_HELD_BYTES;
   }
 
   /** Handle what `client` has held now, without waiting (it is gone), or everyone's (we stop). */
@@ -120,6 +142,7 @@ export class TickBookHold<TClient> {
     if (this.#immediate !== undefined) clearImmediate(this.#immediate);
     this.#immediate = undefined;
     this.#queues.clear();
+    this.#heldBytes = 0;
   }
 
   readonly #check = (): void => {
@@ -146,6 +169,7 @@ export class TickBookHold<TClient> {
 
   #release(client: TClient, queue: HeldQueue): void {
     this.#queues.delete(client);
+    this.#heldBytes -= queue.bytes;
     const frames = queue.frames;
     for (let i = 0; i < frames.length; i++) {
       const frame = frames[i] as HeldFrame;
@@ -154,6 +178,7 @@ export class TickBookHold<TClient> {
       if (again !== undefined) {
         again.frames.push(frame);
         again.bytes += frame.bytes.length;
+        this.#heldBytes += frame.bytes.length;
       } else {
         this.#options.handle(client, frame.bytes, frame.readNs, i === 0);
       }

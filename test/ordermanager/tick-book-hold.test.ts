@@ -28,13 +28,14 @@ interface Handled {
   waited: boolean;
 }
 
-function holdWith(waitMs: number, maxHeldBytes?: number): { hold: TickBookHold<string>; handled: Handled[]; shared: ReturnType<typeof fakeBook>; frame: (text: string) => Buffer } {
+function holdWith(waitMs: number, maxHeldBytes?: number, maxTotalHeldBytes?: number): { hold: TickBookHold<string>; handled: Handled[]; shared: ReturnType<typeof fakeBook>; frame: (text: string) => Buffer } {
   const shared = fakeBook();
   const handled: Handled[] = [];
   const hold: TickBookHold<string> = new TickBookHold<string>({
     book: () => shared.book,
     waitMs,
     ...(maxHeldBytes === undefined ? {} : { maxHeldBytes }),
+    ...(maxTotalHeldBytes === undefined ? {} : { maxTotalHeldBytes }),
     handle: (client, bytes, _readNs, waited) => {
       const text = bytes.toString('utf8');
       handled.push({ client, text, waited });
@@ -107,12 +108,14 @@ test('the wait runs out: handled against the book there is; a later order ahead 
   assert.ok(performance.now() - startedMs >= 19, 'after the wait');
   assert.deepEqual(handled, [{ client: 'a', text: 'order@2000', waited: true }]);
   assert.equal(hold.holds('a'), true, 'order@3000 is ahead of its book too: held, the heartbeat behind it');
+  assert.equal(hold.heldBytes, 19, 'what is held again is counted once');
   shared.sentNs.set('AAPL', 3_000);
   await until(() => handled.length === 3, 'the rest');
   assert.deepEqual(handled.slice(1), [
     { client: 'a', text: 'order@3000', waited: true },
     { client: 'a', text: 'heartbeat', waited: false },
   ]);
+  assert.equal(hold.heldBytes, 0);
   hold.close();
 });
 
@@ -149,5 +152,30 @@ test('bounded: a client that sends more than maxHeldBytes while it waits has eve
     'past 40 bytes: the held order against the book there is, then the rest',
   );
   assert.equal(hold.holds('a'), false);
+  hold.close();
+});
+
+test('bounded across clients: the client whose frames take the total past maxTotalHeldBytes has its own handled at once', () => {
+  const { hold, handled, shared, frame } = holdWith(60_000, 1_000, 30);
+  shared.sentNs.set('AAPL', 1_000);
+  const a = frame('order@2000');
+  hold.hold('a', a, 0, a.length, 1, 'AAPL', 2_000);
+  hold.queue('a', frame('cancel-1'), 0, 8, 2);
+  const b = frame('order@3000');
+  hold.hold('b', b, 0, b.length, 1, 'AAPL', 3_000);
+  assert.equal(hold.heldBytes, 28);
+  assert.equal(handled.length, 0, '28 bytes held by two clients: within the total');
+  hold.queue('b', frame('cancel-x'), 0, 8, 3);
+  assert.deepEqual(handled.map((h) => `${h.client}:${h.text}:${h.waited}`), ['b:order@3000:true', 'b:cancel-x:false'], 'past 30 bytes: the client that crossed it');
+  assert.equal(hold.holds('a'), true, 'the other still waits');
+  assert.equal(hold.heldBytes, 18);
+  // a new hold that would cross the total is not made: handled at once
+  const c = frame('order@4000-and-more');
+  hold.hold('c', c, 0, c.length, 4, 'AAPL', 4_000);
+  assert.equal(handled.at(-1)?.text, 'order@4000-and-more');
+  assert.equal(hold.holds('c'), false);
+  assert.equal(hold.heldBytes, 18);
+  hold.releaseNow();
+  assert.equal(hold.heldBytes, 0);
   hold.close();
 });
