@@ -12,7 +12,7 @@
  * Where the addon lacks the export (a stale build; the loader warns once), `yieldCore` does
  * nothing and returns false.
  */
-import { loadNativeAddon } from './native-addon.js';
+import { nativeAddonPart } from './native-addon.js';
 
 interface YieldAddon {
   yieldCore(): number;
@@ -21,13 +21,7 @@ interface YieldAddon {
 let addon: YieldAddon | null | undefined;
 
 function native(): YieldAddon | null {
-  if (addon !== undefined) return addon;
-  try {
-    const loaded = loadNativeAddon() as Partial<YieldAddon> | undefined;
-    addon = loaded !== undefined && typeof loaded.yieldCore === 'function' ? (loaded as YieldAddon) : null;
-  } catch {
-    addon = null;
-  }
+  if (addon === undefined) addon = nativeAddonPart<YieldAddon>(['yieldCore']);
   return addon;
 }
 

@@ -127,6 +127,20 @@ export function loadNativeAddon(): unknown {
   return addon;
 }
 
+/**
+ * The addon as the part a wrapper uses, when it has that part's functions (`names`); null
+ * when it is not built, is refused (E_ADDON_STALE) or lacks one: each wrapper then has its
+ * own way of doing without.
+ */
+export function nativeAddonPart<T>(names: readonly (keyof T & string)[]): T | null {
+  try {
+    const loaded = loadNativeAddon() as Record<string, unknown> | undefined;
+    return loaded !== undefined && names.every((name) => typeof loaded[name] === 'function') ? (loaded as T) : null;
+  } catch {
+    return null;
+  }
+}
+
 /** The directory holding package.json, walking up from `start`. */
 export function findPackageRoot(start: string): string {
   let dir = start;

@@ -9,7 +9,7 @@
  * Where the addon is not built, or was built before it had these functions (the loader warns
  * once: E_ADDON_STALE), plain Buffers are used and nothing else changes.
  */
-import { loadNativeAddon } from './native-addon.js';
+import { nativeAddonPart } from './native-addon.js';
 
 interface MappingAddon {
   anonymous(sizeBytes: number): ArrayBuffer;
@@ -20,13 +20,7 @@ interface MappingAddon {
 let addon: MappingAddon | null | undefined;
 
 function mappings(): MappingAddon | null {
-  if (addon !== undefined) return addon;
-  try {
-    const loaded = loadNativeAddon() as Partial<MappingAddon> | undefined;
-    addon = loaded !== undefined && typeof loaded.anonymous === 'function' && typeof loaded.close === 'function' && typeof loaded.trim === 'function' ? (loaded as MappingAddon) : null;
-  } catch {
-    addon = null;
-  }
+  if (addon === undefined) addon = nativeAddonPart<MappingAddon>(['anonymous', 'close', 'trim']);
   return addon;
 }
 
