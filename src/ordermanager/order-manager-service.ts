@@ -151,8 +151,8 @@ export class OrderManagerService implements Component {
       this.#mirror?.offer(report);
       this.#deliver(name, report);
     },
-    // a report behind an inline sync would otherwise wait for the next order's sync too
-    // (read in the same turn), which doubled the slowest acks
+    // released reports go out now: at the end of the turn they would first wait for what
+    // else the poll phase reads, such as another client's order and its inline sync
     flush: () => this.#server?.flush(),
   };
 

@@ -25,7 +25,8 @@ export interface ExecutionReportSink {
   /**
    * Called once a durable point has released reports (after their deliver calls): write them
    * out now. Left to the end of the event-loop turn, they would first wait for whatever else
-   * the turn does, such as reading the next order and syncing its fill on this thread.
+   * the turn does, such as reading another client's order and syncing its fill on this
+   * thread.
    */
   flush?(): void;
 }

@@ -97,7 +97,7 @@ export interface StrategyProcessOptions {
    */
   keepWarmMs?: number;
   /**
-   * Yield the core once right after the first order of a message is written (core/core-yield.ts):
+   * Yield the core once right after the first order (or cancel) of a message is written (core/core-yield.ts):
    * the order manager, woken onto this core, reads it before the rest of the tick is handled.
    * Default true.
    */
